@@ -1,0 +1,273 @@
+//! Field types shared by several dialects, validated as they are read so a
+//! bad value is reported at its own position.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize, de};
+
+use crate::model::{Span, Spanned};
+
+/// Kubernetes object metadata: the fields polctl reads; others are ignored
+/// (they carry no network semantics).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+impl ObjectMeta {
+    pub fn name(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.labels.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    #[serde(default)]
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub controller: Option<bool>,
+}
+
+/// A Kubernetes `metav1.LabelSelector`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelector {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub match_labels: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+impl LabelSelector {
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelectorRequirement {
+    pub key: Spanned<String>,
+    pub operator: Spanned<SelectorOperator>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum SelectorOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+/// A string or an integer, as in `targetPort` and NetworkPolicy `port`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i64),
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
+                i64::try_from(v).map(IntOrString::Int).map_err(|_| E::custom("integer is too large"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A port given by number (1–65535) or by the name of a container port.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Port {
+    Number(u16),
+    Name(String),
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Port::Number(n) => write!(f, "{n}"),
+            Port::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match IntOrString::deserialize(d)? {
+            IntOrString::Int(n) => port_number(n).map(Port::Number).map_err(de::Error::custom),
+            IntOrString::Str(s) => {
+                // Kubernetes itself accepts "80" as a string for IntOrString ports.
+                if let Ok(n) = s.parse::<i64>() {
+                    return port_number(n).map(Port::Number).map_err(de::Error::custom);
+                }
+                validate_port_name(&s).map_err(de::Error::custom)?;
+                Ok(Port::Name(s))
+            }
+        }
+    }
+}
+
+/// A port number 1–65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct PortNumber(pub u16);
+
+impl<'de> Deserialize<'de> for PortNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match IntOrString::deserialize(d)? {
+            IntOrString::Int(n) => port_number(n).map(PortNumber).map_err(de::Error::custom),
+            IntOrString::Str(s) => Err(de::Error::custom(format!("expected a port number, found string `{s}`"))),
+        }
+    }
+}
+
+pub fn port_number(n: i64) -> Result<u16, String> {
+    match u16::try_from(n) {
+        Ok(p) if p >= 1 => Ok(p),
+        _ => Err(format!("port {n} is out of range 1-65535")),
+    }
+}
+
+/// IANA service name rules Kubernetes applies to named ports
+/// (`validation.IsValidPortName`): 1–15 characters of `a-z0-9-`, at least
+/// one letter, no leading, trailing or doubled hyphen.
+pub fn validate_port_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 15
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid port name `{name}`: a port name is 1-15 lowercase letters, digits and single hyphens, with at least one letter"
+        ))
+    }
+}
+
+/// A CIDR such as `10.0.0.0/8`. Host bits are cleared as Go's
+/// `net.ParseCIDR` does; the text as written is kept for display.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cidr {
+    pub net: IpNet,
+    pub text: String,
+}
+
+impl Cidr {
+    pub fn parse(text: &str, allow_bare_ip: bool) -> Result<Cidr, String> {
+        if let Ok(net) = text.parse::<IpNet>() {
+            return Ok(Cidr { net: net.trunc(), text: text.to_string() });
+        }
+        if allow_bare_ip {
+            if let Ok(ip) = text.parse::<IpAddr>() {
+                return Ok(Cidr { net: IpNet::from(ip), text: text.to_string() });
+            }
+        }
+        Err(format!("invalid CIDR `{text}`"))
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for Cidr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// Kubernetes spelling: a CIDR is required (a bare address is an error).
+impl<'de> Deserialize<'de> for Cidr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Cidr::parse(&text, false).map_err(|e| de::Error::custom(format!("{e}: expected an address and a prefix length such as 10.0.0.0/8")))
+    }
+}
+
+/// Calico and Cilium also accept a bare address as a /32 or /128.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Net(pub Cidr);
+
+impl<'de> Deserialize<'de> for Net {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Cidr::parse(&text, true).map(Net).map_err(de::Error::custom)
+    }
+}
+
+/// An IP address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Ip(pub IpAddr);
+
+impl<'de> Deserialize<'de> for Ip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse::<IpAddr>()
+            .map(Ip)
+            .map_err(|_| de::Error::custom(format!("invalid IP address `{text}`")))
+    }
+}
+
+/// A problem found after typing: a span, a message and an optional hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Problem { span, message: message.into(), help: None }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}

@@ -1,0 +1,189 @@
+//! Kubernetes core and workload objects: the endpoints that policies select.
+//! Only the fields with network meaning are typed; the rest of a pod spec is
+//! ignored, as a network plugin ignores it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::common::{Ip, IntOrString, LabelSelector, ObjectMeta, PortNumber};
+use crate::model::Spanned;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Namespace {
+    pub metadata: ObjectMeta,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ServiceAccount {
+    pub metadata: ObjectMeta,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Pod {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+    #[serde(default)]
+    pub status: Option<PodStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    #[serde(default)]
+    pub init_containers: Vec<Container>,
+    #[serde(default)]
+    pub service_account_name: Option<String>,
+    /// Deprecated alias of `serviceAccountName`, still honoured by the API server.
+    #[serde(default)]
+    pub service_account: Option<String>,
+    #[serde(default)]
+    pub host_network: bool,
+    #[serde(default)]
+    pub node_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    pub name: String,
+    #[serde(default)]
+    pub ports: Vec<ContainerPort>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerPort {
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    pub container_port: PortNumber,
+    #[serde(default)]
+    pub protocol: Option<Spanned<String>>,
+    #[serde(default)]
+    pub host_port: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodStatus {
+    #[serde(default)]
+    pub phase: Option<String>,
+    #[serde(default, rename = "podIP")]
+    pub pod_ip: Option<Ip>,
+    #[serde(default, rename = "podIPs")]
+    pub pod_ips: Vec<PodIp>,
+    #[serde(default, rename = "hostIP")]
+    pub host_ip: Option<Ip>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PodIp {
+    pub ip: Ip,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PodTemplateSpec {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+/// Deployment, StatefulSet, DaemonSet and ReplicaSet share this shape.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Workload {
+    pub metadata: ObjectMeta,
+    pub spec: WorkloadSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct WorkloadSpec {
+    #[serde(default)]
+    pub replicas: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub selector: Option<LabelSelector>,
+    pub template: PodTemplateSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Job {
+    pub metadata: ObjectMeta,
+    pub spec: JobSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct JobSpec {
+    #[serde(default)]
+    pub parallelism: Option<Spanned<i64>>,
+    pub template: PodTemplateSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct CronJob {
+    pub metadata: ObjectMeta,
+    pub spec: CronJobSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronJobSpec {
+    pub job_template: JobTemplate,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct JobTemplate {
+    pub spec: JobSpec,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Service {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: ServiceSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSpec {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub selector: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    #[serde(default)]
+    pub ports: Vec<ServicePort>,
+    #[serde(default, rename = "clusterIP")]
+    pub cluster_ip: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePort {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub port: PortNumber,
+    #[serde(default)]
+    pub target_port: Option<Spanned<IntOrString>>,
+    #[serde(default)]
+    pub protocol: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Node {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub status: Option<NodeStatus>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct NodeStatus {
+    #[serde(default)]
+    pub addresses: Vec<NodeAddress>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct NodeAddress {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub address: String,
+}

@@ -1,0 +1,94 @@
+//! networking.k8s.io/v1 NetworkPolicy, typed exactly as the API defines it
+//! (unknown fields are errors, as with kubectl's strict validation).
+
+use serde::{Deserialize, Serialize};
+
+use super::common::{Cidr, LabelSelector, ObjectMeta, Port};
+use crate::model::Spanned;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPolicy {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    pub spec: NetworkPolicySpec,
+    #[serde(default, skip_serializing)]
+    pub status: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicySpec {
+    pub pod_selector: LabelSelector,
+    #[serde(default)]
+    pub policy_types: Option<Vec<Spanned<PolicyType>>>,
+    #[serde(default)]
+    pub ingress: Option<Vec<IngressRule>>,
+    #[serde(default)]
+    pub egress: Option<Vec<EgressRule>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum PolicyType {
+    Ingress,
+    Egress,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressRule {
+    #[serde(default)]
+    pub from: Option<Vec<Spanned<Peer>>>,
+    #[serde(default)]
+    pub ports: Option<Vec<Spanned<NetworkPolicyPort>>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressRule {
+    #[serde(default)]
+    pub to: Option<Vec<Spanned<Peer>>>,
+    #[serde(default)]
+    pub ports: Option<Vec<Spanned<NetworkPolicyPort>>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Peer {
+    #[serde(default)]
+    pub pod_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(default)]
+    pub ip_block: Option<IpBlock>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IpBlock {
+    pub cidr: Spanned<Cidr>,
+    #[serde(default)]
+    pub except: Vec<Spanned<Cidr>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkPolicyPort {
+    #[serde(default)]
+    pub protocol: Option<Spanned<Protocol>>,
+    #[serde(default)]
+    pub port: Option<Spanned<Port>>,
+    #[serde(default)]
+    pub end_port: Option<Spanned<i64>>,
+}
+
+/// The L4 protocols Kubernetes network APIs name.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}

@@ -1,0 +1,275 @@
+//! The cluster as policies see it: namespaces, endpoints with their labels
+//! and addresses, workloads, services, service accounts, nodes, and Calico's
+//! network sets and host endpoints.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use super::Span;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// L4 protocols as IANA numbers, so "any protocol" rules and numeric
+/// protocols in Calico need no special cases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Proto(pub u8);
+
+impl Proto {
+    pub const ICMP: Proto = Proto(1);
+    pub const TCP: Proto = Proto(6);
+    pub const UDP: Proto = Proto(17);
+    pub const ICMPV6: Proto = Proto(58);
+    pub const SCTP: Proto = Proto(132);
+    pub const UDPLITE: Proto = Proto(136);
+
+    pub fn parse(name: &str) -> Option<Proto> {
+        match name.to_ascii_uppercase().as_str() {
+            "TCP" => Some(Proto::TCP),
+            "UDP" => Some(Proto::UDP),
+            "SCTP" => Some(Proto::SCTP),
+            "ICMP" => Some(Proto::ICMP),
+            "ICMPV6" => Some(Proto::ICMPV6),
+            "UDPLITE" => Some(Proto::UDPLITE),
+            other => other.parse::<u8>().ok().map(Proto),
+        }
+    }
+}
+
+impl std::fmt::Display for Proto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Proto::TCP => f.write_str("TCP"),
+            Proto::UDP => f.write_str("UDP"),
+            Proto::SCTP => f.write_str("SCTP"),
+            Proto::ICMP => f.write_str("ICMP"),
+            Proto::ICMPV6 => f.write_str("ICMPv6"),
+            Proto::UDPLITE => f.write_str("UDPLite"),
+            Proto(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A reference to a Kubernetes object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{}/{ns}/{}", self.kind, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Namespace {
+    pub name: String,
+    pub labels: Labels,
+    /// False when no manifest defined it and polctl created it because an
+    /// object lives in it.
+    pub declared: bool,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NamedPort {
+    pub name: String,
+    pub port: u16,
+    pub protocol: Proto,
+}
+
+/// Where an endpoint's address came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressSource {
+    /// `status.podIP(s)` of the manifest.
+    Status,
+    /// The node's address, for hostNetwork pods.
+    Node,
+    /// Assigned by polctl from its documented synthetic range.
+    Synthetic,
+}
+
+/// A pod: one that a manifest declares, or one expanded from a workload's
+/// pod template.
+#[derive(Clone, Debug, Serialize)]
+pub struct Endpoint {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub service_account: String,
+    pub ips: Vec<IpAddr>,
+    pub address_source: AddressSource,
+    pub ports: Vec<NamedPort>,
+    pub host_network: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The workload this pod belongs to (its owner, or the workload whose
+    /// template it was expanded from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<ObjectRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+impl Endpoint {
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Job,
+    CronJob,
+    /// A pod owned by something polctl did not load (ownerReferences only).
+    Owner,
+}
+
+impl WorkloadKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::Owner => "Owner",
+        }
+    }
+}
+
+/// A group of identical pods: a controller, or the owner named by pods'
+/// ownerReferences, or a lone pod.
+#[derive(Clone, Debug, Serialize)]
+pub struct Workload {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// The pod template's labels (or the first pod's, for owners).
+    pub labels: Labels,
+    pub replicas: usize,
+    /// Indexes into `Cluster::endpoints`.
+    pub endpoints: Vec<usize>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: u16,
+    pub protocol: Proto,
+    pub target: TargetPort,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TargetPort {
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub kind: String,
+    /// `None` for a selectorless service.
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+    pub cluster_ip: Option<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceAccount {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub declared: bool,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub labels: Labels,
+    pub ips: Vec<IpAddr>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A Calico NetworkSet (namespaced) or GlobalNetworkSet: labelled CIDRs.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkSet {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    pub labels: Labels,
+    pub nets: Vec<IpNet>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A Calico HostEndpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostEndpoint {
+    pub name: String,
+    pub labels: Labels,
+    pub node: Option<String>,
+    pub interface: Option<String>,
+    pub ips: Vec<IpAddr>,
+    pub profiles: Vec<String>,
+    pub ports: Vec<NamedPort>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// Everything loaded that is not a policy.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Cluster {
+    pub namespaces: BTreeMap<String, Namespace>,
+    pub endpoints: Vec<Endpoint>,
+    pub workloads: Vec<Workload>,
+    pub services: Vec<Service>,
+    pub service_accounts: Vec<ServiceAccount>,
+    pub nodes: Vec<Node>,
+    pub network_sets: Vec<NetworkSet>,
+    pub host_endpoints: Vec<HostEndpoint>,
+}
+
+impl Cluster {
+    pub fn namespace_labels(&self, ns: &str) -> Option<&Labels> {
+        self.namespaces.get(ns).map(|n| &n.labels)
+    }
+
+    pub fn endpoint(&self, namespace: &str, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.namespace == namespace && e.name == name)
+    }
+
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
+        self.service_accounts.iter().find(|s| s.namespace == namespace && s.name == name)
+    }
+}

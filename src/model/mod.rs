@@ -1,0 +1,7 @@
+//! The cluster model and source positions shared by every layer.
+
+mod cluster;
+mod span;
+
+pub use cluster::*;
+pub use span::{FileId, Span, Spanned};

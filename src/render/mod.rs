@@ -1,0 +1,1 @@
+//! Output: tables, YAML/JSON, and the printer everything goes through.

@@ -1,0 +1,3 @@
+//! Evaluation: the selector language and, built on it, the evaluator.
+
+pub mod selector;
