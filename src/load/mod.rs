@@ -1,8 +1,230 @@
-//! Reading manifests: files, directories and stdin; YAML and JSON; every
-//! object with its source span.
+//! Reading manifests: files, directories and stdin; YAML and JSON;
+//! `kind: List` and `*List`; every object with its source span.
 
 pub mod de;
+mod error;
 mod source;
 pub mod yaml;
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub use error::{LoadError, LoadErrors, Warning};
 pub use source::{SourceFile, Sources, source_span};
+
+use crate::dialect::cluster::{Loaded, assemble};
+use crate::dialect::common::Problem;
+use crate::dialect::{Decoded, Policy, decode};
+use crate::model::{Cluster, FileId, Span};
+use yaml::{Node, Value};
+
+/// Where manifests come from, as given with `-f`/`-R`.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// Files, directories, or `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    pub recursive: bool,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub sources: Sources,
+    pub cluster: Cluster,
+    pub policies: Vec<Policy>,
+    pub warnings: Vec<Warning>,
+}
+
+const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Reads every input. All problems are collected and returned together.
+pub fn load(inputs: &Inputs, stdin: &mut dyn Read) -> Result<Inventory, LoadErrors> {
+    let mut reader = Reader::default();
+    for path in &inputs.paths {
+        reader.input(path, inputs.recursive, stdin);
+    }
+    reader.finish()
+}
+
+/// Reads manifests from in-memory text (tests, fuzzing, stdin).
+pub fn load_text(name: &str, text: &str) -> Result<Inventory, LoadErrors> {
+    let mut reader = Reader::default();
+    reader.text(name, text.to_string());
+    reader.finish()
+}
+
+#[derive(Default)]
+struct Reader {
+    sources: Sources,
+    objects: Vec<Loaded>,
+    errors: Vec<LoadError>,
+    warnings: Vec<Warning>,
+}
+
+impl Reader {
+    fn warn(&mut self, span: Span, message: impl Into<String>) {
+        self.warnings.push(Warning { location: self.sources.locate(span), message: message.into() });
+    }
+
+    fn problem(&mut self, problem: Problem, label: &str) {
+        self.errors.push(LoadError::from_problem(&self.sources, problem, label));
+    }
+
+    fn input(&mut self, path: &Path, recursive: bool, stdin: &mut dyn Read) {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            match stdin.read_to_string(&mut text) {
+                Ok(_) => self.text("<stdin>", text),
+                Err(e) => self.errors.push(LoadError::Io { path: "<stdin>".into(), message: e.to_string() }),
+            }
+        } else if path.is_dir() {
+            self.directory(path, recursive, true);
+        } else {
+            self.file(path);
+        }
+    }
+
+    fn directory(&mut self, dir: &Path, recursive: bool, top: bool) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.errors.push(LoadError::Io { path: dir.display().to_string(), message: e.to_string() });
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                if recursive {
+                    self.directory(&path, recursive, false);
+                }
+            } else if is_manifest_file(&path) {
+                self.file(&path);
+            } else {
+                let _ = top;
+                self.warnings.push(Warning {
+                    location: format!("{}:1:1", path.display()),
+                    message: "skipped: not a manifest file (.yaml, .yml or .json)".into(),
+                });
+            }
+        }
+    }
+
+    fn file(&mut self, path: &Path) {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => self.text(&path.display().to_string(), text),
+                Err(_) => self.errors.push(LoadError::Io {
+                    path: path.display().to_string(),
+                    message: "the file is not UTF-8 text".into(),
+                }),
+            },
+            Err(e) => self.errors.push(LoadError::Io { path: path.display().to_string(), message: e.to_string() }),
+        }
+    }
+
+    fn text(&mut self, name: &str, text: String) {
+        let src = SourceFile::new(name, text);
+        let id = self.sources.add(src.clone());
+        match yaml::parse_documents(id, src.text()) {
+            Ok(docs) => {
+                for doc in &docs {
+                    self.object(doc, None, id);
+                }
+            }
+            Err(e) => self.errors.push(LoadError::Syntax {
+                message: format!("invalid YAML: {}", e.message),
+                src,
+                span: source_span(e.span),
+            }),
+        }
+    }
+
+    /// One object, or the items of a list. `list_kind` is the kind a typed
+    /// list (`PodList`) implies for items that leave out their own.
+    fn object(&mut self, node: &Node, list: Option<(&str, &str)>, file: FileId) {
+        let Value::Map(_) = node.value else {
+            self.warn(node.span, format!("skipped: not a Kubernetes object ({})", node.type_name()));
+            return;
+        };
+        let api_version = node.get("apiVersion").and_then(Node::as_str).or(list.map(|l| l.0));
+        let kind_node = node.get("kind");
+        let kind = kind_node.and_then(Node::as_str).or(list.map(|l| l.1).filter(|k| !k.is_empty()));
+        let (api_version, kind) = match (api_version, kind) {
+            (Some(a), Some(k)) => (a.to_string(), k.to_string()),
+            (None, None) => {
+                self.warn(node.span.sub(0, 0), "skipped: not a Kubernetes object (no apiVersion or kind)");
+                return;
+            }
+            (None, Some(_)) => {
+                let span = kind_node.map_or(node.span, |n| n.span);
+                self.problem(Problem::new(span, "object has a kind but no apiVersion"), "kind set here");
+                return;
+            }
+            (Some(_), None) => {
+                let span = node.get("apiVersion").map_or(node.span, |n| n.span);
+                self.problem(Problem::new(span, "object has an apiVersion but no kind"), "apiVersion set here");
+                return;
+            }
+        };
+        let kind_span = kind_node.map_or(node.span.sub(0, 0), |n| n.span);
+
+        if kind == "List" || kind.ends_with("List") {
+            match node.get("items").map(|n| &n.value) {
+                Some(Value::Seq(items)) => {
+                    let item_kind = kind.strip_suffix("List").unwrap_or("");
+                    for item in items {
+                        self.object(item, Some((&api_version, item_kind)), file);
+                    }
+                }
+                Some(Value::Null) | None => {}
+                Some(_) => {
+                    let span = node.get("items").map_or(node.span, |n| n.span);
+                    self.problem(Problem::new(span, format!("{kind}.items must be a sequence")), "here");
+                }
+            }
+            return;
+        }
+
+        match decode(&api_version, &kind, node) {
+            Decoded::Manifest(Ok(manifest)) => {
+                self.objects.push(Loaded { api_version, kind, manifest, span: node.span })
+            }
+            Decoded::Manifest(Err(e)) => {
+                let span = e.span.unwrap_or(node.span);
+                self.problem(Problem::new(span, format!("{kind}: {}", e.message)), "here");
+            }
+            Decoded::UnsupportedVersion { expected } => self.warn(
+                kind_span,
+                format!("skipped: {kind} of apiVersion {api_version} is not supported (polctl reads {expected})"),
+            ),
+            Decoded::UnknownKind => self.warn(kind_span, format!("skipped: unknown kind {kind} ({api_version})")),
+        }
+    }
+
+    fn finish(mut self) -> Result<Inventory, LoadErrors> {
+        let assembled = assemble(std::mem::take(&mut self.objects));
+        for p in assembled.errors {
+            self.problem(p, "here");
+        }
+        for w in assembled.warnings {
+            self.warn(w.span, w.message);
+        }
+        if !self.errors.is_empty() {
+            return Err(LoadErrors { errors: self.errors });
+        }
+        Ok(Inventory {
+            sources: self.sources,
+            cluster: assembled.cluster,
+            policies: assembled.policies,
+            warnings: self.warnings,
+        })
+    }
+}
+
+fn is_manifest_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}

@@ -1,0 +1,636 @@
+//! Builds the cluster model from typed manifests: expands workloads into
+//! pods, groups pods under their owners, fills in namespaces and service
+//! accounts that objects use but no manifest defines, and gives addresses to
+//! pods that have none.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::common::{LabelSelector, ObjectMeta, Problem, SelectorOperator};
+use super::core::{self, PodSpec};
+use super::{Manifest, Policy, PolicySource};
+use crate::model::{
+    AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto, Service,
+    ServiceAccount, ServicePort, Span, TargetPort, Workload, WorkloadKind,
+};
+
+/// Pods without `status.podIP` get addresses from this range, in
+/// (namespace, name) order, skipping addresses the input already uses.
+pub const SYNTHETIC_POD_RANGE: &str = "10.244.0.0/14";
+/// Nodes without an address in `status.addresses` get one from this range.
+pub const SYNTHETIC_NODE_RANGE: &str = "10.240.0.0/16";
+/// No workload is expanded into more pods than this.
+pub const MAX_REPLICAS: usize = 10_000;
+
+/// A typed manifest with where it came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub api_version: String,
+    pub kind: String,
+    pub manifest: Manifest,
+    /// The object's mapping.
+    pub span: Span,
+}
+
+/// The result of assembling everything loaded.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    pub cluster: Cluster,
+    pub policies: Vec<Policy>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+pub fn assemble(objects: Vec<Loaded>) -> Assembled {
+    let mut b = Builder::default();
+    b.check_duplicates(&objects);
+    let mut pods = Vec::new();
+    let mut workloads = Vec::new();
+    for obj in objects {
+        let span = obj.span;
+        match obj.manifest {
+            Manifest::Namespace(ns) => b.namespace(ns, span),
+            Manifest::ServiceAccount(sa) => b.service_account(sa, span),
+            Manifest::Node(node) => b.node(node, span),
+            Manifest::Service(svc) => b.service(svc, span),
+            Manifest::Pod(pod) => pods.push((pod, span)),
+            Manifest::Workload(kind, w) => {
+                let spec = w.spec;
+                let replicas = spec.replicas.map(|r| (r.value, r.span));
+                workloads.push(WorkloadSrc {
+                    kind,
+                    meta: w.metadata,
+                    replicas,
+                    selector: spec.selector,
+                    template: spec.template,
+                    span,
+                });
+            }
+            Manifest::Job(job) => workloads.push(WorkloadSrc {
+                kind: WorkloadKind::Job,
+                meta: job.metadata,
+                replicas: job.spec.parallelism.map(|r| (r.value, r.span)),
+                selector: None,
+                template: job.spec.template,
+                span,
+            }),
+            Manifest::CronJob(cj) => workloads.push(WorkloadSrc {
+                kind: WorkloadKind::CronJob,
+                meta: cj.metadata,
+                replicas: cj.spec.job_template.spec.parallelism.map(|r| (r.value, r.span)),
+                selector: None,
+                template: cj.spec.job_template.spec.template,
+                span,
+            }),
+            Manifest::Policy(source) => b.policy(obj.kind, source, span),
+        }
+    }
+    b.pods_and_workloads(pods, workloads);
+    b.implicit_objects();
+    b.assign_addresses();
+    b.out.cluster.endpoints.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    b.index_workloads();
+    b.out
+}
+
+struct WorkloadSrc {
+    kind: WorkloadKind,
+    meta: ObjectMeta,
+    replicas: Option<(i64, Span)>,
+    selector: Option<LabelSelector>,
+    template: core::PodTemplateSpec,
+    span: Span,
+}
+
+#[derive(Default)]
+struct Builder {
+    out: Assembled,
+}
+
+fn namespace_of(meta: &ObjectMeta) -> String {
+    meta.namespace.as_ref().map_or_else(|| "default".to_string(), |n| n.value.clone())
+}
+
+/// The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
+fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+fn is_namespaced(kind: &str) -> bool {
+    !matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "AdminNetworkPolicy"
+            | "BaselineAdminNetworkPolicy"
+            | "ClusterNetworkPolicy"
+            | "GlobalNetworkPolicy"
+            | "StagedGlobalNetworkPolicy"
+            | "GlobalNetworkSet"
+            | "HostEndpoint"
+            | "Tier"
+            | "Profile"
+            | "CiliumClusterwideNetworkPolicy"
+    )
+}
+
+fn meta_of(m: &Manifest) -> Option<&ObjectMeta> {
+    Some(match m {
+        Manifest::Namespace(o) => &o.metadata,
+        Manifest::ServiceAccount(o) => &o.metadata,
+        Manifest::Pod(o) => &o.metadata,
+        Manifest::Workload(_, o) => &o.metadata,
+        Manifest::Job(o) => &o.metadata,
+        Manifest::CronJob(o) => &o.metadata,
+        Manifest::Service(o) => &o.metadata,
+        Manifest::Node(o) => &o.metadata,
+        Manifest::Policy(p) => p.metadata(),
+    })
+}
+
+impl Builder {
+    fn error(&mut self, p: Problem) {
+        self.out.errors.push(p);
+    }
+
+    fn check_duplicates(&mut self, objects: &[Loaded]) {
+        let mut seen: HashMap<(String, String, Option<String>, String), Span> = HashMap::new();
+        for obj in objects {
+            let Some(meta) = meta_of(&obj.manifest) else { continue };
+            let Some(name) = &meta.name else {
+                self.error(
+                    Problem::new(obj.span.sub(0, 0), format!("{} has no metadata.name", obj.kind))
+                        .help("every object needs `metadata.name`"),
+                );
+                continue;
+            };
+            self.check_labels(meta);
+            let ns = is_namespaced(&obj.kind).then(|| namespace_of(meta));
+            let key = (group(&obj.api_version).to_string(), obj.kind.clone(), ns.clone(), name.value.clone());
+            if let Some(first) = seen.get(&key) {
+                let what = match &ns {
+                    Some(ns) => format!("{ns}/{}", name.value),
+                    None => name.value.clone(),
+                };
+                self.out.errors.push(Problem {
+                    span: name.span,
+                    message: format!("duplicate {} {what}", obj.kind),
+                    help: Some(format!("first defined at byte {} of the same or another input; {}", first.start, "each object may be defined once")),
+                });
+            } else {
+                seen.insert(key, name.span);
+            }
+        }
+    }
+
+    fn check_labels(&mut self, meta: &ObjectMeta) {
+        use crate::sim::selector::{validate_k8s_label_key, validate_k8s_label_value};
+        for (k, v) in &meta.labels {
+            if let Err(e) = validate_k8s_label_key(&k.value) {
+                self.error(Problem::new(k.span, format!("invalid label key `{}`: {e}", k.value)));
+            }
+            if let Err(e) = validate_k8s_label_value(&v.value) {
+                self.error(Problem::new(v.span, format!("invalid label value `{}`: {e}", v.value)));
+            }
+        }
+    }
+
+    fn namespace(&mut self, ns: core::Namespace, span: Span) {
+        let name = ns.metadata.name().to_string();
+        let mut labels = ns.metadata.labels();
+        // The API server sets this immutable label on every namespace.
+        labels.insert("kubernetes.io/metadata.name".into(), name.clone());
+        self.out
+            .cluster
+            .namespaces
+            .insert(name.clone(), Namespace { name, labels, declared: true, origin: Some(span) });
+    }
+
+    fn service_account(&mut self, sa: core::ServiceAccount, span: Span) {
+        self.out.cluster.service_accounts.push(ServiceAccount {
+            namespace: namespace_of(&sa.metadata),
+            name: sa.metadata.name().to_string(),
+            labels: sa.metadata.labels(),
+            declared: true,
+            origin: Some(span),
+        });
+    }
+
+    fn node(&mut self, node: core::Node, span: Span) {
+        let mut addresses: Vec<(u8, IpAddr)> = node
+            .status
+            .iter()
+            .flat_map(|s| &s.addresses)
+            .filter_map(|a| {
+                let rank = match a.kind.as_str() {
+                    "InternalIP" => 0,
+                    "ExternalIP" => 1,
+                    _ => return None,
+                };
+                a.address.parse().ok().map(|ip| (rank, ip))
+            })
+            .collect();
+        addresses.sort();
+        self.out.cluster.nodes.push(Node {
+            name: node.metadata.name().to_string(),
+            labels: node.metadata.labels(),
+            ips: addresses.into_iter().map(|(_, ip)| ip).collect(),
+            origin: span,
+        });
+    }
+
+    fn service(&mut self, svc: core::Service, span: Span) {
+        let mut ports = Vec::new();
+        for p in &svc.spec.ports {
+            let protocol = match protocol_of(p.protocol.as_ref().map(|s| s.value.as_str()), p.protocol.as_ref().map(|s| s.span)) {
+                Ok(proto) => proto,
+                Err(problem) => {
+                    self.error(problem);
+                    continue;
+                }
+            };
+            let target = match p.target_port.as_ref().map(|t| (&t.value, t.span)) {
+                None => TargetPort::Number(p.port.0),
+                Some((super::common::IntOrString::Int(n), span)) => match super::common::port_number(*n) {
+                    Ok(n) => TargetPort::Number(n),
+                    Err(e) => {
+                        self.error(Problem::new(span, e));
+                        continue;
+                    }
+                },
+                Some((super::common::IntOrString::Str(s), span)) => {
+                    if let Ok(n) = s.parse::<i64>() {
+                        match super::common::port_number(n) {
+                            Ok(n) => TargetPort::Number(n),
+                            Err(e) => {
+                                self.error(Problem::new(span, e));
+                                continue;
+                            }
+                        }
+                    } else if let Err(e) = super::common::validate_port_name(s) {
+                        self.error(Problem::new(span, e));
+                        continue;
+                    } else {
+                        TargetPort::Name(s.clone())
+                    }
+                }
+            };
+            ports.push(ServicePort { name: p.name.clone(), port: p.port.0, protocol, target });
+        }
+        self.out.cluster.services.push(Service {
+            namespace: namespace_of(&svc.metadata),
+            name: svc.metadata.name().to_string(),
+            labels: svc.metadata.labels(),
+            kind: svc.spec.kind.clone().unwrap_or_else(|| "ClusterIP".into()),
+            selector: svc
+                .spec
+                .selector
+                .as_ref()
+                .map(|s| s.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()),
+            ports,
+            cluster_ip: svc.spec.cluster_ip.clone(),
+            origin: span,
+        });
+    }
+
+    fn policy(&mut self, kind: String, source: PolicySource, span: Span) {
+        let meta = source.metadata();
+        let namespace = is_namespaced(&kind).then(|| namespace_of(meta));
+        let name = meta.name().to_string();
+        self.out.policies.push(Policy { kind, namespace, name, origin: span, source });
+    }
+
+    fn pod_endpoint(&mut self, namespace: &str, name: String, labels: Labels, spec: &PodSpec, span: Span) -> Endpoint {
+        let service_account = spec
+            .service_account_name
+            .clone()
+            .or_else(|| spec.service_account.clone())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "default".to_string());
+        let mut ports = Vec::new();
+        for c in spec.containers.iter().chain(&spec.init_containers) {
+            for p in &c.ports {
+                let Some(port_name) = &p.name else { continue };
+                let protocol = match protocol_of(p.protocol.as_ref().map(|s| s.value.as_str()), p.protocol.as_ref().map(|s| s.span)) {
+                    Ok(proto) => proto,
+                    Err(problem) => {
+                        self.error(problem);
+                        continue;
+                    }
+                };
+                if let Err(e) = super::common::validate_port_name(&port_name.value) {
+                    self.error(Problem::new(port_name.span, e));
+                    continue;
+                }
+                ports.push(NamedPort { name: port_name.value.clone(), port: p.container_port.0, protocol });
+            }
+        }
+        Endpoint {
+            namespace: namespace.to_string(),
+            name,
+            labels,
+            service_account,
+            ips: Vec::new(),
+            address_source: AddressSource::Synthetic,
+            ports,
+            host_network: spec.host_network,
+            node: spec.node_name.clone(),
+            owner: None,
+            phase: None,
+            origin: span,
+        }
+    }
+
+    fn pods_and_workloads(&mut self, pods: Vec<(core::Pod, Span)>, workloads: Vec<WorkloadSrc>) {
+        // Controllers owned by another loaded controller (a ReplicaSet of a
+        // Deployment) are represented by their top owner.
+        let index: HashMap<(String, String, String), usize> = workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((w.kind.as_str().to_string(), namespace_of(&w.meta), w.meta.name().to_string()), i))
+            .collect();
+        let top = |mut i: usize| -> usize {
+            for _ in 0..8 {
+                let w = &workloads[i];
+                let parent = controller_of(&w.meta)
+                    .and_then(|o| index.get(&(o.kind.clone(), namespace_of(&w.meta), o.name.clone())));
+                match parent {
+                    Some(&p) if p != i => i = p,
+                    _ => break,
+                }
+            }
+            i
+        };
+        let mut has_pods: HashSet<usize> = HashSet::new();
+        let mut subordinate: HashSet<usize> = HashSet::new();
+        for i in 0..workloads.len() {
+            if top(i) != i {
+                subordinate.insert(i);
+            }
+        }
+
+        for (pod, span) in pods {
+            let namespace = namespace_of(&pod.metadata);
+            let name = pod.metadata.name().to_string();
+            let mut ep = self.pod_endpoint(&namespace, name, pod.metadata.labels(), &pod.spec, span);
+            if let Some(status) = &pod.status {
+                let mut ips: Vec<IpAddr> = status.pod_ips.iter().map(|p| p.ip.0).collect();
+                if let Some(ip) = status.pod_ip {
+                    if !ips.contains(&ip.0) {
+                        ips.insert(0, ip.0);
+                    }
+                }
+                if !ips.is_empty() {
+                    ep.ips = ips;
+                    ep.address_source = AddressSource::Status;
+                }
+                ep.phase = status.phase.clone();
+            }
+            if let Some(owner) = controller_of(&pod.metadata) {
+                let key = (owner.kind.clone(), namespace.clone(), owner.name.clone());
+                ep.owner = Some(match index.get(&key) {
+                    Some(&i) => {
+                        let t = top(i);
+                        has_pods.insert(t);
+                        let w = &workloads[t];
+                        ObjectRef { kind: w.kind.as_str().into(), namespace: Some(namespace.clone()), name: w.meta.name().into() }
+                    }
+                    None => ObjectRef { kind: owner.kind.clone(), namespace: Some(namespace.clone()), name: owner.name.clone() },
+                });
+            }
+            self.out.cluster.endpoints.push(ep);
+        }
+
+        for (i, w) in workloads.iter().enumerate() {
+            self.check_workload_selector(w);
+            if subordinate.contains(&i) || has_pods.contains(&i) {
+                continue;
+            }
+            let namespace = namespace_of(&w.meta);
+            let name = w.meta.name().to_string();
+            let replicas = match w.replicas {
+                Some((n, span)) if n < 0 => {
+                    self.error(Problem::new(span, format!("replicas must not be negative, found {n}")));
+                    continue;
+                }
+                Some((n, span)) if n as usize > MAX_REPLICAS => {
+                    self.out.warnings.push(Problem::new(
+                        span,
+                        format!("{n} replicas: expanding only the first {MAX_REPLICAS} pods"),
+                    ));
+                    MAX_REPLICAS
+                }
+                Some((n, _)) => n as usize,
+                None if w.kind == WorkloadKind::DaemonSet => self.out.cluster.nodes.len().max(1),
+                None => 1,
+            };
+            let labels: Labels = w.template.metadata.labels();
+            let owner = ObjectRef { kind: w.kind.as_str().into(), namespace: Some(namespace.clone()), name: name.clone() };
+            for r in 0..replicas {
+                let mut ep = self.pod_endpoint(&namespace, format!("{name}-{r}"), labels.clone(), &w.template.spec, w.span);
+                ep.owner = Some(owner.clone());
+                if w.kind == WorkloadKind::DaemonSet {
+                    ep.node = self.out.cluster.nodes.get(r).map(|n| n.name.clone()).or(ep.node);
+                }
+                self.out.cluster.endpoints.push(ep);
+            }
+            self.out.cluster.workloads.push(Workload {
+                kind: w.kind.as_str().into(),
+                namespace,
+                name,
+                labels,
+                replicas,
+                endpoints: Vec::new(),
+                origin: w.span,
+            });
+        }
+    }
+
+    /// The API server rejects a controller whose selector does not match
+    /// its own pod template.
+    fn check_workload_selector(&mut self, w: &WorkloadSrc) {
+        let Some(selector) = &w.selector else { return };
+        let labels = w.template.metadata.labels();
+        let matches = selector.match_labels.iter().all(|(k, v)| labels.get(&k.value) == Some(&v.value))
+            && selector.match_expressions.iter().all(|e| {
+                let value = labels.get(&e.key.value);
+                let in_values = |v: &String| e.values.iter().any(|x| &x.value == v);
+                match e.operator.value {
+                    SelectorOperator::In => value.is_some_and(in_values),
+                    SelectorOperator::NotIn => !value.is_some_and(in_values),
+                    SelectorOperator::Exists => value.is_some(),
+                    SelectorOperator::DoesNotExist => value.is_none(),
+                }
+            });
+        if !matches {
+            let span = w.meta.name.as_ref().map_or(w.span, |n| n.span);
+            self.error(
+                Problem::new(span, format!("{} {}: selector does not match template labels", w.kind.as_str(), w.meta.name()))
+                    .help("`spec.selector` must select the labels of `spec.template.metadata.labels`"),
+            );
+        }
+    }
+
+    /// Namespaces and service accounts that objects use but no manifest
+    /// defines, created as the cluster would have them.
+    fn implicit_objects(&mut self) {
+        let c = &mut self.out.cluster;
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        used.extend(c.endpoints.iter().map(|e| e.namespace.clone()));
+        used.extend(c.services.iter().map(|s| s.namespace.clone()));
+        used.extend(c.service_accounts.iter().map(|s| s.namespace.clone()));
+        used.extend(c.workloads.iter().map(|w| w.namespace.clone()));
+        used.extend(c.network_sets.iter().filter_map(|s| s.namespace.clone()));
+        used.extend(self.out.policies.iter().filter_map(|p| p.namespace.clone()));
+        for ns in used {
+            c.namespaces.entry(ns.clone()).or_insert_with(|| Namespace {
+                labels: BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())]),
+                name: ns,
+                declared: false,
+                origin: None,
+            });
+        }
+        let declared: HashSet<(String, String)> =
+            c.service_accounts.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+        let mut missing: BTreeSet<(String, String)> = BTreeSet::new();
+        for e in &c.endpoints {
+            let key = (e.namespace.clone(), e.service_account.clone());
+            if !declared.contains(&key) {
+                missing.insert(key);
+            }
+        }
+        for (namespace, name) in missing {
+            c.service_accounts.push(ServiceAccount { namespace, name, labels: Labels::new(), declared: false, origin: None });
+        }
+        c.service_accounts.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    }
+
+    fn assign_addresses(&mut self) {
+        let c = &mut self.out.cluster;
+        let mut used: HashSet<IpAddr> = c.endpoints.iter().flat_map(|e| e.ips.iter().copied()).collect();
+        used.extend(c.nodes.iter().flat_map(|n| n.ips.iter().copied()));
+
+        let mut node_pool = Pool::new(Ipv4Addr::new(10, 240, 0, 1), 1 << 16);
+        for node in c.nodes.iter_mut().filter(|n| n.ips.is_empty()) {
+            if let Some(ip) = node_pool.next(&mut used) {
+                node.ips.push(ip);
+            }
+        }
+        let mut node_ips: HashMap<String, IpAddr> =
+            c.nodes.iter().filter_map(|n| n.ips.first().map(|ip| (n.name.clone(), *ip))).collect();
+
+        let mut order: Vec<usize> = (0..c.endpoints.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&c.endpoints[a], &c.endpoints[b]);
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
+        let mut pod_pool = Pool::new(Ipv4Addr::new(10, 244, 0, 1), 1 << 18);
+        for i in order {
+            let ep = &mut c.endpoints[i];
+            if !ep.ips.is_empty() {
+                continue;
+            }
+            if ep.host_network {
+                let node = ep.node.clone().unwrap_or_default();
+                let ip = match node_ips.get(&node) {
+                    Some(ip) => Some(*ip),
+                    None => {
+                        let ip = node_pool.next(&mut used);
+                        if let Some(ip) = ip {
+                            node_ips.insert(node, ip);
+                        }
+                        ip
+                    }
+                };
+                if let Some(ip) = ip {
+                    ep.ips.push(ip);
+                    ep.address_source = AddressSource::Node;
+                }
+            } else if let Some(ip) = pod_pool.next(&mut used) {
+                ep.ips.push(ip);
+                ep.address_source = AddressSource::Synthetic;
+            }
+        }
+    }
+
+    fn index_workloads(&mut self) {
+        let c = &mut self.out.cluster;
+        let mut by_owner: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+        for (i, e) in c.endpoints.iter().enumerate() {
+            let key = match &e.owner {
+                Some(o) => (o.kind.clone(), e.namespace.clone(), o.name.clone()),
+                None => ("Pod".to_string(), e.namespace.clone(), e.name.clone()),
+            };
+            by_owner.entry(key).or_default().push(i);
+        }
+        for w in &mut c.workloads {
+            w.endpoints = by_owner.remove(&(w.kind.clone(), w.namespace.clone(), w.name.clone())).unwrap_or_default();
+        }
+        // Owners that were not loaded, and lone pods, become workloads too.
+        for ((kind, namespace, name), endpoints) in by_owner {
+            let first = &c.endpoints[endpoints[0]];
+            c.workloads.push(Workload {
+                kind,
+                namespace,
+                name,
+                labels: first.labels.clone(),
+                replicas: endpoints.len(),
+                origin: first.origin,
+                endpoints,
+            });
+        }
+        c.workloads.sort_by(|a, b| (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind)));
+    }
+}
+
+fn controller_of(meta: &ObjectMeta) -> Option<&super::common::OwnerReference> {
+    meta.owner_references
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| meta.owner_references.first())
+}
+
+/// Container and service port protocols: TCP (the default), UDP or SCTP.
+fn protocol_of(name: Option<&str>, span: Option<Span>) -> Result<Proto, Problem> {
+    match name {
+        None | Some("TCP") => Ok(Proto::TCP),
+        Some("UDP") => Ok(Proto::UDP),
+        Some("SCTP") => Ok(Proto::SCTP),
+        Some(other) => Err(Problem::new(span.unwrap_or_default(), format!("unsupported protocol `{other}`"))
+            .help("Kubernetes ports take TCP, UDP or SCTP")),
+    }
+}
+
+/// Sequential addresses from a range, skipping ones already taken.
+struct Pool {
+    next: u32,
+    end: u32,
+}
+
+impl Pool {
+    fn new(first: Ipv4Addr, size: u32) -> Self {
+        let start = u32::from(first);
+        Pool { next: start, end: start.saturating_add(size - 2) }
+    }
+
+    fn next(&mut self, used: &mut HashSet<IpAddr>) -> Option<IpAddr> {
+        while self.next <= self.end {
+            let ip = IpAddr::V4(Ipv4Addr::from(self.next));
+            self.next += 1;
+            if used.insert(ip) {
+                return Some(ip);
+            }
+        }
+        None
+    }
+}
+
+impl PolicySource {
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            PolicySource::NetworkPolicy(p) => &p.metadata,
+            PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => &p.metadata,
+            PolicySource::ClusterNetworkPolicy(p) => &p.metadata,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! A loaded policy object of any dialect, with what every listing needs:
+//! its dialect, kind, name and place in the evaluation order.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{k8s, npapi};
+use crate::model::Span;
+
+/// The typed source of a policy, per dialect.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum PolicySource {
+    NetworkPolicy(k8s::NetworkPolicy),
+    AdminNetworkPolicy(npapi::AdminNetworkPolicy),
+    BaselineAdminNetworkPolicy(npapi::AdminNetworkPolicy),
+    ClusterNetworkPolicy(npapi::ClusterNetworkPolicy),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Dialect {
+    #[serde(rename = "k8s")]
+    K8s,
+    #[serde(rename = "anp")]
+    Anp,
+    #[serde(rename = "banp")]
+    Banp,
+    #[serde(rename = "cnp-v1alpha2")]
+    CnpV1alpha2,
+    #[serde(rename = "calico")]
+    Calico,
+    #[serde(rename = "calico-staged")]
+    CalicoStaged,
+    #[serde(rename = "cilium")]
+    Cilium,
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::K8s => "k8s",
+            Dialect::Anp => "anp",
+            Dialect::Banp => "banp",
+            Dialect::CnpV1alpha2 => "cnp-v1alpha2",
+            Dialect::Calico => "calico",
+            Dialect::CalicoStaged => "calico-staged",
+            Dialect::Cilium => "cilium",
+        })
+    }
+}
+
+/// Where a policy sits in evaluation: its tier and its order inside it.
+/// Kubernetes' own APIs name three tiers (ClusterNetworkPolicy's `tier`
+/// docs): admin, the NetworkPolicy tier (Calico's `default`), baseline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Placement {
+    pub tier: Option<String>,
+    pub order: Option<f64>,
+}
+
+/// A policy object as loaded.
+#[derive(Clone, Debug, Serialize)]
+pub struct Policy {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(skip)]
+    pub origin: Span,
+    #[serde(skip)]
+    pub source: PolicySource,
+}
+
+impl Policy {
+    pub fn dialect(&self) -> Dialect {
+        match &self.source {
+            PolicySource::NetworkPolicy(_) => Dialect::K8s,
+            PolicySource::AdminNetworkPolicy(_) => Dialect::Anp,
+            PolicySource::BaselineAdminNetworkPolicy(_) => Dialect::Banp,
+            PolicySource::ClusterNetworkPolicy(_) => Dialect::CnpV1alpha2,
+        }
+    }
+
+    pub fn placement(&self) -> Placement {
+        let tier = |t: &str| Some(t.to_string());
+        match &self.source {
+            PolicySource::NetworkPolicy(_) => Placement { tier: tier("default"), order: None },
+            PolicySource::AdminNetworkPolicy(p) => Placement {
+                tier: tier("admin"),
+                order: p.spec.priority.as_ref().map(|p| p.value as f64),
+            },
+            PolicySource::BaselineAdminNetworkPolicy(_) => Placement { tier: tier("baseline"), order: None },
+            PolicySource::ClusterNetworkPolicy(p) => Placement {
+                tier: tier(match p.spec.tier.value {
+                    npapi::CnpTier::Admin => "admin",
+                    npapi::CnpTier::Baseline => "baseline",
+                }),
+                order: Some(p.spec.priority.value as f64),
+            },
+        }
+    }
+
+    /// `namespace/name`, or the bare name of a cluster-scoped policy.
+    pub fn key(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Diagnostics for bad input: each names its file, line and column and
+//! labels the offending text.
+
+use miette::{Diagnostic, SourceSpan};
+use thiserror::Error;
+
+use super::source::{SourceFile, Sources, source_span};
+use crate::dialect::common::Problem;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("{message}")]
+    #[diagnostic(code(polctl::input::yaml))]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: SourceFile,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(polctl::input::invalid))]
+    Invalid {
+        message: String,
+        #[source_code]
+        src: SourceFile,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("cannot read {path}: {message}")]
+    #[diagnostic(code(polctl::input::io))]
+    Io { path: String, message: String },
+}
+
+impl LoadError {
+    pub fn from_problem(sources: &Sources, problem: Problem, label: &str) -> LoadError {
+        match sources.get(problem.span.file) {
+            Some(src) => LoadError::Invalid {
+                message: problem.message,
+                src: src.clone(),
+                span: source_span(problem.span),
+                label: label.to_string(),
+                help: problem.help,
+            },
+            None => LoadError::Io { path: "<unknown>".into(), message: problem.message },
+        }
+    }
+}
+
+/// Every problem of one run, reported together.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{} in the input", plural(.errors.len()))]
+#[diagnostic(code(polctl::input::errors), help("fix the problems above; nothing was evaluated"))]
+pub struct LoadErrors {
+    #[related]
+    pub errors: Vec<LoadError>,
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 { "1 problem".into() } else { format!("{n} problems") }
+}
+
+/// A problem that does not stop the run (an unknown kind, a file that is
+/// not a manifest), printed as `warning: file:line:col: message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub location: String,
+    pub message: String,
+}
