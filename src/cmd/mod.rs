@@ -1,1 +1,171 @@
-//! Command-line interface.
+//! The command line: global flags, one file per subcommand, dispatch.
+
+mod completion;
+mod get;
+mod version;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::Result;
+
+use crate::load::{Inputs, Inventory, load};
+use crate::render::Printer;
+
+const EXAMPLES: &str = "\
+Examples:
+  # List the policies of every dialect in a directory tree, with tiers and order
+  polctl get policies -A -f fixtures/ -R
+
+  # Show endpoints with labels, service accounts and addresses
+  polctl get endpoints -A -f fixtures/starwars -o wide
+
+  # Read manifests from stdin
+  kubectl get netpol,pods -A -o yaml | polctl get policies -A -f -";
+
+/// Simulate, explain and enforce Kubernetes network policy offline:
+/// NetworkPolicy, AdminNetworkPolicy, Calico and Cilium.
+#[derive(Debug, Parser)]
+#[command(name = "polctl", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, kubectl's names and meanings.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Manifest file, directory, or `-` for stdin (repeatable)
+    #[arg(short = 'f', long = "filename", global = true, value_name = "PATH")]
+    pub filename: Vec<PathBuf>,
+    /// Read directories given with -f recursively
+    #[arg(short = 'R', long, global = true)]
+    pub recursive: bool,
+    /// Namespace to show or resolve bare names in
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// All namespaces
+    #[arg(short = 'A', long, global = true, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+    /// Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)
+    #[arg(short = 'l', long, global = true, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Kubeconfig context, for commands that talk to a cluster
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubeconfig file, for commands that talk to a cluster
+    #[arg(long, global = true, value_name = "PATH", env = "KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+    /// When to color output (NO_COLOR is honoured; never when not a terminal)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// More detail on stderr (repeatable)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether a stream should be colored, by flag, NO_COLOR and terminal.
+    pub fn resolve(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Yaml,
+    Json,
+    Name,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Get(get::GetArgs),
+    Completion(completion::CompletionArgs),
+    Version(version::VersionArgs),
+}
+
+/// How a command ended when it did not fail: a check that said no is not an
+/// error (exit 1); errors are bad input or usage (exit 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    CheckFailed,
+}
+
+/// What every command gets: resolved global settings and the printer.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub printer: Printer,
+}
+
+impl Ctx {
+    pub fn new(global: GlobalArgs) -> Self {
+        let color = global.color.resolve(std::io::stdout().is_terminal());
+        let err_color = global.color.resolve(std::io::stderr().is_terminal());
+        let printer = Printer::new(color, err_color);
+        Ctx { global, printer }
+    }
+
+    /// The namespace filter: `None` means all namespaces.
+    pub fn namespace_filter(&self) -> Option<&str> {
+        if self.global.all_namespaces {
+            None
+        } else {
+            Some(self.global.namespace.as_deref().unwrap_or("default"))
+        }
+    }
+
+    /// Loads the manifests named with `-f`, printing warnings.
+    pub fn load(&self) -> Result<Inventory> {
+        if self.global.filename.is_empty() {
+            return Err(miette::miette!(
+                code = "polctl::usage::no_input",
+                help = "pass manifests with -f FILE, -f DIR (-R to recurse) or -f - for stdin",
+                "no input manifests"
+            ));
+        }
+        let inputs = Inputs { paths: self.global.filename.clone(), recursive: self.global.recursive };
+        let inventory = load(&inputs, &mut std::io::stdin().lock())?;
+        let verbose = self.global.verbose > 0;
+        for w in inventory.warnings.iter().filter(|w| verbose || !w.skipped_file) {
+            self.printer.warn(&format!("{}: {}", w.location, w.message));
+        }
+        let skipped = inventory.warnings.iter().filter(|w| w.skipped_file).count();
+        if skipped > 0 && !verbose {
+            self.printer.warn(&format!(
+                "skipped {skipped} file(s) that are not .yaml, .yml or .json (-v lists them)"
+            ));
+        }
+        Ok(inventory)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    let ctx = Ctx::new(cli.global);
+    match &cli.command {
+        Command::Get(args) => get::run(&ctx, args),
+        Command::Completion(args) => completion::run(&ctx, args),
+        Command::Version(args) => version::run(&ctx, args),
+    }
+}

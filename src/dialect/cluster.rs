@@ -30,6 +30,18 @@ pub struct Loaded {
     pub manifest: Manifest,
     /// The object's mapping.
     pub span: Span,
+    /// A hash of the object's content without positions: the same object
+    /// given twice (two fixtures that both declare kube-system) is not a
+    /// conflict.
+    pub fingerprint: u64,
+}
+
+/// Two different objects with the same identity.
+#[derive(Clone, Debug)]
+pub struct Duplicate {
+    pub span: Span,
+    pub first: Span,
+    pub message: String,
 }
 
 /// The result of assembling everything loaded.
@@ -38,12 +50,13 @@ pub struct Assembled {
     pub cluster: Cluster,
     pub policies: Vec<Policy>,
     pub errors: Vec<Problem>,
+    pub duplicates: Vec<Duplicate>,
     pub warnings: Vec<Problem>,
 }
 
 pub fn assemble(objects: Vec<Loaded>) -> Assembled {
     let mut b = Builder::default();
-    b.check_duplicates(&objects);
+    let objects = b.check_duplicates(objects);
     let mut pods = Vec::new();
     let mut workloads = Vec::new();
     for obj in objects {
@@ -153,8 +166,11 @@ impl Builder {
         self.out.errors.push(p);
     }
 
-    fn check_duplicates(&mut self, objects: &[Loaded]) {
-        let mut seen: HashMap<(String, String, Option<String>, String), Span> = HashMap::new();
+    /// Drops repeated identical objects and reports conflicting ones.
+    fn check_duplicates(&mut self, objects: Vec<Loaded>) -> Vec<Loaded> {
+        type Key = (String, String, Option<String>, String);
+        let mut seen: HashMap<Key, (Span, u64)> = HashMap::new();
+        let mut kept = Vec::with_capacity(objects.len());
         for obj in objects {
             let Some(meta) = meta_of(&obj.manifest) else { continue };
             let Some(name) = &meta.name else {
@@ -167,20 +183,27 @@ impl Builder {
             self.check_labels(meta);
             let ns = is_namespaced(&obj.kind).then(|| namespace_of(meta));
             let key = (group(&obj.api_version).to_string(), obj.kind.clone(), ns.clone(), name.value.clone());
-            if let Some(first) = seen.get(&key) {
-                let what = match &ns {
-                    Some(ns) => format!("{ns}/{}", name.value),
-                    None => name.value.clone(),
-                };
-                self.out.errors.push(Problem {
-                    span: name.span,
-                    message: format!("duplicate {} {what}", obj.kind),
-                    help: Some(format!("first defined at byte {} of the same or another input; {}", first.start, "each object may be defined once")),
-                });
-            } else {
-                seen.insert(key, name.span);
+            match seen.get(&key) {
+                Some((_, fingerprint)) if *fingerprint == obj.fingerprint => continue,
+                Some((first, _)) => {
+                    let what = match &ns {
+                        Some(ns) => format!("{ns}/{}", name.value),
+                        None => name.value.clone(),
+                    };
+                    self.out.duplicates.push(Duplicate {
+                        span: name.span,
+                        first: *first,
+                        message: format!("duplicate {} {what} with different content", obj.kind),
+                    });
+                    continue;
+                }
+                None => {
+                    seen.insert(key, (name.span, obj.fingerprint));
+                }
             }
+            kept.push(obj);
         }
+        kept
     }
 
     fn check_labels(&mut self, meta: &ObjectMeta) {

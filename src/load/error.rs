@@ -71,4 +71,6 @@ fn plural(n: usize) -> String {
 pub struct Warning {
     pub location: String,
     pub message: String,
+    /// A file skipped for its extension: listed one by one only with -v.
+    pub skipped_file: bool,
 }

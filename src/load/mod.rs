@@ -63,7 +63,7 @@ struct Reader {
 
 impl Reader {
     fn warn(&mut self, span: Span, message: impl Into<String>) {
-        self.warnings.push(Warning { location: self.sources.locate(span), message: message.into() });
+        self.warnings.push(Warning { location: self.sources.locate(span), message: message.into(), skipped_file: false });
     }
 
     fn problem(&mut self, problem: Problem, label: &str) {
@@ -78,13 +78,13 @@ impl Reader {
                 Err(e) => self.errors.push(LoadError::Io { path: "<stdin>".into(), message: e.to_string() }),
             }
         } else if path.is_dir() {
-            self.directory(path, recursive, true);
+            self.directory(path, recursive);
         } else {
             self.file(path);
         }
     }
 
-    fn directory(&mut self, dir: &Path, recursive: bool, top: bool) {
+    fn directory(&mut self, dir: &Path, recursive: bool) {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
@@ -97,15 +97,15 @@ impl Reader {
         for path in paths {
             if path.is_dir() {
                 if recursive {
-                    self.directory(&path, recursive, false);
+                    self.directory(&path, recursive);
                 }
             } else if is_manifest_file(&path) {
                 self.file(&path);
             } else {
-                let _ = top;
                 self.warnings.push(Warning {
                     location: format!("{}:1:1", path.display()),
                     message: "skipped: not a manifest file (.yaml, .yml or .json)".into(),
+                    skipped_file: true,
                 });
             }
         }
@@ -189,7 +189,7 @@ impl Reader {
 
         match decode(&api_version, &kind, node) {
             Decoded::Manifest(Ok(manifest)) => {
-                self.objects.push(Loaded { api_version, kind, manifest, span: node.span })
+                self.objects.push(Loaded { api_version, kind, manifest, span: node.span, fingerprint: node.fingerprint() })
             }
             Decoded::Manifest(Err(e)) => {
                 let span = e.span.unwrap_or(node.span);
@@ -207,6 +207,13 @@ impl Reader {
         let assembled = assemble(std::mem::take(&mut self.objects));
         for p in assembled.errors {
             self.problem(p, "here");
+        }
+        for d in assembled.duplicates {
+            let first = self.sources.locate(d.first);
+            self.problem(
+                Problem::new(d.span, d.message).help(format!("first defined at {first}; an object may be defined once")),
+                "defined again here",
+            );
         }
         for w in assembled.warnings {
             self.warn(w.span, w.message);

@@ -57,6 +57,40 @@ impl Node {
         }
     }
 
+    /// A hash of the content, blind to positions and key order.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        fn feed(node: &Node, h: &mut DefaultHasher) {
+            match &node.value {
+                Value::Null => 0u8.hash(h),
+                Value::Bool(b) => (1u8, b).hash(h),
+                Value::Int(i) => (2u8, i).hash(h),
+                Value::Float(f) => (3u8, f.to_bits()).hash(h),
+                Value::Str(s) => (4u8, s).hash(h),
+                Value::Seq(items) => {
+                    (5u8, items.len()).hash(h);
+                    items.iter().for_each(|i| feed(i, h));
+                }
+                Value::Map(entries) => {
+                    let mut parts: Vec<u64> = entries
+                        .iter()
+                        .map(|(k, v)| {
+                            let mut eh = DefaultHasher::new();
+                            feed(k, &mut eh);
+                            feed(v, &mut eh);
+                            eh.finish()
+                        })
+                        .collect();
+                    parts.sort_unstable();
+                    (6u8, parts).hash(h);
+                }
+            }
+        }
+        let mut h = DefaultHasher::new();
+        feed(self, &mut h);
+        h.finish()
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",

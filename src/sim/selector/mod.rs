@@ -19,6 +19,7 @@
 //! Only spaces and tabs separate tokens; a newline is an error.
 
 mod ast;
+mod kubectl;
 mod parser;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
 pub use ast::Expr;
+pub use kubectl::parse_kubectl;
 pub use parser::{ParseError, parse};
 
 /// A set of labels a selector can be evaluated against.

@@ -1,0 +1,294 @@
+//! The tables and object lists `polctl get` prints.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::table::{self, labels};
+use crate::dialect::Policy;
+use crate::load::Inventory;
+use crate::model::{AddressSource, Endpoint, Labels};
+use crate::sim::selector::Expr;
+
+/// What the user asked to see.
+pub struct Filter<'a> {
+    /// `None`: all namespaces.
+    pub namespace: Option<&'a str>,
+    pub selector: Option<&'a Expr>,
+}
+
+impl Filter<'_> {
+    fn namespace(&self, ns: Option<&str>) -> bool {
+        match (self.namespace, ns) {
+            (Some(want), Some(ns)) => want == ns,
+            _ => true,
+        }
+    }
+
+    fn labels(&self, labels: &Labels) -> bool {
+        self.selector.is_none_or(|s| s.matches(labels))
+    }
+}
+
+pub struct Row {
+    cells: Vec<String>,
+    wide: Vec<String>,
+    name: String,
+    item: Value,
+}
+
+/// Rows of one resource type, ready to print in any format.
+pub struct View {
+    pub noun: &'static str,
+    headers: Vec<&'static str>,
+    wide_headers: Vec<&'static str>,
+    /// The namespace column is shown only across namespaces, as kubectl does.
+    namespaced: bool,
+    all_namespaces: bool,
+    rows: Vec<Row>,
+}
+
+impl View {
+    fn new(noun: &'static str, filter: &Filter, namespaced: bool) -> Self {
+        View {
+            noun,
+            headers: Vec::new(),
+            wide_headers: Vec::new(),
+            namespaced,
+            all_namespaces: filter.namespace.is_none(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn table(&self, wide: bool) -> String {
+        if self.rows.is_empty() {
+            return String::new();
+        }
+        let skip_ns = usize::from(self.namespaced && !self.all_namespaces);
+        let mut headers: Vec<&str> = self.headers.iter().skip(skip_ns).copied().collect();
+        if wide {
+            headers.extend(&self.wide_headers);
+        }
+        let mut t = table::table(headers);
+        for row in &self.rows {
+            let mut cells: Vec<&str> = row.cells.iter().skip(skip_ns).map(String::as_str).collect();
+            if wide {
+                cells.extend(row.wide.iter().map(String::as_str));
+            }
+            t.add_row(cells);
+        }
+        table::render(&t)
+    }
+
+    pub fn names(&self) -> String {
+        self.rows.iter().map(|r| format!("{}\n", r.name)).collect()
+    }
+
+    pub fn items(&self) -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": self.rows.iter().map(|r| r.item.clone()).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() { "<none>".into() } else { s }
+}
+
+pub fn endpoints(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("endpoints", filter, true);
+    view.headers = vec!["NAMESPACE", "NAME", "WORKLOAD", "IP"];
+    view.wide_headers = vec!["NODE", "SERVICE ACCOUNT", "PORTS", "LABELS"];
+    for ep in inv.cluster.endpoints.iter().filter(|e| filter.namespace(Some(&e.namespace)) && filter.labels(&e.labels)) {
+        let workload = ep.owner.as_ref().map_or_else(|| "<none>".into(), |o| format!("{}/{}", o.kind, o.name));
+        view.rows.push(Row {
+            cells: vec![ep.namespace.clone(), ep.name.clone(), workload, addresses(ep)],
+            wide: vec![
+                ep.node.clone().unwrap_or_else(|| "<none>".into()),
+                ep.service_account.clone(),
+                or_none(ep.ports.iter().map(|p| format!("{}:{}/{}", p.name, p.port, p.protocol)).collect::<Vec<_>>().join(",")),
+                labels(&ep.labels),
+            ],
+            name: format!("endpoint/{}", ep.name),
+            item: to_value(ep),
+        });
+    }
+    view
+}
+
+/// Addresses, marked when polctl made them up or took them from the node.
+fn addresses(ep: &Endpoint) -> String {
+    let ips: Vec<String> = ep.ips.iter().map(|ip| ip.to_string()).collect();
+    let ips = or_none(ips.join(","));
+    match ep.address_source {
+        AddressSource::Status => ips,
+        AddressSource::Synthetic => format!("{ips} (synthetic)"),
+        AddressSource::Node => format!("{ips} (node)"),
+    }
+}
+
+pub fn workloads(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("workloads", filter, true);
+    view.headers = vec!["NAMESPACE", "KIND", "NAME", "PODS"];
+    view.wide_headers = vec!["LABELS"];
+    for w in inv.cluster.workloads.iter().filter(|w| filter.namespace(Some(&w.namespace)) && filter.labels(&w.labels)) {
+        view.rows.push(Row {
+            cells: vec![w.namespace.clone(), w.kind.clone(), w.name.clone(), w.endpoints.len().to_string()],
+            wide: vec![labels(&w.labels)],
+            name: format!("{}/{}", w.kind.to_lowercase(), w.name),
+            item: to_value(w),
+        });
+    }
+    view
+}
+
+/// Calico's orders for the tiers Kubernetes' own APIs imply (SEMANTICS §A2):
+/// admin before every user tier, `default` (NetworkPolicy), baseline last.
+fn tier_order(tier: Option<&str>) -> f64 {
+    match tier {
+        Some("admin") => 1_000.0,
+        Some("default") => 1_000_000.0,
+        Some("baseline") => 10_000_000.0,
+        Some(_) => f64::MAX / 2.0,
+        None => f64::MAX,
+    }
+}
+
+fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
+    let mut pols: Vec<&Policy> = inv
+        .policies
+        .iter()
+        .filter(|p| filter.namespace(p.namespace.as_deref()))
+        .filter(|p| filter.labels(&p.source.metadata().labels()))
+        .collect();
+    pols.sort_by(|a, b| {
+        let (pa, pb) = (a.placement(), b.placement());
+        tier_order(pa.tier.as_deref())
+            .total_cmp(&tier_order(pb.tier.as_deref()))
+            .then_with(|| pa.tier.cmp(&pb.tier))
+            .then_with(|| pa.order.unwrap_or(f64::INFINITY).total_cmp(&pb.order.unwrap_or(f64::INFINITY)))
+            .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+    });
+    pols
+}
+
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+pub fn policies(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("policies", filter, true);
+    view.headers = vec!["NAMESPACE", "NAME", "KIND", "DIALECT", "TIER", "ORDER"];
+    view.wide_headers = vec!["SOURCE"];
+    for p in sorted_policies(inv, filter) {
+        let placement = p.placement();
+        view.rows.push(Row {
+            cells: vec![
+                p.namespace.clone().unwrap_or_else(|| "<cluster>".into()),
+                p.name.clone(),
+                p.kind.clone(),
+                p.dialect().to_string(),
+                placement.tier.unwrap_or_else(|| "-".into()),
+                placement.order.map_or_else(|| "-".into(), number),
+            ],
+            wide: vec![inv.sources.locate(p.origin)],
+            name: format!("{}/{}", p.kind.to_lowercase(), p.name),
+            item: to_value(&p.source),
+        });
+    }
+    view
+}
+
+pub fn tiers(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("tiers", filter, false);
+    view.headers = vec!["NAME", "ORDER", "DEFAULT ACTION", "POLICIES"];
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &inv.policies {
+        if let Some(t) = p.placement().tier {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    let mut tiers: Vec<(f64, String, &str, usize)> = counts
+        .into_iter()
+        .map(|(name, n)| {
+            let action = if name == "default" { "Deny" } else { "Pass" };
+            (tier_order(Some(&name)), name, action, n)
+        })
+        .collect();
+    tiers.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    for (order, name, action, n) in tiers {
+        view.rows.push(Row {
+            cells: vec![name.clone(), number(order), action.to_string(), n.to_string()],
+            wide: vec![],
+            name: format!("tier/{name}"),
+            item: json!({"name": name, "order": order, "defaultAction": action, "policies": n}),
+        });
+    }
+    view
+}
+
+pub fn namespaces(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("namespaces", filter, false);
+    view.headers = vec!["NAME", "LABELS"];
+    view.wide_headers = vec!["DEFINED"];
+    for ns in inv.cluster.namespaces.values().filter(|n| filter.labels(&n.labels)) {
+        view.rows.push(Row {
+            cells: vec![ns.name.clone(), labels(&ns.labels)],
+            wide: vec![if ns.declared { "manifest".into() } else { "implicit".into() }],
+            name: format!("namespace/{}", ns.name),
+            item: to_value(ns),
+        });
+    }
+    view
+}
+
+pub fn services(inv: &Inventory, filter: &Filter) -> View {
+    let mut view = View::new("services", filter, true);
+    view.headers = vec!["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS", "SELECTOR"];
+    view.wide_headers = vec!["BACKENDS"];
+    for svc in inv.cluster.services.iter().filter(|s| filter.namespace(Some(&s.namespace)) && filter.labels(&s.labels)) {
+        let ports: Vec<String> = svc
+            .ports
+            .iter()
+            .map(|p| {
+                let target = match &p.target {
+                    crate::model::TargetPort::Number(n) => n.to_string(),
+                    crate::model::TargetPort::Name(n) => n.clone(),
+                };
+                format!("{}->{}/{}", p.port, target, p.protocol)
+            })
+            .collect();
+        let backends = svc.selector.as_ref().map_or(0, |sel| {
+            inv.cluster
+                .endpoints
+                .iter()
+                .filter(|e| e.namespace == svc.namespace && sel.iter().all(|(k, v)| e.labels.get(k) == Some(v)))
+                .count()
+        });
+        view.rows.push(Row {
+            cells: vec![
+                svc.namespace.clone(),
+                svc.name.clone(),
+                svc.kind.clone(),
+                svc.cluster_ip.clone().unwrap_or_else(|| "<none>".into()),
+                or_none(ports.join(",")),
+                svc.selector.as_ref().map_or_else(|| "<none>".into(), labels),
+            ],
+            wide: vec![backends.to_string()],
+            name: format!("service/{}", svc.name),
+            item: to_value(svc),
+        });
+    }
+    view
+}

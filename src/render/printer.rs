@@ -1,0 +1,62 @@
+//! The one place polctl writes to the terminal.
+
+#![allow(clippy::print_stderr)]
+
+use std::cell::Cell;
+use std::io::{self, Write};
+
+use colored::Colorize;
+use miette::{IntoDiagnostic, Result};
+use serde::Serialize;
+
+pub struct Printer {
+    color: bool,
+    err_color: bool,
+    /// Set once stdout's reader went away (`polctl get … | head`): later
+    /// output is dropped instead of failing.
+    closed: Cell<bool>,
+}
+
+impl Printer {
+    pub fn new(color: bool, err_color: bool) -> Self {
+        Printer { color, err_color, closed: Cell::new(false) }
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// Writes text to stdout as is. A closed pipe is not an error.
+    pub fn raw(&self, text: &str) -> io::Result<()> {
+        if self.closed.get() {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed.set(true);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    pub fn line(&self, text: &str) -> Result<()> {
+        self.raw(&format!("{text}\n")).into_diagnostic()
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string_pretty(value).into_diagnostic()?;
+        self.line(&text)
+    }
+
+    pub fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_yaml::to_string(value).into_diagnostic()?;
+        self.raw(&text).into_diagnostic()
+    }
+
+    pub fn warn(&self, message: &str) {
+        let tag = if self.err_color { "warning".yellow().bold().to_string() } else { "warning".to_string() };
+        eprintln!("{tag}: {message}");
+    }
+}

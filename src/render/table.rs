@@ -1,0 +1,34 @@
+//! kubectl-style tables: upper-case headers, no borders, no wrapping.
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+pub fn table<I, S>(headers: I) -> Table
+where
+    I: IntoIterator<Item = S>,
+    S: Into<comfy_table::Cell>,
+{
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers);
+    for col in t.column_iter_mut() {
+        col.set_padding((0, 3));
+    }
+    t
+}
+
+/// Renders a table with trailing spaces trimmed from every line.
+pub fn render(t: &Table) -> String {
+    let mut out = String::new();
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `k=v,k2=v2`, or `<none>` as kubectl prints.
+pub fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    let s: Vec<String> = labels.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if s.is_empty() { "<none>".into() } else { s.join(",") }
+}
