@@ -4,6 +4,8 @@ mod completion;
 mod get;
 mod version;
 
+pub use completion::generate as completion_script;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 

@@ -317,6 +317,13 @@ impl Builder {
     }
 
     fn policy(&mut self, kind: String, source: PolicySource, span: Span) {
+        let errors = &mut self.out.errors;
+        match &source {
+            PolicySource::NetworkPolicy(p) => super::check::network_policy(p, errors),
+            PolicySource::AdminNetworkPolicy(p) => super::check::admin_network_policy(p, false, errors),
+            PolicySource::BaselineAdminNetworkPolicy(p) => super::check::admin_network_policy(p, true, errors),
+            PolicySource::ClusterNetworkPolicy(p) => super::check::cluster_network_policy(p, errors),
+        }
         let meta = source.metadata();
         let namespace = is_namespaced(&kind).then(|| namespace_of(meta));
         let name = meta.name().to_string();

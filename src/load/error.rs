@@ -38,6 +38,16 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// Errors are reported in file, then position, order.
+    pub fn sort_key(&self) -> (String, usize) {
+        match self {
+            LoadError::Syntax { src, span, .. } | LoadError::Invalid { src, span, .. } => {
+                (src.name().to_string(), span.offset())
+            }
+            LoadError::Io { path, .. } => (path.clone(), 0),
+        }
+    }
+
     pub fn from_problem(sources: &Sources, problem: Problem, label: &str) -> LoadError {
         match sources.get(problem.span.file) {
             Some(src) => LoadError::Invalid {

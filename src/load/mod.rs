@@ -219,6 +219,7 @@ impl Reader {
             self.warn(w.span, w.message);
         }
         if !self.errors.is_empty() {
+            self.errors.sort_by_cached_key(LoadError::sort_key);
             return Err(LoadErrors { errors: self.errors });
         }
         Ok(Inventory {

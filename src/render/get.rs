@@ -98,8 +98,16 @@ impl View {
     }
 }
 
+/// The object as JSON, without the `null`s of fields the manifest left out.
 fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    fn strip(v: Value) -> Value {
+        match v {
+            Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip(v))).collect()),
+            Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
+            other => other,
+        }
+    }
+    strip(serde_json::to_value(v).unwrap_or(Value::Null))
 }
 
 fn or_none(s: String) -> String {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Seeds the fuzz corpora (fuzz/corpus is not committed): every YAML fixture
+# for `load`, and a few selectors in both syntaxes for `selector`.
+# Usage: fuzz/seed.sh   (from anywhere)
+set -euo pipefail
+
+fuzz="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$fuzz")"
+
+mkdir -p "$fuzz/corpus/load" "$fuzz/corpus/selector"
+find "$root/fixtures" -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 |
+    while IFS= read -r -d '' file; do
+        rel="${file#"$root/fixtures/"}"
+        cp "$file" "$fuzz/corpus/load/${rel//\//-}"
+    done
+
+i=0
+while IFS= read -r selector; do
+    printf '%s' "$selector" >"$fuzz/corpus/selector/seed-$i"
+    i=$((i + 1))
+done <<'SELECTORS'
+all()
+global() && !has(quarantine)
+role == 'web' && tier != "db"
+env in {'prod', 'staging'} || env not in {}
+app contains 'fr' && name starts with "x" && name ends with 'y'
+!(a == 'b' || (c startswith 'd' && e endswith 'f')) && g notin {'h'}
+app=web,tier!=db
+env in (prod, dev),!legacy
+example.com/team==net,app
+SELECTORS
+
+echo "seeded $(ls "$fuzz/corpus/load" | wc -l) load and $i selector inputs"

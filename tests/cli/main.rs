@@ -1,0 +1,6 @@
+//! Integration tests: the built `polctl` binary, run as a user runs it.
+
+mod common;
+mod completion;
+mod get;
+mod load;
