@@ -1,6 +1,7 @@
 //! The policy and workload languages polctl reads, typed as their APIs
 //! define them, and the step that turns workloads into the cluster model.
 
+pub mod calico;
 pub mod check;
 pub mod cluster;
 pub mod common;

@@ -16,14 +16,13 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
-use super::common::{IntOrString, Ip, LabelSelector, Net, ObjectMeta, PortNumber, Problem, validate_port_name};
+use super::common::{IntOrString, Ip, LabelSelector, Net, ObjectMeta, PortNumber, validate_port_name};
 use super::k8s;
 use crate::load::de::{DeError, from_node};
 use crate::load::yaml::Node;
 use crate::model::Spanned;
 
 pub use check::{Check, check};
-pub(crate) use check::{check_label_selector, scalar_sub_span};
 pub use k8s::PolicyType;
 
 /// The apiVersion of every kind here.
