@@ -5,9 +5,17 @@ use polctl::cmd::{self, Cli, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let color = cli.global.color.resolve(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let color = cli
+        .global
+        .color
+        .resolve(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     miette::set_hook(Box::new(move |_| {
-        Box::new(miette::MietteHandlerOpts::new().color(color).unicode(color).build())
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .build(),
+        )
     }))
     .ok();
     match cmd::run(cli) {

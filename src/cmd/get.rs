@@ -26,7 +26,13 @@ pub struct GetArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Resource {
-    #[value(alias = "endpoint", alias = "ep", alias = "pods", alias = "pod", alias = "po")]
+    #[value(
+        alias = "endpoint",
+        alias = "ep",
+        alias = "pods",
+        alias = "pod",
+        alias = "po"
+    )]
     Endpoints,
     #[value(alias = "workload", alias = "wl")]
     Workloads,
@@ -45,7 +51,10 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         Some(text) => Some(parse_kubectl(text).map_err(|e| {
             miette::miette!(
                 code = "polctl::usage::selector",
-                labels = vec![miette::LabeledSpan::at(e.offset..e.offset + e.len, e.message.clone())],
+                labels = vec![miette::LabeledSpan::at(
+                    e.offset..e.offset + e.len,
+                    e.message.clone()
+                )],
                 "invalid --selector: {}",
                 e.message
             )
@@ -54,7 +63,10 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         None => None,
     };
     let inventory = ctx.load()?;
-    let filter = Filter { namespace: ctx.namespace_filter(), selector: selector.as_ref() };
+    let filter = Filter {
+        namespace: ctx.namespace_filter(),
+        selector: selector.as_ref(),
+    };
     let format = ctx.global.output.unwrap_or(OutputFormat::Table);
     let view = match args.resource {
         Resource::Endpoints => view::endpoints(&inventory, &filter),

@@ -86,7 +86,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 }
@@ -147,10 +149,17 @@ impl Ctx {
                 "no input manifests"
             ));
         }
-        let inputs = Inputs { paths: self.global.filename.clone(), recursive: self.global.recursive };
+        let inputs = Inputs {
+            paths: self.global.filename.clone(),
+            recursive: self.global.recursive,
+        };
         let inventory = load(&inputs, &mut std::io::stdin().lock())?;
         let verbose = self.global.verbose > 0;
-        for w in inventory.warnings.iter().filter(|w| verbose || !w.skipped_file) {
+        for w in inventory
+            .warnings
+            .iter()
+            .filter(|w| verbose || !w.skipped_file)
+        {
             self.printer.warn(&format!("{}: {}", w.location, w.message));
         }
         let skipped = inventory.warnings.iter().filter(|w| w.skipped_file).count();

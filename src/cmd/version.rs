@@ -11,8 +11,12 @@ pub struct VersionArgs {}
 pub fn run(ctx: &Ctx, _args: &VersionArgs) -> Result<ExitStatus> {
     let version = env!("CARGO_PKG_VERSION");
     match ctx.global.output {
-        Some(OutputFormat::Json) => ctx.printer.json(&serde_json::json!({ "polctl": version }))?,
-        Some(OutputFormat::Yaml) => ctx.printer.yaml(&serde_json::json!({ "polctl": version }))?,
+        Some(OutputFormat::Json) => ctx
+            .printer
+            .json(&serde_json::json!({ "polctl": version }))?,
+        Some(OutputFormat::Yaml) => ctx
+            .printer
+            .yaml(&serde_json::json!({ "polctl": version }))?,
         _ => ctx.printer.line(&format!("polctl {version}"))?,
     }
     Ok(ExitStatus::Success)

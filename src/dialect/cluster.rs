@@ -8,10 +8,10 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::common::{LabelSelector, ObjectMeta, Problem, SelectorOperator};
 use super::core::{self, PodSpec};
-use super::{Manifest, Policy, PolicySource};
+use super::{Manifest, Policy, PolicySource, calico};
 use crate::model::{
-    AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto, Service,
-    ServiceAccount, ServicePort, Span, TargetPort, Workload, WorkloadKind,
+    AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto,
+    Service, ServiceAccount, ServicePort, Span, Spanned, TargetPort, Workload, WorkloadKind,
 };
 
 /// Pods without `status.podIP` get addresses from this range, in
@@ -49,6 +49,8 @@ pub struct Duplicate {
 pub struct Assembled {
     pub cluster: Cluster,
     pub policies: Vec<Policy>,
+    pub tiers: Vec<Spanned<calico::Tier>>,
+    pub profiles: Vec<Spanned<calico::Profile>>,
     pub errors: Vec<Problem>,
     pub duplicates: Vec<Duplicate>,
     pub warnings: Vec<Problem>,
@@ -90,18 +92,27 @@ pub fn assemble(objects: Vec<Loaded>) -> Assembled {
             Manifest::CronJob(cj) => workloads.push(WorkloadSrc {
                 kind: WorkloadKind::CronJob,
                 meta: cj.metadata,
-                replicas: cj.spec.job_template.spec.parallelism.map(|r| (r.value, r.span)),
+                replicas: cj
+                    .spec
+                    .job_template
+                    .spec
+                    .parallelism
+                    .map(|r| (r.value, r.span)),
                 selector: None,
                 template: cj.spec.job_template.spec.template,
                 span,
             }),
             Manifest::Policy(source) => b.policy(obj.kind, source, span),
+            Manifest::Calico(o) => b.calico(o, span),
         }
     }
     b.pods_and_workloads(pods, workloads);
     b.implicit_objects();
     b.assign_addresses();
-    b.out.cluster.endpoints.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    b.out
+        .cluster
+        .endpoints
+        .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     b.index_workloads();
     b.out
 }
@@ -121,7 +132,9 @@ struct Builder {
 }
 
 fn namespace_of(meta: &ObjectMeta) -> String {
-    meta.namespace.as_ref().map_or_else(|| "default".to_string(), |n| n.value.clone())
+    meta.namespace
+        .as_ref()
+        .map_or_else(|| "default".to_string(), |n| n.value.clone())
 }
 
 /// The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
@@ -158,6 +171,7 @@ fn meta_of(m: &Manifest) -> Option<&ObjectMeta> {
         Manifest::Service(o) => &o.metadata,
         Manifest::Node(o) => &o.metadata,
         Manifest::Policy(p) => p.metadata(),
+        Manifest::Calico(o) => o.metadata(),
     })
 }
 
@@ -172,17 +186,27 @@ impl Builder {
         let mut seen: HashMap<Key, (Span, u64)> = HashMap::new();
         let mut kept = Vec::with_capacity(objects.len());
         for obj in objects {
-            let Some(meta) = meta_of(&obj.manifest) else { continue };
+            let Some(meta) = meta_of(&obj.manifest) else {
+                continue;
+            };
             let Some(name) = &meta.name else {
                 self.error(
-                    Problem::new(obj.span.sub(0, 0), format!("{} has no metadata.name", obj.kind))
-                        .help("every object needs `metadata.name`"),
+                    Problem::new(
+                        obj.span.sub(0, 0),
+                        format!("{} has no metadata.name", obj.kind),
+                    )
+                    .help("every object needs `metadata.name`"),
                 );
                 continue;
             };
             self.check_labels(meta);
             let ns = is_namespaced(&obj.kind).then(|| namespace_of(meta));
-            let key = (group(&obj.api_version).to_string(), obj.kind.clone(), ns.clone(), name.value.clone());
+            let key = (
+                group(&obj.api_version).to_string(),
+                obj.kind.clone(),
+                ns.clone(),
+                name.value.clone(),
+            );
             match seen.get(&key) {
                 Some((_, fingerprint)) if *fingerprint == obj.fingerprint => continue,
                 Some((first, _)) => {
@@ -210,10 +234,16 @@ impl Builder {
         use crate::sim::selector::{validate_k8s_label_key, validate_k8s_label_value};
         for (k, v) in &meta.labels {
             if let Err(e) = validate_k8s_label_key(&k.value) {
-                self.error(Problem::new(k.span, format!("invalid label key `{}`: {e}", k.value)));
+                self.error(Problem::new(
+                    k.span,
+                    format!("invalid label key `{}`: {e}", k.value),
+                ));
             }
             if let Err(e) = validate_k8s_label_value(&v.value) {
-                self.error(Problem::new(v.span, format!("invalid label value `{}`: {e}", v.value)));
+                self.error(Problem::new(
+                    v.span,
+                    format!("invalid label value `{}`: {e}", v.value),
+                ));
             }
         }
     }
@@ -223,10 +253,15 @@ impl Builder {
         let mut labels = ns.metadata.labels();
         // The API server sets this immutable label on every namespace.
         labels.insert("kubernetes.io/metadata.name".into(), name.clone());
-        self.out
-            .cluster
-            .namespaces
-            .insert(name.clone(), Namespace { name, labels, declared: true, origin: Some(span) });
+        self.out.cluster.namespaces.insert(
+            name.clone(),
+            Namespace {
+                name,
+                labels,
+                declared: true,
+                origin: Some(span),
+            },
+        );
     }
 
     fn service_account(&mut self, sa: core::ServiceAccount, span: Span) {
@@ -265,7 +300,10 @@ impl Builder {
     fn service(&mut self, svc: core::Service, span: Span) {
         let mut ports = Vec::new();
         for p in &svc.spec.ports {
-            let protocol = match protocol_of(p.protocol.as_ref().map(|s| s.value.as_str()), p.protocol.as_ref().map(|s| s.span)) {
+            let protocol = match protocol_of(
+                p.protocol.as_ref().map(|s| s.value.as_str()),
+                p.protocol.as_ref().map(|s| s.span),
+            ) {
                 Ok(proto) => proto,
                 Err(problem) => {
                     self.error(problem);
@@ -274,13 +312,15 @@ impl Builder {
             };
             let target = match p.target_port.as_ref().map(|t| (&t.value, t.span)) {
                 None => TargetPort::Number(p.port.0),
-                Some((super::common::IntOrString::Int(n), span)) => match super::common::port_number(*n) {
-                    Ok(n) => TargetPort::Number(n),
-                    Err(e) => {
-                        self.error(Problem::new(span, e));
-                        continue;
+                Some((super::common::IntOrString::Int(n), span)) => {
+                    match super::common::port_number(*n) {
+                        Ok(n) => TargetPort::Number(n),
+                        Err(e) => {
+                            self.error(Problem::new(span, e));
+                            continue;
+                        }
                     }
-                },
+                }
                 Some((super::common::IntOrString::Str(s), span)) => {
                     if let Ok(n) = s.parse::<i64>() {
                         match super::common::port_number(n) {
@@ -298,18 +338,23 @@ impl Builder {
                     }
                 }
             };
-            ports.push(ServicePort { name: p.name.clone(), port: p.port.0, protocol, target });
+            ports.push(ServicePort {
+                name: p.name.clone(),
+                port: p.port.0,
+                protocol,
+                target,
+            });
         }
         self.out.cluster.services.push(Service {
             namespace: namespace_of(&svc.metadata),
             name: svc.metadata.name().to_string(),
             labels: svc.metadata.labels(),
             kind: svc.spec.kind.clone().unwrap_or_else(|| "ClusterIP".into()),
-            selector: svc
-                .spec
-                .selector
-                .as_ref()
-                .map(|s| s.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()),
+            selector: svc.spec.selector.as_ref().map(|s| {
+                s.iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .collect()
+            }),
             ports,
             cluster_ip: svc.spec.cluster_ip.clone(),
             origin: span,
@@ -320,17 +365,81 @@ impl Builder {
         let errors = &mut self.out.errors;
         match &source {
             PolicySource::NetworkPolicy(p) => super::check::network_policy(p, errors),
-            PolicySource::AdminNetworkPolicy(p) => super::check::admin_network_policy(p, false, errors),
-            PolicySource::BaselineAdminNetworkPolicy(p) => super::check::admin_network_policy(p, true, errors),
-            PolicySource::ClusterNetworkPolicy(p) => super::check::cluster_network_policy(p, errors),
+            PolicySource::AdminNetworkPolicy(p) => {
+                super::check::admin_network_policy(p, false, errors)
+            }
+            PolicySource::BaselineAdminNetworkPolicy(p) => {
+                super::check::admin_network_policy(p, true, errors)
+            }
+            PolicySource::ClusterNetworkPolicy(p) => {
+                super::check::cluster_network_policy(p, errors)
+            }
+            // Checked while loading, where their source text is at hand.
+            PolicySource::Calico(_) | PolicySource::Cilium(_) => {}
         }
         let meta = source.metadata();
         let namespace = is_namespaced(&kind).then(|| namespace_of(meta));
         let name = meta.name().to_string();
-        self.out.policies.push(Policy { kind, namespace, name, origin: span, source });
+        self.out.policies.push(Policy {
+            kind,
+            namespace,
+            name,
+            origin: span,
+            source,
+        });
     }
 
-    fn pod_endpoint(&mut self, namespace: &str, name: String, labels: Labels, spec: &PodSpec, span: Span) -> Endpoint {
+    fn calico(&mut self, obj: calico::Object, span: Span) {
+        use crate::model::{HostEndpoint, NetworkSet};
+        match obj {
+            calico::Object::Tier(t) => self.out.tiers.push(Spanned::new(span, t)),
+            calico::Object::Profile(p) => self.out.profiles.push(Spanned::new(span, p)),
+            calico::Object::NetworkSet(s) => self.out.cluster.network_sets.push(NetworkSet {
+                namespace: Some(namespace_of(&s.metadata)),
+                name: s.metadata.name().to_string(),
+                labels: s.metadata.labels(),
+                nets: s.spec.nets.iter().map(|n| n.value.0.net).collect(),
+                origin: span,
+            }),
+            calico::Object::GlobalNetworkSet(s) => self.out.cluster.network_sets.push(NetworkSet {
+                namespace: None,
+                name: s.metadata.name().to_string(),
+                labels: s.metadata.labels(),
+                nets: s.spec.nets.iter().map(|n| n.value.0.net).collect(),
+                origin: span,
+            }),
+            calico::Object::HostEndpoint(h) => self.out.cluster.host_endpoints.push(HostEndpoint {
+                name: h.metadata.name().to_string(),
+                labels: h.metadata.labels(),
+                node: h.spec.node.as_ref().map(|n| n.value.clone()),
+                interface: h.spec.interface_name.as_ref().map(|n| n.value.clone()),
+                ips: h.spec.expected_ips.iter().map(|ip| ip.value.0).collect(),
+                profiles: h.spec.profiles.iter().map(|p| p.value.clone()).collect(),
+                ports: h
+                    .spec
+                    .ports
+                    .iter()
+                    .map(|p| NamedPort {
+                        name: p.name.value.clone(),
+                        port: p.port.value.0,
+                        protocol: Proto(p.protocol.value.number()),
+                    })
+                    .collect(),
+                origin: span,
+            }),
+            // Policies never reach here: decode files them as policies.
+            _ => {}
+        }
+    }
+
+    fn pod_endpoint(
+        &mut self,
+        namespace: &str,
+        name: String,
+        labels: Labels,
+        spec: &PodSpec,
+        span: Span,
+    ) -> Endpoint {
         let service_account = spec
             .service_account_name
             .clone()
@@ -341,7 +450,10 @@ impl Builder {
         for c in spec.containers.iter().chain(&spec.init_containers) {
             for p in &c.ports {
                 let Some(port_name) = &p.name else { continue };
-                let protocol = match protocol_of(p.protocol.as_ref().map(|s| s.value.as_str()), p.protocol.as_ref().map(|s| s.span)) {
+                let protocol = match protocol_of(
+                    p.protocol.as_ref().map(|s| s.value.as_str()),
+                    p.protocol.as_ref().map(|s| s.span),
+                ) {
                     Ok(proto) => proto,
                     Err(problem) => {
                         self.error(problem);
@@ -352,7 +464,11 @@ impl Builder {
                     self.error(Problem::new(port_name.span, e));
                     continue;
                 }
-                ports.push(NamedPort { name: port_name.value.clone(), port: p.container_port.0, protocol });
+                ports.push(NamedPort {
+                    name: port_name.value.clone(),
+                    port: p.container_port.0,
+                    protocol,
+                });
             }
         }
         Endpoint {
@@ -377,13 +493,23 @@ impl Builder {
         let index: HashMap<(String, String, String), usize> = workloads
             .iter()
             .enumerate()
-            .map(|(i, w)| ((w.kind.as_str().to_string(), namespace_of(&w.meta), w.meta.name().to_string()), i))
+            .map(|(i, w)| {
+                (
+                    (
+                        w.kind.as_str().to_string(),
+                        namespace_of(&w.meta),
+                        w.meta.name().to_string(),
+                    ),
+                    i,
+                )
+            })
             .collect();
         let top = |mut i: usize| -> usize {
             for _ in 0..8 {
                 let w = &workloads[i];
-                let parent = controller_of(&w.meta)
-                    .and_then(|o| index.get(&(o.kind.clone(), namespace_of(&w.meta), o.name.clone())));
+                let parent = controller_of(&w.meta).and_then(|o| {
+                    index.get(&(o.kind.clone(), namespace_of(&w.meta), o.name.clone()))
+                });
                 match parent {
                     Some(&p) if p != i => i = p,
                     _ => break,
@@ -402,13 +528,14 @@ impl Builder {
         for (pod, span) in pods {
             let namespace = namespace_of(&pod.metadata);
             let name = pod.metadata.name().to_string();
-            let mut ep = self.pod_endpoint(&namespace, name, pod.metadata.labels(), &pod.spec, span);
+            let mut ep =
+                self.pod_endpoint(&namespace, name, pod.metadata.labels(), &pod.spec, span);
             if let Some(status) = &pod.status {
                 let mut ips: Vec<IpAddr> = status.pod_ips.iter().map(|p| p.ip.0).collect();
-                if let Some(ip) = status.pod_ip {
-                    if !ips.contains(&ip.0) {
-                        ips.insert(0, ip.0);
-                    }
+                if let Some(ip) = status.pod_ip
+                    && !ips.contains(&ip.0)
+                {
+                    ips.insert(0, ip.0);
                 }
                 if !ips.is_empty() {
                     ep.ips = ips;
@@ -423,9 +550,17 @@ impl Builder {
                         let t = top(i);
                         has_pods.insert(t);
                         let w = &workloads[t];
-                        ObjectRef { kind: w.kind.as_str().into(), namespace: Some(namespace.clone()), name: w.meta.name().into() }
+                        ObjectRef {
+                            kind: w.kind.as_str().into(),
+                            namespace: Some(namespace.clone()),
+                            name: w.meta.name().into(),
+                        }
                     }
-                    None => ObjectRef { kind: owner.kind.clone(), namespace: Some(namespace.clone()), name: owner.name.clone() },
+                    None => ObjectRef {
+                        kind: owner.kind.clone(),
+                        namespace: Some(namespace.clone()),
+                        name: owner.name.clone(),
+                    },
                 });
             }
             self.out.cluster.endpoints.push(ep);
@@ -440,7 +575,10 @@ impl Builder {
             let name = w.meta.name().to_string();
             let replicas = match w.replicas {
                 Some((n, span)) if n < 0 => {
-                    self.error(Problem::new(span, format!("replicas must not be negative, found {n}")));
+                    self.error(Problem::new(
+                        span,
+                        format!("replicas must not be negative, found {n}"),
+                    ));
                     continue;
                 }
                 Some((n, span)) if n as usize > MAX_REPLICAS => {
@@ -455,12 +593,28 @@ impl Builder {
                 None => 1,
             };
             let labels: Labels = w.template.metadata.labels();
-            let owner = ObjectRef { kind: w.kind.as_str().into(), namespace: Some(namespace.clone()), name: name.clone() };
+            let owner = ObjectRef {
+                kind: w.kind.as_str().into(),
+                namespace: Some(namespace.clone()),
+                name: name.clone(),
+            };
             for r in 0..replicas {
-                let mut ep = self.pod_endpoint(&namespace, format!("{name}-{r}"), labels.clone(), &w.template.spec, w.span);
+                let mut ep = self.pod_endpoint(
+                    &namespace,
+                    format!("{name}-{r}"),
+                    labels.clone(),
+                    &w.template.spec,
+                    w.span,
+                );
                 ep.owner = Some(owner.clone());
                 if w.kind == WorkloadKind::DaemonSet {
-                    ep.node = self.out.cluster.nodes.get(r).map(|n| n.name.clone()).or(ep.node);
+                    ep.node = self
+                        .out
+                        .cluster
+                        .nodes
+                        .get(r)
+                        .map(|n| n.name.clone())
+                        .or(ep.node);
                 }
                 self.out.cluster.endpoints.push(ep);
             }
@@ -481,7 +635,10 @@ impl Builder {
     fn check_workload_selector(&mut self, w: &WorkloadSrc) {
         let Some(selector) = &w.selector else { return };
         let labels = w.template.metadata.labels();
-        let matches = selector.match_labels.iter().all(|(k, v)| labels.get(&k.value) == Some(&v.value))
+        let matches = selector
+            .match_labels
+            .iter()
+            .all(|(k, v)| labels.get(&k.value) == Some(&v.value))
             && selector.match_expressions.iter().all(|e| {
                 let value = labels.get(&e.key.value);
                 let in_values = |v: &String| e.values.iter().any(|x| &x.value == v);
@@ -495,8 +652,15 @@ impl Builder {
         if !matches {
             let span = w.meta.name.as_ref().map_or(w.span, |n| n.span);
             self.error(
-                Problem::new(span, format!("{} {}: selector does not match template labels", w.kind.as_str(), w.meta.name()))
-                    .help("`spec.selector` must select the labels of `spec.template.metadata.labels`"),
+                Problem::new(
+                    span,
+                    format!(
+                        "{} {}: selector does not match template labels",
+                        w.kind.as_str(),
+                        w.meta.name()
+                    ),
+                )
+                .help("`spec.selector` must select the labels of `spec.template.metadata.labels`"),
             );
         }
     }
@@ -520,8 +684,11 @@ impl Builder {
                 origin: None,
             });
         }
-        let declared: HashSet<(String, String)> =
-            c.service_accounts.iter().map(|s| (s.namespace.clone(), s.name.clone())).collect();
+        let declared: HashSet<(String, String)> = c
+            .service_accounts
+            .iter()
+            .map(|s| (s.namespace.clone(), s.name.clone()))
+            .collect();
         let mut missing: BTreeSet<(String, String)> = BTreeSet::new();
         for e in &c.endpoints {
             let key = (e.namespace.clone(), e.service_account.clone());
@@ -530,14 +697,25 @@ impl Builder {
             }
         }
         for (namespace, name) in missing {
-            c.service_accounts.push(ServiceAccount { namespace, name, labels: Labels::new(), declared: false, origin: None });
+            c.service_accounts.push(ServiceAccount {
+                namespace,
+                name,
+                labels: Labels::new(),
+                declared: false,
+                origin: None,
+            });
         }
-        c.service_accounts.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        c.service_accounts
+            .sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     }
 
     fn assign_addresses(&mut self) {
         let c = &mut self.out.cluster;
-        let mut used: HashSet<IpAddr> = c.endpoints.iter().flat_map(|e| e.ips.iter().copied()).collect();
+        let mut used: HashSet<IpAddr> = c
+            .endpoints
+            .iter()
+            .flat_map(|e| e.ips.iter().copied())
+            .collect();
         used.extend(c.nodes.iter().flat_map(|n| n.ips.iter().copied()));
 
         let mut node_pool = Pool::new(Ipv4Addr::new(10, 240, 0, 1), 1 << 16);
@@ -546,8 +724,11 @@ impl Builder {
                 node.ips.push(ip);
             }
         }
-        let mut node_ips: HashMap<String, IpAddr> =
-            c.nodes.iter().filter_map(|n| n.ips.first().map(|ip| (n.name.clone(), *ip))).collect();
+        let mut node_ips: HashMap<String, IpAddr> = c
+            .nodes
+            .iter()
+            .filter_map(|n| n.ips.first().map(|ip| (n.name.clone(), *ip)))
+            .collect();
 
         let mut order: Vec<usize> = (0..c.endpoints.len()).collect();
         order.sort_by(|&a, &b| {
@@ -594,7 +775,9 @@ impl Builder {
             by_owner.entry(key).or_default().push(i);
         }
         for w in &mut c.workloads {
-            w.endpoints = by_owner.remove(&(w.kind.clone(), w.namespace.clone(), w.name.clone())).unwrap_or_default();
+            w.endpoints = by_owner
+                .remove(&(w.kind.clone(), w.namespace.clone(), w.name.clone()))
+                .unwrap_or_default();
         }
         // Owners that were not loaded, and lone pods, become workloads too.
         for ((kind, namespace, name), endpoints) in by_owner {
@@ -609,7 +792,9 @@ impl Builder {
                 endpoints,
             });
         }
-        c.workloads.sort_by(|a, b| (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind)));
+        c.workloads.sort_by(|a, b| {
+            (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind))
+        });
     }
 }
 
@@ -626,8 +811,11 @@ fn protocol_of(name: Option<&str>, span: Option<Span>) -> Result<Proto, Problem>
         None | Some("TCP") => Ok(Proto::TCP),
         Some("UDP") => Ok(Proto::UDP),
         Some("SCTP") => Ok(Proto::SCTP),
-        Some(other) => Err(Problem::new(span.unwrap_or_default(), format!("unsupported protocol `{other}`"))
-            .help("Kubernetes ports take TCP, UDP or SCTP")),
+        Some(other) => Err(Problem::new(
+            span.unwrap_or_default(),
+            format!("unsupported protocol `{other}`"),
+        )
+        .help("Kubernetes ports take TCP, UDP or SCTP")),
     }
 }
 
@@ -640,7 +828,10 @@ struct Pool {
 impl Pool {
     fn new(first: Ipv4Addr, size: u32) -> Self {
         let start = u32::from(first);
-        Pool { next: start, end: start.saturating_add(size - 2) }
+        Pool {
+            next: start,
+            end: start.saturating_add(size - 2),
+        }
     }
 
     fn next(&mut self, used: &mut HashSet<IpAddr>) -> Option<IpAddr> {
@@ -659,8 +850,12 @@ impl PolicySource {
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
             PolicySource::NetworkPolicy(p) => &p.metadata,
-            PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => &p.metadata,
+            PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => {
+                &p.metadata
+            }
             PolicySource::ClusterNetworkPolicy(p) => &p.metadata,
+            PolicySource::Calico(o) => o.metadata(),
+            PolicySource::Cilium(p) => &p.metadata,
         }
     }
 }

@@ -33,7 +33,10 @@ impl ObjectMeta {
     }
 
     pub fn labels(&self) -> BTreeMap<String, String> {
-        self.labels.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()
+        self.labels
+            .iter()
+            .map(|(k, v)| (k.value.clone(), v.value.clone()))
+            .collect()
     }
 }
 
@@ -101,7 +104,9 @@ impl<'de> Deserialize<'de> for IntOrString {
                 Ok(IntOrString::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
-                i64::try_from(v).map(IntOrString::Int).map_err(|_| E::custom("integer is too large"))
+                i64::try_from(v)
+                    .map(IntOrString::Int)
+                    .map_err(|_| E::custom("integer is too large"))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
                 Ok(IntOrString::Str(v.to_string()))
@@ -153,7 +158,9 @@ impl<'de> Deserialize<'de> for PortNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match IntOrString::deserialize(d)? {
             IntOrString::Int(n) => port_number(n).map(PortNumber).map_err(de::Error::custom),
-            IntOrString::Str(s) => Err(de::Error::custom(format!("expected a port number, found string `{s}`"))),
+            IntOrString::Str(s) => Err(de::Error::custom(format!(
+                "expected a port number, found string `{s}`"
+            ))),
         }
     }
 }
@@ -171,7 +178,9 @@ pub fn port_number(n: i64) -> Result<u16, String> {
 pub fn validate_port_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 15
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && name.bytes().any(|b| b.is_ascii_lowercase())
         && !name.starts_with('-')
         && !name.ends_with('-')
@@ -196,12 +205,16 @@ pub struct Cidr {
 impl Cidr {
     pub fn parse(text: &str, allow_bare_ip: bool) -> Result<Cidr, String> {
         if let Ok(net) = text.parse::<IpNet>() {
-            return Ok(Cidr { net: net.trunc(), text: text.to_string() });
+            return Ok(Cidr {
+                net: net.trunc(),
+                text: text.to_string(),
+            });
         }
-        if allow_bare_ip {
-            if let Ok(ip) = text.parse::<IpAddr>() {
-                return Ok(Cidr { net: IpNet::from(ip), text: text.to_string() });
-            }
+        if allow_bare_ip && let Ok(ip) = text.parse::<IpAddr>() {
+            return Ok(Cidr {
+                net: IpNet::from(ip),
+                text: text.to_string(),
+            });
         }
         Err(format!("invalid CIDR `{text}`"))
     }
@@ -223,7 +236,11 @@ impl Serialize for Cidr {
 impl<'de> Deserialize<'de> for Cidr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        Cidr::parse(&text, false).map_err(|e| de::Error::custom(format!("{e}: expected an address and a prefix length such as 10.0.0.0/8")))
+        Cidr::parse(&text, false).map_err(|e| {
+            de::Error::custom(format!(
+                "{e}: expected an address and a prefix length such as 10.0.0.0/8"
+            ))
+        })
     }
 }
 
@@ -263,7 +280,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Problem { span, message: message.into(), help: None }
+        Problem {
+            span,
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::common::{Ip, IntOrString, LabelSelector, ObjectMeta, PortNumber};
+use super::common::{IntOrString, Ip, LabelSelector, ObjectMeta, PortNumber};
 use crate::model::Spanned;
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

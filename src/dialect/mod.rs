@@ -3,6 +3,7 @@
 
 pub mod calico;
 pub mod check;
+pub mod cilium;
 pub mod cluster;
 pub mod common;
 pub mod core;
@@ -28,13 +29,18 @@ pub enum Manifest {
     Service(core::Service),
     Node(core::Node),
     Policy(PolicySource),
+    /// Calico objects that are not policies: tiers, profiles, network sets
+    /// and host endpoints.
+    Calico(calico::Object),
 }
 
 /// What `decode` made of an object's apiVersion and kind.
 pub enum Decoded {
-    Manifest(Result<Manifest, DeError>),
+    Manifest(Box<Result<Manifest, DeError>>),
     /// A kind polctl knows, under an apiVersion it does not read.
-    UnsupportedVersion { expected: &'static str },
+    UnsupportedVersion {
+        expected: &'static str,
+    },
     UnknownKind,
 }
 
@@ -53,13 +59,28 @@ pub const KINDS: &[(&str, &str)] = &[
     ("batch/v1", "CronJob"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"),
-    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"),
+    (
+        "policy.networking.k8s.io/v1alpha1",
+        "BaselineAdminNetworkPolicy",
+    ),
     ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"),
+    ("projectcalico.org/v3", "GlobalNetworkPolicy"),
+    ("projectcalico.org/v3", "StagedNetworkPolicy"),
+    ("projectcalico.org/v3", "StagedGlobalNetworkPolicy"),
+    ("projectcalico.org/v3", "StagedKubernetesNetworkPolicy"),
+    ("projectcalico.org/v3", "Tier"),
+    ("projectcalico.org/v3", "Profile"),
+    ("projectcalico.org/v3", "NetworkSet"),
+    ("projectcalico.org/v3", "GlobalNetworkSet"),
+    ("projectcalico.org/v3", "HostEndpoint"),
+    ("cilium.io/v2", "CiliumNetworkPolicy"),
+    ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"),
 ];
 
 pub fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
     let workload = |kind| from_node(node).map(|w| Manifest::Workload(kind, w));
-    let policy = |p: Result<PolicySource, DeError>| Decoded::Manifest(p.map(Manifest::Policy));
+    let policy =
+        |p: Result<PolicySource, DeError>| Decoded::Manifest(Box::new(p.map(Manifest::Policy)));
     let manifest = match (api_version, kind) {
         ("v1", "Namespace") => from_node(node).map(Manifest::Namespace),
         ("v1", "Pod") => from_node(node).map(Manifest::Pod),
@@ -84,6 +105,14 @@ pub fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
         ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy") => {
             return policy(from_node(node).map(PolicySource::ClusterNetworkPolicy));
         }
+        (calico::API_VERSION, kind) => match calico::Object::decode(kind, node) {
+            Some(Ok(obj)) if obj.is_policy() => Ok(Manifest::Policy(PolicySource::Calico(obj))),
+            Some(result) => result.map(Manifest::Calico),
+            None => return Decoded::UnknownKind,
+        },
+        (cilium::API_VERSION, "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy") => {
+            return policy(from_node(node).map(PolicySource::Cilium));
+        }
         _ => {
             return match KINDS.iter().find(|(_, k)| *k == kind) {
                 Some(&(expected, _)) => Decoded::UnsupportedVersion { expected },
@@ -91,5 +120,5 @@ pub fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
             };
         }
     };
-    Decoded::Manifest(manifest)
+    Decoded::Manifest(Box::new(manifest))
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{k8s, npapi};
+use super::{calico, cilium, k8s, npapi};
 use crate::model::Span;
 
 /// The typed source of a policy, per dialect.
@@ -16,6 +16,10 @@ pub enum PolicySource {
     AdminNetworkPolicy(npapi::AdminNetworkPolicy),
     BaselineAdminNetworkPolicy(npapi::AdminNetworkPolicy),
     ClusterNetworkPolicy(npapi::ClusterNetworkPolicy),
+    /// One of Calico's five policy kinds.
+    Calico(calico::Object),
+    /// CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy.
+    Cilium(cilium::CiliumNetworkPolicy),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -79,24 +83,48 @@ impl Policy {
             PolicySource::AdminNetworkPolicy(_) => Dialect::Anp,
             PolicySource::BaselineAdminNetworkPolicy(_) => Dialect::Banp,
             PolicySource::ClusterNetworkPolicy(_) => Dialect::CnpV1alpha2,
+            PolicySource::Calico(o) if o.is_staged() => Dialect::CalicoStaged,
+            PolicySource::Calico(_) => Dialect::Calico,
+            PolicySource::Cilium(_) => Dialect::Cilium,
         }
     }
 
     pub fn placement(&self) -> Placement {
         let tier = |t: &str| Some(t.to_string());
         match &self.source {
-            PolicySource::NetworkPolicy(_) => Placement { tier: tier("default"), order: None },
+            PolicySource::NetworkPolicy(_) => Placement {
+                tier: tier("default"),
+                order: None,
+            },
             PolicySource::AdminNetworkPolicy(p) => Placement {
                 tier: tier("admin"),
                 order: p.spec.priority.as_ref().map(|p| p.value as f64),
             },
-            PolicySource::BaselineAdminNetworkPolicy(_) => Placement { tier: tier("baseline"), order: None },
+            PolicySource::BaselineAdminNetworkPolicy(_) => Placement {
+                tier: tier("baseline"),
+                order: None,
+            },
             PolicySource::ClusterNetworkPolicy(p) => Placement {
                 tier: tier(match p.spec.tier.value {
                     npapi::CnpTier::Admin => "admin",
                     npapi::CnpTier::Baseline => "baseline",
                 }),
                 order: Some(p.spec.priority.value as f64),
+            },
+            PolicySource::Calico(o) => match o.placement() {
+                Some((tier, order)) => Placement {
+                    tier: Some(tier),
+                    order,
+                },
+                None => Placement {
+                    tier: None,
+                    order: None,
+                },
+            },
+            // Cilium has no tiers: denies beat allows, allows are a union.
+            PolicySource::Cilium(_) => Placement {
+                tier: None,
+                order: None,
             },
         }
     }

@@ -36,7 +36,10 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { span: None, message: msg.to_string() }
+        DeError {
+            span: None,
+            message: msg.to_string(),
+        }
     }
 }
 
@@ -76,8 +79,13 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
             Value::Int(i) => visitor.visit_i64(*i),
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Str(s) => visitor.visit_str(s),
-            Value::Seq(items) => visitor.visit_seq(Seq { items: items.iter() }),
-            Value::Map(entries) => visitor.visit_map(Map { entries: entries.iter(), value: None }),
+            Value::Seq(items) => visitor.visit_seq(Seq {
+                items: items.iter(),
+            }),
+            Value::Map(entries) => visitor.visit_map(Map {
+                entries: entries.iter(),
+                value: None,
+            }),
         };
         result.map_err(|e| e.at(self.blame()))
     }
@@ -96,7 +104,10 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         if name == SPANNED {
-            return visitor.visit_map(SpannedAccess { node: self, step: 0 });
+            return visitor.visit_map(SpannedAccess {
+                node: self,
+                step: 0,
+            });
         }
         if !matches!(self.node.value, Value::Map(_)) {
             let _ = fields;
@@ -130,7 +141,9 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Str(s) => visitor.visit_str::<DeError>(s).map_err(|e| e.at(self.node.span)),
+            Value::Str(s) => visitor
+                .visit_str::<DeError>(s)
+                .map_err(|e| e.at(self.node.span)),
             _ => Err(DeError {
                 span: Some(self.node.span),
                 message: format!("expected a string, found {}", self.node.type_name()),
@@ -205,22 +218,30 @@ struct Map<'a> {
 impl<'de> MapAccess<'de> for Map<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match self.entries.next() {
             Some((k, v)) => {
                 self.value = Some((v, k.span));
-                seed.deserialize(NodeDe { node: k, key: None }).map(Some).map_err(|e| e.at(k.span))
+                seed.deserialize(NodeDe { node: k, key: None })
+                    .map(Some)
+                    .map_err(|e| e.at(k.span))
             }
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let (node, key) = self
-            .value
-            .take()
-            .ok_or_else(|| <DeError as de::Error>::custom("mapping value requested before its key"))?;
-        seed.deserialize(NodeDe { node, key: Some(key) }).map_err(|e| e.at(node.span))
+        let (node, key) = self.value.take().ok_or_else(|| {
+            <DeError as de::Error>::custom("mapping value requested before its key")
+        })?;
+        seed.deserialize(NodeDe {
+            node,
+            key: Some(key),
+        })
+        .map_err(|e| e.at(node.span))
     }
 }
 
@@ -233,9 +254,21 @@ impl<'de, 'a> EnumAccess<'de> for Enum<'a> {
     type Error = DeError;
     type Variant = NodeDe<'a>;
 
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, NodeDe<'a>), DeError> {
-        let variant = seed.deserialize(NodeDe { node: self.key, key: None })?;
-        Ok((variant, NodeDe { node: self.value, key: Some(self.key.span) }))
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'a>), DeError> {
+        let variant = seed.deserialize(NodeDe {
+            node: self.key,
+            key: None,
+        })?;
+        Ok((
+            variant,
+            NodeDe {
+                node: self.value,
+                key: Some(self.key.span),
+            },
+        ))
     }
 }
 
@@ -272,7 +305,10 @@ struct SpannedAccess<'a> {
 impl<'de> MapAccess<'de> for SpannedAccess<'_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         match SPANNED_FIELDS.get(self.step) {
             Some(name) => seed.deserialize((*name).into_deserializer()).map(Some),
             None => Ok(None),
@@ -304,10 +340,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Spanned<T>, A::Error> {
-                fn expect_key<'de, A: MapAccess<'de>>(map: &mut A, name: &str) -> Result<(), A::Error> {
+                fn expect_key<'de, A: MapAccess<'de>>(
+                    map: &mut A,
+                    name: &str,
+                ) -> Result<(), A::Error> {
                     match map.next_key::<String>()? {
                         Some(k) if k == name => Ok(()),
-                        _ => Err(de::Error::custom("Spanned values need polctl's YAML reader")),
+                        _ => Err(de::Error::custom(
+                            "Spanned values need polctl's YAML reader",
+                        )),
                     }
                 }
                 expect_key(&mut map, "$file")?;
@@ -323,7 +364,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
             }
         }
 
-        deserializer.deserialize_struct(SPANNED, SPANNED_FIELDS, SpannedVisitor(std::marker::PhantomData))
+        deserializer.deserialize_struct(
+            SPANNED,
+            SPANNED_FIELDS,
+            SpannedVisitor(std::marker::PhantomData),
+        )
     }
 }
 
@@ -341,6 +386,7 @@ mod tests {
         ports: Vec<u16>,
         #[serde(default)]
         labels: BTreeMap<String, String>,
+        #[allow(dead_code)]
         spec: Option<Inner>,
     }
 
@@ -365,8 +411,12 @@ mod tests {
         let text = "name: web\nports: [80]\n";
         let doc: Doc = load(text).expect("valid");
         assert_eq!(doc.name.value, "web");
-        assert_eq!(&text[doc.name.span.start as usize..doc.name.span.end as usize], "web");
+        assert_eq!(
+            &text[doc.name.span.start as usize..doc.name.span.end as usize],
+            "web"
+        );
         assert_eq!(doc.ports, vec![80]);
+        assert!(doc.labels.is_empty());
     }
 
     #[test]

@@ -57,7 +57,10 @@ impl LoadError {
                 label: label.to_string(),
                 help: problem.help,
             },
-            None => LoadError::Io { path: "<unknown>".into(), message: problem.message },
+            None => LoadError::Io {
+                path: "<unknown>".into(),
+                message: problem.message,
+            },
         }
     }
 }
@@ -65,14 +68,21 @@ impl LoadError {
 /// Every problem of one run, reported together.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{} in the input", plural(.errors.len()))]
-#[diagnostic(code(polctl::input::errors), help("fix the problems above; nothing was evaluated"))]
+#[diagnostic(
+    code(polctl::input::errors),
+    help("fix the problems above; nothing was evaluated")
+)]
 pub struct LoadErrors {
     #[related]
     pub errors: Vec<LoadError>,
 }
 
 fn plural(n: usize) -> String {
-    if n == 1 { "1 problem".into() } else { format!("{n} problems") }
+    if n == 1 {
+        "1 problem".into()
+    } else {
+        format!("{n} problems")
+    }
 }
 
 /// A problem that does not stop the run (an unknown kind, a file that is

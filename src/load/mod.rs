@@ -14,8 +14,8 @@ pub use source::{SourceFile, Sources, source_span};
 
 use crate::dialect::cluster::{Loaded, assemble};
 use crate::dialect::common::Problem;
-use crate::dialect::{Decoded, Policy, decode};
-use crate::model::{Cluster, FileId, Span};
+use crate::dialect::{Decoded, Manifest, Policy, PolicySource, calico, cilium, decode};
+use crate::model::{Cluster, FileId, Span, Spanned};
 use yaml::{Node, Value};
 
 /// Where manifests come from, as given with `-f`/`-R`.
@@ -32,6 +32,9 @@ pub struct Inventory {
     pub sources: Sources,
     pub cluster: Cluster,
     pub policies: Vec<Policy>,
+    /// Calico Tier objects (the built-in tiers are implied, not listed).
+    pub tiers: Vec<Spanned<calico::Tier>>,
+    pub profiles: Vec<Spanned<calico::Profile>>,
     pub warnings: Vec<Warning>,
 }
 
@@ -63,11 +66,16 @@ struct Reader {
 
 impl Reader {
     fn warn(&mut self, span: Span, message: impl Into<String>) {
-        self.warnings.push(Warning { location: self.sources.locate(span), message: message.into(), skipped_file: false });
+        self.warnings.push(Warning {
+            location: self.sources.locate(span),
+            message: message.into(),
+            skipped_file: false,
+        });
     }
 
     fn problem(&mut self, problem: Problem, label: &str) {
-        self.errors.push(LoadError::from_problem(&self.sources, problem, label));
+        self.errors
+            .push(LoadError::from_problem(&self.sources, problem, label));
     }
 
     fn input(&mut self, path: &Path, recursive: bool, stdin: &mut dyn Read) {
@@ -75,7 +83,10 @@ impl Reader {
             let mut text = String::new();
             match stdin.read_to_string(&mut text) {
                 Ok(_) => self.text("<stdin>", text),
-                Err(e) => self.errors.push(LoadError::Io { path: "<stdin>".into(), message: e.to_string() }),
+                Err(e) => self.errors.push(LoadError::Io {
+                    path: "<stdin>".into(),
+                    message: e.to_string(),
+                }),
             }
         } else if path.is_dir() {
             self.directory(path, recursive);
@@ -88,7 +99,10 @@ impl Reader {
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.errors.push(LoadError::Io { path: dir.display().to_string(), message: e.to_string() });
+                self.errors.push(LoadError::Io {
+                    path: dir.display().to_string(),
+                    message: e.to_string(),
+                });
                 return;
             }
         };
@@ -120,7 +134,10 @@ impl Reader {
                     message: "the file is not UTF-8 text".into(),
                 }),
             },
-            Err(e) => self.errors.push(LoadError::Io { path: path.display().to_string(), message: e.to_string() }),
+            Err(e) => self.errors.push(LoadError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -145,26 +162,43 @@ impl Reader {
     /// list (`PodList`) implies for items that leave out their own.
     fn object(&mut self, node: &Node, list: Option<(&str, &str)>, file: FileId) {
         let Value::Map(_) = node.value else {
-            self.warn(node.span, format!("skipped: not a Kubernetes object ({})", node.type_name()));
+            self.warn(
+                node.span,
+                format!("skipped: not a Kubernetes object ({})", node.type_name()),
+            );
             return;
         };
-        let api_version = node.get("apiVersion").and_then(Node::as_str).or(list.map(|l| l.0));
+        let api_version = node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .or(list.map(|l| l.0));
         let kind_node = node.get("kind");
-        let kind = kind_node.and_then(Node::as_str).or(list.map(|l| l.1).filter(|k| !k.is_empty()));
+        let kind = kind_node
+            .and_then(Node::as_str)
+            .or(list.map(|l| l.1).filter(|k| !k.is_empty()));
         let (api_version, kind) = match (api_version, kind) {
             (Some(a), Some(k)) => (a.to_string(), k.to_string()),
             (None, None) => {
-                self.warn(node.span.sub(0, 0), "skipped: not a Kubernetes object (no apiVersion or kind)");
+                self.warn(
+                    node.span.sub(0, 0),
+                    "skipped: not a Kubernetes object (no apiVersion or kind)",
+                );
                 return;
             }
             (None, Some(_)) => {
                 let span = kind_node.map_or(node.span, |n| n.span);
-                self.problem(Problem::new(span, "object has a kind but no apiVersion"), "kind set here");
+                self.problem(
+                    Problem::new(span, "object has a kind but no apiVersion"),
+                    "kind set here",
+                );
                 return;
             }
             (Some(_), None) => {
                 let span = node.get("apiVersion").map_or(node.span, |n| n.span);
-                self.problem(Problem::new(span, "object has an apiVersion but no kind"), "apiVersion set here");
+                self.problem(
+                    Problem::new(span, "object has an apiVersion but no kind"),
+                    "apiVersion set here",
+                );
                 return;
             }
         };
@@ -181,25 +215,52 @@ impl Reader {
                 Some(Value::Null) | None => {}
                 Some(_) => {
                     let span = node.get("items").map_or(node.span, |n| n.span);
-                    self.problem(Problem::new(span, format!("{kind}.items must be a sequence")), "here");
+                    self.problem(
+                        Problem::new(span, format!("{kind}.items must be a sequence")),
+                        "here",
+                    );
                 }
             }
             return;
         }
 
         match decode(&api_version, &kind, node) {
-            Decoded::Manifest(Ok(manifest)) => {
+            Decoded::Manifest(result) => match *result {
+            Ok(manifest) => {
+                self.check(&manifest, file);
                 self.objects.push(Loaded { api_version, kind, manifest, span: node.span, fingerprint: node.fingerprint() })
             }
-            Decoded::Manifest(Err(e)) => {
+            Err(e) => {
                 let span = e.span.unwrap_or(node.span);
                 self.problem(Problem::new(span, format!("{kind}: {}", e.message)), "here");
             }
+            },
             Decoded::UnsupportedVersion { expected } => self.warn(
                 kind_span,
                 format!("skipped: {kind} of apiVersion {api_version} is not supported (polctl reads {expected})"),
             ),
             Decoded::UnknownKind => self.warn(kind_span, format!("skipped: unknown kind {kind} ({api_version})")),
+        }
+    }
+
+    /// Meaning checks that need the source text (selector strings whose
+    /// errors point inside the string).
+    fn check(&mut self, manifest: &Manifest, file: FileId) {
+        let Some(src) = self.sources.get(file).cloned() else {
+            return;
+        };
+        let mut problems = Vec::new();
+        match manifest {
+            Manifest::Policy(PolicySource::Calico(o)) | Manifest::Calico(o) => {
+                calico::check(o, src.text(), &mut problems)
+            }
+            Manifest::Policy(PolicySource::Cilium(p)) => {
+                cilium::check(p, src.text(), &mut problems)
+            }
+            _ => {}
+        }
+        for p in problems {
+            self.problem(p, "here");
         }
     }
 
@@ -211,7 +272,9 @@ impl Reader {
         for d in assembled.duplicates {
             let first = self.sources.locate(d.first);
             self.problem(
-                Problem::new(d.span, d.message).help(format!("first defined at {first}; an object may be defined once")),
+                Problem::new(d.span, d.message).help(format!(
+                    "first defined at {first}; an object may be defined once"
+                )),
                 "defined again here",
             );
         }
@@ -220,12 +283,16 @@ impl Reader {
         }
         if !self.errors.is_empty() {
             self.errors.sort_by_cached_key(LoadError::sort_key);
-            return Err(LoadErrors { errors: self.errors });
+            return Err(LoadErrors {
+                errors: self.errors,
+            });
         }
         Ok(Inventory {
             sources: self.sources,
             cluster: assembled.cluster,
             policies: assembled.policies,
+            tiers: assembled.tiers,
+            profiles: assembled.profiles,
             warnings: self.warnings,
         })
     }

@@ -19,7 +19,10 @@ struct SourceInner {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceFile(Arc::new(SourceInner { name: name.into(), text: text.into() }))
+        SourceFile(Arc::new(SourceInner {
+            name: name.into(),
+            text: text.into(),
+        }))
     }
 
     pub fn name(&self) -> &str {
@@ -52,7 +55,9 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text().read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .text()
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name().to_string(),
             inner.data(),

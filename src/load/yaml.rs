@@ -163,7 +163,10 @@ impl CharOffsets {
         } else {
             text.char_indices().map(|(i, _)| i as u32).collect()
         };
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -176,8 +179,17 @@ impl CharOffsets {
 }
 
 enum Frame {
-    Seq { start: usize, items: Vec<Node>, anchor: usize },
-    Map { start: usize, entries: Vec<(Node, Node)>, key: Option<Node>, anchor: usize },
+    Seq {
+        start: usize,
+        items: Vec<Node>,
+        anchor: usize,
+    },
+    Map {
+        start: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        anchor: usize,
+    },
 }
 
 struct Builder<'a> {
@@ -197,7 +209,10 @@ impl Builder<'_> {
     }
 
     fn error(&self, span: Span, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { span, message: message.into() }
+        SyntaxError {
+            span,
+            message: message.into(),
+        }
     }
 
     fn event(&mut self, event: Event<'_>, yspan: YSpan) -> Result<(), SyntaxError> {
@@ -216,7 +231,10 @@ impl Builder<'_> {
                     .cloned()
                     .ok_or_else(|| self.error(span, "unknown alias"))?;
                 self.count(&node, span)?;
-                self.push(Node { span, value: node.value })
+                self.push(Node {
+                    span,
+                    value: node.value,
+                })
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
@@ -232,7 +250,11 @@ impl Builder<'_> {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(self.error(span, "nesting is too deep"));
                 }
-                self.stack.push(Frame::Seq { start: span.start as usize, items: Vec::new(), anchor });
+                self.stack.push(Frame::Seq {
+                    start: span.start as usize,
+                    items: Vec::new(),
+                    anchor,
+                });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
@@ -248,7 +270,11 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { start, items, anchor }) => {
+                Some(Frame::Seq {
+                    start,
+                    items,
+                    anchor,
+                }) => {
                     let node = Node {
                         span: Span::new(self.file, start, (span.end as usize).max(start)),
                         value: Value::Seq(items),
@@ -258,7 +284,12 @@ impl Builder<'_> {
                 _ => Err(self.error(span, "unbalanced sequence end")),
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map { start, entries, anchor, .. }) => {
+                Some(Frame::Map {
+                    start,
+                    entries,
+                    anchor,
+                    ..
+                }) => {
                     let node = Node {
                         span: Span::new(self.file, start, (span.end as usize).max(start)),
                         value: Value::Map(entries),
@@ -331,7 +362,10 @@ fn node_count(node: &Node) -> usize {
     match &node.value {
         Value::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
         Value::Map(entries) => {
-            1 + entries.iter().map(|(k, v)| node_count(k) + node_count(v)).sum::<usize>()
+            1 + entries
+                .iter()
+                .map(|(k, v)| node_count(k) + node_count(v))
+                .sum::<usize>()
         }
         _ => 1,
     }
@@ -357,10 +391,10 @@ fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
     if let Some(i) = parse_int(text) {
         return Value::Int(i);
     }
-    if looks_like_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
-        }
+    if looks_like_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(text.to_string())
 }
@@ -387,7 +421,8 @@ fn looks_like_float(text: &str) -> bool {
     let t = text.trim_start_matches(['-', '+']);
     matches!(t, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
         || (t.bytes().any(|b| b.is_ascii_digit())
-            && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+')))
 }
 
 #[cfg(test)]
@@ -402,9 +437,18 @@ mod tests {
     fn spans_are_byte_offsets_of_scalars() {
         let text = "kind: Pod\nmetadata:\n  name: ünï\n  labels: {app: web}\n";
         let doc = &parse(text)[0];
-        let name = doc.get("metadata").and_then(|m| m.get("name")).expect("name");
-        assert_eq!(&text[name.span.start as usize..name.span.end as usize], "ünï");
-        let labels = doc.get("metadata").and_then(|m| m.get("labels")).expect("labels");
+        let name = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .expect("name");
+        assert_eq!(
+            &text[name.span.start as usize..name.span.end as usize],
+            "ünï"
+        );
+        let labels = doc
+            .get("metadata")
+            .and_then(|m| m.get("labels"))
+            .expect("labels");
         assert_eq!(labels.get("app").and_then(Node::as_str), Some("web"));
     }
 
@@ -437,7 +481,10 @@ mod tests {
     #[test]
     fn aliases_expand() {
         let doc = &parse("a: &x {k: v}\nb: *x\n")[0];
-        assert_eq!(doc.get("b").and_then(|b| b.get("k")).and_then(Node::as_str), Some("v"));
+        assert_eq!(
+            doc.get("b").and_then(|b| b.get("k")).and_then(Node::as_str),
+            Some("v")
+        );
     }
 
     #[test]

@@ -266,10 +266,14 @@ impl Cluster {
     }
 
     pub fn endpoint(&self, namespace: &str, name: &str) -> Option<&Endpoint> {
-        self.endpoints.iter().find(|e| e.namespace == namespace && e.name == name)
+        self.endpoints
+            .iter()
+            .find(|e| e.namespace == namespace && e.name == name)
     }
 
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts.iter().find(|s| s.namespace == namespace && s.name == name)
+        self.service_accounts
+            .iter()
+            .find(|s| s.namespace == namespace && s.name == name)
     }
 }

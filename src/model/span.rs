@@ -36,7 +36,9 @@ impl Span {
     /// A sub-range of this span, by byte offsets relative to its start,
     /// clamped so it never leaves the span.
     pub fn sub(&self, offset: usize, len: usize) -> Span {
-        let start = (self.start as usize).saturating_add(offset).min(self.end as usize);
+        let start = (self.start as usize)
+            .saturating_add(offset)
+            .min(self.end as usize);
         let end = start.saturating_add(len).min(self.end as usize);
         Span::new(self.file, start, end)
     }
@@ -56,11 +58,17 @@ impl<T> Spanned<T> {
     }
 
     pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned { span: self.span, value: &self.value }
+        Spanned {
+            span: self.span,
+            value: &self.value,
+        }
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
-        Spanned { span: self.span, value: f(self.value) }
+        Spanned {
+            span: self.span,
+            value: f(self.value),
+        }
     }
 }
 

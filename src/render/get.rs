@@ -102,7 +102,12 @@ impl View {
 fn to_value<T: Serialize>(v: &T) -> Value {
     fn strip(v: Value) -> Value {
         match v {
-            Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip(v))).collect()),
+            Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k, strip(v)))
+                    .collect(),
+            ),
             Value::Array(items) => Value::Array(items.into_iter().map(strip).collect()),
             other => other,
         }
@@ -118,14 +123,33 @@ pub fn endpoints(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("endpoints", filter, true);
     view.headers = vec!["NAMESPACE", "NAME", "WORKLOAD", "IP"];
     view.wide_headers = vec!["NODE", "SERVICE ACCOUNT", "PORTS", "LABELS"];
-    for ep in inv.cluster.endpoints.iter().filter(|e| filter.namespace(Some(&e.namespace)) && filter.labels(&e.labels)) {
-        let workload = ep.owner.as_ref().map_or_else(|| "<none>".into(), |o| format!("{}/{}", o.kind, o.name));
+    for ep in inv
+        .cluster
+        .endpoints
+        .iter()
+        .filter(|e| filter.namespace(Some(&e.namespace)) && filter.labels(&e.labels))
+    {
+        let workload = ep
+            .owner
+            .as_ref()
+            .map_or_else(|| "<none>".into(), |o| format!("{}/{}", o.kind, o.name));
         view.rows.push(Row {
-            cells: vec![ep.namespace.clone(), ep.name.clone(), workload, addresses(ep)],
+            cells: vec![
+                ep.namespace.clone(),
+                ep.name.clone(),
+                workload,
+                addresses(ep),
+            ],
             wide: vec![
                 ep.node.clone().unwrap_or_else(|| "<none>".into()),
                 ep.service_account.clone(),
-                or_none(ep.ports.iter().map(|p| format!("{}:{}/{}", p.name, p.port, p.protocol)).collect::<Vec<_>>().join(",")),
+                or_none(
+                    ep.ports
+                        .iter()
+                        .map(|p| format!("{}:{}/{}", p.name, p.port, p.protocol))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
                 labels(&ep.labels),
             ],
             name: format!("endpoint/{}", ep.name),
@@ -150,9 +174,19 @@ pub fn workloads(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("workloads", filter, true);
     view.headers = vec!["NAMESPACE", "KIND", "NAME", "PODS"];
     view.wide_headers = vec!["LABELS"];
-    for w in inv.cluster.workloads.iter().filter(|w| filter.namespace(Some(&w.namespace)) && filter.labels(&w.labels)) {
+    for w in inv
+        .cluster
+        .workloads
+        .iter()
+        .filter(|w| filter.namespace(Some(&w.namespace)) && filter.labels(&w.labels))
+    {
         view.rows.push(Row {
-            cells: vec![w.namespace.clone(), w.kind.clone(), w.name.clone(), w.endpoints.len().to_string()],
+            cells: vec![
+                w.namespace.clone(),
+                w.kind.clone(),
+                w.name.clone(),
+                w.endpoints.len().to_string(),
+            ],
             wide: vec![labels(&w.labels)],
             name: format!("{}/{}", w.kind.to_lowercase(), w.name),
             item: to_value(w),
@@ -161,15 +195,25 @@ pub fn workloads(inv: &Inventory, filter: &Filter) -> View {
     view
 }
 
-/// Calico's orders for the tiers Kubernetes' own APIs imply (SEMANTICS §A2):
-/// admin before every user tier, `default` (NetworkPolicy), baseline last.
-fn tier_order(tier: Option<&str>) -> f64 {
-    match tier {
-        Some("admin") => 1_000.0,
-        Some("default") => 1_000_000.0,
-        Some("baseline") => 10_000_000.0,
-        Some(_) => f64::MAX / 2.0,
-        None => f64::MAX,
+/// Tier order as Calico sorts tiers (SEMANTICS §A2): declared Tier objects
+/// by their order; the tiers Kubernetes' own APIs imply at Calico's fixed
+/// orders (admin 1000, `default` 1,000,000, baseline 10,000,000); a tier
+/// that policies name but nothing declares sorts after every declared one.
+fn tier_order(inv: &Inventory, tier: Option<&str>) -> f64 {
+    let Some(name) = tier else { return f64::MAX };
+    if let Some(t) = inv.tiers.iter().find(|t| t.value.metadata.name() == name) {
+        return t
+            .value
+            .spec
+            .order
+            .as_ref()
+            .map_or(f64::MAX / 4.0, |o| o.value);
+    }
+    match name {
+        "admin" => 1_000.0,
+        "default" => 1_000_000.0,
+        "baseline" => 10_000_000.0,
+        _ => f64::MAX / 2.0,
     }
 }
 
@@ -182,17 +226,25 @@ fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
         .collect();
     pols.sort_by(|a, b| {
         let (pa, pb) = (a.placement(), b.placement());
-        tier_order(pa.tier.as_deref())
-            .total_cmp(&tier_order(pb.tier.as_deref()))
+        tier_order(inv, pa.tier.as_deref())
+            .total_cmp(&tier_order(inv, pb.tier.as_deref()))
             .then_with(|| pa.tier.cmp(&pb.tier))
-            .then_with(|| pa.order.unwrap_or(f64::INFINITY).total_cmp(&pb.order.unwrap_or(f64::INFINITY)))
+            .then_with(|| {
+                pa.order
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&pb.order.unwrap_or(f64::INFINITY))
+            })
             .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
     });
     pols
 }
 
 fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 pub fn policies(inv: &Inventory, filter: &Filter) -> View {
@@ -221,26 +273,49 @@ pub fn policies(inv: &Inventory, filter: &Filter) -> View {
 pub fn tiers(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("tiers", filter, false);
     view.headers = vec!["NAME", "ORDER", "DEFAULT ACTION", "POLICIES"];
+    view.wide_headers = vec!["SOURCE"];
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for p in &inv.policies {
         if let Some(t) = p.placement().tier {
             *counts.entry(t).or_default() += 1;
         }
     }
-    let mut tiers: Vec<(f64, String, &str, usize)> = counts
+    let mut names: Vec<String> = counts.keys().cloned().collect();
+    names.extend(
+        inv.tiers
+            .iter()
+            .map(|t| t.value.metadata.name().to_string()),
+    );
+    names.sort();
+    names.dedup();
+    let mut rows: Vec<(f64, String, String, usize, String)> = names
         .into_iter()
-        .map(|(name, n)| {
-            let action = if name == "default" { "Deny" } else { "Pass" };
-            (tier_order(Some(&name)), name, action, n)
+        .map(|name| {
+            let declared = inv.tiers.iter().find(|t| t.value.metadata.name() == name);
+            let action = match declared {
+                Some(t) => format!("{:?}", t.value.spec.default_action()),
+                None if name == "default" => "Deny".into(),
+                None if name == "admin" || name == "baseline" => "Pass".into(),
+                None => "<undeclared>".into(),
+            };
+            let source =
+                declared.map_or_else(|| "<implied>".into(), |t| inv.sources.locate(t.span));
+            let n = counts.get(&name).copied().unwrap_or(0);
+            (tier_order(inv, Some(&name)), name, action, n, source)
         })
         .collect();
-    tiers.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-    for (order, name, action, n) in tiers {
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    for (order, name, action, n, source) in rows {
+        let shown = if order >= f64::MAX / 4.0 {
+            "-".to_string()
+        } else {
+            number(order)
+        };
         view.rows.push(Row {
-            cells: vec![name.clone(), number(order), action.to_string(), n.to_string()],
-            wide: vec![],
+            cells: vec![name.clone(), shown, action.clone(), n.to_string()],
+            wide: vec![source],
             name: format!("tier/{name}"),
-            item: json!({"name": name, "order": order, "defaultAction": action, "policies": n}),
+            item: json!({"name": name, "order": (order < f64::MAX / 4.0).then_some(order), "defaultAction": action, "policies": n}),
         });
     }
     view
@@ -250,10 +325,19 @@ pub fn namespaces(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("namespaces", filter, false);
     view.headers = vec!["NAME", "LABELS"];
     view.wide_headers = vec!["DEFINED"];
-    for ns in inv.cluster.namespaces.values().filter(|n| filter.labels(&n.labels)) {
+    for ns in inv
+        .cluster
+        .namespaces
+        .values()
+        .filter(|n| filter.labels(&n.labels))
+    {
         view.rows.push(Row {
             cells: vec![ns.name.clone(), labels(&ns.labels)],
-            wide: vec![if ns.declared { "manifest".into() } else { "implicit".into() }],
+            wide: vec![if ns.declared {
+                "manifest".into()
+            } else {
+                "implicit".into()
+            }],
             name: format!("namespace/{}", ns.name),
             item: to_value(ns),
         });
@@ -263,9 +347,21 @@ pub fn namespaces(inv: &Inventory, filter: &Filter) -> View {
 
 pub fn services(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("services", filter, true);
-    view.headers = vec!["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS", "SELECTOR"];
+    view.headers = vec![
+        "NAMESPACE",
+        "NAME",
+        "TYPE",
+        "CLUSTER-IP",
+        "PORTS",
+        "SELECTOR",
+    ];
     view.wide_headers = vec!["BACKENDS"];
-    for svc in inv.cluster.services.iter().filter(|s| filter.namespace(Some(&s.namespace)) && filter.labels(&s.labels)) {
+    for svc in inv
+        .cluster
+        .services
+        .iter()
+        .filter(|s| filter.namespace(Some(&s.namespace)) && filter.labels(&s.labels))
+    {
         let ports: Vec<String> = svc
             .ports
             .iter()
@@ -281,7 +377,10 @@ pub fn services(inv: &Inventory, filter: &Filter) -> View {
             inv.cluster
                 .endpoints
                 .iter()
-                .filter(|e| e.namespace == svc.namespace && sel.iter().all(|(k, v)| e.labels.get(k) == Some(v)))
+                .filter(|e| {
+                    e.namespace == svc.namespace
+                        && sel.iter().all(|(k, v)| e.labels.get(k) == Some(v))
+                })
                 .count()
         });
         view.rows.push(Row {
@@ -291,7 +390,9 @@ pub fn services(inv: &Inventory, filter: &Filter) -> View {
                 svc.kind.clone(),
                 svc.cluster_ip.clone().unwrap_or_else(|| "<none>".into()),
                 or_none(ports.join(",")),
-                svc.selector.as_ref().map_or_else(|| "<none>".into(), labels),
+                svc.selector
+                    .as_ref()
+                    .map_or_else(|| "<none>".into(), labels),
             ],
             wide: vec![backends.to_string()],
             name: format!("service/{}", svc.name),

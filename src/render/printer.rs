@@ -19,7 +19,11 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(color: bool, err_color: bool) -> Self {
-        Printer { color, err_color, closed: Cell::new(false) }
+        Printer {
+            color,
+            err_color,
+            closed: Cell::new(false),
+        }
     }
 
     pub fn color(&self) -> bool {
@@ -56,7 +60,11 @@ impl Printer {
     }
 
     pub fn warn(&self, message: &str) {
-        let tag = if self.err_color { "warning".yellow().bold().to_string() } else { "warning".to_string() };
+        let tag = if self.err_color {
+            "warning".yellow().bold().to_string()
+        } else {
+            "warning".to_string()
+        };
         eprintln!("{tag}: {message}");
     }
 }

@@ -29,6 +29,13 @@ pub fn render(t: &Table) -> String {
 
 /// `k=v,k2=v2`, or `<none>` as kubectl prints.
 pub fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
-    let s: Vec<String> = labels.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-    if s.is_empty() { "<none>".into() } else { s.join(",") }
+    let s: Vec<String> = labels
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if s.is_empty() {
+        "<none>".into()
+    } else {
+        s.join(",")
+    }
 }

@@ -17,7 +17,10 @@ pub fn polctl() -> Command {
         .env("LC_ALL", "C")
         .env("TZ", "UTC")
         .env("NO_COLOR", "1")
-        .env("KUBECONFIG", repo().join("target/polctl-test-no-kubeconfig"))
+        .env(
+            "KUBECONFIG",
+            repo().join("target/polctl-test-no-kubeconfig"),
+        )
         .current_dir(repo());
     cmd
 }
@@ -51,7 +54,12 @@ pub fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("polctl runs");
     if let Some(text) = stdin {
-        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
     } else {
         drop(child.stdin.take());
     }
@@ -79,7 +87,11 @@ macro_rules! polctl_snapshot {
     ($dir:expr, $name:expr, $args:expr) => {{
         let out = $crate::common::run($args);
         $crate::common::settings($dir).bind(|| {
-            insta::assert_snapshot!($name, out.transcript(), &format!("polctl {}", $args.join(" ")));
+            insta::assert_snapshot!(
+                $name,
+                out.transcript(),
+                &format!("polctl {}", $args.join(" "))
+            );
         });
         out
     }};

@@ -30,7 +30,10 @@ fn committed_completions_are_fresh() {
             stale.push(file);
         }
     }
-    assert!(stale.is_empty(), "stale completions {stale:?}: run POLCTL_UPDATE_COMPLETIONS=1 cargo test --test cli completion");
+    assert!(
+        stale.is_empty(),
+        "stale completions {stale:?}: run POLCTL_UPDATE_COMPLETIONS=1 cargo test --test cli completion"
+    );
 }
 
 #[test]

@@ -3,18 +3,43 @@ use crate::polctl_snapshot;
 
 #[test]
 fn policies_of_every_dialect_across_fixtures() {
-    let out = polctl_snapshot!("get", "policies-all-fixtures", &["get", "policies", "-A", "-f", "fixtures/", "-R"]);
+    let out = polctl_snapshot!(
+        "get",
+        "policies-all-fixtures",
+        &["get", "policies", "-A", "-f", "fixtures/", "-R"]
+    );
     assert_eq!(out.code, 0);
-    for dialect in ["k8s", "anp", "banp"] {
-        assert!(out.stdout.lines().any(|l| l.split_whitespace().nth(3) == Some(dialect)), "{dialect} missing");
+    for dialect in ["k8s", "anp", "banp", "calico", "calico-staged", "cilium"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.split_whitespace().nth(3) == Some(dialect)),
+            "{dialect} missing"
+        );
     }
 }
 
 #[test]
 fn endpoints_wide_show_labels_service_accounts_and_addresses() {
-    let out = polctl_snapshot!("get", "endpoints-starwars-wide", &["get", "endpoints", "-A", "-f", &fixture("starwars"), "-o", "wide"]);
+    let out = polctl_snapshot!(
+        "get",
+        "endpoints-starwars-wide",
+        &[
+            "get",
+            "endpoints",
+            "-A",
+            "-f",
+            &fixture("starwars"),
+            "-o",
+            "wide"
+        ]
+    );
     assert_eq!(out.code, 0);
-    let deathstars: Vec<&str> = out.stdout.lines().filter(|l| l.contains("deathstar-")).collect();
+    let deathstars: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("deathstar-"))
+        .collect();
     assert_eq!(deathstars.len(), 2, "two replicas expanded");
     assert!(deathstars[0].contains("class=deathstar") && deathstars[0].contains("10.244."));
 }
@@ -23,37 +48,105 @@ fn endpoints_wide_show_labels_service_accounts_and_addresses() {
 fn namespace_filter_defaults_to_default() {
     let out = run(&["get", "endpoints", "-f", &fixture("redis-frontend")]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.is_empty(), "redis-frontend has nothing in default: {}", out.stdout);
-    assert!(out.stderr.contains("no endpoints found in namespace default"));
-    let out = run(&["get", "endpoints", "-n", "myns", "-f", &fixture("redis-frontend")]);
-    let names: Vec<&str> = out.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(
+        out.stdout.is_empty(),
+        "redis-frontend has nothing in default: {}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("no endpoints found in namespace default")
+    );
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-n",
+        "myns",
+        "-f",
+        &fixture("redis-frontend"),
+    ]);
+    let names: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(names, ["backend", "frontend", "other"]);
 }
 
 #[test]
 fn label_selector_filters_rows() {
-    let out = run(&["get", "endpoints", "-n", "myns", "-l", "role in (backend,frontend),role!=frontend", "-f", &fixture("redis-frontend"), "-o", "name"]);
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-n",
+        "myns",
+        "-l",
+        "role in (backend,frontend),role!=frontend",
+        "-f",
+        &fixture("redis-frontend"),
+        "-o",
+        "name",
+    ]);
     assert_eq!(out.stdout, "endpoint/backend\n");
 }
 
 #[test]
 fn bad_label_selector_is_a_usage_error() {
-    let out = polctl_snapshot!("get", "bad-selector-flag", &["get", "endpoints", "-l", "app in web", "-f", "fixtures/redis-frontend"]);
+    let out = polctl_snapshot!(
+        "get",
+        "bad-selector-flag",
+        &[
+            "get",
+            "endpoints",
+            "-l",
+            "app in web",
+            "-f",
+            "fixtures/redis-frontend"
+        ]
+    );
     assert_eq!(out.code, 2);
 }
 
 #[test]
 fn output_formats() {
     let dir = fixture("redis-frontend");
-    polctl_snapshot!("get", "policies-redis-yaml", &["get", "policies", "-n", "myns", "-f", &dir, "-o", "yaml"]);
+    polctl_snapshot!(
+        "get",
+        "policies-redis-yaml",
+        &["get", "policies", "-n", "myns", "-f", &dir, "-o", "yaml"]
+    );
     let out = run(&["get", "workloads", "-A", "-f", &dir, "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v["kind"], "List");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(4));
-    polctl_snapshot!("get", "services-web-deny-all", &["get", "services", "-f", &fixture("web-deny-all"), "-o", "wide"]);
-    polctl_snapshot!("get", "namespaces-admin", &["get", "namespaces", "-f", &fixture("admin"), "-o", "wide"]);
-    polctl_snapshot!("get", "tiers-admin", &["get", "tiers", "-f", &fixture("admin")]);
-    polctl_snapshot!("get", "workloads-mutual-auth", &["get", "workloads", "-f", &fixture("mutual-auth")]);
+    polctl_snapshot!(
+        "get",
+        "services-web-deny-all",
+        &[
+            "get",
+            "services",
+            "-f",
+            &fixture("web-deny-all"),
+            "-o",
+            "wide"
+        ]
+    );
+    polctl_snapshot!(
+        "get",
+        "namespaces-admin",
+        &["get", "namespaces", "-f", &fixture("admin"), "-o", "wide"]
+    );
+    polctl_snapshot!(
+        "get",
+        "tiers-admin",
+        &["get", "tiers", "-f", &fixture("admin")]
+    );
+    polctl_snapshot!(
+        "get",
+        "workloads-mutual-auth",
+        &["get", "workloads", "-f", &fixture("mutual-auth")]
+    );
 }
 
 #[test]
@@ -61,6 +154,14 @@ fn stdin_lists_and_typed_lists() {
     let text = "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a, namespace: x, labels: {app: a}}\n  spec: {containers: []}\n  status: {podIP: 192.0.2.7}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b, namespace: x}\n  spec: {containers: []}\n";
     let out = run_with_stdin(&["get", "endpoints", "-n", "x", "-f", "-"], Some(text));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("192.0.2.7"), "status.podIP is kept: {}", out.stdout);
-    assert!(out.stdout.lines().any(|l| l.starts_with("b ") && l.contains("(synthetic)")));
+    assert!(
+        out.stdout.contains("192.0.2.7"),
+        "status.podIP is kept: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("b ") && l.contains("(synthetic)"))
+    );
 }

@@ -5,14 +5,36 @@ use crate::polctl_snapshot;
 /// reported in one run, each at its file:line:col, and the exit code is 2.
 #[test]
 fn broken_manifests_yield_one_located_diagnostic_per_problem() {
-    let out = polctl_snapshot!("load", "bad-manifests", &["get", "policies", "-A", "-f", "tests/bad-manifests", "--color", "never"]);
+    let out = polctl_snapshot!(
+        "load",
+        "bad-manifests",
+        &[
+            "get",
+            "policies",
+            "-A",
+            "-f",
+            "tests/bad-manifests",
+            "--color",
+            "never"
+        ]
+    );
     assert_eq!(out.code, 2);
-    let located: Vec<&str> = out.stderr.lines().filter(|l| l.contains("[tests/bad-manifests/")).collect();
-    assert_eq!(located.len(), 15, "{}", out.stderr);
-    for file in std::fs::read_dir("tests/bad-manifests").expect("dir").flatten() {
+    let located: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("[tests/bad-manifests/"))
+        .collect();
+    assert_eq!(located.len(), 18, "{}", out.stderr);
+    for file in std::fs::read_dir("tests/bad-manifests")
+        .expect("dir")
+        .flatten()
+    {
         let name = file.file_name().to_string_lossy().into_owned();
         if name.ends_with(".yaml") {
-            assert!(located.iter().any(|l| l.contains(&name)), "no diagnostic for {name}");
+            assert!(
+                located.iter().any(|l| l.contains(&name)),
+                "no diagnostic for {name}"
+            );
         }
     }
     assert!(!out.stderr.contains("panicked"));
@@ -30,16 +52,31 @@ fn unknown_kinds_and_other_files_are_warnings() {
     let path = dir.path().display().to_string();
     let out = run(&["get", "endpoints", "-f", &path]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains("cm.yaml:2:7: skipped: unknown kind ConfigMap"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cm.yaml:2:7: skipped: unknown kind ConfigMap"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("skipped 1 file(s)"), "{}", out.stderr);
     let out = run(&["get", "endpoints", "-v", "-f", &path]);
-    assert!(out.stderr.contains("notes.txt:1:1: skipped: not a manifest file"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("notes.txt:1:1: skipped: not a manifest file"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn implicit_namespaces_get_their_name_label() {
     let out = run(&["get", "namespaces", "-f", "fixtures/starwars", "-o", "wide"]);
-    assert!(out.stdout.contains("default   kubernetes.io/metadata.name=default   implicit"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("default   kubernetes.io/metadata.name=default   implicit"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

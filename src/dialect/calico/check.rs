@@ -7,9 +7,10 @@ use std::collections::HashSet;
 use ipnet::IpNet;
 
 use super::{
-    Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpVersion, NetworkPolicy,
-    NetworkSet, Object, PolicyType, Profile, Rule, SpecView, StagedAction, StagedGlobalNetworkPolicy,
-    StagedKubernetesNetworkPolicy, StagedNetworkPolicy, Tier, TierAction,
+    Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkSet, HostEndpoint, IpVersion,
+    NetworkPolicy, NetworkSet, Object, PolicyType, Profile, Rule, SpecView, StagedAction,
+    StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy, StagedNetworkPolicy, Tier,
+    TierAction,
 };
 use crate::dialect::common::{ObjectMeta, Problem};
 use crate::dialect::k8s;
@@ -48,43 +49,61 @@ impl Check for Object {
 
 impl Check for NetworkPolicy {
     fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
-        Ctx { src: source_text, out }.policy(&self.spec.view());
+        Ctx {
+            src: source_text,
+            out,
+        }
+        .policy(&self.spec.view());
     }
 }
 
 impl Check for GlobalNetworkPolicy {
     fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
-        Ctx { src: source_text, out }.policy(&self.spec.view());
+        Ctx {
+            src: source_text,
+            out,
+        }
+        .policy(&self.spec.view());
     }
 }
 
 impl Check for StagedNetworkPolicy {
     fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
-        Ctx { src: source_text, out }.policy(&self.spec.view());
+        Ctx {
+            src: source_text,
+            out,
+        }
+        .policy(&self.spec.view());
     }
 }
 
 impl Check for StagedGlobalNetworkPolicy {
     fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
-        Ctx { src: source_text, out }.policy(&self.spec.view());
+        Ctx {
+            src: source_text,
+            out,
+        }
+        .policy(&self.spec.view());
     }
 }
 
 impl Check for StagedKubernetesNetworkPolicy {
     fn check(&self, _source_text: &str, out: &mut Vec<Problem>) {
         let spec = &self.spec;
-        if let Some(action) = &spec.staged_action {
-            if action.value == StagedAction::Delete
-                && (!spec.pod_selector.is_empty()
-                    || spec.policy_types.as_ref().is_some_and(|t| !t.is_empty())
-                    || spec.ingress.as_ref().is_some_and(|r| !r.is_empty())
-                    || spec.egress.as_ref().is_some_and(|r| !r.is_empty()))
-            {
-                out.push(
-                    Problem::new(action.span, "with stagedAction Delete the spec must be otherwise empty")
-                        .help("remove podSelector, policyTypes, ingress and egress"),
-                );
-            }
+        if let Some(action) = &spec.staged_action
+            && action.value == StagedAction::Delete
+            && (!spec.pod_selector.is_empty()
+                || spec.policy_types.as_ref().is_some_and(|t| !t.is_empty())
+                || spec.ingress.as_ref().is_some_and(|r| !r.is_empty())
+                || spec.egress.as_ref().is_some_and(|r| !r.is_empty()))
+        {
+            out.push(
+                Problem::new(
+                    action.span,
+                    "with stagedAction Delete the spec must be otherwise empty",
+                )
+                .help("remove podSelector, policyTypes, ingress and egress"),
+            );
         }
         // Calico validates the staged policy as the NetworkPolicy it stages.
         let staged = k8s::NetworkPolicy {
@@ -100,7 +119,9 @@ impl Check for StagedKubernetesNetworkPolicy {
 
 impl Check for Tier {
     fn check(&self, _source_text: &str, out: &mut Vec<Problem>) {
-        let Some(name) = &self.metadata.name else { return };
+        let Some(name) = &self.metadata.name else {
+            return;
+        };
         if !is_dns1123_label(name) {
             out.push(
                 Problem::new(name.span, format!("invalid tier name `{}`", name.value))
@@ -117,11 +138,24 @@ impl Check for Tier {
         if let Some((order, action)) = pinned {
             let at = self.spec.order.as_ref().map_or(name.span, |o| o.span);
             if self.spec.order.as_ref().map(|o| o.value) != Some(order) {
-                out.push(Problem::new(at, format!("the `{}` tier's order must be {order}", name.value)));
+                out.push(Problem::new(
+                    at,
+                    format!("the `{}` tier's order must be {order}", name.value),
+                ));
             }
             if self.spec.default_action() != action {
-                let at = self.spec.default_action.as_ref().map_or(name.span, |a| a.span);
-                out.push(Problem::new(at, format!("the `{}` tier's defaultAction must be {action:?}", name.value)));
+                let at = self
+                    .spec
+                    .default_action
+                    .as_ref()
+                    .map_or(name.span, |a| a.span);
+                out.push(Problem::new(
+                    at,
+                    format!(
+                        "the `{}` tier's defaultAction must be {action:?}",
+                        name.value
+                    ),
+                ));
             }
         }
     }
@@ -131,13 +165,22 @@ impl Check for Profile {
     fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
         for (k, v) in &self.spec.labels_to_apply {
             if let Err(e) = validate_k8s_label_key(k) {
-                out.push(Problem::new(k.span, format!("invalid label key `{}`: {e}", k.value)));
+                out.push(Problem::new(
+                    k.span,
+                    format!("invalid label key `{}`: {e}", k.value),
+                ));
             }
             if let Err(e) = validate_k8s_label_value(v) {
-                out.push(Problem::new(v.span, format!("invalid label value `{}`: {e}", v.value)));
+                out.push(Problem::new(
+                    v.span,
+                    format!("invalid label value `{}`: {e}", v.value),
+                ));
             }
         }
-        let mut ctx = Ctx { src: source_text, out };
+        let mut ctx = Ctx {
+            src: source_text,
+            out,
+        };
         for rule in self.spec.ingress.iter().chain(&self.spec.egress) {
             ctx.rule(rule, None, true);
         }
@@ -148,8 +191,11 @@ fn check_network_set(meta: &ObjectMeta, out: &mut Vec<Problem>) {
     for key in meta.labels.keys() {
         if key.value == "projectcalico.org/namespace" {
             out.push(
-                Problem::new(key.span, "projectcalico.org/namespace is not a valid label name here")
-                    .help("Calico sets this label itself from the object's namespace"),
+                Problem::new(
+                    key.span,
+                    "projectcalico.org/namespace is not a valid label name here",
+                )
+                .help("Calico sets this label itself from the object's namespace"),
             );
         }
     }
@@ -170,11 +216,19 @@ impl Check for GlobalNetworkSet {
 impl Check for HostEndpoint {
     fn check(&self, _source_text: &str, out: &mut Vec<Problem>) {
         let spec = &self.spec;
-        let at = self.metadata.name.as_ref().map_or_else(Span::default, |n| n.span);
+        let at = self
+            .metadata
+            .name
+            .as_ref()
+            .map_or_else(Span::default, |n| n.span);
         if spec.node.as_ref().is_none_or(|n| n.is_empty()) {
-            out.push(Problem::new(at, "a HostEndpoint needs spec.node").help("name the node this interface belongs to"));
+            out.push(
+                Problem::new(at, "a HostEndpoint needs spec.node")
+                    .help("name the node this interface belongs to"),
+            );
         }
-        if spec.interface_name.as_ref().is_none_or(|n| n.is_empty()) && spec.expected_ips.is_empty() {
+        if spec.interface_name.as_ref().is_none_or(|n| n.is_empty()) && spec.expected_ips.is_empty()
+        {
             out.push(
                 Problem::new(spec.interface_name.as_ref().map_or(at, |n| n.span), "a HostEndpoint needs interfaceName or expectedIPs")
                     .help("set interfaceName (e.g. eth0, or `*` for all interfaces) or list the interface's addresses"),
@@ -186,8 +240,11 @@ impl Check for HostEndpoint {
             }
             if !port.protocol.supports_ports() {
                 out.push(
-                    Problem::new(port.protocol.span, format!("protocol {} has no ports", port.protocol.value))
-                        .help("an endpoint port's protocol is TCP, UDP or SCTP"),
+                    Problem::new(
+                        port.protocol.span,
+                        format!("protocol {} has no ports", port.protocol.value),
+                    )
+                    .help("an endpoint port's protocol is TCP, UDP or SCTP"),
                 );
             }
         }
@@ -201,7 +258,8 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn push(&mut self, p: Problem) {
+    fn push(&mut self, mut p: Problem) {
+        p.span = trim_span(p.span, self.src);
         self.out.push(p);
     }
 
@@ -221,15 +279,18 @@ impl Ctx<'_> {
         let mut seen = Vec::new();
         for t in view.types.unwrap_or_default() {
             if seen.contains(&t.value) {
-                self.push(Problem::new(t.span, format!("type {:?} is listed more than once", t.value)));
+                self.push(Problem::new(
+                    t.span,
+                    format!("type {:?} is listed more than once", t.value),
+                ));
             }
             seen.push(t.value);
         }
         let hints: HashSet<_> = view.performance_hints.iter().map(|h| h.value).collect();
-        if hints.len() != view.performance_hints.len() {
-            if let Some(last) = view.performance_hints.last() {
-                self.push(Problem::new(last.span, "performance hints must not repeat"));
-            }
+        if hints.len() != view.performance_hints.len()
+            && let Some(last) = view.performance_hints.last()
+        {
+            self.push(Problem::new(last.span, "performance hints must not repeat"));
         }
         self.forwarding_flags(view);
         self.staged_delete(view);
@@ -246,9 +307,16 @@ impl Ctx<'_> {
         fn on(f: Option<&Spanned<bool>>) -> Option<&Spanned<bool>> {
             f.filter(|f| f.value)
         }
-        let (dnt, pre, aof) = (on(view.do_not_track), on(view.pre_dnat), on(view.apply_on_forward));
+        let (dnt, pre, aof) = (
+            on(view.do_not_track),
+            on(view.pre_dnat),
+            on(view.apply_on_forward),
+        );
         if let (Some(_), Some(pre)) = (dnt, pre) {
-            self.push(Problem::new(pre.span, "preDNAT and doNotTrack cannot both be true"));
+            self.push(Problem::new(
+                pre.span,
+                "preDNAT and doNotTrack cannot both be true",
+            ));
         }
         if pre.is_some() {
             if let Some(first) = view.egress.first() {
@@ -259,7 +327,10 @@ impl Ctx<'_> {
             }
             for t in view.types.unwrap_or_default() {
                 if t.value == PolicyType::Egress {
-                    self.push(Problem::new(t.span, "a preDNAT policy cannot have the Egress type"));
+                    self.push(Problem::new(
+                        t.span,
+                        "a preDNAT policy cannot have the Egress type",
+                    ));
                 }
             }
         }
@@ -277,7 +348,12 @@ impl Ctx<'_> {
 
     /// A staged Delete names the policy to delete; only `tier` may be set.
     fn staged_delete(&mut self, view: &SpecView<'_>) {
-        let Some(action) = view.staged_action.filter(|a| a.value == StagedAction::Delete) else { return };
+        let Some(action) = view
+            .staged_action
+            .filter(|a| a.value == StagedAction::Delete)
+        else {
+            return;
+        };
         let mut set = Vec::new();
         let flag = |f: Option<&Spanned<bool>>| f.is_some_and(|f| f.value);
         for (name, present) in [
@@ -286,9 +362,15 @@ impl Ctx<'_> {
             ("types", view.types.is_some_and(|t| !t.is_empty())),
             ("ingress", !view.ingress.is_empty()),
             ("egress", !view.egress.is_empty()),
-            ("serviceAccountSelector", view.service_account_selector.is_some_and(|s| !s.is_empty())),
+            (
+                "serviceAccountSelector",
+                view.service_account_selector.is_some_and(|s| !s.is_empty()),
+            ),
             ("performanceHints", !view.performance_hints.is_empty()),
-            ("namespaceSelector", view.namespace_selector.is_some_and(|s| !s.is_empty())),
+            (
+                "namespaceSelector",
+                view.namespace_selector.is_some_and(|s| !s.is_empty()),
+            ),
             ("doNotTrack", flag(view.do_not_track)),
             ("preDNAT", flag(view.pre_dnat)),
             ("applyOnForward", flag(view.apply_on_forward)),
@@ -299,8 +381,14 @@ impl Ctx<'_> {
         }
         if !set.is_empty() {
             self.push(
-                Problem::new(action.span, format!("with stagedAction Delete only `tier` may be set (found {})", set.join(", ")))
-                    .help("a staged Delete only names the enforced policy it would remove"),
+                Problem::new(
+                    action.span,
+                    format!(
+                        "with stagedAction Delete only `tier` may be set (found {})",
+                        set.join(", ")
+                    ),
+                )
+                .help("a staged Delete only names the enforced policy it would remove"),
             );
         }
     }
@@ -322,14 +410,26 @@ impl Ctx<'_> {
         let Some(http) = &rule.http else { return };
         if rule.action.value != Action::Allow {
             self.push(
-                Problem::new(http.span, format!("HTTP match is only valid on Allow rules, not {}", rule.action.value))
-                    .help("move the http match to an Allow rule"),
+                Problem::new(
+                    http.span,
+                    format!(
+                        "HTTP match is only valid on Allow rules, not {}",
+                        rule.action.value
+                    ),
+                )
+                .help("move the http match to an Allow rule"),
             );
         }
-        if let Some(p) = &rule.protocol {
-            if p.number() != 6 {
-                self.push(Problem::new(p.span, format!("a rule with an HTTP match must have protocol TCP or none, not {}", p.value)));
-            }
+        if let Some(p) = &rule.protocol
+            && p.number() != 6
+        {
+            self.push(Problem::new(
+                p.span,
+                format!(
+                    "a rule with an HTTP match must have protocol TCP or none, not {}",
+                    p.value
+                ),
+            ));
         }
         if dir == Some(PolicyType::Egress) {
             self.push(
@@ -340,7 +440,10 @@ impl Ctx<'_> {
         let mut methods = HashSet::new();
         for m in &http.methods {
             if !methods.insert(m.as_str()) {
-                self.push(Problem::new(m.span, format!("HTTP method `{}` is listed twice", m.value)));
+                self.push(Problem::new(
+                    m.span,
+                    format!("HTTP method `{}` is listed twice", m.value),
+                ));
             }
         }
         for path in &http.paths {
@@ -348,11 +451,17 @@ impl Ctx<'_> {
             let prefix = path.prefix.as_ref().filter(|s| !s.is_empty());
             let value = match (exact, prefix) {
                 (Some(_), Some(_)) => {
-                    self.push(Problem::new(path.span, "a path match sets `exact` or `prefix`, not both"));
+                    self.push(Problem::new(
+                        path.span,
+                        "a path match sets `exact` or `prefix`, not both",
+                    ));
                     continue;
                 }
                 (None, None) => {
-                    self.push(Problem::new(path.span, "a path match needs `exact` or `prefix`"));
+                    self.push(Problem::new(
+                        path.span,
+                        "a path match needs `exact` or `prefix`",
+                    ));
                     continue;
                 }
                 (Some(v), None) | (None, Some(v)) => v,
@@ -394,26 +503,37 @@ impl Ctx<'_> {
     }
 
     fn icmp(&mut self, rule: &Rule) {
-        if let Some(icmp) = &rule.icmp {
-            if !rule.protocol.as_ref().is_some_and(|p| p.is_icmp() || p.is_icmpv6()) {
-                self.push(
-                    Problem::new(icmp.span, "ICMP fields require protocol ICMP or ICMPv6")
-                        .help("add `protocol: ICMP` (or ICMPv6) to the rule"),
-                );
-            }
+        if let Some(icmp) = &rule.icmp
+            && !rule
+                .protocol
+                .as_ref()
+                .is_some_and(|p| p.is_icmp() || p.is_icmpv6())
+        {
+            self.push(
+                Problem::new(icmp.span, "ICMP fields require protocol ICMP or ICMPv6")
+                    .help("add `protocol: ICMP` (or ICMPv6) to the rule"),
+            );
         }
         for fields in [&rule.icmp, &rule.not_icmp].into_iter().flatten() {
             if let (Some(code), None) = (&fields.code, &fields.icmp_type) {
                 self.push(Problem::new(code.span, "an ICMP code needs an ICMP type"));
             }
         }
-        let Some(version) = &rule.ip_version else { return };
+        let Some(version) = &rule.ip_version else {
+            return;
+        };
         for p in [&rule.protocol, &rule.not_protocol].into_iter().flatten() {
             if p.is_icmp() && version.value == IpVersion::V6 {
-                self.push(Problem::new(version.span, "protocol ICMP requires ipVersion 4").help("use ICMPv6 for IPv6"));
+                self.push(
+                    Problem::new(version.span, "protocol ICMP requires ipVersion 4")
+                        .help("use ICMPv6 for IPv6"),
+                );
             }
             if p.is_icmpv6() && version.value == IpVersion::V4 {
-                self.push(Problem::new(version.span, "protocol ICMPv6 requires ipVersion 6").help("use ICMP for IPv4"));
+                self.push(
+                    Problem::new(version.span, "protocol ICMPv6 requires ipVersion 6")
+                        .help("use ICMP for IPv4"),
+                );
             }
         }
     }
@@ -422,23 +542,34 @@ impl Ctx<'_> {
     fn nets(&mut self, rule: &Rule) {
         let (src, dst) = (rule.source(), rule.destination());
         let (mut seen_v4, mut seen_v6) = (false, false);
-        for (negated, nets) in [(false, &src.nets), (true, &src.not_nets), (false, &dst.nets), (true, &dst.not_nets)] {
+        for (negated, nets) in [
+            (false, &src.nets),
+            (true, &src.not_nets),
+            (false, &dst.nets),
+            (true, &dst.not_nets),
+        ] {
             let (mut v4, mut v6) = (false, false);
             for net in nets {
                 let cidr = &net.value.0;
-                if let Ok(written) = cidr.text.parse::<IpNet>() {
-                    if written.addr() != written.network() {
-                        self.push(
-                            Problem::new(net.span, format!("`{}` has host bits set", cidr.text))
-                                .help(format!("use `{}`", written.trunc())),
-                        );
-                    }
+                if let Ok(written) = cidr.text.parse::<IpNet>()
+                    && written.addr() != written.network()
+                {
+                    self.push(
+                        Problem::new(net.span, format!("`{}` has host bits set", cidr.text))
+                            .help(format!("use `{}`", written.trunc())),
+                    );
                 }
                 let is_v4 = matches!(cidr.net, IpNet::V4(_));
                 if negated && cidr.net.prefix_len() == 0 {
                     self.push(
-                        Problem::new(net.span, format!("notNets `{}` excludes every address, so the rule matches nothing", cidr.text))
-                            .help("remove it"),
+                        Problem::new(
+                            net.span,
+                            format!(
+                                "notNets `{}` excludes every address, so the rule matches nothing",
+                                cidr.text
+                            ),
+                        )
+                        .help("remove it"),
                     );
                 }
                 if let Some(version) = &rule.ip_version {
@@ -446,7 +577,11 @@ impl Ctx<'_> {
                     if want_v4 != is_v4 {
                         self.push(Problem::new(
                             net.span,
-                            format!("`{}` does not match the rule's ipVersion {}", cidr.text, if want_v4 { 4 } else { 6 }),
+                            format!(
+                                "`{}` does not match the rule's ipVersion {}",
+                                cidr.text,
+                                if want_v4 { 4 } else { 6 }
+                            ),
                         ));
                     }
                 }
@@ -472,12 +607,16 @@ impl Ctx<'_> {
         if let Some(sel) = &entity.not_selector {
             self.selector(sel, "notSelector");
         }
-        if let Some(sel) = &entity.namespace_selector {
-            if self.selector(sel, "namespaceSelector").is_some() {
-                self.global_alone(sel);
-            }
+        if let Some(sel) = &entity.namespace_selector
+            && self.selector(sel, "namespaceSelector").is_some()
+        {
+            self.global_alone(sel);
         }
-        if let Some(sel) = entity.service_accounts.as_ref().and_then(|sa| sa.selector.as_ref()) {
+        if let Some(sel) = entity
+            .service_accounts
+            .as_ref()
+            .and_then(|sa| sa.selector.as_ref())
+        {
             self.selector(sel, "serviceAccounts selector");
         }
     }
@@ -493,32 +632,50 @@ impl Ctx<'_> {
             }
             let non_empty = |s: &Option<Spanned<String>>| s.as_ref().is_some_and(|s| !s.is_empty());
             for (present, what) in [
-                (non_empty(&side.selector) || non_empty(&side.not_selector), "selector or notSelector"),
+                (
+                    non_empty(&side.selector) || non_empty(&side.not_selector),
+                    "selector or notSelector",
+                ),
                 (non_empty(&side.namespace_selector), "namespaceSelector"),
                 (side.service_accounts.is_some(), "serviceAccounts"),
-                (!side.nets.is_empty() || !side.not_nets.is_empty(), "nets or notNets"),
+                (
+                    !side.nets.is_empty() || !side.not_nets.is_empty(),
+                    "nets or notNets",
+                ),
             ] {
                 if present {
                     self.push(
-                        Problem::new(svc.span, format!("services cannot be combined with {what} in the same entity rule"))
-                            .help("use a separate rule"),
+                        Problem::new(
+                            svc.span,
+                            format!(
+                                "services cannot be combined with {what} in the same entity rule"
+                            ),
+                        )
+                        .help("use a separate rule"),
                     );
                 }
             }
-            if !is_source {
-                if let Some(p) = side.ports.first().or(side.not_ports.first()) {
-                    self.push(
-                        Problem::new(p.span, "ports and notPorts cannot be combined with destination services")
-                            .help("the service's own ports are matched"),
-                    );
-                }
+            if !is_source && let Some(p) = side.ports.first().or(side.not_ports.first()) {
+                self.push(
+                    Problem::new(
+                        p.span,
+                        "ports and notPorts cannot be combined with destination services",
+                    )
+                    .help("the service's own ports are matched"),
+                );
             }
             match (dir, is_source) {
                 (Some(PolicyType::Egress), true) => {
-                    self.push(Problem::new(svc.span, "services are not allowed in an egress rule's source"));
+                    self.push(Problem::new(
+                        svc.span,
+                        "services are not allowed in an egress rule's source",
+                    ));
                 }
                 (Some(PolicyType::Ingress), false) => {
-                    self.push(Problem::new(svc.span, "services are not allowed in an ingress rule's destination"));
+                    self.push(Problem::new(
+                        svc.span,
+                        "services are not allowed in an ingress rule's destination",
+                    ));
                 }
                 (Some(_), _) if global && svc.namespace.as_ref().is_none_or(|n| n.is_empty()) => {
                     self.push(
@@ -537,7 +694,10 @@ impl Ctx<'_> {
         match selector::parse(&sel.value) {
             Ok(expr) => Some(expr),
             Err(e) => {
-                let mut p = Problem::new(scalar_sub_span(sel, self.src, e.offset, e.len), format!("invalid {field}: {}", e.message));
+                let mut p = Problem::new(
+                    scalar_sub_span(sel, self.src, e.offset, e.len),
+                    format!("invalid {field}: {}", e.message),
+                );
                 if let Some(help) = e.help {
                     p = p.help(help);
                 }
@@ -551,10 +711,17 @@ impl Ctx<'_> {
     /// (CEL: `!self.selector.contains('global(')`).
     fn no_global(&mut self, sel: &Spanned<String>) {
         if let Some(at) = sel.value.find("global(") {
-            let len = if sel.value[at..].starts_with("global()") { 8 } else { 7 };
+            let len = if sel.value[at..].starts_with("global()") {
+                8
+            } else {
+                7
+            };
             self.push(
-                Problem::new(scalar_sub_span(sel, self.src, at, len), "global() can only be used in an entity rule's namespaceSelector")
-                    .help("use all() here"),
+                Problem::new(
+                    scalar_sub_span(sel, self.src, at, len),
+                    "global() can only be used in an entity rule's namespaceSelector",
+                )
+                .help("use all() here"),
             );
         }
     }
@@ -580,18 +747,45 @@ impl Ctx<'_> {
     }
 }
 
+/// `span` without trailing whitespace: the span of a block collection
+/// runs up to the next token.
+pub(crate) fn trim_span(span: Span, source_text: &str) -> Span {
+    match source_text.get(span.start as usize..span.end as usize) {
+        Some(text) => {
+            let trimmed = text.trim_end_matches([' ', '\t', '\r', '\n']);
+            Span::new(
+                span.file,
+                span.start as usize,
+                span.start as usize + trimmed.len(),
+            )
+        }
+        None => span,
+    }
+}
+
 /// The span of `len` bytes at `offset` in the *value* of a string scalar.
 /// The scalar's span covers it as written (with quotes if quoted); when the
 /// written text is not the value verbatim (escapes, folding), the whole
 /// scalar is returned.
-pub(crate) fn scalar_sub_span(value: &Spanned<String>, source_text: &str, offset: usize, len: usize) -> Span {
+pub(crate) fn scalar_sub_span(
+    value: &Spanned<String>,
+    source_text: &str,
+    offset: usize,
+    len: usize,
+) -> Span {
     let span = value.span;
-    let Some(raw) = source_text.get(span.start as usize..span.end as usize) else { return span };
+    let Some(raw) = source_text.get(span.start as usize..span.end as usize) else {
+        return span;
+    };
     let (inner, skip) = match raw.as_bytes().first() {
         Some(b'\'' | b'"') if raw.len() >= 2 => (raw.get(1..raw.len() - 1).unwrap_or(""), 1),
         _ => (raw, 0),
     };
-    if inner == value.value { span.sub(skip + offset, len) } else { span }
+    if inner == value.value {
+        span.sub(skip + offset, len)
+    } else {
+        span
+    }
 }
 
 fn is_dns1123_label(name: &str) -> bool {

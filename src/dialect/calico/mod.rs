@@ -4,7 +4,7 @@
 //!
 //! Values are validated as they are read where the API's own unmarshalling
 //! does it (ports, protocols, CIDRs, enums); everything Calico's validator
-//! and CEL rules check across fields is in [`check`](self::check).
+//! and CEL rules check across fields is in the `check` module.
 //! Selectors stay text here and are parsed by the check pass.
 
 mod check;
@@ -16,12 +16,15 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
-use super::common::{IntOrString, Ip, LabelSelector, Net, ObjectMeta, PortNumber, validate_port_name};
+use super::common::{
+    IntOrString, Ip, LabelSelector, Net, ObjectMeta, PortNumber, validate_port_name,
+};
 use super::k8s;
 use crate::load::de::{DeError, from_node};
 use crate::load::yaml::Node;
 use crate::model::Spanned;
 
+pub(crate) use check::trim_span;
 pub use check::{Check, check};
 pub use k8s::PolicyType;
 
@@ -141,7 +144,9 @@ impl Object {
             "GlobalNetworkPolicy" => from_node(node).map(Object::GlobalNetworkPolicy),
             "StagedNetworkPolicy" => from_node(node).map(Object::StagedNetworkPolicy),
             "StagedGlobalNetworkPolicy" => from_node(node).map(Object::StagedGlobalNetworkPolicy),
-            "StagedKubernetesNetworkPolicy" => from_node(node).map(Object::StagedKubernetesNetworkPolicy),
+            "StagedKubernetesNetworkPolicy" => {
+                from_node(node).map(Object::StagedKubernetesNetworkPolicy)
+            }
             "Tier" => from_node(node).map(Object::Tier),
             "Profile" => from_node(node).map(Object::Profile),
             "NetworkSet" => from_node(node).map(Object::NetworkSet),
@@ -149,6 +154,44 @@ impl Object {
             "HostEndpoint" => from_node(node).map(Object::HostEndpoint),
             _ => return None,
         })
+    }
+
+    /// Whether this is one of the five policy kinds.
+    pub fn is_policy(&self) -> bool {
+        matches!(
+            self,
+            Object::NetworkPolicy(_)
+                | Object::GlobalNetworkPolicy(_)
+                | Object::StagedNetworkPolicy(_)
+                | Object::StagedGlobalNetworkPolicy(_)
+                | Object::StagedKubernetesNetworkPolicy(_)
+        )
+    }
+
+    /// Tier and order of a policy kind, as Calico sorts it; a
+    /// StagedKubernetesNetworkPolicy sits in the default tier like the
+    /// NetworkPolicy it stages.
+    pub fn placement(&self) -> Option<(String, Option<f64>)> {
+        let view = match self {
+            Object::NetworkPolicy(o) => o.spec.view(),
+            Object::GlobalNetworkPolicy(o) => o.spec.view(),
+            Object::StagedNetworkPolicy(o) => o.spec.view(),
+            Object::StagedGlobalNetworkPolicy(o) => o.spec.view(),
+            Object::StagedKubernetesNetworkPolicy(_) => {
+                return Some((DEFAULT_TIER.to_string(), None));
+            }
+            _ => return None,
+        };
+        Some((view.tier_name().to_string(), view.order()))
+    }
+
+    pub fn is_staged(&self) -> bool {
+        matches!(
+            self,
+            Object::StagedNetworkPolicy(_)
+                | Object::StagedGlobalNetworkPolicy(_)
+                | Object::StagedKubernetesNetworkPolicy(_)
+        )
     }
 
     pub fn metadata(&self) -> &ObjectMeta {
@@ -271,7 +314,13 @@ pub struct SpecView<'a> {
 
 impl SpecView<'_> {
     pub fn tier_name(&self) -> &str {
-        self.tier.map_or(DEFAULT_TIER, |t| if t.is_empty() { DEFAULT_TIER } else { t.as_str() })
+        self.tier.map_or(DEFAULT_TIER, |t| {
+            if t.is_empty() {
+                DEFAULT_TIER
+            } else {
+                t.as_str()
+            }
+        })
     }
 
     pub fn order(&self) -> Option<f64> {
@@ -295,7 +344,8 @@ impl SpecView<'_> {
     /// `stagedAction`, defaulted to `Set` for staged kinds; `None` for
     /// enforced kinds.
     pub fn staged_action(&self) -> Option<StagedAction> {
-        self.staged.then(|| self.staged_action.map_or(StagedAction::Set, |a| a.value))
+        self.staged
+            .then(|| self.staged_action.map_or(StagedAction::Set, |a| a.value))
     }
 }
 
@@ -387,7 +437,9 @@ impl StagedKubernetesNetworkPolicySpec {
     }
 
     pub fn staged_action(&self) -> StagedAction {
-        self.staged_action.as_ref().map_or(StagedAction::Set, |a| a.value)
+        self.staged_action
+            .as_ref()
+            .map_or(StagedAction::Set, |a| a.value)
     }
 }
 
@@ -451,12 +503,16 @@ static EMPTY_ENTITY_RULE: EntityRule = EntityRule {
 impl Rule {
     /// `source`, or an empty entity rule (which matches anything).
     pub fn source(&self) -> &EntityRule {
-        self.source.as_ref().map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
+        self.source
+            .as_ref()
+            .map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
     }
 
     /// `destination`, or an empty entity rule (which matches anything).
     pub fn destination(&self) -> &EntityRule {
-        self.destination.as_ref().map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
+        self.destination
+            .as_ref()
+            .map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
     }
 }
 
@@ -526,8 +582,12 @@ impl<'de> Deserialize<'de> for IpVersion {
         match IntOrString::deserialize(d)? {
             IntOrString::Int(4) => Ok(IpVersion::V4),
             IntOrString::Int(6) => Ok(IpVersion::V6),
-            IntOrString::Int(n) => Err(de::Error::custom(format!("ipVersion must be 4 or 6, found {n}"))),
-            IntOrString::Str(s) => Err(de::Error::custom(format!("ipVersion must be the number 4 or 6, found string `{s}`"))),
+            IntOrString::Int(n) => Err(de::Error::custom(format!(
+                "ipVersion must be 4 or 6, found {n}"
+            ))),
+            IntOrString::Str(s) => Err(de::Error::custom(format!(
+                "ipVersion must be the number 4 or 6, found string `{s}`"
+            ))),
         }
     }
 }
@@ -602,7 +662,9 @@ impl<'de> Deserialize<'de> for Protocol {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let number = |n: i64| match u8::try_from(n) {
             Ok(n) if n >= 1 => Ok(Protocol::Number(n)),
-            _ => Err(de::Error::custom(format!("protocol number {n} is out of range 1-255"))),
+            _ => Err(de::Error::custom(format!(
+                "protocol number {n} is out of range 1-255"
+            ))),
         };
         match IntOrString::deserialize(d)? {
             IntOrString::Int(n) => number(n),
@@ -653,11 +715,20 @@ pub struct IcmpType(pub u8);
 #[serde(transparent)]
 pub struct IcmpCode(pub u8);
 
-fn int_in_range<'de, D: Deserializer<'de>>(d: D, what: &str, min: i64, max: i64) -> Result<i64, D::Error> {
+fn int_in_range<'de, D: Deserializer<'de>>(
+    d: D,
+    what: &str,
+    min: i64,
+    max: i64,
+) -> Result<i64, D::Error> {
     match IntOrString::deserialize(d)? {
         IntOrString::Int(n) if (min..=max).contains(&n) => Ok(n),
-        IntOrString::Int(n) => Err(de::Error::custom(format!("{what} {n} is out of range {min}-{max}"))),
-        IntOrString::Str(s) => Err(de::Error::custom(format!("expected an integer {what}, found string `{s}`"))),
+        IntOrString::Int(n) => Err(de::Error::custom(format!(
+            "{what} {n} is out of range {min}-{max}"
+        ))),
+        IntOrString::Str(s) => Err(de::Error::custom(format!(
+            "expected an integer {what}, found string `{s}`"
+        ))),
     }
 }
 
@@ -792,16 +863,17 @@ impl CalicoPort {
         if all_digits(text) {
             return number(text, "port").map(CalicoPort::Number);
         }
-        if let Some((a, b)) = text.split_once(':') {
-            if all_digits(a) && all_digits(b) {
-                let (start, end) = (number(a, "port")?, number(b, "port")?);
-                if start > end {
-                    return Err(format!(
-                        "port range `{text}` runs backwards: the start ({start}) is greater than the end ({end})"
-                    ));
-                }
-                return Ok(CalicoPort::Range(start, end));
+        if let Some((a, b)) = text.split_once(':')
+            && all_digits(a)
+            && all_digits(b)
+        {
+            let (start, end) = (number(a, "port")?, number(b, "port")?);
+            if start > end {
+                return Err(format!(
+                    "port range `{text}` runs backwards: the start ({start}) is greater than the end ({end})"
+                ));
             }
+            return Ok(CalicoPort::Range(start, end));
         }
         validate_port_name(text)?;
         Ok(CalicoPort::Name(text.to_string()))
@@ -832,7 +904,9 @@ impl<'de> Deserialize<'de> for CalicoPort {
         match IntOrString::deserialize(d)? {
             IntOrString::Int(n) => match u16::try_from(n) {
                 Ok(p) if p >= 1 => Ok(CalicoPort::Number(p)),
-                _ => Err(de::Error::custom(format!("port {n} is out of range 1-65535"))),
+                _ => Err(de::Error::custom(format!(
+                    "port {n} is out of range 1-65535"
+                ))),
             },
             IntOrString::Str(s) => CalicoPort::parse(&s).map_err(de::Error::custom),
         }
@@ -856,7 +930,9 @@ pub struct TierSpec {
 
 impl TierSpec {
     pub fn default_action(&self) -> TierAction {
-        self.default_action.as_ref().map_or(TierAction::Deny, |a| a.value)
+        self.default_action
+            .as_ref()
+            .map_or(TierAction::Deny, |a| a.value)
     }
 }
 

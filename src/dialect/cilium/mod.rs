@@ -1,7 +1,7 @@
 //! cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy,
 //! typed as `pkg/policy/api` and the CRDs define them (unknown fields are
 //! errors). Cross-field rules `Rule.Sanitize` enforces are in
-//! [`check`](self::check).
+//! the `check` module.
 //!
 //! Endpoint selectors are Kubernetes `LabelSelector`s whose keys may carry a
 //! Cilium label source (`k8s:app`, `reserved:host`, `any:role`, `$host`);
@@ -96,7 +96,10 @@ impl Rule {
         self.enable_default_deny
             .as_ref()
             .and_then(|d| d.ingress.as_ref())
-            .map_or(!self.ingress.is_empty() || !self.ingress_deny.is_empty(), |b| b.value)
+            .map_or(
+                !self.ingress.is_empty() || !self.ingress_deny.is_empty(),
+                |b| b.value,
+            )
     }
 
     /// As [`Rule::default_deny_ingress`], for egress.
@@ -104,7 +107,10 @@ impl Rule {
         self.enable_default_deny
             .as_ref()
             .and_then(|d| d.egress.as_ref())
-            .map_or(!self.egress.is_empty() || !self.egress_deny.is_empty(), |b| b.value)
+            .map_or(
+                !self.egress.is_empty() || !self.egress_deny.is_empty(),
+                |b| b.value,
+            )
     }
 }
 
@@ -256,7 +262,11 @@ impl<'de> Deserialize<'de> for Removed {
     }
 }
 
-fn push_first<T>(out: &mut Vec<(&'static str, crate::model::Span)>, name: &'static str, list: &Option<Vec<Spanned<T>>>) {
+fn push_first<T>(
+    out: &mut Vec<(&'static str, crate::model::Span)>,
+    name: &'static str,
+    list: &Option<Vec<Spanned<T>>>,
+) {
     if let Some(first) = list.as_ref().and_then(|l| l.first()) {
         out.push((name, first.span));
     }
@@ -420,9 +430,17 @@ pub enum AuthenticationMode {
 pub struct PortRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Spanned<PortProtocol>>,
-    #[serde(default, rename = "terminatingTLS", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "terminatingTLS",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub terminating_tls: Option<Spanned<TlsContext>>,
-    #[serde(default, rename = "originatingTLS", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "originatingTLS",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub originating_tls: Option<Spanned<TlsContext>>,
     /// Allowed TLS SNI values (`*.x` one label, `**.x` any number).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -492,7 +510,10 @@ fn is_svc_name(name: &str) -> bool {
     }
     // ([a-zA-Z0-9]-?)*[a-zA-Z](-?[a-zA-Z0-9])*: no leading, trailing or
     // doubled hyphen, and at least one letter.
-    b[0] != b'-' && b[b.len() - 1] != b'-' && !name.contains("--") && b.iter().any(u8::is_ascii_alphabetic)
+    b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && !name.contains("--")
+        && b.iter().any(u8::is_ascii_alphabetic)
 }
 
 impl<'de> Deserialize<'de> for CiliumPort {
@@ -508,7 +529,9 @@ impl<'de> Deserialize<'de> for CiliumPort {
                 if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
                     return match s.parse::<u32>() {
                         Ok(n) if n <= 65535 => Ok(CiliumPort::Number(n as u16)),
-                        _ => Err(de::Error::custom(format!("port {s} is out of range 0-65535"))),
+                        _ => Err(de::Error::custom(format!(
+                            "port {s} is out of range 0-65535"
+                        ))),
                     };
                 }
                 Err(de::Error::custom(format!(
@@ -530,7 +553,9 @@ impl<'de> Deserialize<'de> for EndPort {
             IntOrString::Int(n) => u16::try_from(n)
                 .map(EndPort)
                 .map_err(|_| de::Error::custom(format!("endPort {n} is out of range 0-65535"))),
-            IntOrString::Str(s) => Err(de::Error::custom(format!("endPort is a number, found string `{s}`"))),
+            IntOrString::Str(s) => Err(de::Error::custom(format!(
+                "endPort is a number, found string `{s}`"
+            ))),
         }
     }
 }
@@ -583,11 +608,12 @@ impl<'de> Deserialize<'de> for L4Proto {
             }
             other => {
                 let upper = other.to_ascii_uppercase();
-                let hint = if ["TCP", "UDP", "SCTP", "VRRP", "IGMP", "ANY"].contains(&upper.as_str()) {
-                    format!(" (write `{upper}`)")
-                } else {
-                    String::new()
-                };
+                let hint =
+                    if ["TCP", "UDP", "SCTP", "VRRP", "IGMP", "ANY"].contains(&upper.as_str()) {
+                        format!(" (write `{upper}`)")
+                    } else {
+                        String::new()
+                    };
                 return Err(de::Error::custom(format!(
                     "unknown protocol `{other}`: expected TCP, UDP, SCTP, VRRP, IGMP or ANY{hint}"
                 )));
@@ -656,15 +682,22 @@ pub struct L7Rules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l7proto: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub l7: Option<Vec<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>>,
+    pub l7: Option<Vec<Spanned<L7Rule>>>,
 }
 
 impl L7Rules {
     /// Cilium's `L7Rules.IsEmpty`: no list of any kind, and no `l7proto`.
     pub fn is_empty(&self) -> bool {
-        self.http.is_none() && self.kafka.is_none() && self.dns.is_none() && self.l7proto.is_none() && self.l7.is_none()
+        self.http.is_none()
+            && self.kafka.is_none()
+            && self.dns.is_none()
+            && self.l7proto.is_none()
+            && self.l7.is_none()
     }
 }
+
+/// One generic L7 rule: keys and values the `l7proto` parser interprets.
+pub type L7Rule = BTreeMap<Spanned<String>, Spanned<String>>;
 
 /// An HTTP rule. `path`, `method` and `host` are regular expressions
 /// (RE2, matched against the whole value by Envoy).
@@ -717,7 +750,11 @@ pub struct KafkaRule {
     pub role: Option<Spanned<String>>,
     #[serde(default, rename = "apiKey", skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Spanned<String>>,
-    #[serde(default, rename = "apiVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "apiVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub api_version: Option<Spanned<String>>,
     #[serde(default, rename = "clientID", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<Spanned<String>>,

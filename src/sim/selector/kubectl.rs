@@ -41,11 +41,17 @@ fn split_top_level(text: &str) -> Vec<(usize, &str)> {
 }
 
 fn error(offset: usize, len: usize, message: &str) -> ParseError {
-    ParseError { offset, len, message: message.to_string(), help: None }
+    ParseError {
+        offset,
+        len,
+        message: message.to_string(),
+        help: None,
+    }
 }
 
 fn key(text: &str, offset: usize) -> Result<String, ParseError> {
-    validate_k8s_label_key(text).map_err(|e| error(offset, text.len(), &format!("invalid label key: {e}")))?;
+    validate_k8s_label_key(text)
+        .map_err(|e| error(offset, text.len(), &format!("invalid label key: {e}")))?;
     Ok(text.to_string())
 }
 
@@ -67,7 +73,11 @@ fn requirement(req: &str, offset: usize) -> Result<Expr, ParseError> {
             let v = v_raw.trim();
             let v_off = offset + i + op.len() + (v_raw.len() - v_raw.trim_start().len());
             let (k, v) = (key(k, offset)?, value(v, v_off)?);
-            return Ok(if negate { Expr::Ne(k, v) } else { Expr::Eq(k, v) });
+            return Ok(if negate {
+                Expr::Ne(k, v)
+            } else {
+                Expr::Eq(k, v)
+            });
         }
     }
     for (word, negate) in [(" notin ", true), (" in ", false)] {
@@ -78,7 +88,13 @@ fn requirement(req: &str, offset: usize) -> Result<Expr, ParseError> {
             let inner = set_raw
                 .strip_prefix('(')
                 .and_then(|s| s.strip_suffix(')'))
-                .ok_or_else(|| error(set_off, set_raw.len(), "expected a set of values in parentheses, such as (a,b)"))?;
+                .ok_or_else(|| {
+                    error(
+                        set_off,
+                        set_raw.len(),
+                        "expected a set of values in parentheses, such as (a,b)",
+                    )
+                })?;
             let mut values = Vec::new();
             let mut at = set_off + 1;
             for v in inner.split(',') {
@@ -88,7 +104,11 @@ fn requirement(req: &str, offset: usize) -> Result<Expr, ParseError> {
             }
             values.sort();
             values.dedup();
-            return Ok(if negate { Expr::NotIn(k, values) } else { Expr::In(k, values) });
+            return Ok(if negate {
+                Expr::NotIn(k, values)
+            } else {
+                Expr::In(k, values)
+            });
         }
     }
     Ok(Expr::Has(key(req, offset)?))
@@ -100,7 +120,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
