@@ -63,7 +63,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
     /// Kubeconfig file, for commands that talk to a cluster
-    #[arg(long, global = true, value_name = "PATH", env = "KUBECONFIG")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "KUBECONFIG",
+        hide_env_values = true
+    )]
     pub kubeconfig: Option<PathBuf>,
     /// When to color output (NO_COLOR is honoured; never when not a terminal)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]

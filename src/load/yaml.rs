@@ -121,6 +121,7 @@ pub fn parse_documents(file: FileId, text: &str) -> Result<Vec<Node>, SyntaxErro
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         file,
+        text,
         offsets: &offsets,
         anchors: HashMap::new(),
         nodes: 0,
@@ -194,6 +195,7 @@ enum Frame {
 
 struct Builder<'a> {
     file: FileId,
+    text: &'a str,
     offsets: &'a CharOffsets,
     anchors: HashMap<usize, Node>,
     nodes: usize,
@@ -275,8 +277,10 @@ impl Builder<'_> {
                     items,
                     anchor,
                 }) => {
+                    let last = items.last().map(|n| n.span.end as usize);
+                    let end = self.collection_end(start, span.end as usize, last);
                     let node = Node {
-                        span: Span::new(self.file, start, (span.end as usize).max(start)),
+                        span: Span::new(self.file, start, end),
                         value: Value::Seq(items),
                     };
                     self.finish(node, anchor)
@@ -290,14 +294,34 @@ impl Builder<'_> {
                     anchor,
                     ..
                 }) => {
+                    let last = entries.last().map(|(_, v)| v.span.end as usize);
+                    let end = self.collection_end(start, span.end as usize, last);
                     let node = Node {
-                        span: Span::new(self.file, start, (span.end as usize).max(start)),
+                        span: Span::new(self.file, start, end),
                         value: Value::Map(entries),
                     };
                     self.finish(node, anchor)
                 }
                 _ => Err(self.error(span, "unbalanced mapping end")),
             },
+        }
+    }
+
+    /// A block collection's end event sits at the next token, past blank
+    /// lines and comments; end its span at its last child instead, so
+    /// labels cover only the collection. Flow collections keep their `]`/`}`.
+    fn collection_end(&self, start: usize, end: usize, last_child: Option<usize>) -> usize {
+        let end = end.max(start);
+        match last_child {
+            Some(child) if child <= end => {
+                let tail = self.text.get(child..end).unwrap_or("");
+                if tail.contains([']', '}']) {
+                    end
+                } else {
+                    child
+                }
+            }
+            _ => end,
         }
     }
 
@@ -450,6 +474,19 @@ mod tests {
             .and_then(|m| m.get("labels"))
             .expect("labels");
         assert_eq!(labels.get("app").and_then(Node::as_str), Some("web"));
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let text = "spec:\n  a: 1\n  b: [x, y]\n\n# trailing comment\nnext: 2\n";
+        let doc = &parse(text)[0];
+        let spec = doc.get("spec").expect("spec");
+        assert_eq!(
+            &text[spec.span.start as usize..spec.span.end as usize],
+            "a: 1\n  b: [x, y]"
+        );
+        let b = spec.get("b").expect("b");
+        assert_eq!(&text[b.span.start as usize..b.span.end as usize], "[x, y]");
     }
 
     #[test]

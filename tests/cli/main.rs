@@ -3,4 +3,5 @@
 mod common;
 mod completion;
 mod get;
+mod help;
 mod load;
