@@ -5,3 +5,4 @@ mod completion;
 mod get;
 mod help;
 mod load;
+mod readme;
