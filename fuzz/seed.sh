@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora (fuzz/corpus is not committed): every YAML fixture
-# for `load`, and a few selectors in both syntaxes for `selector`.
+# and every saved regression input for `load`, and a few selectors in both
+# syntaxes plus the saved selector regressions for `selector`.
 # Usage: fuzz/seed.sh   (from anywhere)
 set -euo pipefail
 
@@ -13,6 +14,13 @@ find "$root/fixtures" -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 |
         rel="${file#"$root/fixtures/"}"
         cp "$file" "$fuzz/corpus/load/${rel//\//-}"
     done
+for file in "$root"/tests/fuzz-regressions/*; do
+    name="$(basename "$file")"
+    case "$name" in
+    load-*) cp "$file" "$fuzz/corpus/load/regression-$name" ;;
+    selector-*) cp "$file" "$fuzz/corpus/selector/regression-$name" ;;
+    esac
+done
 
 i=0
 while IFS= read -r selector; do
@@ -30,4 +38,4 @@ env in (prod, dev),!legacy
 example.com/team==net,app
 SELECTORS
 
-echo "seeded $(ls "$fuzz/corpus/load" | wc -l) load and $i selector inputs"
+echo "corpus: $(ls "$fuzz/corpus/load" | wc -l) load and $(ls "$fuzz/corpus/selector" | wc -l) selector inputs"

@@ -10,7 +10,10 @@ use polctl::sim::selector::{Expr, parse, parse_kubectl};
 fn round_trip(source: &str, expr: &Expr) {
     let printed = expr.to_string();
     match parse(&printed) {
-        Ok(again) => assert_eq!(&again, expr, "{source:?} printed as {printed:?} reads back differently"),
+        Ok(again) => assert_eq!(
+            &again, expr,
+            "{source:?} printed as {printed:?} reads back differently"
+        ),
         Err(e) => panic!("{source:?} printed as {printed:?}, which does not parse: {e}"),
     }
 }

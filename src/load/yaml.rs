@@ -429,6 +429,11 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
+    // from_str_radix takes a sign of its own: `0x-5` is not an int, and
+    // `-0x-8000000000000000` would overflow the negation below.
+    if digits.contains(['+', '-']) {
+        return None;
+    }
     let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(oct) = digits.strip_prefix("0o") {
