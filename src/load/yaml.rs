@@ -111,9 +111,10 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Aliases can expand exponentially ("billion laughs"); stop well before
-/// that can exhaust memory.
-const MAX_NODES: usize = 2_000_000;
+/// Aliases can expand exponentially ("billion laughs"): stop when the
+/// nodes copied by alias expansion pass this budget. Nodes written out in
+/// the text do not count, so large cluster dumps are never refused.
+const MAX_NODES: usize = 500_000;
 const MAX_DEPTH: usize = 256;
 
 /// Reads every document of a YAML stream. Empty documents are skipped.
@@ -245,7 +246,6 @@ impl Builder<'_> {
                 if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
-                self.nodes += 1;
                 self.push(node)
             }
             Event::SequenceStart(anchor, _) => {
@@ -337,7 +337,6 @@ impl Builder<'_> {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
-        self.nodes += 1;
         self.push(node)
     }
 
@@ -439,7 +438,8 @@ fn parse_int(text: &str) -> Option<i64> {
     } else if let Some(oct) = digits.strip_prefix("0o") {
         i64::from_str_radix(oct, 8).ok()?
     } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok()?
+        // With its sign, so i64::MIN parses.
+        return text.parse::<i64>().ok();
     } else {
         return None;
     };
@@ -512,6 +512,11 @@ mod tests {
         assert_eq!(v("e"), Some(Value::Float(1.5)));
         assert_eq!(v("f"), Some(Value::Int(31)));
         assert_eq!(v("g"), Some(Value::Str("yes".into())));
+        let doc = &parse("a: 0x-5\nb: -0x-8000000000000000\nc: -9223372036854775808\n")[0];
+        let v = |k: &str| doc.get(k).map(|n| n.value.clone());
+        assert_eq!(v("a"), Some(Value::Str("0x-5".into())));
+        assert_eq!(v("b"), Some(Value::Str("-0x-8000000000000000".into())));
+        assert_eq!(v("c"), Some(Value::Int(i64::MIN)));
     }
 
     #[test]
