@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::common::{LabelSelector, ObjectMeta, Problem, SelectorOperator};
+use super::common::{LabelSelector, ObjectMeta, Problem};
 use super::core::{self, PodSpec};
 use super::{Manifest, Policy, PolicySource, calico};
 use crate::model::{
@@ -634,21 +634,7 @@ impl Builder {
     /// its own pod template.
     fn check_workload_selector(&mut self, w: &WorkloadSrc) {
         let Some(selector) = &w.selector else { return };
-        let labels = w.template.metadata.labels();
-        let matches = selector
-            .match_labels
-            .iter()
-            .all(|(k, v)| labels.get(&k.value) == Some(&v.value))
-            && selector.match_expressions.iter().all(|e| {
-                let value = labels.get(&e.key.value);
-                let in_values = |v: &String| e.values.iter().any(|x| &x.value == v);
-                match e.operator.value {
-                    SelectorOperator::In => value.is_some_and(in_values),
-                    SelectorOperator::NotIn => !value.is_some_and(in_values),
-                    SelectorOperator::Exists => value.is_some(),
-                    SelectorOperator::DoesNotExist => value.is_none(),
-                }
-            });
+        let matches = selector.to_expr().matches(&w.template.metadata.labels());
         if !matches {
             let span = w.meta.name.as_ref().map_or(w.span, |n| n.span);
             self.error(

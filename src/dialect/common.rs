@@ -65,6 +65,37 @@ impl LabelSelector {
     pub fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.match_expressions.is_empty()
     }
+
+    /// The selector as an expression of the one selector language polctl
+    /// evaluates (an empty selector is `all()`).
+    pub fn to_expr(&self) -> crate::sim::selector::Expr {
+        use crate::sim::selector::{LabelOp, Requirement, from_label_selector};
+        let values: Vec<Vec<String>> = self
+            .match_expressions
+            .iter()
+            .map(|e| e.values.iter().map(|v| v.value.clone()).collect())
+            .collect();
+        let requirements: Vec<Requirement> = self
+            .match_expressions
+            .iter()
+            .zip(&values)
+            .map(|(e, values)| Requirement {
+                key: &e.key.value,
+                op: match e.operator.value {
+                    SelectorOperator::In => LabelOp::In,
+                    SelectorOperator::NotIn => LabelOp::NotIn,
+                    SelectorOperator::Exists => LabelOp::Exists,
+                    SelectorOperator::DoesNotExist => LabelOp::DoesNotExist,
+                },
+                values,
+            })
+            .collect();
+        let labels = self
+            .match_labels
+            .iter()
+            .map(|(k, v)| (k.value.as_str(), v.value.as_str()));
+        from_label_selector(labels, &requirements)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
