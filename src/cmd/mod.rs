@@ -131,9 +131,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: GlobalArgs) -> Self {
-        let color = global.color.resolve(std::io::stdout().is_terminal());
-        let err_color = global.color.resolve(std::io::stderr().is_terminal());
-        let printer = Printer::new(color, err_color);
+        let printer = Printer::new(global.color.resolve(std::io::stderr().is_terminal()));
         Ctx { global, printer }
     }
 

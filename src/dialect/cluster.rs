@@ -16,9 +16,9 @@ use crate::model::{
 
 /// Pods without `status.podIP` get addresses from this range, in
 /// (namespace, name) order, skipping addresses the input already uses.
-pub const SYNTHETIC_POD_RANGE: &str = "10.244.0.0/14";
+pub const SYNTHETIC_POD_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 244, 0, 0), 14);
 /// Nodes without an address in `status.addresses` get one from this range.
-pub const SYNTHETIC_NODE_RANGE: &str = "10.240.0.0/16";
+pub const SYNTHETIC_NODE_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 240, 0, 0), 16);
 /// No workload is expanded into more pods than this.
 pub const MAX_REPLICAS: usize = 10_000;
 
@@ -704,7 +704,7 @@ impl Builder {
             .collect();
         used.extend(c.nodes.iter().flat_map(|n| n.ips.iter().copied()));
 
-        let mut node_pool = Pool::new(Ipv4Addr::new(10, 240, 0, 1), 1 << 16);
+        let mut node_pool = Pool::new(SYNTHETIC_NODE_RANGE);
         for node in c.nodes.iter_mut().filter(|n| n.ips.is_empty()) {
             if let Some(ip) = node_pool.next(&mut used) {
                 node.ips.push(ip);
@@ -721,7 +721,7 @@ impl Builder {
             let (a, b) = (&c.endpoints[a], &c.endpoints[b]);
             (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
         });
-        let mut pod_pool = Pool::new(Ipv4Addr::new(10, 244, 0, 1), 1 << 18);
+        let mut pod_pool = Pool::new(SYNTHETIC_POD_RANGE);
         for i in order {
             let ep = &mut c.endpoints[i];
             if !ep.ips.is_empty() {
@@ -812,11 +812,13 @@ struct Pool {
 }
 
 impl Pool {
-    fn new(first: Ipv4Addr, size: u32) -> Self {
-        let start = u32::from(first);
+    /// The usable addresses of a range: not its network or broadcast address.
+    fn new((network, prefix): (Ipv4Addr, u8)) -> Self {
+        let base = u32::from(network);
+        let size = 1u32 << (32 - u32::from(prefix));
         Pool {
-            next: start,
-            end: start.saturating_add(size - 2),
+            next: base + 1,
+            end: base + size - 2,
         }
     }
 

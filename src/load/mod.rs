@@ -303,3 +303,33 @@ fn is_manifest_file(path: &Path) -> bool {
         .and_then(|e| e.to_str())
         .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Dialect;
+
+    /// Every fixture loads through the whole pipeline (typing and every
+    /// dialect's meaning checks) without a problem.
+    #[test]
+    fn every_fixture_loads_and_checks_clean() {
+        let inputs = Inputs {
+            paths: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures").into()],
+            recursive: true,
+        };
+        let inv =
+            load(&inputs, &mut std::io::empty()).unwrap_or_else(|e| panic!("{:#?}", e.errors));
+        let count = |d: Dialect| inv.policies.iter().filter(|p| p.dialect() == d).count();
+        assert!(count(Dialect::Calico) >= 4, "Calico policies");
+        assert_eq!(count(Dialect::CalicoStaged), 1);
+        assert!(count(Dialect::Cilium) >= 5, "Cilium policies");
+        assert_eq!(inv.tiers.len(), 2);
+        assert_eq!(inv.profiles.len(), 1);
+        assert_eq!(inv.cluster.host_endpoints.len(), 1);
+        assert!(
+            inv.warnings.iter().all(|w| w.skipped_file),
+            "{:#?}",
+            inv.warnings
+        );
+    }
+}

@@ -46,17 +46,6 @@ impl Node {
         }
     }
 
-    /// The entry of a mapping whose key is `key`, with the key node.
-    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
-                .map(|(k, v)| (k, v)),
-            _ => None,
-        }
-    }
-
     /// A hash of the content, blind to positions and key order.
     pub fn fingerprint(&self) -> u64 {
         use std::hash::{DefaultHasher, Hash, Hasher};

@@ -25,18 +25,6 @@ impl Proto {
     pub const ICMPV6: Proto = Proto(58);
     pub const SCTP: Proto = Proto(132);
     pub const UDPLITE: Proto = Proto(136);
-
-    pub fn parse(name: &str) -> Option<Proto> {
-        match name.to_ascii_uppercase().as_str() {
-            "TCP" => Some(Proto::TCP),
-            "UDP" => Some(Proto::UDP),
-            "SCTP" => Some(Proto::SCTP),
-            "ICMP" => Some(Proto::ICMP),
-            "ICMPV6" => Some(Proto::ICMPV6),
-            "UDPLITE" => Some(Proto::UDPLITE),
-            other => other.parse::<u8>().ok().map(Proto),
-        }
-    }
 }
 
 impl std::fmt::Display for Proto {
@@ -123,12 +111,6 @@ pub struct Endpoint {
     pub phase: Option<String>,
     #[serde(skip)]
     pub origin: Span,
-}
-
-impl Endpoint {
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -258,22 +240,4 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     pub network_sets: Vec<NetworkSet>,
     pub host_endpoints: Vec<HostEndpoint>,
-}
-
-impl Cluster {
-    pub fn namespace_labels(&self, ns: &str) -> Option<&Labels> {
-        self.namespaces.get(ns).map(|n| &n.labels)
-    }
-
-    pub fn endpoint(&self, namespace: &str, name: &str) -> Option<&Endpoint> {
-        self.endpoints
-            .iter()
-            .find(|e| e.namespace == namespace && e.name == name)
-    }
-
-    pub fn service_account(&self, namespace: &str, name: &str) -> Option<&ServiceAccount> {
-        self.service_accounts
-            .iter()
-            .find(|s| s.namespace == namespace && s.name == name)
-    }
 }

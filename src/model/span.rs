@@ -56,20 +56,6 @@ impl<T> Spanned<T> {
     pub fn new(span: Span, value: T) -> Self {
         Spanned { span, value }
     }
-
-    pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned {
-            span: self.span,
-            value: &self.value,
-        }
-    }
-
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
-        Spanned {
-            span: self.span,
-            value: f(self.value),
-        }
-    }
 }
 
 impl<T> Deref for Spanned<T> {

@@ -10,7 +10,7 @@ use miette::{IntoDiagnostic, Result};
 use serde::Serialize;
 
 pub struct Printer {
-    color: bool,
+    /// Whether warnings on stderr are colored.
     err_color: bool,
     /// Set once stdout's reader went away (`polctl get … | head`): later
     /// output is dropped instead of failing.
@@ -18,16 +18,11 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(color: bool, err_color: bool) -> Self {
+    pub fn new(err_color: bool) -> Self {
         Printer {
-            color,
             err_color,
             closed: Cell::new(false),
         }
-    }
-
-    pub fn color(&self) -> bool {
-        self.color
     }
 
     /// Writes text to stdout as is. A closed pipe is not an error.
