@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod common;
 pub mod core;
 pub mod k8s;
+pub mod lower;
 pub mod npapi;
 mod policy;
 

@@ -1,7 +1,11 @@
-//! The cluster model and source positions shared by every layer.
+//! The cluster model, the flow type, the policy IR and source positions
+//! shared by every layer.
 
 mod cluster;
+mod flow;
+pub mod policy;
 mod span;
 
 pub use cluster::*;
+pub use flow::{Flow, FlowEnd, HttpRequest, Peer};
 pub use span::{FileId, Span, Spanned};

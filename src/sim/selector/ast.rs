@@ -322,3 +322,10 @@ impl fmt::Display for Expr {
         }
     }
 }
+
+/// Serialized as its canonical text, which parses back to the same tree.
+impl serde::Serialize for Expr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}

@@ -1,0 +1,1 @@
+//! Compiling loaded manifests into the IR.
