@@ -1,3 +1,6 @@
-//! Evaluation: the selector language and, built on it, the evaluator.
+//! Evaluation: the selector language, the evaluator with its traces, and
+//! resolving what a user names into flow ends.
 
+pub mod eval;
+pub mod resolve;
 pub mod selector;

@@ -1,0 +1,473 @@
+//! Evaluating one rule criterion against a flow, with the reason a reader
+//! needs ("port 6379 not in [80, 443]").
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::http;
+use super::identity::{Identities, Owner, named_ports};
+use super::trace::{AlternativeTrace, CriterionTrace};
+use crate::model::policy::{Criterion, Dataplane, HttpMatch, NetScope, PortMatch, PortSpec, Side};
+use crate::model::{Cluster, Flow, Labels, Proto};
+use crate::sim::selector::Expr;
+
+/// What criteria are evaluated against.
+pub struct Ctx<'a> {
+    pub cluster: &'a Cluster,
+    pub ids: &'a Identities,
+    pub flow: &'a Flow,
+    pub dataplane: &'a Dataplane,
+    pub src_owners: Vec<&'a Owner>,
+    pub dst_owners: Vec<&'a Owner>,
+    /// Application-layer criteria are evaluated (false: they are treated as
+    /// matching, to tell an L7 refusal from an L3/L4 drop).
+    pub l7: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        cluster: &'a Cluster,
+        ids: &'a Identities,
+        flow: &'a Flow,
+        dataplane: &'a Dataplane,
+    ) -> Self {
+        Ctx {
+            cluster,
+            ids,
+            flow,
+            dataplane,
+            src_owners: ids.owners(flow.src.ip),
+            dst_owners: ids.owners(flow.dst.ip),
+            l7: true,
+        }
+    }
+
+    fn ip(&self, side: Side) -> IpAddr {
+        match side {
+            Side::Source => self.flow.src.ip,
+            Side::Destination => self.flow.dst.ip,
+        }
+    }
+
+    fn owners(&self, side: Side) -> &[&'a Owner] {
+        match side {
+            Side::Source => &self.src_owners,
+            Side::Destination => &self.dst_owners,
+        }
+    }
+
+    fn port(&self, side: Side) -> Option<u16> {
+        if !self.flow.has_ports() {
+            return None;
+        }
+        match side {
+            Side::Source => self.flow.src_port,
+            Side::Destination => Some(self.flow.port),
+        }
+    }
+}
+
+/// Evaluates every criterion (no short cut, so the trace shows each one).
+pub fn all(ctx: &Ctx, criteria: &[Criterion]) -> (bool, Vec<CriterionTrace>) {
+    let traces: Vec<CriterionTrace> = criteria.iter().map(|c| one(ctx, c)).collect();
+    (traces.iter().all(|t| t.matched), traces)
+}
+
+fn trace(test: String, matched: bool, reason: String) -> CriterionTrace {
+    CriterionTrace {
+        test,
+        matched,
+        reason,
+        alternatives: Vec::new(),
+        at: None,
+        origin: None,
+    }
+}
+
+pub fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
+    match criterion {
+        Criterion::Protocol { any_of, negated } => protocol(ctx, any_of, *negated),
+        Criterion::IpVersion { version } => {
+            let actual = if ctx.flow.dst.ip.is_ipv4() { 4 } else { 6 };
+            trace(
+                format!("ipVersion {version}"),
+                actual == *version,
+                format!("the flow is IPv{actual}"),
+            )
+        }
+        Criterion::Icmp {
+            icmp_type,
+            code,
+            negated,
+        } => icmp(ctx, *icmp_type, *code, *negated),
+        Criterion::Nets {
+            side,
+            nets,
+            negated,
+            scope,
+        } => self::nets(ctx, *side, nets, *negated, *scope),
+        Criterion::Selector {
+            side,
+            expr,
+            text,
+            negated,
+        } => selector(ctx, *side, expr, text, *negated),
+        Criterion::Ports {
+            side,
+            any_of,
+            negated,
+        } => ports(ctx, *side, any_of, *negated),
+        Criterion::Service {
+            side,
+            namespace,
+            name,
+        } => service(ctx, *side, namespace, name),
+        Criterion::AnyOf { what, alternatives } => {
+            let alternatives: Vec<AlternativeTrace> = alternatives
+                .iter()
+                .map(|alt| {
+                    let (matched, criteria) = all(ctx, &alt.criteria);
+                    AlternativeTrace {
+                        label: alt.label.clone(),
+                        matched,
+                        criteria,
+                        at: None,
+                        origin: alt.origin,
+                    }
+                })
+                .collect();
+            let hits: Vec<&str> = alternatives
+                .iter()
+                .filter(|a| a.matched)
+                .map(|a| a.label.as_str())
+                .collect();
+            let reason = if hits.is_empty() {
+                format!("none of the {} {what} entries matched", alternatives.len())
+            } else {
+                format!("{} matched", hits.join(", "))
+            };
+            CriterionTrace {
+                test: what.clone(),
+                matched: !hits.is_empty(),
+                reason,
+                alternatives,
+                at: None,
+                origin: None,
+            }
+        }
+        Criterion::Http(m) => http_match(ctx, m),
+        Criterion::Never { why } => trace("never matches".into(), false, why.clone()),
+    }
+}
+
+fn protocol(ctx: &Ctx, any_of: &[Proto], negated: bool) -> CriterionTrace {
+    let list = any_of
+        .iter()
+        .map(Proto::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hit = any_of.contains(&ctx.flow.protocol);
+    let test = if negated {
+        format!("notProtocol {list}")
+    } else {
+        format!("protocol {list}")
+    };
+    let reason = if hit {
+        format!("the flow is {}", ctx.flow.protocol)
+    } else {
+        format!("the flow is {}, not {list}", ctx.flow.protocol)
+    };
+    trace(test, hit != negated, reason)
+}
+
+fn icmp(ctx: &Ctx, icmp_type: u8, code: Option<u8>, negated: bool) -> CriterionTrace {
+    let f = ctx.flow;
+    let is_icmp = matches!(f.protocol, Proto::ICMP | Proto::ICMPV6);
+    let hit =
+        is_icmp && f.icmp_type == Some(icmp_type) && code.is_none_or(|c| f.icmp_code == Some(c));
+    let want = match code {
+        Some(c) => format!("type {icmp_type} code {c}"),
+        None => format!("type {icmp_type}"),
+    };
+    let test = if negated {
+        format!("notICMP {want}")
+    } else {
+        format!("ICMP {want}")
+    };
+    let reason = if !is_icmp {
+        format!("the flow is {}, not ICMP", f.protocol)
+    } else {
+        format!(
+            "the flow is ICMP type {} code {}",
+            f.icmp_type.map_or("-".into(), |t| t.to_string()),
+            f.icmp_code.map_or("-".into(), |c| c.to_string())
+        )
+    };
+    trace(test, hit != negated, reason)
+}
+
+fn nets(ctx: &Ctx, side: Side, nets: &[IpNet], negated: bool, scope: NetScope) -> CriterionTrace {
+    let ip = ctx.ip(side);
+    let list = nets
+        .iter()
+        .map(IpNet::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let test = format!(
+        "{side} {} [{list}]",
+        if negated { "notNets" } else { "nets" }
+    );
+    let same_family: Vec<&IpNet> = nets
+        .iter()
+        .filter(|n| n.addr().is_ipv4() == ip.is_ipv4())
+        .collect();
+    // Felix renders a rule per IP family and drops it for a family when a
+    // non-empty nets/notNets list has no CIDR of that family
+    // (felix/rules/policy.go filterNets): such a rule never matches.
+    if same_family.is_empty() {
+        return trace(
+            test,
+            false,
+            format!(
+                "no IPv{} network in the list: the rule does not apply to this family",
+                if ip.is_ipv4() { 4 } else { 6 }
+            ),
+        );
+    }
+    if scope == NetScope::ExternalOnly && ctx.ids.is_cluster_address(ip) {
+        // CIDR rules do not select cluster-managed endpoints or nodes.
+        return trace(
+            test,
+            negated,
+            format!(
+                "{ip} belongs to a cluster endpoint; CIDR rules only match addresses outside the cluster"
+            ),
+        );
+    }
+    let hit = same_family.iter().find(|n| n.contains(&ip));
+    let reason = match hit {
+        Some(n) => format!("{ip} is in {n}"),
+        None => format!("{ip} is in none of them"),
+    };
+    trace(test, hit.is_some() != negated, reason)
+}
+
+fn describe_owner(owner: &Owner) -> String {
+    format!("{} {}", owner.name, short_labels(&owner.labels))
+}
+
+/// Labels without the implicit ones, `{a=b,c=d}`.
+fn short_labels(labels: &Labels) -> String {
+    let shown: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| {
+            !k.starts_with("projectcalico.org/")
+                && !k.starts_with("pcns.")
+                && !k.starts_with("pcsa.")
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!("{{{}}}", shown.join(","))
+}
+
+fn selector(ctx: &Ctx, side: Side, expr: &Expr, text: &str, negated: bool) -> CriterionTrace {
+    let owners = ctx.owners(side);
+    let test = format!(
+        "{side} {} `{text}`",
+        if negated { "notSelector" } else { "selector" }
+    );
+    let hit = owners.iter().find(|o| expr.matches(&o.labels));
+    let reason = match (hit, owners.is_empty()) {
+        (Some(o), _) => format!("matched {}", describe_owner(o)),
+        (None, true) => format!("no labelled endpoint or network set owns {}", ctx.ip(side)),
+        (None, false) => format!(
+            "did not match {}",
+            owners
+                .iter()
+                .map(|o| describe_owner(o))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    trace(test, hit.is_some() != negated, reason)
+}
+
+fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> CriterionTrace {
+    let list = any_of
+        .iter()
+        .map(PortMatch::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let what = match side {
+        Side::Source => "source port",
+        Side::Destination => "port",
+    };
+    let test = format!("{what} {}[{list}]", if negated { "not in " } else { "in " });
+    let Some(port) = ctx.port(side) else {
+        let reason = if ctx.flow.has_ports() {
+            "the flow gives no source port (--src-port)".to_string()
+        } else {
+            format!("{} has no ports", ctx.flow.protocol)
+        };
+        return trace(test, false, reason);
+    };
+    let proto = ctx.flow.protocol;
+    let mut named_notes = Vec::new();
+    let mut hit = false;
+    for m in any_of {
+        let proto_ok = m.protocol.is_none_or(|p| p == proto);
+        if !proto_ok {
+            continue;
+        }
+        match &m.ports {
+            PortSpec::All => hit = true,
+            PortSpec::Range(a, b) => hit |= (*a..=*b).contains(&port),
+            PortSpec::Named(name) => {
+                // A named port matches the (address, protocol, port) of every
+                // endpoint declaring that name (felix/calc/rule_scanner.go).
+                let owners = ctx.owners(side);
+                let mut resolved = Vec::new();
+                for o in owners {
+                    for p in named_ports(ctx.cluster, o.kind) {
+                        if &p.name != name || !m.protocol.is_none_or(|mp| mp == p.protocol) {
+                            continue;
+                        }
+                        hit |= p.port == port && p.protocol == proto;
+                        resolved.push(format!("{}/{} on {}", p.port, p.protocol, o.name));
+                    }
+                }
+                if resolved.is_empty() {
+                    named_notes.push(format!(
+                        "named port {name} is not declared by {}",
+                        owners
+                            .first()
+                            .map_or_else(|| ctx.ip(side).to_string(), |o| o.name.clone())
+                    ));
+                } else {
+                    named_notes.push(format!(
+                        "named port {name} resolved to {}",
+                        resolved.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    let mut reason = if hit {
+        format!("{port}/{proto} matched")
+    } else {
+        format!("{port}/{proto} not in [{list}]")
+    };
+    if !named_notes.is_empty() {
+        reason = format!("{reason}; {}", named_notes.join("; "));
+    }
+    trace(test, hit != negated, reason)
+}
+
+fn service(ctx: &Ctx, side: Side, namespace: &str, name: &str) -> CriterionTrace {
+    let test = format!("{side} service {namespace}/{name}");
+    let Some(svc) = ctx
+        .cluster
+        .services
+        .iter()
+        .find(|s| s.namespace == namespace && s.name == name)
+    else {
+        return trace(
+            test,
+            false,
+            format!("no Service {namespace}/{name} is loaded"),
+        );
+    };
+    let Some(selector) = &svc.selector else {
+        return trace(
+            test,
+            false,
+            "the Service has no selector; its endpoints are not loaded".into(),
+        );
+    };
+    let ip = ctx.ip(side);
+    let backend = ctx.cluster.endpoints.iter().find(|ep| {
+        ep.namespace == namespace
+            && ep.ips.contains(&ip)
+            && selector.iter().all(|(k, v)| ep.labels.get(k) == Some(v))
+    });
+    let Some(backend) = backend else {
+        return trace(test, false, format!("{ip} is not a backend of the Service"));
+    };
+    if side == Side::Source {
+        return trace(
+            test,
+            true,
+            format!("{}/{} is a backend", backend.namespace, backend.name),
+        );
+    }
+    // Destination: the (address, protocol, target port) tuples of the
+    // Service's EndpointSlice (rule_scanner.go ServiceIncludePorts).
+    let proto = ctx.flow.protocol;
+    let port = ctx.flow.port;
+    let targets: Vec<u16> = svc
+        .ports
+        .iter()
+        .filter(|p| p.protocol == proto)
+        .filter_map(|p| match &p.target {
+            crate::model::TargetPort::Number(n) => Some(*n),
+            crate::model::TargetPort::Name(n) => backend
+                .ports
+                .iter()
+                .find(|bp| &bp.name == n && bp.protocol == proto)
+                .map(|bp| bp.port),
+        })
+        .collect();
+    let hit = ctx.flow.has_ports() && targets.contains(&port);
+    let reason = if hit {
+        format!(
+            "{}/{} is a backend on {port}/{proto}",
+            backend.namespace, backend.name
+        )
+    } else {
+        format!(
+            "{}/{} is a backend, but {port}/{proto} is not one of its target ports",
+            backend.namespace, backend.name
+        )
+    };
+    trace(test, hit, reason)
+}
+
+fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
+    let mut parts = Vec::new();
+    if !m.methods.is_empty() {
+        parts.push(format!("methods [{}]", m.methods.join(", ")));
+    }
+    if !m.paths.is_empty() {
+        parts.push(format!(
+            "paths [{}]",
+            m.paths
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let test = format!("HTTP {}", parts.join(" "));
+    if !ctx.dataplane.app_layer {
+        return trace(
+            test,
+            true,
+            "ignored: no application layer (--no-app-layer); the L3/L4 dataplane does not see HTTP"
+                .into(),
+        );
+    }
+    if !ctx.l7 {
+        return trace(test, true, "not evaluated at L3/L4".into());
+    }
+    let Some(req) = &ctx.flow.http else {
+        return trace(
+            test,
+            true,
+            "the connection is admitted; each HTTP request is checked (give --method/--path to check one)".into(),
+        );
+    };
+    let version = ctx.dataplane.calico_version;
+    let (hit, reason) = http::matches(m, req, version);
+    trace(test, hit, reason)
+}

@@ -1,0 +1,586 @@
+//! The evaluator: one flow through the policy IR, per direction, with the
+//! full trace (SEMANTICS.md §A1, as Felix renders it and Dikastes
+//! re-implements it in `checkTiers`):
+//!
+//! ```text
+//! for tier in tiers:                      policies selecting the endpoint
+//!     skip the tier if none selects it    and governing the direction
+//!     for policy, for rule: first match   Allow/Deny final, Pass -> next tier,
+//!                                         Log continues
+//!     no decision: the tier's default     (Deny, or Pass), when a policy
+//!                                         that isolates selected it
+//! profiles in order: first Allow/Deny     none: deny
+//! ```
+//!
+//! A flow is allowed when the source's egress and the destination's ingress
+//! both allow it. Staged policies are evaluated in a second, pending view.
+
+mod criteria;
+mod http;
+pub mod identity;
+pub mod trace;
+
+use std::collections::HashSet;
+
+use criteria::Ctx;
+use identity::{Identities, Owner};
+pub use trace::*;
+
+use crate::model::policy::{Action, Direction, Policy, PolicySet, Rule, Staged, TierDefault};
+use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
+
+/// Which policies count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum View {
+    /// What the dataplane enforces: staged policies are left out.
+    Enforced,
+    /// As if staged policies were applied (`policies.pending` in Calico's
+    /// flow logs).
+    Pending,
+}
+
+/// Ports Felix always allows to and from a host endpoint, before policy
+/// (FelixConfiguration failsafeInboundHostPorts/failsafeOutboundHostPorts
+/// defaults, felixconfig.go).
+const FAILSAFE_IN: &[(Proto, u16)] = &[
+    (Proto::TCP, 22),
+    (Proto::TCP, 179),
+    (Proto::TCP, 2379),
+    (Proto::TCP, 2380),
+    (Proto::TCP, 5473),
+    (Proto::TCP, 6443),
+    (Proto::TCP, 6666),
+    (Proto::TCP, 6667),
+    (Proto::UDP, 68),
+];
+const FAILSAFE_OUT: &[(Proto, u16)] = &[
+    (Proto::UDP, 53),
+    (Proto::UDP, 67),
+    (Proto::TCP, 179),
+    (Proto::TCP, 2379),
+    (Proto::TCP, 2380),
+    (Proto::TCP, 5473),
+    (Proto::TCP, 6443),
+    (Proto::TCP, 6666),
+    (Proto::TCP, 6667),
+];
+
+/// The endpoint whose policy applies at one end of a flow.
+enum Enforcer<'a> {
+    Pod(&'a Owner, usize),
+    Host(&'a Owner, usize),
+    /// Nothing enforces policy here; the reason is shown.
+    Unpoliced(String),
+}
+
+/// Evaluates flows against a compiled policy set.
+pub struct Evaluator<'a> {
+    set: &'a PolicySet,
+    cluster: &'a Cluster,
+    ids: Identities,
+    /// (tier, policy) indexes of enforced policies a staged policy replaces
+    /// or deletes in the pending view.
+    overridden: HashSet<(usize, usize)>,
+    has_staged: bool,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(set: &'a PolicySet, cluster: &'a Cluster) -> Self {
+        let mut overridden = HashSet::new();
+        let staged: Vec<(String, String, Option<&str>, &str)> = set
+            .policies()
+            .filter(|(_, p)| p.staged.is_some())
+            .map(|(t, p)| {
+                let (kind, dialect) = enforced_counterpart(p);
+                (
+                    t.name.clone(),
+                    format!("{dialect}:{kind}"),
+                    p.namespace.as_deref(),
+                    p.name.as_str(),
+                )
+            })
+            .collect();
+        for (ti, tier) in set.tiers.iter().enumerate() {
+            for (pi, p) in tier.policies.iter().enumerate() {
+                if p.staged.is_some() {
+                    continue;
+                }
+                let key = format!("{}:{}", p.dialect, p.kind);
+                if staged.iter().any(|(t, k, ns, name)| {
+                    *t == tier.name && *k == key && *ns == p.namespace.as_deref() && *name == p.name
+                }) {
+                    overridden.insert((ti, pi));
+                }
+            }
+        }
+        Evaluator {
+            set,
+            cluster,
+            ids: Identities::new(cluster),
+            overridden,
+            has_staged: !staged.is_empty(),
+        }
+    }
+
+    pub fn identities(&self) -> &Identities {
+        &self.ids
+    }
+
+    pub fn policy_set(&self) -> &PolicySet {
+        self.set
+    }
+
+    /// Simulates one flow: both directions, the enforced verdict, where a
+    /// denial happened, and the pending verdict when policies are staged.
+    pub fn evaluate(&self, flow: Flow) -> Outcome {
+        let mut ctx = Ctx::new(self.cluster, &self.ids, &flow, &self.set.dataplane);
+        let enforced = self.both(&ctx, View::Enforced);
+        let denied_at = if enforced.verdict.is_allow() {
+            None
+        } else {
+            ctx.l7 = false;
+            let l4 = self.both(&ctx, View::Enforced);
+            ctx.l7 = true;
+            Some(if l4.verdict.is_allow() {
+                Layer::L7
+            } else {
+                Layer::L3l4
+            })
+        };
+        let (pending_verdict, pending_decided_by, pending) = if self.has_staged {
+            let pending = self.both(&ctx, View::Pending);
+            let staged_seen = [&pending.egress, &pending.ingress].iter().any(|d| {
+                d.tiers
+                    .iter()
+                    .any(|t| t.policies.iter().any(|p| p.staged.is_some()))
+            });
+            let decided = (pending.verdict != enforced.verdict).then(|| {
+                let changed = if pending.egress.verdict != enforced.egress.verdict {
+                    &pending.egress
+                } else {
+                    &pending.ingress
+                };
+                changed.decided_by.clone()
+            });
+            let keep = staged_seen || pending.verdict != enforced.verdict;
+            (
+                Some(pending.verdict),
+                decided,
+                keep.then(|| Box::new(pending)),
+            )
+        } else {
+            (None, None, None)
+        };
+        let mut notes = Vec::new();
+        if self.has_staged && pending_verdict == Some(enforced.verdict) {
+            notes.push("staged policies do not change the verdict".to_string());
+        }
+        drop(ctx);
+        Outcome {
+            verdict: enforced.verdict,
+            denied_at,
+            pending_verdict,
+            pending_decided_by,
+            flow,
+            egress: enforced.egress,
+            ingress: enforced.ingress,
+            pending,
+            notes,
+        }
+    }
+
+    fn both(&self, ctx: &Ctx, view: View) -> Evaluation {
+        let egress = self.direction(ctx, Direction::Egress, view);
+        let ingress = self.direction(ctx, Direction::Ingress, view);
+        let verdict = if egress.verdict.is_allow() && ingress.verdict.is_allow() {
+            Verdict::Allow
+        } else {
+            Verdict::Deny
+        };
+        Evaluation {
+            verdict,
+            egress,
+            ingress,
+        }
+    }
+
+    fn enforcer(&self, peer: &Peer) -> Enforcer<'_> {
+        let cluster = self.cluster;
+        let host = |node: Option<&str>, what: String| -> Enforcer<'_> {
+            // A host endpoint protects the node's traffic: one whose
+            // expectedIPs hold the address, or an all-interfaces (`*`) one
+            // on that node.
+            let by_ip = cluster
+                .host_endpoints
+                .iter()
+                .position(|h| h.ips.contains(&peer.ip));
+            let by_node = || {
+                node.and_then(|n| {
+                    cluster.host_endpoints.iter().position(|h| {
+                        h.node.as_deref() == Some(n) && h.interface.as_deref() == Some("*")
+                    })
+                })
+            };
+            match by_ip.or_else(by_node) {
+                Some(i) => match self.ids.host_endpoint(i) {
+                    Some(owner) => Enforcer::Host(owner, i),
+                    None => Enforcer::Unpoliced(what),
+                },
+                None => Enforcer::Unpoliced(what),
+            }
+        };
+        match &peer.end {
+            FlowEnd::Pod { index } => {
+                let Some(ep) = cluster.endpoints.get(*index) else {
+                    return Enforcer::Unpoliced("unknown pod".into());
+                };
+                if ep.host_network {
+                    return host(
+                        ep.node.as_deref(),
+                        format!(
+                            "{}/{} uses the host network: its traffic is the node's, and no host endpoint protects it",
+                            ep.namespace, ep.name
+                        ),
+                    );
+                }
+                match self.ids.pod(*index) {
+                    Some(owner) => Enforcer::Pod(owner, *index),
+                    None => Enforcer::Unpoliced("pod without a workload endpoint".into()),
+                }
+            }
+            FlowEnd::HostEndpoint { index } => match self.ids.host_endpoint(*index) {
+                Some(owner) => Enforcer::Host(owner, *index),
+                None => Enforcer::Unpoliced("unknown host endpoint".into()),
+            },
+            FlowEnd::Node { index } => {
+                let node = cluster.nodes.get(*index).map(|n| n.name.as_str());
+                host(
+                    node,
+                    format!(
+                        "node {} has no host endpoint: its own traffic is not policed",
+                        node.unwrap_or("?")
+                    ),
+                )
+            }
+            FlowEnd::External => host(
+                None,
+                format!(
+                    "{} is outside the cluster: no policy applies at this end",
+                    peer.ip
+                ),
+            ),
+        }
+    }
+
+    fn direction(&self, ctx: &Ctx, dir: Direction, view: View) -> DirectionTrace {
+        let flow = ctx.flow;
+        let (here, there) = match dir {
+            Direction::Egress => (&flow.src, &flow.dst),
+            Direction::Ingress => (&flow.dst, &flow.src),
+        };
+        let mut out = DirectionTrace {
+            direction: dir,
+            endpoint: here.name.clone(),
+            verdict: Verdict::Allow,
+            decided_by: step("not-policed"),
+            unpoliced: None,
+            tiers: Vec::new(),
+            skipped_tiers: Vec::new(),
+            profiles: Vec::new(),
+        };
+        // Traffic that never leaves the pod, and host-to-local-pod traffic,
+        // are not subject to policy (Kubernetes: "a pod cannot block access
+        // to itself", "traffic to and from the node where a Pod is running is
+        // always allowed"; Calico: host to local workload is always allowed).
+        if here.end == there.end && matches!(here.end, FlowEnd::Pod { .. }) {
+            out.decided_by = step("local");
+            out.unpoliced = Some("a pod's traffic to itself never reaches policy".into());
+            return out;
+        }
+        if dir == Direction::Ingress && self.from_local_host(there, here) {
+            out.decided_by = step("local");
+            out.unpoliced = Some("traffic from the pod's own node is always allowed".into());
+            return out;
+        }
+        let (owner, profiles, is_host) = match self.enforcer(here) {
+            Enforcer::Unpoliced(why) => {
+                out.unpoliced = Some(why);
+                return out;
+            }
+            Enforcer::Pod(owner, index) => {
+                let ep = &self.cluster.endpoints[index];
+                (
+                    owner,
+                    self.set
+                        .profiles_for_pod(&ep.namespace, &ep.service_account),
+                    false,
+                )
+            }
+            Enforcer::Host(owner, index) => {
+                let hep = &self.cluster.host_endpoints[index];
+                (owner, hep.profiles.clone(), true)
+            }
+        };
+        out.endpoint = owner.name.clone();
+        if is_host && self.failsafe(flow, dir) {
+            out.decided_by = step("failsafe");
+            out.unpoliced = Some(format!(
+                "{}/{} is a failsafe port of host endpoints (Felix allows it before policy)",
+                flow.port, flow.protocol
+            ));
+            return out;
+        }
+        for (ti, tier) in self.set.tiers.iter().enumerate() {
+            let selecting: Vec<&Policy> = tier
+                .policies
+                .iter()
+                .enumerate()
+                .filter(|(pi, p)| self.active(view, ti, *pi, p))
+                .map(|(_, p)| p)
+                .filter(|p| p.rules(dir).is_some() && p.subject.matches(&owner.labels))
+                .collect();
+            if selecting.is_empty() {
+                out.skipped_tiers.push(tier.name.clone());
+                continue;
+            }
+            let mut tier_trace = TierTrace {
+                tier: tier.name.clone(),
+                order: tier.order,
+                default_action: tier.default_action,
+                policies: Vec::new(),
+                result: TierResult::FellThrough,
+                at: None,
+                origin: tier.origin,
+            };
+            let mut decided: Option<(Action, &Policy, &Rule)> = None;
+            for policy in &selecting {
+                let (result, trace) = self.policy(ctx, policy, dir);
+                tier_trace.policies.push(trace);
+                if let Some((action, rule)) = result {
+                    decided = Some((action, policy, rule));
+                    break;
+                }
+            }
+            match decided {
+                Some((Action::Allow | Action::Deny, policy, rule)) => {
+                    let action = decided.map(|d| d.0).unwrap_or(Action::Deny);
+                    let verdict = if action == Action::Allow {
+                        Verdict::Allow
+                    } else {
+                        Verdict::Deny
+                    };
+                    tier_trace.result = TierResult::Decided { verdict };
+                    out.tiers.push(tier_trace);
+                    out.verdict = verdict;
+                    out.decided_by = Decider {
+                        step: "rule".into(),
+                        tier: Some(tier.name.clone()),
+                        policy: Some(policy.key()),
+                        rule: Some(rule.label.clone()),
+                        staged: policy.staged.is_some(),
+                        at: None,
+                        origin: rule.origin.or(Some(policy.origin)),
+                    };
+                    return out;
+                }
+                Some((_, _, _)) => {
+                    tier_trace.result = TierResult::Passed;
+                    out.tiers.push(tier_trace);
+                    continue;
+                }
+                None => {}
+            }
+            let trigger = selecting.iter().find(|p| p.isolates);
+            match (trigger, tier.default_action) {
+                (Some(trigger), TierDefault::Deny) => {
+                    tier_trace.result = TierResult::EndOfTier {
+                        default_action: TierDefault::Deny,
+                        trigger: trigger.key(),
+                    };
+                    out.tiers.push(tier_trace);
+                    out.verdict = Verdict::Deny;
+                    out.decided_by = Decider {
+                        step: "end-of-tier".into(),
+                        tier: Some(tier.name.clone()),
+                        policy: Some(trigger.key()),
+                        rule: None,
+                        staged: trigger.staged.is_some(),
+                        at: None,
+                        origin: Some(trigger.origin),
+                    };
+                    return out;
+                }
+                (Some(trigger), TierDefault::Pass) => {
+                    tier_trace.result = TierResult::EndOfTier {
+                        default_action: TierDefault::Pass,
+                        trigger: trigger.key(),
+                    };
+                }
+                (None, _) => {}
+            }
+            out.tiers.push(tier_trace);
+        }
+        self.profiles(ctx, dir, &profiles, &mut out);
+        out
+    }
+
+    /// Whether the policy counts in this view.
+    fn active(&self, view: View, ti: usize, pi: usize, p: &Policy) -> bool {
+        match view {
+            View::Enforced => p.staged.is_none(),
+            View::Pending => match p.staged {
+                Some(Staged::Delete) => false,
+                Some(Staged::Set) => true,
+                None => !self.overridden.contains(&(ti, pi)),
+            },
+        }
+    }
+
+    /// The policy's rules in order until one decides (Log continues).
+    fn policy<'p>(
+        &self,
+        ctx: &Ctx,
+        policy: &'p Policy,
+        dir: Direction,
+    ) -> (Option<(Action, &'p Rule)>, PolicyTrace) {
+        let mut trace = PolicyTrace {
+            kind: policy.kind.clone(),
+            dialect: policy.dialect.clone(),
+            policy: policy.key(),
+            order: policy.order,
+            selector: policy.subject_text.clone(),
+            staged: policy.staged.map(|s| format!("{s:?}").to_lowercase()),
+            rules: Vec::new(),
+            result: PolicyResult::NoMatch,
+            at: None,
+            origin: Some(policy.origin),
+        };
+        for rule in policy.rules(dir).unwrap_or(&[]) {
+            let rt = rule_trace(ctx, rule);
+            let matched = rt.matched;
+            trace.rules.push(rt);
+            if matched && rule.action != Action::Log {
+                trace.result = PolicyResult::Matched(rule.action);
+                return (Some((rule.action, rule)), trace);
+            }
+        }
+        (None, trace)
+    }
+
+    /// Profiles in order; the first Allow or Deny decides. A Pass in a
+    /// profile falls through to the next profile as in Felix's iptables
+    /// chains (Dikastes would deny; SEMANTICS.md §A1).
+    fn profiles(&self, ctx: &Ctx, dir: Direction, names: &[String], out: &mut DirectionTrace) {
+        for name in names {
+            let Some(profile) = self.set.profiles.get(name) else {
+                continue;
+            };
+            let mut pt = ProfileTrace {
+                profile: name.clone(),
+                implicit: profile.implicit.clone(),
+                rules: Vec::new(),
+                result: None,
+                at: None,
+                origin: profile.origin,
+            };
+            for rule in profile.rules(dir) {
+                let rt = rule_trace(ctx, rule);
+                let matched = rt.matched;
+                pt.rules.push(rt);
+                if matched && matches!(rule.action, Action::Allow | Action::Deny) {
+                    pt.result = Some(rule.action);
+                    out.verdict = if rule.action == Action::Allow {
+                        Verdict::Allow
+                    } else {
+                        Verdict::Deny
+                    };
+                    out.decided_by = Decider {
+                        step: "profile".into(),
+                        tier: None,
+                        policy: Some(name.clone()),
+                        rule: Some(rule.label.clone()),
+                        staged: false,
+                        at: None,
+                        origin: rule.origin.or(profile.origin),
+                    };
+                    out.profiles.push(pt);
+                    return;
+                }
+            }
+            out.profiles.push(pt);
+        }
+        out.verdict = Verdict::Deny;
+        out.decided_by = step("no-profile");
+    }
+
+    fn failsafe(&self, flow: &Flow, dir: Direction) -> bool {
+        let list = match dir {
+            Direction::Ingress => FAILSAFE_IN,
+            Direction::Egress => FAILSAFE_OUT,
+        };
+        flow.has_ports() && list.contains(&(flow.protocol, flow.port))
+    }
+
+    /// Whether `src` is the node `dst` (a pod) runs on.
+    fn from_local_host(&self, src: &Peer, dst: &Peer) -> bool {
+        let FlowEnd::Pod { index } = dst.end else {
+            return false;
+        };
+        let Some(dst_node) = self
+            .cluster
+            .endpoints
+            .get(index)
+            .and_then(|e| e.node.as_deref())
+        else {
+            return false;
+        };
+        match &src.end {
+            FlowEnd::Node { index } => self
+                .cluster
+                .nodes
+                .get(*index)
+                .is_some_and(|n| n.name == dst_node),
+            FlowEnd::Pod { index } => self
+                .cluster
+                .endpoints
+                .get(*index)
+                .is_some_and(|e| e.host_network && e.node.as_deref() == Some(dst_node)),
+            _ => false,
+        }
+    }
+}
+
+fn step(name: &str) -> Decider {
+    Decider {
+        step: name.into(),
+        tier: None,
+        policy: None,
+        rule: None,
+        staged: false,
+        at: None,
+        origin: None,
+    }
+}
+
+fn rule_trace(ctx: &Ctx, rule: &Rule) -> RuleTrace {
+    let (matched, criteria) = criteria::all(ctx, &rule.criteria);
+    RuleTrace {
+        rule: rule.label.clone(),
+        action: rule.action,
+        matched,
+        criteria,
+        note: rule.note.clone(),
+        at: None,
+        origin: rule.origin,
+    }
+}
+
+/// The enforced kind and dialect a staged policy stands in for.
+fn enforced_counterpart(p: &Policy) -> (&str, &str) {
+    match p.kind.as_str() {
+        "StagedKubernetesNetworkPolicy" => ("NetworkPolicy", "k8s"),
+        "StagedGlobalNetworkPolicy" => ("GlobalNetworkPolicy", "calico"),
+        "StagedNetworkPolicy" => ("NetworkPolicy", "calico"),
+        other => (other, p.dialect.as_str()),
+    }
+}

@@ -1,0 +1,297 @@
+//! What the evaluator saw and decided, step by step: the trace a user reads
+//! to learn why a flow is allowed or denied.
+//!
+//! Positions are kept as spans; [`Outcome::locate`] turns them into
+//! `file:line:col` strings (the `at` fields) once the caller knows the
+//! sources.
+
+use serde::Serialize;
+
+use crate::model::policy::{Action, Direction, TierDefault};
+use crate::model::{Flow, Span};
+
+/// Allow or deny.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Deny,
+}
+
+impl Verdict {
+    pub fn is_allow(self) -> bool {
+        self == Verdict::Allow
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+        })
+    }
+}
+
+/// Where a denied flow was stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// Dropped by the L3/L4 dataplane.
+    L3l4,
+    /// The connection is admitted but the request is refused by the
+    /// application-layer proxy.
+    L7,
+    /// Mutual authentication failed.
+    Auth,
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Layer::L3l4 => "l3l4",
+            Layer::L7 => "l7",
+            Layer::Auth => "auth",
+        })
+    }
+}
+
+/// One criterion of a rule and how it fared.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CriterionTrace {
+    /// What was tested, e.g. "source selector `role == 'web'`".
+    pub test: String,
+    pub matched: bool,
+    /// Why, e.g. "did not match shop/api {app=backend}".
+    pub reason: String,
+    /// Alternatives of an any-of criterion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<AlternativeTrace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlternativeTrace {
+    pub label: String,
+    pub matched: bool,
+    pub criteria: Vec<CriterionTrace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleTrace {
+    pub rule: String,
+    pub action: Action,
+    pub matched: bool,
+    pub criteria: Vec<CriterionTrace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+/// What a visited policy did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyResult {
+    /// A rule matched with a final or tier-ending action.
+    Matched(Action),
+    /// No rule matched; evaluation moves to the next policy.
+    NoMatch,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyTrace {
+    pub kind: String,
+    pub dialect: String,
+    /// `namespace/name` or `name`.
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<f64>,
+    /// The subject selector that selected the endpoint.
+    pub selector: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staged: Option<String>,
+    pub rules: Vec<RuleTrace>,
+    pub result: PolicyResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+/// How a tier ended for the endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TierResult {
+    /// A rule allowed or denied.
+    Decided { verdict: Verdict },
+    /// A rule passed to the next tier.
+    Passed,
+    /// Policies selected the endpoint and no rule decided: the tier's
+    /// default action. `trigger` is the first policy that selected it.
+    EndOfTier {
+        default_action: TierDefault,
+        trigger: String,
+    },
+    /// Only policies that do not isolate selected it (or only staged ones
+    /// in the enforced view): nothing happens.
+    FellThrough,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TierTrace {
+    pub tier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<f64>,
+    pub default_action: TierDefault,
+    pub policies: Vec<PolicyTrace>,
+    pub result: TierResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProfileTrace {
+    pub profile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implicit: Option<String>,
+    pub rules: Vec<RuleTrace>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+/// What decided a direction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decider {
+    /// `tier`, `profile`, `end-of-tier`, `no-profile`, `failsafe`,
+    /// `not-policed`, `local`.
+    pub step: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The deciding policy is staged (pending view only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub staged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<Span>,
+}
+
+/// One direction: the egress of the source or the ingress of the
+/// destination.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DirectionTrace {
+    pub direction: Direction,
+    /// The endpoint whose policy applies, e.g. `shop/api-0`.
+    pub endpoint: String,
+    pub verdict: Verdict,
+    pub decided_by: Decider,
+    /// Why no policy applies at all, when that is the case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpoliced: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierTrace>,
+    /// Tiers with no policy selecting the endpoint for this direction.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_tiers: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<ProfileTrace>,
+}
+
+/// Both directions under one view of the policies.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub verdict: Verdict,
+    pub egress: DirectionTrace,
+    pub ingress: DirectionTrace,
+}
+
+/// The result of simulating one flow.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_at: Option<Layer>,
+    /// The verdict with staged policies enforced; present when staged
+    /// policies are loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_verdict: Option<Verdict>,
+    /// The staged policy that makes the pending verdict differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_decided_by: Option<Decider>,
+    pub flow: Flow,
+    pub egress: DirectionTrace,
+    pub ingress: DirectionTrace,
+    /// The traces with staged policies enforced, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Box<Evaluation>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    /// Fills every `at` from the spans, with `locate` naming a span as
+    /// `file:line:col`.
+    pub fn locate(&mut self, locate: &dyn Fn(Span) -> String) {
+        locate_direction(&mut self.egress, locate);
+        locate_direction(&mut self.ingress, locate);
+        if let Some(d) = &mut self.pending_decided_by {
+            d.at = d.origin.map(locate);
+        }
+        if let Some(p) = &mut self.pending {
+            locate_direction(&mut p.egress, locate);
+            locate_direction(&mut p.ingress, locate);
+        }
+    }
+}
+
+fn locate_direction(d: &mut DirectionTrace, locate: &dyn Fn(Span) -> String) {
+    d.decided_by.at = d.decided_by.origin.map(locate);
+    for tier in &mut d.tiers {
+        tier.at = tier.origin.map(locate);
+        for policy in &mut tier.policies {
+            policy.at = policy.origin.map(locate);
+            locate_rules(&mut policy.rules, locate);
+        }
+    }
+    for profile in &mut d.profiles {
+        profile.at = profile.origin.map(locate);
+        locate_rules(&mut profile.rules, locate);
+    }
+}
+
+fn locate_rules(rules: &mut [RuleTrace], locate: &dyn Fn(Span) -> String) {
+    for rule in rules {
+        rule.at = rule.origin.map(locate);
+        locate_criteria(&mut rule.criteria, locate);
+    }
+}
+
+fn locate_criteria(criteria: &mut [CriterionTrace], locate: &dyn Fn(Span) -> String) {
+    for c in criteria {
+        c.at = c.origin.map(locate);
+        for alt in &mut c.alternatives {
+            alt.at = alt.origin.map(locate);
+            locate_criteria(&mut alt.criteria, locate);
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! Turning what a user names (`shop/api`, `svc:shop/api`, `hep:node1-eth0`,
+//! `netset:corp`, `10.0.0.1`, `10.0.0.0/8`) into flow ends, and a flow
+//! request into flows. A Service resolves to each of its backends, after
+//! DNAT (service port to target port), because policy sees the backend.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::model::{Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort};
+
+/// A destination port as given: a number or a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+impl PortRef {
+    pub fn parse(text: &str) -> PortRef {
+        match text.parse::<u16>() {
+            Ok(n) => PortRef::Number(n),
+            Err(_) => PortRef::Name(text.to_string()),
+        }
+    }
+}
+
+/// A flow as the user describes it.
+#[derive(Clone, Debug, Default)]
+pub struct FlowRequest {
+    pub from: String,
+    pub to: String,
+    pub port: Option<PortRef>,
+    /// `None`: TCP, or the protocol of a named port.
+    pub protocol: Option<Proto>,
+    pub src_port: Option<u16>,
+    pub icmp_type: Option<u8>,
+    pub icmp_code: Option<u8>,
+    pub http: Option<HttpRequest>,
+    pub l7: Vec<(String, String)>,
+}
+
+/// One resolved end, before ports are known.
+#[derive(Clone, Debug)]
+struct End {
+    peer: Peer,
+    /// Set when the end is a Service (its port mapping applies).
+    service: Option<usize>,
+}
+
+/// Parses a protocol name or number (`TCP`, `udp`, `sctp`, `icmp`,
+/// `icmpv6`, `47`).
+pub fn parse_protocol(text: &str) -> Result<Proto, String> {
+    let named = [
+        ("TCP", Proto::TCP),
+        ("UDP", Proto::UDP),
+        ("SCTP", Proto::SCTP),
+        ("ICMP", Proto::ICMP),
+        ("ICMPv6", Proto::ICMPV6),
+        ("UDPLite", Proto::UDPLITE),
+    ];
+    if let Some((_, p)) = named.iter().find(|(n, _)| n.eq_ignore_ascii_case(text)) {
+        return Ok(*p);
+    }
+    match text.parse::<u8>() {
+        Ok(n) if n > 0 => Ok(Proto(n)),
+        _ => Err(format!(
+            "unknown protocol `{text}`: expected TCP, UDP, SCTP, ICMP, ICMPv6 or a number 1-255"
+        )),
+    }
+}
+
+/// Resolves a flow request into one flow per (source, destination backend).
+pub fn flows(cluster: &Cluster, req: &FlowRequest, namespace: &str) -> Result<Vec<Flow>, String> {
+    let sources = ends(cluster, &req.from, namespace)?;
+    let destinations = ends(cluster, &req.to, namespace)?;
+    let mut out = Vec::new();
+    for src in &sources {
+        for dst in &destinations {
+            out.push(flow(cluster, req, src, dst)?);
+        }
+    }
+    Ok(out)
+}
+
+fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Flow, String> {
+    let mut protocol = req.protocol;
+    let mut dst_peer = dst.peer.clone();
+    let port = match (&req.port, dst.service) {
+        (port, Some(si)) => {
+            let svc = &cluster.services[si];
+            let want = protocol.unwrap_or(Proto::TCP);
+            let sp = match port {
+                Some(PortRef::Number(n)) => svc
+                    .ports
+                    .iter()
+                    .find(|p| p.port == *n && (req.protocol.is_none() || p.protocol == want)),
+                Some(PortRef::Name(n)) => svc.ports.iter().find(|p| p.name.as_deref() == Some(n)),
+                None if svc.ports.len() == 1 => svc.ports.first(),
+                None => None,
+            };
+            let Some(sp) = sp else {
+                let ports: Vec<String> = svc
+                    .ports
+                    .iter()
+                    .map(|p| match &p.name {
+                        Some(n) => format!("{} ({n})/{}", p.port, p.protocol),
+                        None => format!("{}/{}", p.port, p.protocol),
+                    })
+                    .collect();
+                return Err(format!(
+                    "Service {}/{} has no such port; it exposes {}",
+                    svc.namespace,
+                    svc.name,
+                    if ports.is_empty() {
+                        "none".into()
+                    } else {
+                        ports.join(", ")
+                    }
+                ));
+            };
+            protocol = Some(sp.protocol);
+            let target = match &sp.target {
+                TargetPort::Number(n) => *n,
+                TargetPort::Name(name) => {
+                    let backend = match dst.peer.end {
+                        FlowEnd::Pod { index } => cluster.endpoints.get(index),
+                        _ => None,
+                    };
+                    backend
+                        .and_then(|b| b.ports.iter().find(|p| &p.name == name && p.protocol == sp.protocol))
+                        .map(|p| p.port)
+                        .ok_or_else(|| {
+                            format!(
+                                "Service {}/{} targets port `{name}`, which backend {} does not declare",
+                                svc.namespace, svc.name, dst.peer.name
+                            )
+                        })?
+                }
+            };
+            dst_peer.name = format!("{} ({}:{} -> {target})", dst_peer.name, svc.name, sp.port);
+            target
+        }
+        (Some(PortRef::Number(n)), None) => *n,
+        (Some(PortRef::Name(name)), None) => {
+            let ep = match dst.peer.end {
+                FlowEnd::Pod { index } => cluster.endpoints.get(index),
+                _ => None,
+            };
+            let found = ep.and_then(|ep| {
+                ep.ports
+                    .iter()
+                    .find(|p| &p.name == name && protocol.is_none_or(|pr| pr == p.protocol))
+            });
+            let Some(np) = found else {
+                return Err(format!(
+                    "{} declares no port named `{name}`{}",
+                    dst.peer.name,
+                    ep.map(|e| describe_ports(e)).unwrap_or_default()
+                ));
+            };
+            protocol = Some(np.protocol);
+            np.port
+        }
+        (None, None) => 0,
+    };
+    let protocol = protocol.unwrap_or(Proto::TCP);
+    let has_ports = matches!(protocol, Proto::TCP | Proto::UDP | Proto::SCTP);
+    if has_ports && port == 0 {
+        return Err(format!(
+            "a {protocol} flow needs a destination port: give --port N or --port NAME"
+        ));
+    }
+    let is_icmp = matches!(protocol, Proto::ICMP | Proto::ICMPV6);
+    // Without a type, ICMP means ping: echo request (8, or 128 for ICMPv6).
+    let icmp_type = match (is_icmp, req.icmp_type) {
+        (true, Some(t)) => Some(t),
+        (true, None) if protocol == Proto::ICMP => Some(8),
+        (true, None) => Some(128),
+        (false, _) => None,
+    };
+    Ok(Flow {
+        src: src.peer.clone(),
+        dst: dst_peer,
+        protocol,
+        port: if has_ports { port } else { 0 },
+        src_port: req.src_port,
+        icmp_type,
+        icmp_code: if is_icmp {
+            req.icmp_code.or(Some(0))
+        } else {
+            None
+        },
+        http: req.http.clone(),
+        l7: req.l7.clone(),
+    })
+}
+
+fn describe_ports(ep: &Endpoint) -> String {
+    if ep.ports.is_empty() {
+        return " (it declares no named ports)".into();
+    }
+    let names: Vec<String> = ep
+        .ports
+        .iter()
+        .map(|p| format!("{}={}/{}", p.name, p.port, p.protocol))
+        .collect();
+    format!(" (it declares {})", names.join(", "))
+}
+
+fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, String> {
+    let plain = |peer: Peer| {
+        Ok(vec![End {
+            peer,
+            service: None,
+        }])
+    };
+    if let Some(rest) = text.strip_prefix("svc:") {
+        let (ns, name) = split(rest, namespace);
+        let Some(si) = cluster
+            .services
+            .iter()
+            .position(|s| s.namespace == ns && s.name == name)
+        else {
+            return Err(not_found(
+                "Service",
+                ns,
+                name,
+                cluster.services.iter().map(|s| (&s.namespace, &s.name)),
+            ));
+        };
+        let svc = &cluster.services[si];
+        let Some(selector) = &svc.selector else {
+            return Err(format!(
+                "Service {ns}/{name} has no selector: its endpoints are not part of the loaded manifests"
+            ));
+        };
+        let backends: Vec<End> = cluster
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(_, ep)| {
+                ep.namespace == ns
+                    && !ep.ips.is_empty()
+                    && selector.iter().all(|(k, v)| ep.labels.get(k) == Some(v))
+            })
+            .map(|(i, ep)| End {
+                peer: pod_peer(i, ep),
+                service: Some(si),
+            })
+            .collect();
+        if backends.is_empty() {
+            return Err(format!("Service {ns}/{name} selects no loaded pod"));
+        }
+        return Ok(backends);
+    }
+    if let Some(name) = text.strip_prefix("hep:") {
+        let Some((i, hep)) = cluster
+            .host_endpoints
+            .iter()
+            .enumerate()
+            .find(|(_, h)| h.name == name)
+        else {
+            return Err(format!("no HostEndpoint named `{name}` is loaded"));
+        };
+        let ip = hep.ips.first().copied().or_else(|| {
+            let node = hep.node.as_deref()?;
+            cluster
+                .nodes
+                .iter()
+                .find(|n| n.name == node)?
+                .ips
+                .first()
+                .copied()
+        });
+        let Some(ip) = ip else {
+            return Err(format!(
+                "HostEndpoint {name} has no expectedIPs and its node's address is unknown"
+            ));
+        };
+        return plain(Peer {
+            name: format!("hep:{name}"),
+            ip,
+            end: FlowEnd::HostEndpoint { index: i },
+        });
+    }
+    if let Some(rest) = text.strip_prefix("node:") {
+        let Some((i, node)) = cluster
+            .nodes
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.name == rest)
+        else {
+            return Err(format!("no Node named `{rest}` is loaded"));
+        };
+        let Some(ip) = node.ips.first().copied() else {
+            return Err(format!("Node {rest} has no address"));
+        };
+        return plain(Peer {
+            name: format!("node:{rest}"),
+            ip,
+            end: FlowEnd::Node { index: i },
+        });
+    }
+    if let Some(rest) = text.strip_prefix("netset:") {
+        let (ns, name) = match rest.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, rest),
+        };
+        let set = cluster
+            .network_sets
+            .iter()
+            .find(|s| s.name == name && s.namespace.as_deref() == ns)
+            .ok_or_else(|| format!("no network set `{rest}` is loaded"))?;
+        let net = set
+            .nets
+            .first()
+            .ok_or_else(|| format!("network set {rest} has no nets"))?;
+        let ip = representative(net);
+        return Ok(vec![End {
+            peer: address_peer(cluster, ip, format!("netset:{rest} ({ip})")),
+            service: None,
+        }]);
+    }
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return plain(address_peer(cluster, ip, text.to_string()));
+    }
+    if let Ok(net) = text.parse::<IpNet>() {
+        let ip = representative(&net);
+        return plain(address_peer(cluster, ip, format!("{text} (as {ip})")));
+    }
+    let (ns, name) = split(text, namespace);
+    if let Some((i, ep)) = cluster
+        .endpoints
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.namespace == ns && e.name == name)
+    {
+        return plain(pod_peer(i, ep));
+    }
+    if let Some(w) = cluster
+        .workloads
+        .iter()
+        .find(|w| w.namespace == ns && w.name == name)
+    {
+        // Every pod of a workload has the template's labels and ports: the
+        // first one stands for all.
+        let Some(&i) = w.endpoints.first() else {
+            return Err(format!("{} {ns}/{name} has no pods", w.kind));
+        };
+        let mut peer = pod_peer(i, &cluster.endpoints[i]);
+        peer.name = format!("{ns}/{name} ({}/{})", ns, cluster.endpoints[i].name);
+        return plain(peer);
+    }
+    let candidates = cluster
+        .endpoints
+        .iter()
+        .map(|e| (&e.namespace, &e.name))
+        .chain(cluster.workloads.iter().map(|w| (&w.namespace, &w.name)));
+    Err(not_found("pod or workload", ns, name, candidates))
+}
+
+fn split<'t>(text: &'t str, namespace: &'t str) -> (&'t str, &'t str) {
+    text.split_once('/').unwrap_or((namespace, text))
+}
+
+fn not_found<'c>(
+    what: &str,
+    ns: &str,
+    name: &str,
+    candidates: impl Iterator<Item = (&'c String, &'c String)>,
+) -> String {
+    let mut near: Vec<String> = candidates
+        .filter(|(_, n)| n.contains(name) || name.contains(n.as_str()))
+        .map(|(ns, n)| format!("{ns}/{n}"))
+        .collect();
+    near.sort();
+    near.dedup();
+    near.truncate(5);
+    let mut msg = format!("no {what} `{ns}/{name}` is loaded");
+    if !near.is_empty() {
+        msg.push_str(&format!(" (similar: {})", near.join(", ")));
+    }
+    msg
+}
+
+fn pod_peer(index: usize, ep: &Endpoint) -> Peer {
+    Peer {
+        name: format!("{}/{}", ep.namespace, ep.name),
+        ip: ep
+            .ips
+            .first()
+            .copied()
+            .unwrap_or(IpAddr::from([0, 0, 0, 0])),
+        end: FlowEnd::Pod { index },
+    }
+}
+
+/// An address is whatever owns it: a pod, a host endpoint, a node, or
+/// nothing in the model.
+fn address_peer(cluster: &Cluster, ip: IpAddr, name: String) -> Peer {
+    let end = if let Some(i) = cluster
+        .endpoints
+        .iter()
+        .position(|e| !e.host_network && e.ips.contains(&ip))
+    {
+        FlowEnd::Pod { index: i }
+    } else if let Some(i) = cluster
+        .host_endpoints
+        .iter()
+        .position(|h| h.ips.contains(&ip))
+    {
+        FlowEnd::HostEndpoint { index: i }
+    } else if let Some(i) = cluster.nodes.iter().position(|n| n.ips.contains(&ip)) {
+        FlowEnd::Node { index: i }
+    } else {
+        FlowEnd::External
+    };
+    Peer { name, ip, end }
+}
+
+/// The address that stands for a CIDR: its only address, or its first host.
+fn representative(net: &IpNet) -> IpAddr {
+    if net.prefix_len() == net.max_prefix_len() {
+        return net.addr();
+    }
+    net.hosts().next().unwrap_or(net.network())
+}
