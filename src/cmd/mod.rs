@@ -1,7 +1,9 @@
 //! The command line: global flags, one file per subcommand, dispatch.
 
 mod completion;
+mod describe;
 mod get;
+mod simulate;
 mod version;
 
 pub use completion::generate as completion_script;
@@ -12,7 +14,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::Result;
 
+use crate::dialect::lower::{self, Choice};
 use crate::load::{Inputs, Inventory, load};
+use crate::model::policy::{Cni, PolicySet, Version};
 use crate::render::Printer;
 
 const EXAMPLES: &str = "\
@@ -108,8 +112,55 @@ pub enum OutputFormat {
     Name,
 }
 
+/// The dataplane being simulated: explicit inputs for plugin- and
+/// version-specific behaviour (auto-detected from the loaded kinds).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Dataplane")]
+pub struct DataplaneArgs {
+    /// Network plugin whose semantics apply [default: detected from the loaded kinds]
+    #[arg(long, value_enum, value_name = "CNI")]
+    pub cni: Option<CniArg>,
+    /// Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    pub calico_version: Option<Version>,
+    /// Cilium release
+    #[arg(long, value_name = "X.Y", value_parser = parse_version)]
+    pub cilium_version: Option<Version>,
+    /// No application layer: HTTP rules act as plain L3/L4 rules
+    #[arg(long)]
+    pub no_app_layer: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CniArg {
+    K8s,
+    Calico,
+    Cilium,
+}
+
+fn parse_version(text: &str) -> std::result::Result<Version, String> {
+    Version::parse(text).ok_or_else(|| format!("`{text}` is not a version like 3.31"))
+}
+
+impl DataplaneArgs {
+    pub fn choice(&self) -> Choice {
+        Choice {
+            cni: self.cni.map(|c| match c {
+                CniArg::K8s => Cni::K8s,
+                CniArg::Calico => Cni::Calico,
+                CniArg::Cilium => Cni::Cilium,
+            }),
+            calico_version: self.calico_version,
+            cilium_version: self.cilium_version,
+            app_layer: !self.no_app_layer,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Simulate(simulate::SimulateArgs),
+    Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),
     Version(version::VersionArgs),
@@ -131,7 +182,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: GlobalArgs) -> Self {
-        let printer = Printer::new(global.color.resolve(std::io::stderr().is_terminal()));
+        let printer = Printer::new(
+            global.color.resolve(std::io::stderr().is_terminal()),
+            global.color.resolve(std::io::stdout().is_terminal()),
+        );
         Ctx { global, printer }
     }
 
@@ -174,11 +228,56 @@ impl Ctx {
         }
         Ok(inventory)
     }
+
+    /// Compiles the loaded policies for the chosen dataplane, printing what
+    /// the dataplane ignores or treats specially.
+    pub fn compile(&self, inventory: &Inventory, dataplane: &DataplaneArgs) -> Result<PolicySet> {
+        let choice = dataplane.choice();
+        if let (Some(v), Some(Cni::K8s | Cni::Cilium)) = (choice.calico_version, choice.cni) {
+            return Err(miette::miette!(
+                code = "polctl::usage::dataplane",
+                "--calico-version {v} needs --cni calico"
+            ));
+        }
+        if let Some(v) = choice.calico_version
+            && !(lower::CALICO_OLDEST..=lower::CALICO_LATEST).contains(&v)
+        {
+            return Err(miette::miette!(
+                code = "polctl::usage::dataplane",
+                help = format!(
+                    "polctl models Calico {} to {}",
+                    lower::CALICO_OLDEST,
+                    lower::CALICO_LATEST
+                ),
+                "unsupported --calico-version {v}"
+            ));
+        }
+        let input = lower::Input {
+            cluster: &inventory.cluster,
+            policies: &inventory.policies,
+            tiers: &inventory.tiers,
+            profiles: &inventory.profiles,
+        };
+        let lowered = lower::lower(&input, &choice);
+        for note in &lowered.notes {
+            match note.span {
+                Some(span) => self.printer.warn(&format!(
+                    "{}: {}",
+                    inventory.sources.locate(span),
+                    note.message
+                )),
+                None => self.printer.warn(&note.message),
+            }
+        }
+        Ok(lowered.set)
+    }
 }
 
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     let ctx = Ctx::new(cli.global);
     match &cli.command {
+        Command::Simulate(args) => simulate::run(&ctx, args),
+        Command::Describe(args) => describe::run(&ctx, args),
         Command::Get(args) => get::run(&ctx, args),
         Command::Completion(args) => completion::run(&ctx, args),
         Command::Version(args) => version::run(&ctx, args),

@@ -3,6 +3,7 @@
 
 pub mod de;
 mod error;
+mod flows;
 mod source;
 pub mod yaml;
 
@@ -10,6 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use error::{LoadError, LoadErrors, Warning};
+pub use flows::{Expectation, FlowSpec, read_flows};
 pub use source::{SourceFile, Sources, source_span};
 
 use crate::dialect::cluster::{Loaded, assemble};

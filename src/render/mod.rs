@@ -2,6 +2,8 @@
 
 pub mod get;
 mod printer;
+pub mod simulate;
 pub mod table;
+pub mod trace;
 
 pub use printer::Printer;

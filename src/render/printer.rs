@@ -12,17 +12,24 @@ use serde::Serialize;
 pub struct Printer {
     /// Whether warnings on stderr are colored.
     err_color: bool,
+    /// Whether trace trees on stdout are colored.
+    out_color: bool,
     /// Set once stdout's reader went away (`polctl get … | head`): later
     /// output is dropped instead of failing.
     closed: Cell<bool>,
 }
 
 impl Printer {
-    pub fn new(err_color: bool) -> Self {
+    pub fn new(err_color: bool, out_color: bool) -> Self {
         Printer {
             err_color,
+            out_color,
             closed: Cell::new(false),
         }
+    }
+
+    pub fn out_color(&self) -> bool {
+        self.out_color
     }
 
     /// Writes text to stdout as is. A closed pipe is not an error.

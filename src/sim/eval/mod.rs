@@ -340,7 +340,9 @@ impl<'a> Evaluator<'a> {
                 .filter(|p| p.rules(dir).is_some() && p.subject.matches(&owner.labels))
                 .collect();
             if selecting.is_empty() {
-                out.skipped_tiers.push(tier.name.clone());
+                if !tier.policies.is_empty() {
+                    out.skipped_tiers.push(tier.name.clone());
+                }
                 continue;
             }
             let mut tier_trace = TierTrace {

@@ -1,0 +1,314 @@
+//! `polctl simulate`: one flow (or a file of flows) through every policy,
+//! with the full trace.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use miette::{IntoDiagnostic, Result};
+use serde_json::{Value, json};
+
+use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
+use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
+use crate::model::HttpRequest;
+use crate::model::policy::PolicySet;
+use crate::render::{simulate as view, trace};
+use crate::sim::eval::{Evaluator, Outcome, Verdict};
+use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
+
+/// Simulate a flow through every policy and print the rule trace
+#[derive(Debug, Args)]
+#[command(after_help = "References (--from/--to):
+  NAMESPACE/NAME      a pod, or a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob)
+  NAME                the same in the namespace given with -n (default: default)
+  svc:[NS/]NAME       a Service: each backend is evaluated, after DNAT (port -> targetPort)
+  hep:NAME            a Calico HostEndpoint
+  node:NAME           a Node's own address
+  netset:[NS/]NAME    a Calico (Global)NetworkSet (its first address)
+  IP or CIDR          an address (a CIDR stands for its first host address)
+
+Examples:
+  # Can the frontend reach redis on 6379?
+  polctl simulate -f fixtures/redis-frontend --from default/frontend --to default/redis-leader --port 6379
+
+  # An HTTP request through a Service, as JSON
+  polctl simulate -f fixtures/app-layer --from shop/frontend --to svc:shop/api --port 80 --method GET --path /v1/items -o json
+
+  # A file of flows with expectations; exit 1 when one fails
+  polctl simulate -f manifests/ -R --flows flows.yaml")]
+pub struct SimulateArgs {
+    /// Source of the flow (see References below)
+    #[arg(long, value_name = "REF", required_unless_present = "flows")]
+    pub from: Option<String>,
+    /// Destination of the flow (see References below)
+    #[arg(long, value_name = "REF", required_unless_present = "flows")]
+    pub to: Option<String>,
+    /// Destination port: a number, or a named port of the destination (or of the Service)
+    #[arg(long, value_name = "N|NAME")]
+    pub port: Option<String>,
+    /// Protocol: TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number
+    #[arg(long, alias = "protocol", value_name = "PROTO")]
+    pub proto: Option<String>,
+    /// Source port, for rules that match on it
+    #[arg(long, value_name = "N")]
+    pub src_port: Option<u16>,
+    /// ICMP type (default 8, echo request; 128 for ICMPv6)
+    #[arg(long, value_name = "N")]
+    pub icmp_type: Option<u8>,
+    /// ICMP code (default 0)
+    #[arg(long, value_name = "N")]
+    pub icmp_code: Option<u8>,
+    /// HTTP method of the request
+    #[arg(long, value_name = "METHOD", help_heading = "Application layer")]
+    pub method: Option<String>,
+    /// HTTP path of the request
+    #[arg(long, value_name = "PATH", help_heading = "Application layer")]
+    pub path: Option<String>,
+    /// HTTP host (authority) of the request
+    #[arg(long, value_name = "HOST", help_heading = "Application layer")]
+    pub host: Option<String>,
+    /// HTTP header of the request (repeatable)
+    #[arg(long, value_name = "K:V", help_heading = "Application layer")]
+    pub header: Vec<String>,
+    /// Other application-protocol attribute, e.g. query_table=users (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", help_heading = "Application layer")]
+    pub l7: Vec<String>,
+    /// A YAML list of flows to simulate, one result row each
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
+    pub flows: Option<PathBuf>,
+    /// Exit with status 1 when a flow is denied
+    #[arg(long)]
+    pub exit_code: bool,
+    #[command(flatten)]
+    pub dataplane: DataplaneArgs,
+}
+
+pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
+    let mut inventory = ctx.load()?;
+    let set = ctx.compile(&inventory, &args.dataplane)?;
+    let namespace = ctx.global.namespace.as_deref().unwrap_or("default");
+    if let Some(path) = &args.flows {
+        return run_file(ctx, args, &mut inventory, &set, path, namespace);
+    }
+    let req = request(args)?;
+    let flows = flows(&inventory.cluster, &req, namespace)
+        .map_err(|e| miette::miette!(code = "polctl::usage::flow", "{e}"))?;
+    let evaluator = Evaluator::new(&set, &inventory.cluster);
+    let outcomes: Vec<Outcome> = flows
+        .into_iter()
+        .map(|f| {
+            let mut o = evaluator.evaluate(f);
+            o.locate(&|s| inventory.sources.locate(s));
+            o
+        })
+        .collect();
+    let denied = outcomes.iter().any(|o| o.verdict == Verdict::Deny);
+    match ctx.global.output {
+        Some(OutputFormat::Json) => ctx.printer.json(&combined(&outcomes, &set))?,
+        Some(OutputFormat::Yaml) => ctx.printer.yaml(&combined(&outcomes, &set))?,
+        _ => {
+            let color = ctx.printer.out_color();
+            let text: Vec<String> = outcomes
+                .iter()
+                .map(|o| trace::tree(o, &set.dataplane, color))
+                .collect();
+            ctx.printer.raw(&text.join("\n")).into_diagnostic()?;
+        }
+    }
+    Ok(if args.exit_code && denied {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// One outcome as is; several (a Service's backends) under a combined
+/// verdict: allowed only if every backend is.
+fn combined(outcomes: &[Outcome], set: &PolicySet) -> Value {
+    let dataplane = serde_json::to_value(&set.dataplane).unwrap_or(Value::Null);
+    if let [one] = outcomes {
+        let mut v = serde_json::to_value(one).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut v {
+            map.insert("dataplane".into(), dataplane);
+        }
+        return v;
+    }
+    let denied = outcomes.iter().find(|o| o.verdict == Verdict::Deny);
+    let pending = outcomes
+        .iter()
+        .filter_map(|o| o.pending_verdict)
+        .reduce(|a, b| if a == Verdict::Deny { a } else { b });
+    let mut v = json!({
+        "verdict": if denied.is_some() { "deny" } else { "allow" },
+        "dataplane": dataplane,
+        "flows": outcomes,
+    });
+    if let Value::Object(map) = &mut v {
+        if let Some(layer) = denied.and_then(|o| o.denied_at) {
+            map.insert("denied_at".into(), json!(layer));
+        }
+        if let Some(p) = pending {
+            map.insert("pending_verdict".into(), json!(p));
+        }
+    }
+    v
+}
+
+fn request(args: &SimulateArgs) -> Result<FlowRequest> {
+    let usage = |msg: String| miette::miette!(code = "polctl::usage::flow", "{msg}");
+    let protocol = args
+        .proto
+        .as_deref()
+        .map(parse_protocol)
+        .transpose()
+        .map_err(usage)?;
+    let mut headers = Vec::new();
+    for h in &args.header {
+        let (k, v) = h
+            .split_once(':')
+            .ok_or_else(|| usage(format!("--header `{h}`: expected NAME:VALUE")))?;
+        headers.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    let mut l7 = Vec::new();
+    for kv in &args.l7 {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--l7 `{kv}`: expected KEY=VALUE")))?;
+        l7.push((k.to_string(), v.to_string()));
+    }
+    let http = (args.method.is_some()
+        || args.path.is_some()
+        || args.host.is_some()
+        || !headers.is_empty())
+    .then(|| HttpRequest {
+        method: args.method.clone(),
+        path: args.path.clone(),
+        host: args.host.clone(),
+        headers,
+    });
+    Ok(FlowRequest {
+        from: args.from.clone().unwrap_or_default(),
+        to: args.to.clone().unwrap_or_default(),
+        port: args.port.as_deref().map(PortRef::parse),
+        protocol,
+        src_port: args.src_port,
+        icmp_type: args.icmp_type,
+        icmp_code: args.icmp_code,
+        http,
+        l7,
+    })
+}
+
+fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
+    use crate::dialect::common::IntOrString;
+    let port = match &spec.port {
+        Some(IntOrString::Int(n)) => Some(PortRef::Number(
+            u16::try_from(*n).map_err(|_| format!("port {n} is out of range"))?,
+        )),
+        Some(IntOrString::Str(s)) => Some(PortRef::parse(s)),
+        None => None,
+    };
+    let protocol = match &spec.protocol {
+        Some(IntOrString::Int(n)) => Some(parse_protocol(&n.to_string())?),
+        Some(IntOrString::Str(s)) => Some(parse_protocol(s)?),
+        None => None,
+    };
+    let http = (spec.method.is_some()
+        || spec.path.is_some()
+        || spec.host.is_some()
+        || !spec.headers.is_empty())
+    .then(|| HttpRequest {
+        method: spec.method.clone(),
+        path: spec.path.clone(),
+        host: spec.host.clone(),
+        headers: spec.headers.clone().into_iter().collect(),
+    });
+    Ok(FlowRequest {
+        from: spec.from.clone(),
+        to: spec.to.clone(),
+        port,
+        protocol,
+        src_port: spec.src_port,
+        icmp_type: spec.icmp_type,
+        icmp_code: spec.icmp_code,
+        http,
+        l7: spec.l7.clone().into_iter().collect(),
+    })
+}
+
+fn run_file(
+    ctx: &Ctx,
+    args: &SimulateArgs,
+    inventory: &mut Inventory,
+    set: &PolicySet,
+    path: &std::path::Path,
+    namespace: &str,
+) -> Result<ExitStatus> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        miette::miette!(
+            code = "polctl::input::io",
+            "cannot read {}: {e}",
+            path.display()
+        )
+    })?;
+    let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
+    let inventory = &*inventory;
+    let evaluator = Evaluator::new(set, &inventory.cluster);
+    let mut rows = Vec::new();
+    for spec in &specs {
+        let req = spec_request(&spec.value).map_err(|e| {
+            miette::miette!(
+                code = "polctl::usage::flow",
+                "{}: {e}",
+                inventory.sources.locate(spec.span)
+            )
+        })?;
+        let flows = flows(&inventory.cluster, &req, namespace).map_err(|e| {
+            miette::miette!(
+                code = "polctl::usage::flow",
+                "{}: {e}",
+                inventory.sources.locate(spec.span)
+            )
+        })?;
+        for f in flows {
+            let mut o = evaluator.evaluate(f);
+            o.locate(&|s| inventory.sources.locate(s));
+            rows.push(view::Row {
+                outcome: o,
+                expect: spec.value.expect.map(|e| match e {
+                    Expectation::Allow => Verdict::Allow,
+                    Expectation::Deny => Verdict::Deny,
+                }),
+                at: inventory.sources.locate(spec.span),
+            });
+        }
+    }
+    let failed = rows.iter().filter(|r| r.failed()).count();
+    let denied = rows
+        .iter()
+        .filter(|r| r.outcome.verdict == Verdict::Deny)
+        .count();
+    match ctx.global.output {
+        Some(OutputFormat::Json) => {
+            for row in &rows {
+                ctx.printer
+                    .line(&serde_json::to_string(&row.json()).into_diagnostic()?)?;
+            }
+        }
+        Some(OutputFormat::Yaml) => {
+            let all: Vec<Value> = rows.iter().map(view::Row::json).collect();
+            ctx.printer.yaml(&all)?;
+        }
+        format => {
+            let wide = format == Some(OutputFormat::Wide);
+            ctx.printer
+                .raw(&view::table(&rows, wide))
+                .into_diagnostic()?;
+            ctx.printer.line(&view::summary(&rows))?;
+        }
+    }
+    Ok(if failed > 0 || (args.exit_code && denied > 0) {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    })
+}

@@ -1,0 +1,109 @@
+//! The `--flows FILE` format: a YAML (or JSON) list of flows, each with the
+//! same fields as `polctl simulate`'s flags, plus an optional expectation.
+//!
+//! ```yaml
+//! - from: shop/frontend
+//!   to: svc:shop/api
+//!   port: 8080          # number or named port
+//!   protocol: TCP       # default TCP
+//!   method: GET         # HTTP attributes (optional)
+//!   path: /v1/items
+//!   expect: allow       # optional: allow | deny
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::de::from_node;
+use super::error::{LoadError, LoadErrors};
+use super::source::{SourceFile, Sources, source_span};
+use super::yaml::{self, Value};
+use crate::dialect::common::IntOrString;
+use crate::model::{Span, Spanned};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FlowSpec {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub port: Option<IntOrString>,
+    #[serde(default, alias = "proto")]
+    pub protocol: Option<IntOrString>,
+    #[serde(default)]
+    pub src_port: Option<u16>,
+    #[serde(default)]
+    pub icmp_type: Option<u8>,
+    #[serde(default)]
+    pub icmp_code: Option<u8>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub l7: BTreeMap<String, String>,
+    #[serde(default)]
+    pub expect: Option<Expectation>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Expectation {
+    Allow,
+    Deny,
+}
+
+/// Reads a flows file; every entry keeps its span for error messages.
+pub fn read_flows(
+    path: &str,
+    text: String,
+    sources: &mut Sources,
+) -> Result<Vec<Spanned<FlowSpec>>, LoadErrors> {
+    let src = SourceFile::new(path, text);
+    let id = sources.add(src.clone());
+    let fail = |errors: Vec<LoadError>| LoadErrors { errors };
+    let docs = yaml::parse_documents(id, src.text()).map_err(|e| {
+        fail(vec![LoadError::Syntax {
+            message: format!("invalid YAML: {}", e.message),
+            src: src.clone(),
+            span: source_span(e.span),
+        }])
+    })?;
+    let invalid = |span: Span, message: String| LoadError::Invalid {
+        message,
+        src: src.clone(),
+        span: source_span(span),
+        label: "here".into(),
+        help: Some(
+            "a flows file is a list of {from, to, port, protocol, method, path, expect} entries"
+                .into(),
+        ),
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for doc in &docs {
+        let Value::Seq(items) = &doc.value else {
+            errors.push(invalid(
+                doc.span,
+                format!("expected a list of flows, found {}", doc.type_name()),
+            ));
+            continue;
+        };
+        for item in items {
+            match from_node::<FlowSpec>(item) {
+                Ok(spec) => out.push(Spanned::new(item.span, spec)),
+                Err(e) => errors.push(invalid(e.span.unwrap_or(item.span), e.message)),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(fail(errors))
+    }
+}
