@@ -159,7 +159,7 @@ impl DataplaneArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),

@@ -1,5 +1,6 @@
 //! Output: tables, YAML/JSON, and the printer everything goes through.
 
+pub mod describe;
 pub mod get;
 mod printer;
 pub mod simulate;

@@ -156,7 +156,7 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
                 return Err(format!(
                     "{} declares no port named `{name}`{}",
                     dst.peer.name,
-                    ep.map(|e| describe_ports(e)).unwrap_or_default()
+                    ep.map(describe_ports).unwrap_or_default()
                 ));
             };
             protocol = Some(np.protocol);

@@ -330,7 +330,7 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
                 let mut resolved = Vec::new();
                 for o in owners {
                     for p in named_ports(ctx.cluster, o.kind) {
-                        if &p.name != name || !m.protocol.is_none_or(|mp| mp == p.protocol) {
+                        if &p.name != name || m.protocol.is_some_and(|mp| mp != p.protocol) {
                             continue;
                         }
                         hit |= p.port == port && p.protocol == proto;

@@ -218,7 +218,7 @@ fn inherit_namespace(cluster: &Cluster, namespace: &str, labels: &mut Labels) {
 }
 
 /// The named ports an owner declares.
-pub fn named_ports<'c>(cluster: &'c Cluster, owner: OwnerKind) -> &'c [NamedPort] {
+pub fn named_ports(cluster: &Cluster, owner: OwnerKind) -> &[NamedPort] {
     match owner {
         OwnerKind::Pod(i) => cluster.endpoints.get(i).map_or(&[], |e| &e.ports),
         OwnerKind::HostEndpoint(i) => cluster.host_endpoints.get(i).map_or(&[], |h| &h.ports),

@@ -297,7 +297,7 @@ impl<'a> Evaluator<'a> {
             out.unpoliced = Some("a pod's traffic to itself never reaches policy".into());
             return out;
         }
-        if dir == Direction::Ingress && self.from_local_host(there, here) {
+        if dir == Direction::Ingress && self.is_from_local_host(there, here) {
             out.decided_by = step("local");
             out.unpoliced = Some("traffic from the pod's own node is always allowed".into());
             return out;
@@ -524,7 +524,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Whether `src` is the node `dst` (a pod) runs on.
-    fn from_local_host(&self, src: &Peer, dst: &Peer) -> bool {
+    fn is_from_local_host(&self, src: &Peer, dst: &Peer) -> bool {
         let FlowEnd::Pod { index } = dst.end else {
             return false;
         };
