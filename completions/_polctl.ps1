@@ -42,10 +42,82 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'polctl;simulate' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Source of the flow (see References below)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Destination of the flow (see References below)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Destination port: a number, or a named port of the destination (or of the Service)')
+            [CompletionResult]::new('--proto', '--proto', [CompletionResultType]::ParameterName, 'Protocol: TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number')
+            [CompletionResult]::new('--src-port', '--src-port', [CompletionResultType]::ParameterName, 'Source port, for rules that match on it')
+            [CompletionResult]::new('--icmp-type', '--icmp-type', [CompletionResultType]::ParameterName, 'ICMP type (default 8, echo request; 128 for ICMPv6)')
+            [CompletionResult]::new('--icmp-code', '--icmp-code', [CompletionResultType]::ParameterName, 'ICMP code (default 0)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'HTTP method of the request')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'HTTP path of the request')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'HTTP host (authority) of the request')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'HTTP header of the request (repeatable)')
+            [CompletionResult]::new('--l7', '--l7', [CompletionResultType]::ParameterName, 'Other application-protocol attribute, e.g. query_table=users (repeatable)')
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'A YAML list of flows to simulate, one result row each')
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context, for commands that talk to a cluster')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file, for commands that talk to a cluster')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output (NO_COLOR is honoured; never when not a terminal)')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with status 1 when a flow is denied')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;describe' {
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context, for commands that talk to a cluster')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file, for commands that talk to a cluster')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output (NO_COLOR is honoured; never when not a terminal)')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'polctl;get' {
@@ -121,10 +193,18 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             break
         }
         'polctl;help' {
+            [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'polctl;help;simulate' {
+            break
+        }
+        'polctl;help;describe' {
             break
         }
         'polctl;help;get' {

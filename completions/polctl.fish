@@ -42,10 +42,74 @@ complete -c polctl -n "__fish_polctl_needs_command" -s A -l all-namespaces -d 'A
 complete -c polctl -n "__fish_polctl_needs_command" -s v -l verbose -d 'More detail on stderr (repeatable)'
 complete -c polctl -n "__fish_polctl_needs_command" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_needs_command" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "version" -d 'Print the polctl version'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l from -d 'Source of the flow (see References below)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l to -d 'Destination of the flow (see References below)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l port -d 'Destination port: a number, or a named port of the destination (or of the Service)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l proto -d 'Protocol: TCP (default), UDP, SCTP, ICMP, ICMPv6 or a number' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l src-port -d 'Source port, for rules that match on it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l icmp-type -d 'ICMP type (default 8, echo request; 128 for ICMPv6)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l icmp-code -d 'ICMP code (default 0)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l method -d 'HTTP method of the request' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l path -d 'HTTP path of the request' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l host -d 'HTTP host (authority) of the request' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l header -d 'HTTP header of the request (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l l7 -d 'Other application-protocol attribute, e.g. query_table=users (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l flows -d 'A YAML list of flows to simulate, one result row each' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l exit-code -d 'Exit with status 1 when a flow is denied'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s A -l all-namespaces -d 'All namespaces'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s A -l all-namespaces -d 'All namespaces'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -100,7 +164,9 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s A -l all-names
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s v -l verbose -d 'More detail on stderr (repeatable)'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from get completion version help" -f -a "version" -d 'Print the polctl version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "version" -d 'Print the polctl version'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -7,6 +7,8 @@ fn help_text_of_every_command() {
     for (name, args) in [
         ("polctl", vec!["--help"]),
         ("get", vec!["get", "--help"]),
+        ("simulate", vec!["simulate", "--help"]),
+        ("describe", vec!["describe", "--help"]),
         ("completion", vec!["completion", "--help"]),
         ("version", vec!["version", "--help"]),
     ] {
