@@ -6,3 +6,4 @@ mod get;
 mod help;
 mod load;
 mod readme;
+mod simulate;

@@ -1,0 +1,545 @@
+//! `polctl simulate` and `polctl describe`: every documented outcome of the
+//! fixtures, trace snapshots, the JSON contract, flows files, exit codes.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::common::{repo, run};
+use crate::polctl_snapshot;
+
+/// The fixtures whose dialects the evaluator compiles (Kubernetes,
+/// AdminNetworkPolicy, Calico). Cilium's (starwars, cassandra, memcached,
+/// mutual-auth) are compiled by the Cilium dialect.
+const FIXTURES: &[&str] = &[
+    "admin",
+    "app-layer",
+    "redis-frontend",
+    "tiers",
+    "web-deny-all",
+];
+
+/// One `- VERDICT src -> dst PROTO PORT [...]` line of a fixture README.
+#[derive(Debug)]
+struct Documented {
+    line: String,
+    verdict: &'static str,
+    denied_at: Option<&'static str>,
+    pending: Option<&'static str>,
+    args: Vec<String>,
+}
+
+fn documented(fixture: &str) -> Vec<Documented> {
+    let text = std::fs::read_to_string(repo().join("fixtures").join(fixture).join("README.md"))
+        .expect("fixture README");
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("- ") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace().peekable();
+        let head = words.next().unwrap_or_default();
+        let (verdict, denied_at) = match head {
+            "ALLOW" => ("allow", None),
+            "DENY" => ("deny", Some("l3l4")),
+            h if h.starts_with("DENY(l7") => ("deny", Some("l7")),
+            "DENY(auth)" => ("deny", Some("auth")),
+            _ => continue,
+        };
+        // `DENY(l7 403)` splits into two words.
+        if head == "DENY(l7" {
+            words.next();
+        }
+        let words: Vec<&str> = words.collect();
+        let (src, arrow, dst, proto, port) = (words[0], words[1], words[2], words[3], words[4]);
+        assert_eq!(arrow, "->", "{line}");
+        let mut args: Vec<String> = [
+            "simulate", "-f", "FIXTURE", "-R", "--from", src, "--to", dst, "--proto", proto,
+            "--port", port, "-o", "json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args[2] = format!("fixtures/{fixture}");
+        let mut pending = None;
+        let mut rest = &words[5..];
+        while let Some((first, tail)) = rest.split_first() {
+            match *first {
+                "(pending" => {
+                    pending = Some(if tail[0].starts_with("DENY") {
+                        "deny"
+                    } else {
+                        "allow"
+                    });
+                    rest = &tail[1..];
+                }
+                "l7" => {
+                    for kv in tail.iter().take_while(|w| w.contains('=')) {
+                        args.extend(["--l7".to_string(), kv.to_string()]);
+                    }
+                    rest = &tail[tail.iter().take_while(|w| w.contains('=')).count()..];
+                }
+                method if method.chars().all(|c| c.is_ascii_uppercase()) => {
+                    args.extend(["--method".to_string(), method.to_string()]);
+                    args.extend(["--path".to_string(), tail[0].to_string()]);
+                    rest = &tail[1..];
+                }
+                other => panic!("unparsed `{other}` in {line}"),
+            }
+        }
+        out.push(Documented {
+            line: line.to_string(),
+            verdict,
+            denied_at,
+            pending,
+            args,
+        });
+    }
+    out
+}
+
+#[test]
+fn every_documented_fixture_outcome_holds() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for fixture in FIXTURES {
+        let cases = documented(fixture);
+        assert!(!cases.is_empty(), "{fixture} documents outcomes");
+        for case in cases {
+            let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+            let out = run(&args);
+            let v: Value = match serde_json::from_str(&out.stdout) {
+                Ok(v) => v,
+                Err(_) => {
+                    failures.push(format!("{fixture}: {}\n{}", case.line, out.stderr));
+                    continue;
+                }
+            };
+            let got = (
+                v["verdict"].as_str().unwrap_or("?").to_string(),
+                v["denied_at"].as_str().map(String::from),
+                v["pending_verdict"].as_str().map(String::from),
+            );
+            let want = (
+                case.verdict.to_string(),
+                case.denied_at.map(String::from),
+                case.pending.map(String::from),
+            );
+            // Pending verdicts are only documented where they differ.
+            let got_pending = if case.pending.is_none() {
+                None
+            } else {
+                got.2.clone()
+            };
+            if (got.0.clone(), got.1.clone(), got_pending) != want {
+                failures.push(format!(
+                    "{fixture}: {}\n  got {got:?}, want {want:?}",
+                    case.line
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} outcomes differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked >= 39, "only {checked} outcomes checked");
+}
+
+#[test]
+fn traces() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "redis-frontend-allow",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/redis-frontend",
+                "--from",
+                "myns/frontend",
+                "--to",
+                "myns/backend",
+                "--port",
+                "6379",
+            ],
+        ),
+        (
+            "redis-frontend-namespace-denied",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/redis-frontend",
+                "--from",
+                "other-ns/client",
+                "--to",
+                "myns/frontend",
+                "--port",
+                "443",
+            ],
+        ),
+        (
+            "web-deny-all-service",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/web-deny-all",
+                "--from",
+                "default/client",
+                "--to",
+                "svc:default/web",
+                "--port",
+                "80",
+            ],
+        ),
+        (
+            "admin-pass-to-networkpolicy",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/admin",
+                "--from",
+                "kube-system/ingress-nginx",
+                "--to",
+                "tenant-a/web",
+                "--port",
+                "8080",
+            ],
+        ),
+        (
+            "admin-deny",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/admin",
+                "--from",
+                "tenant-b/client",
+                "--to",
+                "tenant-a/web",
+                "--port",
+                "8080",
+            ],
+        ),
+        (
+            "tiers-staged-pending-deny",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/tiers",
+                "--from",
+                "shop/web",
+                "--to",
+                "shop/api",
+                "--port",
+                "8080",
+            ],
+        ),
+        (
+            "tiers-host-endpoint",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/tiers",
+                "--from",
+                "10.20.0.5",
+                "--to",
+                "192.168.10.11",
+                "--port",
+                "9100",
+            ],
+        ),
+        (
+            "app-layer-l7-denied",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/app-layer",
+                "--from",
+                "default/frontend",
+                "--to",
+                "default/backend",
+                "--port",
+                "8080",
+                "--method",
+                "POST",
+                "--path",
+                "/api/v1/data",
+            ],
+        ),
+        (
+            "app-layer-without-app-layer",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/app-layer",
+                "--from",
+                "default/frontend",
+                "--to",
+                "default/backend",
+                "--port",
+                "8080",
+                "--method",
+                "POST",
+                "--path",
+                "/api/v1/data",
+                "--no-app-layer",
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        let out = polctl_snapshot!("simulate", *name, args);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn json_contract() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/tiers",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api",
+        "--port",
+        "8080",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out.stdout).expect("one JSON object");
+    assert_eq!(v["verdict"], "allow");
+    assert!(
+        v.get("denied_at").is_none(),
+        "no denied_at on an allowed flow"
+    );
+    assert_eq!(v["pending_verdict"], "deny");
+    assert_eq!(v["pending_decided_by"]["staged"], true);
+    assert_eq!(v["flow"]["src"]["name"], "shop/web");
+    assert_eq!(v["flow"]["protocol"], 6);
+    assert_eq!(v["egress"]["direction"], "egress");
+    assert_eq!(v["ingress"]["direction"], "ingress");
+    assert_eq!(v["dataplane"]["cni"], "calico");
+    // Every rule in the trace says where it is written.
+    let rule = &v["ingress"]["tiers"][0]["policies"][0]["rules"][0];
+    assert!(
+        rule["at"].as_str().unwrap().starts_with("fixtures/tiers/"),
+        "{rule}"
+    );
+}
+
+#[test]
+fn a_service_evaluates_every_backend() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/tiers",
+        "--from",
+        "shop/web",
+        "--to",
+        "svc:kube-system/kube-dns",
+        "--port",
+        "53",
+        "--proto",
+        "UDP",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["verdict"], "allow");
+    let dst = v["flow"]["dst"]["name"]
+        .as_str()
+        .or_else(|| v["flows"][0]["flow"]["dst"]["name"].as_str());
+    assert!(dst.unwrap().contains("kube-dns:53"), "{v}");
+}
+
+#[test]
+fn exit_code_reports_denials() {
+    let deny = [
+        "simulate",
+        "-f",
+        "fixtures/web-deny-all",
+        "--from",
+        "default/client",
+        "--to",
+        "default/web",
+        "--port",
+        "80",
+    ];
+    assert_eq!(run(&deny).code, 0);
+    let mut with = deny.to_vec();
+    with.push("--exit-code");
+    assert_eq!(run(&with).code, 1);
+    let allow = [
+        "simulate",
+        "-f",
+        "fixtures/web-deny-all",
+        "--from",
+        "default/web",
+        "--to",
+        "default/client",
+        "--port",
+        "8080",
+        "--exit-code",
+    ];
+    assert_eq!(run(&allow).code, 0);
+}
+
+#[test]
+fn bad_references_are_usage_errors() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--from",
+        "myns/frontnd",
+        "--to",
+        "myns/backend",
+        "--port",
+        "6379",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no pod or workload `myns/frontnd`"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--from",
+        "myns/frontend",
+        "--to",
+        "myns/backend",
+        "--port",
+        "nope",
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("declares no port named `nope`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("redis=6379/TCP"),
+        "lists the ports it has: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn named_ports_resolve_on_the_destination() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--from",
+        "myns/frontend",
+        "--to",
+        "myns/backend",
+        "--port",
+        "redis",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["flow"]["port"], 6379);
+    assert_eq!(v["verdict"], "allow");
+}
+
+#[test]
+fn flows_file_with_expectations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let flows = dir.path().join("flows.yaml");
+    std::fs::write(
+        &flows,
+        "- {from: myns/frontend, to: myns/backend, port: 6379, expect: allow}\n\
+         - {from: myns/other, to: myns/backend, port: 6379, expect: deny}\n\
+         - {from: myns/frontend, to: myns/backend, port: 80, expect: allow}\n",
+    )
+    .expect("write");
+    let flows = flows.to_str().expect("utf-8 path");
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--flows",
+        flows,
+    ]);
+    assert_eq!(out.code, 1, "a failed expectation is a failed check");
+    assert!(
+        out.stdout
+            .contains("3 flows: 1 allowed, 2 denied; 2 of 3 expectations met"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("allow FAILED"), "{}", out.stdout);
+
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--flows",
+        flows,
+        "-o",
+        "json",
+    ]);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let met: BTreeSet<bool> = lines
+        .iter()
+        .map(|l| l["expectation_met"].as_bool().unwrap())
+        .collect();
+    assert_eq!(met, BTreeSet::from([true, false]));
+}
+
+#[test]
+fn a_bad_flows_file_points_at_the_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let flows = dir.path().join("flows.yaml");
+    std::fs::write(
+        &flows,
+        "- from: myns/frontend\n  to: myns/backend\n  prot: 80\n",
+    )
+    .expect("write");
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/redis-frontend",
+        "--flows",
+        flows.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("flows.yaml:3:3"), "{}", out.stderr);
+    assert!(out.stderr.contains("prot"), "{}", out.stderr);
+}
+
+#[test]
+fn describe_endpoint() {
+    for (name, args) in [
+        (
+            "tiers-api",
+            vec!["describe", "endpoint", "-f", "fixtures/tiers", "shop/api"],
+        ),
+        (
+            "redis-backend",
+            vec![
+                "describe",
+                "endpoint",
+                "-f",
+                "fixtures/redis-frontend",
+                "myns/backend",
+            ],
+        ),
+    ] {
+        let out = polctl_snapshot!("describe", name, &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+}
