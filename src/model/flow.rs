@@ -13,12 +13,21 @@ use super::Proto;
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FlowEnd {
     /// A pod, by index into `Cluster::endpoints`.
-    Pod { index: usize },
+    Pod {
+        #[serde(skip)]
+        index: usize,
+    },
     /// A Calico HostEndpoint, by index into `Cluster::host_endpoints`.
-    HostEndpoint { index: usize },
+    HostEndpoint {
+        #[serde(skip)]
+        index: usize,
+    },
     /// A node's own address (or a hostNetwork pod on it), by index into
     /// `Cluster::nodes`.
-    Node { index: usize },
+    Node {
+        #[serde(skip)]
+        index: usize,
+    },
     /// An address outside the cluster model (it may still lie in network
     /// sets).
     External,
