@@ -53,7 +53,10 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
         .into_iter()
         .next()
         .ok_or_else(|| miette::miette!("{} resolves to nothing", args.reference))?;
-    if !matches!(flow.src.end, FlowEnd::Pod { .. } | FlowEnd::HostEndpoint { .. }) {
+    if !matches!(
+        flow.src.end,
+        FlowEnd::Pod { .. } | FlowEnd::HostEndpoint { .. }
+    ) {
         return Err(miette::miette!(
             code = "polctl::usage::reference",
             "{} is not an endpoint (a pod, workload or host endpoint)",

@@ -64,17 +64,34 @@ pub fn describe(
             let ep = &cluster.endpoints[index];
             let d = Description {
                 name: format!("{}/{}", ep.namespace, ep.name),
-                kind: if ep.host_network { "Pod (host network)" } else { "Pod" }.into(),
+                kind: if ep.host_network {
+                    "Pod (host network)"
+                } else {
+                    "Pod"
+                }
+                .into(),
                 workload: ep.owner.as_ref().map(|o| o.to_string()),
                 node: ep.node.clone(),
                 service_account: Some(ep.service_account.clone()),
                 addresses: ep
                     .ips
                     .iter()
-                    .map(|ip| format!("{ip} ({})", serde_json::to_value(ep.address_source).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()))
+                    .map(|ip| {
+                        format!(
+                            "{ip} ({})",
+                            serde_json::to_value(ep.address_source)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default()
+                        )
+                    })
                     .collect(),
                 labels: Vec::new(),
-                named_ports: ep.ports.iter().map(|p| format!("{} {}/{}", p.name, p.port, p.protocol)).collect(),
+                named_ports: ep
+                    .ports
+                    .iter()
+                    .map(|p| format!("{} {}/{}", p.name, p.port, p.protocol))
+                    .collect(),
                 profiles: if ep.host_network {
                     Vec::new()
                 } else {
@@ -98,7 +115,11 @@ pub fn describe(
                 service_account: None,
                 addresses: hep.ips.iter().map(|ip| ip.to_string()).collect(),
                 labels: Vec::new(),
-                named_ports: hep.ports.iter().map(|p| format!("{} {}/{}", p.name, p.port, p.protocol)).collect(),
+                named_ports: hep
+                    .ports
+                    .iter()
+                    .map(|p| format!("{} {}/{}", p.name, p.port, p.protocol))
+                    .collect(),
                 profiles: hep.profiles.clone(),
                 ingress: Vec::new(),
                 egress: Vec::new(),
@@ -117,12 +138,25 @@ pub fn describe(
     };
     for (k, v) in &owner.labels {
         let origin = if own.get(k) == Some(v) {
-            if matches!(peer.end, FlowEnd::HostEndpoint { .. }) { "host endpoint" } else { "pod" }.to_string()
+            if matches!(peer.end, FlowEnd::HostEndpoint { .. }) {
+                "host endpoint"
+            } else {
+                "pod"
+            }
+            .to_string()
         } else if k.starts_with(implicit::NAMESPACE_PREFIX) {
-            let ns = owner.labels.get(implicit::NAMESPACE).cloned().unwrap_or_default();
+            let ns = owner
+                .labels
+                .get(implicit::NAMESPACE)
+                .cloned()
+                .unwrap_or_default();
             format!("namespace {ns} (profile kns.{ns})")
         } else if k.starts_with(implicit::SERVICE_ACCOUNT_PREFIX) {
-            let ns = owner.labels.get(implicit::NAMESPACE).cloned().unwrap_or_default();
+            let ns = owner
+                .labels
+                .get(implicit::NAMESPACE)
+                .cloned()
+                .unwrap_or_default();
             let sa = d.service_account.clone().unwrap_or_default();
             format!("service account {ns}/{sa} (profile ksa.{ns}.{sa})")
         } else {
