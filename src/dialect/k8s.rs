@@ -21,6 +21,9 @@ pub struct NetworkPolicy {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NetworkPolicySpec {
+    /// `podSelector: null` (or `~`) decodes, as in the API server, to the
+    /// empty selector: every pod of the namespace.
+    #[serde(deserialize_with = "null_as_default")]
     pub pod_selector: LabelSelector,
     #[serde(default)]
     pub policy_types: Option<Vec<Spanned<PolicyType>>>,
@@ -28,6 +31,14 @@ pub struct NetworkPolicySpec {
     pub ingress: Option<Vec<IngressRule>>,
     #[serde(default)]
     pub egress: Option<Vec<EgressRule>>,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

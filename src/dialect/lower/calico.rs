@@ -616,12 +616,12 @@ fn positive_selector(e: &EntityRule, ns: Option<&str>) -> Result<Option<(Expr, S
             text.push(t.to_string());
         }
     }
-    let expr = if parts.is_empty() {
-        Expr::All
-    } else {
-        Expr::all_of(parts)
-    };
-    Ok(Some((expr, text.join(" && "))))
+    // A global policy's rule with only a notSelector has no positive
+    // selector at all: it matches any address, not only labelled ones.
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((Expr::all_of(parts), text.join(" && "))))
 }
 
 // ---------------------------------------------------------------------------

@@ -932,3 +932,25 @@ spec: {}
     assert_eq!(l.set.policies().count(), 0);
     assert!(l.notes.iter().any(|n| n.message.contains("--cni calico")));
 }
+
+#[test]
+fn a_global_rule_with_only_a_not_selector_matches_any_address() {
+    // getEndpointSelector adds a positive selector only from a namespace
+    // term, service accounts or a selector; a global policy has no
+    // namespace term, so only the negated selector remains and addresses
+    // outside the cluster match.
+    let l = compile(
+        r#"
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: not-only}
+spec:
+  egress:
+    - action: Allow
+      destination: {notSelector: tier != 'back'}
+"#,
+    );
+    let r = &rules(policy(&l, "not-only"), false)[0];
+    assert!(selectors(&r.criteria, Side::Destination, false).is_empty());
+    assert_eq!(selectors(&r.criteria, Side::Destination, true).len(), 1);
+}

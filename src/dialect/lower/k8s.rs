@@ -556,6 +556,21 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_null_pod_selector_selects_every_pod_of_the_namespace() {
+        // `podSelector:` with no value is null; the API server decodes it as
+        // the empty selector.
+        let l = compile(
+            &np("  podSelector:\n  policyTypes: [Ingress]\n"),
+            Cni::K8s,
+            None,
+        );
+        let (_, p) = find(&l, "web");
+        assert!(p.subject.matches(&pod("prod", &[], &[("app", "anything")])));
+        assert!(!p.subject.matches(&pod("other", &[], &[])));
+        assert_eq!(p.ingress.as_deref(), Some(&[][..]));
+    }
+
+    #[test]
     fn subject_is_the_pod_selector_in_the_policy_namespace() {
         let yaml = np("  podSelector:\n    matchLabels:\n      app: web\n");
         let l = compile(&yaml, Cni::Calico, V331);
