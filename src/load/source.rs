@@ -1,7 +1,7 @@
 //! Source files held in memory for the whole run, so any diagnostic or
 //! trace step can quote the text it points at.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
@@ -15,6 +15,9 @@ pub struct SourceFile(Arc<SourceInner>);
 struct SourceInner {
     name: String,
     text: String,
+    /// Byte offsets where lines start, built on first use: traces locate
+    /// dozens of spans per flow in files of megabytes.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -22,6 +25,7 @@ impl SourceFile {
         SourceFile(Arc::new(SourceInner {
             name: name.into(),
             text: text.into(),
+            line_starts: OnceLock::new(),
         }))
     }
 
@@ -40,10 +44,15 @@ impl SourceFile {
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &text[..offset];
-        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let starts = self.0.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        // The last line start at or before the offset.
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
+        let col = text[line_start..offset].chars().count() + 1;
         (line, col)
     }
 }
@@ -99,4 +108,23 @@ impl Sources {
 
 pub fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    #[test]
+    fn line_and_column_of_offsets() {
+        let f = SourceFile::new("t.yaml", "ab\ncé d\n\nx");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(2), (1, 3), "the newline ends line 1");
+        assert_eq!(f.line_col(3), (2, 1));
+        // Columns count characters: `é` is two bytes.
+        assert_eq!(f.line_col(6), (2, 3));
+        assert_eq!(f.line_col(5), (2, 2), "inside a character: its start");
+        assert_eq!(f.line_col(9), (3, 1));
+        assert_eq!(f.line_col(10), (4, 1));
+        assert_eq!(f.line_col(99), (4, 2), "past the end: the end");
+    }
 }

@@ -20,9 +20,15 @@ pub struct Ctx<'a> {
     pub dataplane: &'a Dataplane,
     pub src_owners: Vec<&'a Owner>,
     pub dst_owners: Vec<&'a Owner>,
+    /// `name {labels}` of each owner, formatted once per flow.
+    src_described: Vec<String>,
+    dst_described: Vec<String>,
     /// Application-layer criteria are evaluated (false: they are treated as
     /// matching, to tell an L7 refusal from an L3/L4 drop).
     pub l7: bool,
+    /// Set when an application-layer criterion refused the request: only
+    /// then can a denial be an L7 one.
+    pub l7_refused: std::cell::Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -32,14 +38,19 @@ impl<'a> Ctx<'a> {
         flow: &'a Flow,
         dataplane: &'a Dataplane,
     ) -> Self {
+        let src_owners = ids.owners(flow.src.ip);
+        let dst_owners = ids.owners(flow.dst.ip);
         Ctx {
             cluster,
             ids,
             flow,
             dataplane,
-            src_owners: ids.owners(flow.src.ip),
-            dst_owners: ids.owners(flow.dst.ip),
+            src_described: src_owners.iter().map(|o| describe_owner(o)).collect(),
+            dst_described: dst_owners.iter().map(|o| describe_owner(o)).collect(),
+            src_owners,
+            dst_owners,
             l7: true,
+            l7_refused: std::cell::Cell::new(false),
         }
     }
 
@@ -54,6 +65,13 @@ impl<'a> Ctx<'a> {
         match side {
             Side::Source => &self.src_owners,
             Side::Destination => &self.dst_owners,
+        }
+    }
+
+    fn described(&self, side: Side) -> &[String] {
+        match side {
+            Side::Source => &self.src_described,
+            Side::Destination => &self.dst_described,
         }
     }
 
@@ -277,18 +295,12 @@ fn selector(ctx: &Ctx, side: Side, expr: &Expr, text: &str, negated: bool) -> Cr
         "{side} {} `{text}`",
         if negated { "notSelector" } else { "selector" }
     );
-    let hit = owners.iter().find(|o| expr.matches(&o.labels));
+    let hit = owners.iter().position(|o| expr.matches(&o.labels));
+    let described = ctx.described(side);
     let reason = match (hit, owners.is_empty()) {
-        (Some(o), _) => format!("matched {}", describe_owner(o)),
+        (Some(i), _) => format!("matched {}", described[i]),
         (None, true) => format!("no labelled endpoint or network set owns {}", ctx.ip(side)),
-        (None, false) => format!(
-            "did not match {}",
-            owners
-                .iter()
-                .map(|o| describe_owner(o))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        (None, false) => format!("did not match {}", described.join(", ")),
     };
     trace(test, hit.is_some() != negated, reason)
 }
@@ -469,5 +481,8 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
     };
     let version = ctx.dataplane.calico_version;
     let (hit, reason) = http::matches(m, req, version);
+    if !hit {
+        ctx.l7_refused.set(true);
+    }
     trace(test, hit, reason)
 }

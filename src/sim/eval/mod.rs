@@ -20,7 +20,8 @@ mod http;
 pub mod identity;
 pub mod trace;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use criteria::Ctx;
 use identity::{Identities, Owner};
@@ -30,7 +31,7 @@ use crate::model::policy::{Action, Direction, Policy, PolicySet, Rule, Staged, T
 use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
 
 /// Which policies count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum View {
     /// What the dataplane enforces: staged policies are left out.
     Enforced,
@@ -65,6 +66,9 @@ const FAILSAFE_OUT: &[(Proto, u16)] = &[
     (Proto::TCP, 6667),
 ];
 
+/// For each tier, the indexes of its policies that select an endpoint.
+type Selection = Arc<Vec<Vec<usize>>>;
+
 /// The endpoint whose policy applies at one end of a flow.
 enum Enforcer<'a> {
     Pod(&'a Owner, usize),
@@ -82,6 +86,10 @@ pub struct Evaluator<'a> {
     /// or deletes in the pending view.
     overridden: HashSet<(usize, usize)>,
     has_staged: bool,
+    /// Per endpoint, direction and view: the indexes of the policies of
+    /// each tier that select it. Endpoints do not change, and most flows
+    /// share endpoints, so selection is computed once per endpoint.
+    selection: Mutex<HashMap<(identity::OwnerKind, Direction, View), Selection>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -119,6 +127,7 @@ impl<'a> Evaluator<'a> {
             ids: Identities::new(cluster),
             overridden,
             has_staged: !staged.is_empty(),
+            selection: Mutex::new(HashMap::new()),
         }
     }
 
@@ -137,6 +146,8 @@ impl<'a> Evaluator<'a> {
         let enforced = self.both(&ctx, View::Enforced);
         let denied_at = if enforced.verdict.is_allow() {
             None
+        } else if !ctx.l7_refused.get() {
+            Some(Layer::L3l4)
         } else {
             ctx.l7 = false;
             let l4 = self.both(&ctx, View::Enforced);
@@ -330,15 +341,10 @@ impl<'a> Evaluator<'a> {
             ));
             return out;
         }
+        let selection = self.selection(owner, dir, view);
         for (ti, tier) in self.set.tiers.iter().enumerate() {
-            let selecting: Vec<&Policy> = tier
-                .policies
-                .iter()
-                .enumerate()
-                .filter(|(pi, p)| self.active(view, ti, *pi, p))
-                .map(|(_, p)| p)
-                .filter(|p| p.rules(dir).is_some() && p.subject.matches(&owner.labels))
-                .collect();
+            let selecting: Vec<&Policy> =
+                selection[ti].iter().map(|&pi| &tier.policies[pi]).collect();
             if selecting.is_empty() {
                 if !tier.policies.is_empty() {
                     out.skipped_tiers.push(tier.name.clone());
@@ -424,6 +430,42 @@ impl<'a> Evaluator<'a> {
         }
         self.profiles(ctx, dir, &profiles, &mut out);
         out
+    }
+
+    /// The policies of each tier that select `owner` for `dir` in `view`.
+    fn selection(&self, owner: &Owner, dir: Direction, view: View) -> Selection {
+        let key = (owner.kind, dir, view);
+        if let Some(hit) = self
+            .selection
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return hit;
+        }
+        let computed: Selection = Arc::new(
+            self.set
+                .tiers
+                .iter()
+                .enumerate()
+                .map(|(ti, tier)| {
+                    tier.policies
+                        .iter()
+                        .enumerate()
+                        .filter(|(pi, p)| {
+                            self.active(view, ti, *pi, p)
+                                && p.rules(dir).is_some()
+                                && p.subject.matches(&owner.labels)
+                        })
+                        .map(|(pi, _)| pi)
+                        .collect()
+                })
+                .collect(),
+        );
+        if let Ok(mut m) = self.selection.lock() {
+            m.insert(key, computed.clone());
+        }
+        computed
     }
 
     /// Whether the policy counts in this view.
