@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::table;
+use super::table::{self, number};
 use crate::model::policy::{Direction, implicit};
 use crate::model::{Cluster, FlowEnd, Peer, Span};
 use crate::sim::eval::Evaluator;
@@ -266,12 +266,4 @@ pub fn text(d: &Description) -> String {
 
 fn or_none(s: String) -> String {
     if s.is_empty() { "<none>".into() } else { s }
-}
-
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::table::{self, labels};
+use super::table::{self, labels, number};
 use crate::dialect::Policy;
 use crate::load::Inventory;
 use crate::model::{AddressSource, Endpoint, Labels};
@@ -237,14 +237,6 @@ fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
             .then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
     });
     pols
-}
-
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
 }
 
 pub fn policies(inv: &Inventory, filter: &Filter) -> View {

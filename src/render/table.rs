@@ -39,3 +39,13 @@ pub fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) ->
         s.join(",")
     }
 }
+
+/// An order or priority: integral values without a fraction (`1000`, not
+/// `1000.0`).
+pub fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

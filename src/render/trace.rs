@@ -5,6 +5,8 @@ use std::fmt::Write;
 
 use colored::{ColoredString, Colorize};
 
+use super::table::number;
+
 use crate::model::policy::{Action, Dataplane, TierDefault};
 use crate::sim::eval::{
     CriterionTrace, DirectionTrace, Outcome, PolicyResult, RuleTrace, TierResult, Verdict,
@@ -307,13 +309,5 @@ fn criterion(out: &mut String, st: &Style, c: &CriterionTrace, indent: &str) {
         for inner in &alt.criteria {
             criterion(out, st, inner, &format!("{indent}      "));
         }
-    }
-}
-
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
     }
 }
