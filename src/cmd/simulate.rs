@@ -175,16 +175,7 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest> {
             .ok_or_else(|| usage(format!("--l7 `{kv}`: expected KEY=VALUE")))?;
         l7.push((k.to_string(), v.to_string()));
     }
-    let http = (args.method.is_some()
-        || args.path.is_some()
-        || args.host.is_some()
-        || !headers.is_empty())
-    .then(|| HttpRequest {
-        method: args.method.clone(),
-        path: args.path.clone(),
-        host: args.host.clone(),
-        headers,
-    });
+    let http = http_request(&args.method, &args.path, &args.host, headers);
     Ok(FlowRequest {
         from: args.from.clone().unwrap_or_default(),
         to: args.to.clone().unwrap_or_default(),
@@ -195,6 +186,23 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest> {
         icmp_code: args.icmp_code,
         http,
         l7,
+    })
+}
+
+/// The HTTP request a flow carries, when any HTTP attribute is given.
+fn http_request(
+    method: &Option<String>,
+    path: &Option<String>,
+    host: &Option<String>,
+    headers: Vec<(String, String)>,
+) -> Option<HttpRequest> {
+    (method.is_some() || path.is_some() || host.is_some() || !headers.is_empty()).then(|| {
+        HttpRequest {
+            method: method.clone(),
+            path: path.clone(),
+            host: host.clone(),
+            headers,
+        }
     })
 }
 
@@ -212,16 +220,8 @@ fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
         Some(IntOrString::Str(s)) => Some(parse_protocol(s)?),
         None => None,
     };
-    let http = (spec.method.is_some()
-        || spec.path.is_some()
-        || spec.host.is_some()
-        || !spec.headers.is_empty())
-    .then(|| HttpRequest {
-        method: spec.method.clone(),
-        path: spec.path.clone(),
-        host: spec.host.clone(),
-        headers: spec.headers.clone().into_iter().collect(),
-    });
+    let headers = spec.headers.clone().into_iter().collect();
+    let http = http_request(&spec.method, &spec.path, &spec.host, headers);
     Ok(FlowRequest {
         from: spec.from.clone(),
         to: spec.to.clone(),

@@ -27,14 +27,6 @@ pub fn namespace_selector(expr: &Expr) -> Expr {
         .replace_global(&Expr::Has(implicit::NAMESPACE.to_string()).negate())
 }
 
-/// A service-account selector over service-account labels, as a selector
-/// over endpoints: keys get the `pcsa.` prefix and `all()` becomes "has a
-/// service account".
-pub fn service_account_selector(expr: &Expr) -> Expr {
-    expr.map_keys(&mut |k| format!("{}{k}", implicit::SERVICE_ACCOUNT_PREFIX))
-        .replace_all(&Expr::Has(implicit::SERVICE_ACCOUNT.to_string()))
-}
-
 /// A Kubernetes namespace `LabelSelector` as an endpoint selector (an empty
 /// one is every namespace: `all()` rewritten to `has(namespace)`).
 pub fn k8s_namespace_selector(selector: &LabelSelector) -> Expr {
