@@ -281,6 +281,7 @@ fn make_flows(cluster: &Cluster, n: usize, rng: &mut Rng) -> Vec<Flow> {
                 icmp_code: icmp.then_some(0),
                 http,
                 l7: Vec::new(),
+                auth_fails: false,
             }
         })
         .collect()

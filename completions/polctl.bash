@@ -175,7 +175,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__describe)
-            opts="-f -R -n -A -o -l -v -h -V --cni --calico-version --cilium-version --no-app-layer --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version endpoint"
+            opts="-f -R -n -A -o -l -v -h -V --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version endpoint"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +190,14 @@ _polctl() {
                     return 0
                     ;;
                 --cilium-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -401,7 +409,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__simulate)
-            opts="-f -R -n -A -o -l -v -h -V --from --to --port --proto --src-port --icmp-type --icmp-code --method --path --host --header --l7 --flows --exit-code --cni --calico-version --cilium-version --no-app-layer --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version"
+            opts="-f -R -n -A -o -l -v -h -V --from --to --port --proto --src-port --icmp-type --icmp-code --method --path --host --header --l7 --auth --flows --exit-code --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +463,10 @@ _polctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "ok fail" -- "${cur}"))
+                    return 0
+                    ;;
                 --flows)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -468,6 +480,14 @@ _polctl() {
                     return 0
                     ;;
                 --cilium-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,12 +60,16 @@ complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l path -d 'HTTP
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l host -d 'HTTP host (authority) of the request' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l header -d 'HTTP header of the request (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l l7 -d 'Other application-protocol attribute, e.g. query_table=users (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l auth -d 'Whether Cilium mutual authentication between the ends succeeds' -r -f -a "ok\t''
+fail\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l flows -d 'A YAML list of flows to simulate, one result row each' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -91,6 +95,8 @@ calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''

@@ -735,6 +735,7 @@ impl Checker<'_> {
             icmp_code: p.icmp.map(|i| i.1),
             http: None,
             l7: vec![],
+            auth_fails: false,
         }
     }
 

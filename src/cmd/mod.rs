@@ -129,6 +129,12 @@ pub struct DataplaneArgs {
     /// No application layer: HTTP rules act as plain L3/L4 rules
     #[arg(long)]
     pub no_app_layer: bool,
+    /// A DNS answer Cilium's proxy saw, for toFQDNs rules (repeatable)
+    #[arg(long, value_name = "NAME=IP[,IP]")]
+    pub dns: Vec<String>,
+    /// DNS answers in /etc/hosts form (`IP NAME...` per line)
+    #[arg(long, value_name = "FILE")]
+    pub dns_file: Vec<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -143,6 +149,27 @@ fn parse_version(text: &str) -> std::result::Result<Version, String> {
 }
 
 impl DataplaneArgs {
+    /// Adds the DNS answers given on the command line to the cluster.
+    pub fn read_dns(&self, cluster: &mut crate::model::Cluster) -> Result<()> {
+        use crate::load::dns;
+        for path in &self.dns_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                miette::miette!(
+                    code = "polctl::input::io",
+                    "cannot read {}: {e}",
+                    path.display()
+                )
+            })?;
+            dns::read_hosts(&path.display().to_string(), &text, &mut cluster.dns)
+                .map_err(|e| miette::Report::new(*e))?;
+        }
+        for arg in &self.dns {
+            dns::read_arg(arg, &mut cluster.dns)
+                .map_err(|e| miette::miette!(code = "polctl::usage::dns", "{e}"))?;
+        }
+        Ok(())
+    }
+
     pub fn choice(&self) -> Choice {
         Choice {
             cni: self.cni.map(|c| match c {

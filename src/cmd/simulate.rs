@@ -72,6 +72,15 @@ pub struct SimulateArgs {
     /// Other application-protocol attribute, e.g. query_table=users (repeatable)
     #[arg(long, value_name = "KEY=VALUE", help_heading = "Application layer")]
     pub l7: Vec<String>,
+    /// Whether Cilium mutual authentication between the ends succeeds
+    #[arg(
+        long,
+        value_enum,
+        value_name = "RESULT",
+        default_value = "ok",
+        help_heading = "Application layer"
+    )]
+    pub auth: AuthArg,
     /// A YAML list of flows to simulate, one result row each
     #[arg(long, value_name = "FILE", conflicts_with_all = ["from", "to"])]
     pub flows: Option<PathBuf>,
@@ -82,8 +91,16 @@ pub struct SimulateArgs {
     pub dataplane: DataplaneArgs,
 }
 
+/// `--auth`: the outcome of the mutual-authentication handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthArg {
+    Ok,
+    Fail,
+}
+
 pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
     let mut inventory = ctx.load()?;
+    args.dataplane.read_dns(&mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let namespace = ctx.global.namespace.as_deref().unwrap_or("default");
     if let Some(path) = &args.flows {
@@ -186,6 +203,7 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest> {
         icmp_code: args.icmp_code,
         http,
         l7,
+        auth_fails: args.auth == AuthArg::Fail,
     })
 }
 
@@ -232,6 +250,7 @@ fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
         icmp_code: spec.icmp_code,
         http,
         l7: spec.l7.clone().into_iter().collect(),
+        auth_fails: spec.auth == Some(crate::load::AuthOutcome::Fail),
     })
 }
 

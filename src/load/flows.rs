@@ -47,6 +47,9 @@ pub struct FlowSpec {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub l7: BTreeMap<String, String>,
+    /// `ok` (default) or `fail`: the Cilium mutual-authentication handshake.
+    #[serde(default)]
+    pub auth: Option<AuthOutcome>,
     #[serde(default)]
     pub expect: Option<Expectation>,
 }
@@ -56,6 +59,14 @@ pub struct FlowSpec {
 pub enum Expectation {
     Allow,
     Deny,
+}
+
+/// The outcome of a mutual-authentication handshake.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthOutcome {
+    Ok,
+    Fail,
 }
 
 /// Reads a flows file; every entry keeps its span for error messages.

@@ -240,4 +240,8 @@ pub struct Cluster {
     pub nodes: Vec<Node>,
     pub network_sets: Vec<NetworkSet>,
     pub host_endpoints: Vec<HostEndpoint>,
+    /// DNS answers the user supplied (`--dns`, `--dns-file`): lower-case
+    /// names without the trailing dot, and the addresses they resolved to.
+    /// Cilium's toFQDNs rules allow exactly these addresses.
+    pub dns: BTreeMap<String, Vec<IpAddr>>,
 }

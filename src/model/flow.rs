@@ -76,6 +76,10 @@ pub struct Flow {
     /// Other application-protocol attributes (`--l7 key=value`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub l7: Vec<(String, String)>,
+    /// Whether mutual authentication between the two ends fails (`--auth
+    /// fail`); it succeeds by default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auth_fails: bool,
 }
 
 impl Flow {

@@ -235,9 +235,186 @@ pub enum Criterion {
     /// An application-layer HTTP match. Enforced only when the dataplane
     /// has an application layer and the flow carries a request.
     Http(HttpMatch),
+    /// An application-protocol policy enforced by a proxy on the port
+    /// (Cilium's Envoy or proxylib parsers): the connection is admitted and
+    /// each request must match one of the rules.
+    L7(L7Match),
+    /// The peer at `side` is one of these reserved identities (Cilium
+    /// entities, and endpoint selectors on `reserved:` labels).
+    Entities { side: Side, entities: Vec<Entity> },
+    /// The address at `side` is a node (or a hostNetwork pod on it) other
+    /// than the enforcing endpoint's own whose labels match (Cilium
+    /// `fromNodes`/`toNodes`).
+    Nodes {
+        side: Side,
+        expr: Expr,
+        text: String,
+    },
+    /// The address at `side` was returned for a DNS name matching one of
+    /// the patterns (Cilium `toFQDNs`, against the DNS table the user
+    /// supplies). Cluster endpoints never match.
+    Fqdn {
+        side: Side,
+        patterns: Vec<FqdnPattern>,
+    },
+    /// The allowed traffic must also pass mutual authentication between the
+    /// two identities (Cilium `authentication.mode`).
+    Auth { mode: AuthMode },
     /// Never holds: a rule that cannot match (fail-closed conversions,
     /// empty peer lists). `why` is shown in traces.
     Never { why: String },
+}
+
+/// Cilium's reserved identities, as policy entities name them
+/// (SEMANTICS.md §C3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Entity {
+    /// Everything, world included.
+    All,
+    /// Addresses outside the cluster, either family.
+    World,
+    WorldIpv4,
+    WorldIpv6,
+    /// Every endpoint of the local cluster and every node.
+    Cluster,
+    /// The node the enforcing endpoint runs on (and its hostNetwork pods).
+    Host,
+    /// Every other node (and their hostNetwork pods).
+    RemoteNode,
+    /// The Kubernetes API server.
+    KubeApiserver,
+    /// Cilium's Envoy ingress/Gateway API proxy.
+    Ingress,
+    /// Endpoints whose identity is not resolved yet.
+    Init,
+    /// Cilium's health-check endpoints.
+    Health,
+    /// Pods Cilium does not manage.
+    Unmanaged,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Entity::All => "all",
+            Entity::World => "world",
+            Entity::WorldIpv4 => "world-ipv4",
+            Entity::WorldIpv6 => "world-ipv6",
+            Entity::Cluster => "cluster",
+            Entity::Host => "host",
+            Entity::RemoteNode => "remote-node",
+            Entity::KubeApiserver => "kube-apiserver",
+            Entity::Ingress => "ingress",
+            Entity::Init => "init",
+            Entity::Health => "health",
+            Entity::Unmanaged => "unmanaged",
+        })
+    }
+}
+
+/// A DNS name pattern (Cilium `matchName` / `matchPattern`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FqdnPattern {
+    /// Exact, case-insensitive; a trailing dot is implied.
+    Name(String),
+    /// `*` is any run of DNS characters within one label; a leading `**.`
+    /// any number (one or more) of labels; `*` alone every name.
+    Pattern(String),
+}
+
+impl fmt::Display for FqdnPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FqdnPattern::Name(n) => write!(f, "matchName {n}"),
+            FqdnPattern::Pattern(p) => write!(f, "matchPattern {p}"),
+        }
+    }
+}
+
+/// Cilium `authentication.mode` values that constrain traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// Mutual authentication must succeed.
+    Required,
+    /// Authentication always fails (Cilium's test mode).
+    TestAlwaysFail,
+}
+
+/// The requests a proxy lets through on a port: one protocol's rules, any
+/// of which may match; an empty list lets every request through.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "protocol", content = "rules", rename_all = "kebab-case")]
+pub enum L7Match {
+    Http(Vec<HttpRule>),
+    Kafka(Vec<KafkaRule>),
+    /// Query names (Cilium's DNS proxy).
+    Dns(Vec<FqdnPattern>),
+    /// A proxylib parser (`cassandra`, `memcache`, ...) and its key/value
+    /// rules.
+    Generic {
+        parser: String,
+        rules: Vec<BTreeMap<String, String>>,
+    },
+}
+
+impl L7Match {
+    /// The protocol name as Cilium writes it.
+    pub fn protocol(&self) -> &str {
+        match self {
+            L7Match::Http(_) => "http",
+            L7Match::Kafka(_) => "kafka",
+            L7Match::Dns(_) => "dns",
+            L7Match::Generic { parser, .. } => parser,
+        }
+    }
+}
+
+/// A Cilium HTTP rule: `method`, `path` and `host` are RE2 regular
+/// expressions Envoy matches against the whole value; every header
+/// condition must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HttpRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderRule>,
+}
+
+/// A header condition: presence (`value: None`) or an exact value. A rule
+/// with a `mismatch` action still matches when the header differs; the
+/// proxy logs or rewrites it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HeaderRule {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The value comes from a Kubernetes Secret polctl cannot read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<String>,
+}
+
+/// A Cilium Kafka rule (values as written; `role` expands to API keys).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KafkaRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
 }
 
 /// One alternative of [`Criterion::AnyOf`].
@@ -300,9 +477,10 @@ pub struct Policy {
     pub ingress: Option<Vec<Rule>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<Rule>>,
-    /// Whether selecting an endpoint makes the tier's default action apply
-    /// to it (false for Cilium policies with `enableDefaultDeny: false`).
-    pub isolates: bool,
+    /// Per direction, whether selecting an endpoint makes the tier's
+    /// default action apply to it (false for Cilium policies with
+    /// `enableDefaultDeny: false`).
+    pub isolates: Isolates,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staged: Option<Staged>,
     #[serde(skip)]
@@ -322,6 +500,27 @@ impl Policy {
         match &self.namespace {
             Some(ns) => format!("{ns}/{}", self.name),
             None => self.name.clone(),
+        }
+    }
+}
+
+/// Which directions a policy isolates the endpoints it selects in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Isolates {
+    pub ingress: bool,
+    pub egress: bool,
+}
+
+impl Isolates {
+    pub const BOTH: Isolates = Isolates {
+        ingress: true,
+        egress: true,
+    };
+
+    pub fn get(self, direction: Direction) -> bool {
+        match direction {
+            Direction::Ingress => self.ingress,
+            Direction::Egress => self.egress,
         }
     }
 }
@@ -491,4 +690,7 @@ pub mod implicit {
     pub const SERVICE_ACCOUNT_PREFIX: &str = "pcsa.";
     /// `pcns.projectcalico.org/name=<ns>` and `pcsa.projectcalico.org/name=<sa>`.
     pub const NAME: &str = "projectcalico.org/name";
+    /// Carried by nodes as Cilium host endpoints (`reserved:host`); no
+    /// Kubernetes label can have this key, so pods never match it.
+    pub const HOST: &str = "reserved:host";
 }

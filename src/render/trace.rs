@@ -89,6 +89,9 @@ pub fn tree(outcome: &Outcome, dp: &Dataplane, color: bool) -> String {
     }
     out.push_str(&verdict);
     out.push('\n');
+    if let Some(sees) = &outcome.client_sees {
+        let _ = writeln!(out, "{} {sees}", st.bold("Client sees:"));
+    }
     if let Some(pending) = outcome.pending_verdict {
         let mut line = format!(
             "{} {} (with staged policies enforced)",
@@ -143,6 +146,11 @@ fn decider(d: &crate::sim::eval::Decider) -> String {
             d.rule.as_deref().unwrap_or("?")
         ),
         "no-profile" => "no profile allowed it".to_string(),
+        "auth" => format!(
+            "{} {} requires mutual authentication, which failed",
+            d.policy.as_deref().unwrap_or("?"),
+            d.rule.as_deref().unwrap_or("?")
+        ),
         other => other.to_string(),
     };
     if d.staged {

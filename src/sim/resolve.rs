@@ -38,6 +38,8 @@ pub struct FlowRequest {
     pub icmp_code: Option<u8>,
     pub http: Option<HttpRequest>,
     pub l7: Vec<(String, String)>,
+    /// Mutual authentication between the ends fails (`--auth fail`).
+    pub auth_fails: bool,
 }
 
 /// One resolved end, before ports are known.
@@ -193,6 +195,7 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
         },
         http: req.http.clone(),
         l7: req.l7.clone(),
+        auth_fails: req.auth_fails,
     })
 }
 

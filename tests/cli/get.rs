@@ -6,7 +6,29 @@ fn policies_of_every_dialect_across_fixtures() {
     let out = polctl_snapshot!(
         "get",
         "policies-all-fixtures",
-        &["get", "policies", "-A", "-f", "fixtures/", "-R"]
+        &[
+            "get",
+            "policies",
+            "-A",
+            "-f",
+            "fixtures/admin",
+            "-f",
+            "fixtures/app-layer",
+            "-f",
+            "fixtures/tiers",
+            "-f",
+            "fixtures/web-deny-all",
+            "-f",
+            "fixtures/redis-frontend",
+            "-f",
+            "fixtures/mutual-auth",
+            "-f",
+            "fixtures/starwars",
+            "-f",
+            "fixtures/cassandra",
+            "-f",
+            "fixtures/memcached",
+        ]
     );
     assert_eq!(out.code, 0);
     for dialect in ["k8s", "anp", "banp", "calico", "calico-staged", "cilium"] {

@@ -15,8 +15,8 @@ use crate::dialect::calico::{
 };
 use crate::dialect::common::Net;
 use crate::model::policy::{
-    Action, Cni, Criterion, HttpMatch, NetScope, PathMatch, Policy, PortMatch, PortSpec, Profile,
-    Rule, Side, Staged, TierDefault, Version, implicit,
+    Action, Cni, Criterion, HttpMatch, Isolates, NetScope, PathMatch, Policy, PortMatch, PortSpec,
+    Profile, Rule, Side, Staged, TierDefault, Version, implicit,
 };
 use crate::model::{Labels, Proto, Spanned};
 use crate::sim::selector::{self, Expr};
@@ -234,7 +234,7 @@ fn lower_spec(b: &mut Builder, policy: &Loaded, view: &SpecView<'_>, backend_kin
         subject_text,
         ingress,
         egress,
-        isolates: true,
+        isolates: Isolates::BOTH,
         staged,
         origin: policy.origin,
     };
@@ -699,7 +699,7 @@ fn lower_staged_k8s(
         subject_text,
         ingress,
         egress,
-        isolates: true,
+        isolates: Isolates::BOTH,
         staged,
         origin: policy.origin,
     };

@@ -291,7 +291,7 @@ spec:
     assert_eq!(p.dialect, "calico");
     assert_eq!(p.kind, "NetworkPolicy");
     assert_eq!(p.namespace.as_deref(), Some("shop"));
-    assert!(p.isolates);
+    assert_eq!(p.isolates, crate::model::policy::Isolates::BOTH);
     assert!(p.staged.is_none());
     let p = policy(&l, "nothing");
     assert_eq!(p.ingress.as_deref(), Some(&[][..]));

@@ -11,7 +11,8 @@ use super::{Builder, scope, tie_break};
 use crate::dialect::common::{Cidr, Port};
 use crate::dialect::{Policy as Loaded, k8s};
 use crate::model::policy::{
-    Action, Alternative, Cni, Criterion, NetScope, Policy, PortMatch, PortSpec, Rule, Side, Version,
+    Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
+    Side, Version,
 };
 use crate::model::{Proto, Span, Spanned};
 
@@ -39,7 +40,7 @@ pub fn lower(b: &mut Builder, policy: &Loaded, np: &k8s::NetworkPolicy) {
         _ => name.to_string(),
     };
     let pod_selector = np.spec.pod_selector.to_expr();
-    let lowered = Policy {
+    let mut lowered = Policy {
         kind: policy.kind.clone(),
         dialect: policy.dialect().to_string(),
         namespace: Some(namespace.to_string()),
@@ -56,10 +57,14 @@ pub fn lower(b: &mut Builder, policy: &Loaded, np: &k8s::NetworkPolicy) {
         subject_text: format!("namespace {namespace}: {pod_selector}"),
         ingress,
         egress,
-        isolates: true,
+        isolates: Isolates::BOTH,
         staged: None,
         origin: policy.origin,
     };
+    if cni == Cni::Cilium {
+        // Cilium matches identities, which leave some labels out (§C2).
+        super::cilium::filter_policy(&mut lowered);
+    }
     let tier = b.tier_names().default;
     b.add(tier, lowered);
 }
@@ -502,7 +507,7 @@ pub(super) mod tests {
                 (p.kind.as_str(), p.dialect.as_str(), p.namespace.as_deref()),
                 ("NetworkPolicy", "k8s", Some("prod"))
             );
-            assert!(p.isolates);
+            assert!(p.isolates.ingress && p.isolates.egress);
         }
     }
 

@@ -6,6 +6,7 @@
 //! dialect's quirks live in its own file next to the citation.
 
 mod calico;
+pub mod cilium;
 mod k8s;
 mod npapi;
 pub mod scope;
@@ -122,8 +123,10 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
     let dataplane = dataplane(input, choice);
     let mut b = Builder::new(dataplane, input.cluster);
     b.declare_builtin_tiers();
-    if b.dataplane.cni == Cni::Calico {
-        calico::declare_tiers(&mut b, input.tiers);
+    match b.dataplane.cni {
+        Cni::Calico => calico::declare_tiers(&mut b, input.tiers),
+        Cni::Cilium => cilium::declare_tiers(&mut b),
+        Cni::K8s => {}
     }
     for policy in input.policies {
         match &policy.source {
@@ -134,6 +137,9 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
             }
             PolicySource::ClusterNetworkPolicy(cnp) => npapi::lower_cnp(&mut b, policy, cnp),
             PolicySource::Calico(obj) => calico::lower(&mut b, policy, obj),
+            PolicySource::Cilium(cnp) if b.dataplane.cni == Cni::Cilium => {
+                cilium::lower(&mut b, policy, cnp)
+            }
             PolicySource::Cilium(_) => b.ignore(
                 policy,
                 "Cilium policies are enforced only by Cilium (--cni cilium)",

@@ -15,7 +15,8 @@ use super::{Builder, scope, tie_break};
 use crate::dialect::common::{Cidr, LabelSelector};
 use crate::dialect::{Policy as Loaded, npapi};
 use crate::model::policy::{
-    Action, Alternative, Cni, Criterion, NetScope, Policy, PortMatch, PortSpec, Rule, Side, Version,
+    Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
+    Side, Version,
 };
 use crate::model::{Proto, Span, Spanned};
 use crate::sim::selector::Expr;
@@ -111,7 +112,7 @@ pub fn lower_anp(
         ingress: (!ingress.is_empty()).then_some(ingress),
         egress: (!egress.is_empty()).then_some(egress),
         // The tier's default is Pass: isolation only means "Pass at the end".
-        isolates: true,
+        isolates: Isolates::BOTH,
         staged: None,
         origin: policy.origin,
     };
@@ -254,7 +255,7 @@ pub fn lower_cnp(b: &mut Builder, policy: &Loaded, cnp: &npapi::ClusterNetworkPo
         // `clusterNetPolicyTypes`: governed iff the direction has a rule.
         ingress: (!ingress.is_empty()).then_some(ingress),
         egress: (!egress.is_empty()).then_some(egress),
-        isolates: true,
+        isolates: Isolates::BOTH,
         staged: None,
         origin: policy.origin,
     };

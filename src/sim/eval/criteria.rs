@@ -7,9 +7,13 @@ use ipnet::IpNet;
 
 use super::http;
 use super::identity::{Identities, Owner, named_ports};
+use super::l7::{self, L7Check};
 use super::trace::{AlternativeTrace, CriterionTrace};
-use crate::model::policy::{Criterion, Dataplane, HttpMatch, NetScope, PortMatch, PortSpec, Side};
-use crate::model::{Cluster, Flow, Labels, Proto};
+use crate::model::policy::{
+    AuthMode, Criterion, Dataplane, Entity, FqdnPattern, HttpMatch, L7Match, NetScope, PortMatch,
+    PortSpec, Side,
+};
+use crate::model::{Cluster, Flow, FlowEnd, Labels, Proto};
 use crate::sim::selector::Expr;
 
 /// What criteria are evaluated against.
@@ -29,6 +33,13 @@ pub struct Ctx<'a> {
     /// Set when an application-layer criterion refused the request: only
     /// then can a denial be an L7 one.
     pub l7_refused: std::cell::Cell<bool>,
+    /// What the client received from the first refusal (`HTTP 403 ...`).
+    pub l7_response: std::cell::RefCell<Option<String>>,
+    /// Authentication criteria are checked against the flow (false: they
+    /// are treated as satisfied, to tell an authentication failure apart).
+    pub auth_check: std::cell::Cell<bool>,
+    /// Set when an authentication criterion failed.
+    pub auth_refused: std::cell::Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
@@ -51,6 +62,9 @@ impl<'a> Ctx<'a> {
             dst_owners,
             l7: true,
             l7_refused: std::cell::Cell::new(false),
+            l7_response: std::cell::RefCell::new(None),
+            auth_check: std::cell::Cell::new(true),
+            auth_refused: std::cell::Cell::new(false),
         }
     }
 
@@ -175,7 +189,307 @@ pub fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
             }
         }
         Criterion::Http(m) => http_match(ctx, m),
+        Criterion::L7(m) => l7_match(ctx, m),
+        Criterion::Entities { side, entities } => self::entities(ctx, *side, entities),
+        Criterion::Nodes { side, expr, text } => nodes(ctx, *side, expr, text),
+        Criterion::Fqdn { side, patterns } => fqdn(ctx, *side, patterns),
+        Criterion::Auth { mode } => auth(ctx, *mode),
         Criterion::Never { why } => trace("never matches".into(), false, why.clone()),
+    }
+}
+
+/// What kind of peer is at one side, as Cilium's identities tell them
+/// apart.
+enum PeerKind<'a> {
+    /// A pod with its own identity.
+    Pod,
+    /// A node's address or a hostNetwork pod on it.
+    Node(Option<&'a crate::model::Node>, Option<&'a str>),
+    World,
+}
+
+fn peer_kind<'a>(ctx: &Ctx<'a>, side: Side) -> PeerKind<'a> {
+    let cluster = ctx.cluster;
+    let end = match side {
+        Side::Source => &ctx.flow.src.end,
+        Side::Destination => &ctx.flow.dst.end,
+    };
+    let node_named = |name: Option<&'a str>| {
+        let node = name.and_then(|n| cluster.nodes.iter().find(|x| x.name == n));
+        PeerKind::Node(node, name)
+    };
+    match end {
+        FlowEnd::Pod { index } => match cluster.endpoints.get(*index) {
+            Some(ep) if ep.host_network => node_named(ep.node.as_deref()),
+            _ => PeerKind::Pod,
+        },
+        FlowEnd::HostEndpoint { index } => node_named(
+            cluster
+                .host_endpoints
+                .get(*index)
+                .and_then(|h| h.node.as_deref()),
+        ),
+        FlowEnd::Node { index } => {
+            let node = cluster.nodes.get(*index);
+            PeerKind::Node(node, node.map(|n| n.name.as_str()))
+        }
+        FlowEnd::External => PeerKind::World,
+    }
+}
+
+/// The node the endpoint enforcing policy runs on: the other side's.
+fn enforcing_node<'a>(ctx: &Ctx<'a>, side: Side) -> Option<&'a str> {
+    let other = match side {
+        Side::Source => Side::Destination,
+        Side::Destination => Side::Source,
+    };
+    match peer_kind(ctx, other) {
+        PeerKind::Node(_, name) => name,
+        PeerKind::Pod => {
+            let end = match other {
+                Side::Source => &ctx.flow.src.end,
+                Side::Destination => &ctx.flow.dst.end,
+            };
+            match end {
+                FlowEnd::Pod { index } => ctx
+                    .cluster
+                    .endpoints
+                    .get(*index)
+                    .and_then(|e| e.node.as_deref()),
+                _ => None,
+            }
+        }
+        PeerKind::World => None,
+    }
+}
+
+/// Nodes running the API server get Cilium's kube-apiserver identity
+/// too: polctl takes control-plane nodes as its addresses.
+fn is_control_plane(node: &crate::model::Node) -> bool {
+    node.labels
+        .contains_key("node-role.kubernetes.io/control-plane")
+        || node.labels.contains_key("node-role.kubernetes.io/master")
+}
+
+/// Cilium entities (reserved identities, SEMANTICS.md §C3).
+fn entities(ctx: &Ctx, side: Side, entities: &[Entity]) -> CriterionTrace {
+    let list = entities
+        .iter()
+        .map(Entity::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let test = format!("{side} entity {list}");
+    let ip = ctx.ip(side);
+    let kind = peer_kind(ctx, side);
+    let local = enforcing_node(ctx, side);
+    let (is, what): (Vec<Entity>, String) = match &kind {
+        PeerKind::World => {
+            let family = if ip.is_ipv4() {
+                Entity::WorldIpv4
+            } else {
+                Entity::WorldIpv6
+            };
+            (
+                vec![Entity::All, Entity::World, family],
+                format!("{ip} is outside the cluster (world)"),
+            )
+        }
+        PeerKind::Pod => (
+            vec![Entity::All, Entity::Cluster],
+            format!(
+                "{} is a pod of this cluster",
+                ctx.described(side)
+                    .first()
+                    .map_or_else(|| ip.to_string(), String::clone)
+            ),
+        ),
+        PeerKind::Node(node, name) => {
+            let here = name.is_some() && *name == local;
+            let mut is = vec![Entity::All, Entity::Cluster];
+            let who = name.unwrap_or("a node");
+            let mut what = if here {
+                is.push(Entity::Host);
+                format!("{ip} is {who}, the enforcing endpoint's own node (host)")
+            } else {
+                is.push(Entity::RemoteNode);
+                match local {
+                    Some(l) => {
+                        format!("{ip} is {who}, not {l} where the endpoint runs (remote-node)")
+                    }
+                    None => format!(
+                        "{ip} is {who}; the endpoint's node is unknown (spec.nodeName), so it counts as remote-node"
+                    ),
+                }
+            };
+            if node.is_some_and(is_control_plane) {
+                is.push(Entity::KubeApiserver);
+                what.push_str("; a control-plane node, so also kube-apiserver");
+            }
+            (is, what)
+        }
+    };
+    let hit = entities.iter().find(|e| is.contains(e));
+    let reason = match hit {
+        Some(e) => format!("{what}: matches {e}"),
+        None => {
+            let unmodelled: Vec<String> = entities
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Entity::Ingress | Entity::Init | Entity::Health | Entity::Unmanaged
+                    )
+                })
+                .map(Entity::to_string)
+                .collect();
+            if unmodelled.is_empty() {
+                what
+            } else {
+                format!(
+                    "{what}; polctl models no {} endpoints",
+                    unmodelled.join("/")
+                )
+            }
+        }
+    };
+    trace(test, hit.is_some(), reason)
+}
+
+/// `fromNodes`/`toNodes`: the peer is a node whose labels match.
+fn nodes(ctx: &Ctx, side: Side, expr: &Expr, text: &str) -> CriterionTrace {
+    let test = format!("{side} node {text}");
+    match peer_kind(ctx, side) {
+        PeerKind::Node(Some(node), _) => {
+            let hit = expr.matches(&node.labels);
+            let reason = if hit {
+                format!("node {} matches", node.name)
+            } else {
+                format!(
+                    "node {} {} does not match",
+                    node.name,
+                    short_labels(&node.labels)
+                )
+            };
+            trace(test, hit, reason)
+        }
+        PeerKind::Node(None, name) => trace(
+            test,
+            false,
+            format!(
+                "node {} is not loaded, so its labels are unknown",
+                name.unwrap_or("?")
+            ),
+        ),
+        PeerKind::Pod | PeerKind::World => {
+            trace(test, false, format!("{} is not a node", ctx.ip(side)))
+        }
+    }
+}
+
+/// `toFQDNs`: the address is one the DNS table gives for a matching name.
+fn fqdn(ctx: &Ctx, side: Side, patterns: &[FqdnPattern]) -> CriterionTrace {
+    let list = patterns
+        .iter()
+        .map(FqdnPattern::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let test = format!("{side} FQDN [{list}]");
+    let ip = ctx.ip(side);
+    if ctx.ids.is_cluster_address(ip) {
+        return trace(
+            test,
+            false,
+            format!(
+                "{ip} belongs to a cluster endpoint; FQDN rules only match addresses outside the cluster"
+            ),
+        );
+    }
+    let names: Vec<&str> = ctx
+        .cluster
+        .dns
+        .iter()
+        .filter(|(_, ips)| ips.contains(&ip))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if names.is_empty() {
+        return trace(
+            test,
+            false,
+            format!("no DNS answer gives {ip} (supply answers with --dns NAME=IP or --dns-file)"),
+        );
+    }
+    let hit = names
+        .iter()
+        .find(|n| patterns.iter().any(|p| l7::fqdn_matches(p, n)));
+    let reason = match hit {
+        Some(n) => format!("{ip} is an answer for {n}"),
+        None => format!(
+            "{ip} answers {}, which no pattern matches",
+            names.join(", ")
+        ),
+    };
+    trace(test, hit.is_some(), reason)
+}
+
+/// `authentication.mode`: the allowed traffic needs mutual authentication.
+fn auth(ctx: &Ctx, mode: AuthMode) -> CriterionTrace {
+    match mode {
+        AuthMode::TestAlwaysFail => {
+            if ctx.auth_check.get() {
+                ctx.auth_refused.set(true);
+            }
+            trace(
+                "authentication test-always-fail".into(),
+                !ctx.auth_check.get(),
+                "the test mode fails every handshake".into(),
+            )
+        }
+        AuthMode::Required if !ctx.auth_check.get() => trace(
+            "authentication required".into(),
+            true,
+            "not evaluated: telling an authentication failure apart".into(),
+        ),
+        AuthMode::Required if ctx.flow.auth_fails => {
+            ctx.auth_refused.set(true);
+            trace(
+                "authentication required".into(),
+                false,
+                "mutual authentication fails (--auth fail): Cilium drops with \"Authentication required\"".into(),
+            )
+        }
+        AuthMode::Required => trace(
+            "authentication required".into(),
+            true,
+            "mutual authentication succeeds (--auth ok, the default)".into(),
+        ),
+    }
+}
+
+fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
+    let test = l7::describe(m);
+    if !ctx.dataplane.app_layer {
+        return trace(test, true, "ignored: no L7 proxy (--no-app-layer)".into());
+    }
+    if !ctx.l7 {
+        return trace(test, true, "not evaluated at L3/L4".into());
+    }
+    match l7::check(m, ctx.flow) {
+        L7Check::NoRequest(why) => trace(
+            test,
+            true,
+            format!(
+                "the connection is admitted and sent to the proxy, which checks each request ({why})"
+            ),
+        ),
+        L7Check::Pass(why) => trace(test, true, why),
+        L7Check::Refused { reason, response } => {
+            ctx.l7_refused.set(true);
+            let mut first = ctx.l7_response.borrow_mut();
+            if first.is_none() {
+                *first = Some(response.clone());
+            }
+            trace(test, false, format!("{reason}; the client gets {response}"))
+        }
     }
 }
 
@@ -483,6 +797,11 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
     let (hit, reason) = http::matches(m, req, version);
     if !hit {
         ctx.l7_refused.set(true);
+        let mut first = ctx.l7_response.borrow_mut();
+        if first.is_none() {
+            // Envoy's ext_authz filter answers a Dikastes denial with 403.
+            *first = Some("HTTP 403 Forbidden".to_string());
+        }
     }
     trace(test, hit, reason)
 }

@@ -23,6 +23,8 @@ pub enum OwnerKind {
     Pod(usize),
     HostEndpoint(usize),
     NetworkSet(usize),
+    /// A node as a Cilium host endpoint (host policies).
+    Node(usize),
 }
 
 /// An object owning an address, with the labels selectors see.
@@ -40,6 +42,10 @@ pub struct Identities {
     pods: Vec<Option<Owner>>,
     heps: Vec<Owner>,
     netsets: Vec<Owner>,
+    /// Nodes with their labels and `reserved:host`, for Cilium host
+    /// policies; never owners of an address (Calico selectors do not see
+    /// nodes).
+    nodes: Vec<Owner>,
     by_ip: HashMap<IpAddr, Vec<OwnerKind>>,
     /// Network sets' CIDRs, checked by containment.
     nets: Vec<(ipnet::IpNet, usize)>,
@@ -72,10 +78,18 @@ impl Identities {
                 labels: pod_labels(cluster, &ep.namespace, &ep.service_account, &ep.labels),
             }));
         }
-        for node in &cluster.nodes {
+        let mut nodes = Vec::new();
+        for (i, node) in cluster.nodes.iter().enumerate() {
             for ip in &node.ips {
                 cluster_ips.insert(*ip, ());
             }
+            let mut labels = node.labels.clone();
+            labels.insert(implicit::HOST.to_string(), String::new());
+            nodes.push(Owner {
+                kind: OwnerKind::Node(i),
+                name: format!("node:{}", node.name),
+                labels,
+            });
         }
         let mut heps = Vec::new();
         for (i, hep) in cluster.host_endpoints.iter().enumerate() {
@@ -115,6 +129,7 @@ impl Identities {
             pods,
             heps,
             netsets,
+            nodes,
             by_ip,
             nets,
             cluster_ips,
@@ -130,6 +145,11 @@ impl Identities {
         self.heps.get(index)
     }
 
+    /// A node as a Cilium host endpoint.
+    pub fn node(&self, index: usize) -> Option<&Owner> {
+        self.nodes.get(index)
+    }
+
     /// Every object owning `ip`: endpoints with that address, then network
     /// sets containing it.
     pub fn owners(&self, ip: IpAddr) -> Vec<&Owner> {
@@ -139,7 +159,7 @@ impl Identities {
                 match *kind {
                     OwnerKind::Pod(i) => out.extend(self.pod(i)),
                     OwnerKind::HostEndpoint(i) => out.extend(self.heps.get(i)),
-                    OwnerKind::NetworkSet(_) => {}
+                    OwnerKind::NetworkSet(_) | OwnerKind::Node(_) => {}
                 }
             }
         }
@@ -222,6 +242,6 @@ pub fn named_ports(cluster: &Cluster, owner: OwnerKind) -> &[NamedPort] {
     match owner {
         OwnerKind::Pod(i) => cluster.endpoints.get(i).map_or(&[], |e| &e.ports),
         OwnerKind::HostEndpoint(i) => cluster.host_endpoints.get(i).map_or(&[], |h| &h.ports),
-        OwnerKind::NetworkSet(_) => &[],
+        OwnerKind::NetworkSet(_) | OwnerKind::Node(_) => &[],
     }
 }

@@ -18,6 +18,7 @@
 mod criteria;
 mod http;
 pub mod identity;
+pub mod l7;
 pub mod trace;
 
 use std::collections::{HashMap, HashSet};
@@ -27,7 +28,9 @@ use criteria::Ctx;
 use identity::{Identities, Owner};
 pub use trace::*;
 
-use crate::model::policy::{Action, Direction, Policy, PolicySet, Rule, Staged, TierDefault};
+use crate::model::policy::{
+    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault, implicit,
+};
 use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
 
 /// Which policies count.
@@ -73,6 +76,8 @@ type Selection = Arc<Vec<Vec<usize>>>;
 enum Enforcer<'a> {
     Pod(&'a Owner, usize),
     Host(&'a Owner, usize),
+    /// A node under Cilium host policies.
+    Node(&'a Owner),
     /// Nothing enforces policy here; the reason is shown.
     Unpoliced(String),
 }
@@ -86,6 +91,9 @@ pub struct Evaluator<'a> {
     /// or deletes in the pending view.
     overridden: HashSet<(usize, usize)>,
     has_staged: bool,
+    /// Cilium host policies are loaded: nodes are enforcing endpoints
+    /// (the host firewall).
+    host_policies: bool,
     /// Per endpoint, direction and view: the indexes of the policies of
     /// each tier that select it. Endpoints do not change, and most flows
     /// share endpoints, so selection is computed once per endpoint.
@@ -121,12 +129,17 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        let host_policies = set.dataplane.cni == crate::model::policy::Cni::Cilium
+            && set
+                .policies()
+                .any(|(_, p)| p.subject.keys().contains(&implicit::HOST));
         Evaluator {
             set,
             cluster,
             ids: Identities::new(cluster),
             overridden,
             has_staged: !staged.is_empty(),
+            host_policies,
             selection: Mutex::new(HashMap::new()),
         }
     }
@@ -146,18 +159,23 @@ impl<'a> Evaluator<'a> {
         let enforced = self.both(&ctx, View::Enforced);
         let denied_at = if enforced.verdict.is_allow() {
             None
-        } else if !ctx.l7_refused.get() {
-            Some(Layer::L3l4)
         } else {
-            ctx.l7 = false;
-            let l4 = self.both(&ctx, View::Enforced);
-            ctx.l7 = true;
-            Some(if l4.verdict.is_allow() {
-                Layer::L7
-            } else {
-                Layer::L3l4
-            })
+            Some(self.denied_at(&mut ctx))
         };
+        let client_sees = denied_at.map(|layer| match layer {
+            Layer::L3l4 => {
+                "nothing: the packets are dropped and the connection times out".to_string()
+            }
+            Layer::L7 => ctx
+                .l7_response
+                .borrow()
+                .clone()
+                .unwrap_or_else(|| "an error from the proxy".to_string()),
+            Layer::Auth => {
+                "nothing: the packets are dropped (drop reason \"Authentication required\")"
+                    .to_string()
+            }
+        });
         let (pending_verdict, pending_decided_by, pending) = if self.has_staged {
             let pending = self.both(&ctx, View::Pending);
             let staged_seen = [&pending.egress, &pending.ingress].iter().any(|d| {
@@ -190,6 +208,7 @@ impl<'a> Evaluator<'a> {
         Outcome {
             verdict: enforced.verdict,
             denied_at,
+            client_sees,
             pending_verdict,
             pending_decided_by,
             flow,
@@ -198,6 +217,36 @@ impl<'a> Evaluator<'a> {
             pending,
             notes,
         }
+    }
+
+    /// Where a denied flow was stopped. Re-evaluates only when a proxy or
+    /// an authentication check refused: without them, is it allowed?
+    /// Authentication happens before the proxy sees a request.
+    fn denied_at(&self, ctx: &mut Ctx) -> Layer {
+        let auth = ctx.auth_refused.get();
+        let l7 = ctx.l7_refused.get();
+        if !auth && !l7 {
+            return Layer::L3l4;
+        }
+        ctx.l7 = false;
+        ctx.auth_check.set(false);
+        let l4 = self.both(ctx, View::Enforced).verdict;
+        ctx.auth_check.set(true);
+        let layer = if !l4.is_allow() {
+            Layer::L3l4
+        } else if !auth {
+            Layer::L7
+        } else {
+            // Authentication alone, with the proxy still out of the way.
+            let with_auth = self.both(ctx, View::Enforced).verdict;
+            if with_auth.is_allow() {
+                Layer::L7
+            } else {
+                Layer::Auth
+            }
+        };
+        ctx.l7 = true;
+        layer
     }
 
     fn both(&self, ctx: &Ctx, view: View) -> Evaluation {
@@ -240,6 +289,25 @@ impl<'a> Evaluator<'a> {
                 None => Enforcer::Unpoliced(what),
             }
         };
+        if self.host_policies {
+            // Cilium's host firewall: a node (and its hostNetwork pods) is
+            // an endpoint that host policies select.
+            let node_name = match &peer.end {
+                FlowEnd::Node { index } => cluster.nodes.get(*index).map(|n| n.name.as_str()),
+                FlowEnd::Pod { index } => cluster
+                    .endpoints
+                    .get(*index)
+                    .filter(|e| e.host_network)
+                    .and_then(|e| e.node.as_deref()),
+                _ => None,
+            };
+            if let Some(owner) = node_name
+                .and_then(|n| cluster.nodes.iter().position(|x| x.name == n))
+                .and_then(|i| self.ids.node(i))
+            {
+                return Enforcer::Node(owner);
+            }
+        }
         match &peer.end {
             FlowEnd::Pod { index } => {
                 let Some(ep) = cluster.endpoints.get(*index) else {
@@ -331,6 +399,7 @@ impl<'a> Evaluator<'a> {
                 let hep = &self.cluster.host_endpoints[index];
                 (owner, hep.profiles.clone(), true)
             }
+            Enforcer::Node(owner) => (owner, self.set.profiles_for_pod("", ""), false),
         };
         out.endpoint = owner.name.clone();
         if is_host && self.failsafe(flow, dir) {
@@ -369,6 +438,41 @@ impl<'a> Evaluator<'a> {
                     break;
                 }
             }
+            if let Some((Action::Allow, _, _)) = decided
+                && let Some((policy, rule, trace)) = self.auth_required(ctx, &selecting, dir)
+            {
+                // Another allow rule covering the flow requires mutual
+                // authentication, and it fails: Cilium carries the
+                // requirement into the policy map entry for the flow.
+                let key = policy.key();
+                match tier_trace.policies.iter_mut().find(|p| p.policy == key) {
+                    Some(p) => {
+                        if !p.rules.iter().any(|r| r.rule == trace.rule) {
+                            p.rules.push(trace);
+                        }
+                    }
+                    None => {
+                        let (_, mut pt) = self.policy(ctx, policy, dir);
+                        pt.rules.retain(|r| r.rule == rule.label);
+                        tier_trace.policies.push(pt);
+                    }
+                }
+                tier_trace.result = TierResult::Decided {
+                    verdict: Verdict::Deny,
+                };
+                out.tiers.push(tier_trace);
+                out.verdict = Verdict::Deny;
+                out.decided_by = Decider {
+                    step: "auth".into(),
+                    tier: Some(tier.name.clone()),
+                    policy: Some(key),
+                    rule: Some(rule.label.clone()),
+                    staged: policy.staged.is_some(),
+                    at: None,
+                    origin: rule.origin.or(Some(policy.origin)),
+                };
+                return out;
+            }
             match decided {
                 Some((Action::Allow | Action::Deny, policy, rule)) => {
                     let action = decided.map(|d| d.0).unwrap_or(Action::Deny);
@@ -398,7 +502,7 @@ impl<'a> Evaluator<'a> {
                 }
                 None => {}
             }
-            let trigger = selecting.iter().find(|p| p.isolates);
+            let trigger = selecting.iter().find(|p| p.isolates.get(dir));
             match (trigger, tier.default_action) {
                 (Some(trigger), TierDefault::Deny) => {
                     tier_trace.result = TierResult::EndOfTier {
@@ -466,6 +570,50 @@ impl<'a> Evaluator<'a> {
             m.insert(key, computed.clone());
         }
         computed
+    }
+
+    /// An allow rule of the selecting policies that covers the flow and
+    /// requires authentication the flow fails. Cilium merges the
+    /// requirement into every policy-map entry it covers (an explicit auth
+    /// type is inherited by narrower entries), so one such rule is enough,
+    /// whatever other rules allow.
+    fn auth_required<'p>(
+        &self,
+        ctx: &Ctx,
+        selecting: &[&'p Policy],
+        dir: Direction,
+    ) -> Option<(&'p Policy, &'p Rule, RuleTrace)> {
+        if !ctx.auth_check.get() {
+            return None;
+        }
+        let requires = |r: &Rule| {
+            r.criteria
+                .iter()
+                .any(|c| matches!(c, Criterion::Auth { .. }))
+        };
+        let l7_refused = ctx.l7_refused.get();
+        let mut found = None;
+        'policies: for policy in selecting {
+            for rule in policy.rules(dir).unwrap_or(&[]) {
+                if rule.action != Action::Allow || !requires(rule) {
+                    continue;
+                }
+                // Does it cover the flow, authentication aside?
+                ctx.auth_check.set(false);
+                let covers = rule_trace(ctx, rule).matched;
+                ctx.auth_check.set(true);
+                if !covers {
+                    continue;
+                }
+                let trace = rule_trace(ctx, rule);
+                if !trace.matched {
+                    found = Some((*policy, rule, trace));
+                    break 'policies;
+                }
+            }
+        }
+        ctx.l7_refused.set(l7_refused);
+        found
     }
 
     /// Whether the policy counts in this view.

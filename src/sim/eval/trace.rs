@@ -178,8 +178,9 @@ pub struct ProfileTrace {
 /// What decided a direction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Decider {
-    /// `tier`, `profile`, `end-of-tier`, `no-profile`, `failsafe`,
-    /// `not-policed`, `local`.
+    /// `rule`, `profile`, `end-of-tier`, `no-profile`, `failsafe`,
+    /// `not-policed`, `local`, or `auth` (an allowed flow whose rule
+    /// requires mutual authentication, which failed).
     pub step: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
@@ -231,6 +232,10 @@ pub struct Outcome {
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_at: Option<Layer>,
+    /// What the client observes when the flow is denied: a silent drop, an
+    /// HTTP 403 from the proxy, a Kafka or DNS error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_sees: Option<String>,
     /// The verdict with staged policies enforced; present when staged
     /// policies are loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
