@@ -8,16 +8,17 @@ use serde_json::Value;
 use crate::common::{repo, run};
 use crate::polctl_snapshot;
 
-/// The fixtures whose dialects the evaluator compiles (Kubernetes,
-/// AdminNetworkPolicy, Calico). Cilium's (starwars, cassandra, memcached,
-/// mutual-auth) are compiled by the Cilium dialect.
-const FIXTURES: &[&str] = &[
-    "admin",
-    "app-layer",
-    "redis-frontend",
-    "tiers",
-    "web-deny-all",
-];
+/// Every fixture directory: each documents its outcomes in its README.
+fn fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("fixtures"))
+        .expect("fixtures/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
 
 /// One `- VERDICT src -> dst PROTO PORT [...]` line of a fixture README.
 #[derive(Debug)]
@@ -61,6 +62,11 @@ fn documented(fixture: &str) -> Vec<Documented> {
         .map(|s| s.to_string())
         .collect();
         args[2] = format!("fixtures/{fixture}");
+        // A fixture with DNS answers (for toFQDNs) is run with them.
+        let hosts = format!("fixtures/{fixture}/dns.hosts");
+        if repo().join(&hosts).exists() {
+            args.extend(["--dns-file".to_string(), hosts]);
+        }
         let mut pending = None;
         let mut rest = &words[5..];
         while let Some((first, tail)) = rest.split_first() {
@@ -71,6 +77,11 @@ fn documented(fixture: &str) -> Vec<Documented> {
                     } else {
                         "allow"
                     });
+                    rest = &tail[1..];
+                }
+                "(auth" => {
+                    assert_eq!(tail.first(), Some(&"failed)"), "{line}");
+                    args.extend(["--auth".to_string(), "fail".to_string()]);
                     rest = &tail[1..];
                 }
                 "l7" => {
@@ -102,7 +113,7 @@ fn documented(fixture: &str) -> Vec<Documented> {
 fn every_documented_fixture_outcome_holds() {
     let mut checked = 0;
     let mut failures = Vec::new();
-    for fixture in FIXTURES {
+    for fixture in &fixtures() {
         let cases = documented(fixture);
         assert!(!cases.is_empty(), "{fixture} documents outcomes");
         for case in cases {

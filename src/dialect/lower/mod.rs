@@ -7,6 +7,8 @@
 
 mod calico;
 pub mod cilium;
+#[cfg(test)]
+mod cilium_tests;
 mod k8s;
 mod npapi;
 pub mod scope;
