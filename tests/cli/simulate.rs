@@ -62,6 +62,10 @@ fn documented(fixture: &str) -> Vec<Documented> {
         .map(|s| s.to_string())
         .collect();
         args[2] = format!("fixtures/{fixture}");
+        // ICMP lines give the type in the port slot.
+        if proto.eq_ignore_ascii_case("icmp") || proto.eq_ignore_ascii_case("icmpv6") {
+            args[10] = "--icmp-type".to_string();
+        }
         // A fixture with DNS answers (for toFQDNs) is run with them.
         let hosts = format!("fixtures/{fixture}/dns.hosts");
         if repo().join(&hosts).exists() {
@@ -89,6 +93,14 @@ fn documented(fixture: &str) -> Vec<Documented> {
                         args.extend(["--l7".to_string(), kv.to_string()]);
                     }
                     rest = &tail[tail.iter().take_while(|w| w.contains('=')).count()..];
+                }
+                w if w.starts_with("header=") => {
+                    args.extend(["--header".to_string(), w["header=".len()..].to_string()]);
+                    rest = tail;
+                }
+                w if w.starts_with("host=") => {
+                    args.extend(["--host".to_string(), w["host=".len()..].to_string()]);
+                    rest = tail;
                 }
                 method if method.chars().all(|c| c.is_ascii_uppercase()) => {
                     args.extend(["--method".to_string(), method.to_string()]);

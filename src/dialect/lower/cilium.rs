@@ -577,32 +577,24 @@ impl Lowering<'_> {
         }
     }
 
-    /// `toServices`: a Service with a selector is its pods; a selectorless
-    /// one is its EndpointSlice addresses as CIDRs, which never select pods
-    /// (language.rst "Services based").
+    /// `toServices`: a Service with a selector is its pods (its selector in
+    /// its namespace, as a generated toEndpoints); a selectorless one is its
+    /// EndpointSlice addresses as CIDRs, which never select pods. A
+    /// reference without a namespace matches any namespace
+    /// (pkg/policy/k8s/service.go `serviceRefMatches`).
     fn service_peer(&self, side: Side, svc: &Service) -> Criterion {
-        let policy_ns = match self.scope {
-            Scope::Namespace(ns) => Some(ns),
-            Scope::Clusterwide => None,
-        };
         let services: Vec<&crate::model::Service> = if let Some(named) = &svc.k8s_service {
+            // No namespace: a Service of that name in any namespace
+            // (pkg/policy/k8s/service.go).
             let name = named.service_name.as_ref().map(|n| n.value.as_str());
-            let ns = named
-                .namespace
-                .as_ref()
-                .map(|n| n.value.as_str())
-                .or(policy_ns);
+            let ns = named.namespace.as_ref().map(|n| n.value.as_str());
             self.cluster
                 .services
                 .iter()
                 .filter(|s| Some(s.name.as_str()) == name && ns.is_none_or(|n| s.namespace == n))
                 .collect()
         } else if let Some(by_label) = &svc.k8s_service_selector {
-            let ns = by_label
-                .namespace
-                .as_ref()
-                .map(|n| n.value.as_str())
-                .or(policy_ns);
+            let ns = by_label.namespace.as_ref().map(|n| n.value.as_str());
             let expr = by_label.selector.value.to_expr();
             self.cluster
                 .services
@@ -931,20 +923,7 @@ fn l7_match(rules: &L7Rules) -> Option<L7Match> {
                     let mut headers: Vec<HeaderRule> = h
                         .headers
                         .iter()
-                        .map(|line| match line.value.split_once(':') {
-                            Some((name, value)) => HeaderRule {
-                                name: name.trim().to_string(),
-                                value: Some(value.trim().to_string()),
-                                secret: None,
-                                mismatch: None,
-                            },
-                            None => HeaderRule {
-                                name: line.value.trim().to_string(),
-                                value: None,
-                                secret: None,
-                                mismatch: None,
-                            },
-                        })
+                        .map(|line| header_rule(&line.value))
                         .collect();
                     headers.extend(h.header_matches.iter().map(|m| {
                         let m = &m.value;
@@ -1019,6 +998,24 @@ fn l7_match(rules: &L7Rules) -> Option<L7Match> {
         });
     }
     None
+}
+
+/// A `headers` entry: `Name` (present) or `Name: value` (exact). Cilium
+/// splits at the first space and trims a trailing colon from the name
+/// (envoy_l7_rules_translator.go), so `X-Token:abc` names a header
+/// `X-Token:abc` that must be present.
+fn header_rule(line: &str) -> HeaderRule {
+    let line = line.trim();
+    let (name, value) = match line.split_once(' ') {
+        Some((name, value)) => (name.trim_end_matches(':'), Some(value.trim().to_string())),
+        None => (line, None),
+    };
+    HeaderRule {
+        name: name.to_string(),
+        value,
+        secret: None,
+        mismatch: None,
+    }
 }
 
 /// What a Cilium endpoint selector selects.
