@@ -89,6 +89,20 @@ pub fn tree(outcome: &Outcome, dp: &Dataplane, color: bool) -> String {
     }
     out.push_str(&verdict);
     out.push('\n');
+    if let Some(d) = &outcome.refused_by {
+        let what = match outcome.denied_at {
+            Some(crate::sim::eval::Layer::Auth) => "requires mutual authentication",
+            _ => "admits the connection; its application-layer rules refuse the request",
+        };
+        let _ = writeln!(
+            out,
+            "{} {} {} {what}{}",
+            st.bold("Refused by:"),
+            d.policy.as_deref().unwrap_or("?"),
+            d.rule.as_deref().unwrap_or("?"),
+            st.at(&d.at)
+        );
+    }
     if let Some(sees) = &outcome.client_sees {
         let _ = writeln!(out, "{} {sees}", st.bold("Client sees:"));
     }

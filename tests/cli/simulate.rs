@@ -317,6 +317,61 @@ fn traces() {
     }
 }
 
+/// Cilium traces: the rule and selector that decided, L7 refusals with the
+/// rule that refused and what the client sees, authentication, deny
+/// precedence, entities and FQDNs.
+#[test]
+fn cilium_traces() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "cilium-starwars-l7-refused",
+            "-f fixtures/starwars --from default/tiefighter --to svc:default/deathstar --port 80 --method PUT --path /v1/exhaust-port",
+        ),
+        (
+            "cilium-starwars-landing",
+            "-f fixtures/starwars --from default/tiefighter --to default/deathstar --port 80 --method POST --path /v1/request-landing",
+        ),
+        (
+            "cilium-starwars-xwing-dropped",
+            "-f fixtures/starwars --from default/xwing --to default/deathstar --port 80 --method POST --path /v1/request-landing",
+        ),
+        (
+            "cilium-mutual-auth-failed",
+            "-f fixtures/mutual-auth --from default/client2 --to default/demodeployment --port 80 --auth fail",
+        ),
+        (
+            "cilium-cassandra-refused",
+            "-f fixtures/cassandra --from default/empire-outpost --to default/cass-server --port 9042 --l7 query_action=select --l7 query_table=deathstar_plans.plans",
+        ),
+        (
+            "cilium-memcached-refused",
+            "-f fixtures/memcached --from default/x-wing --to default/memcached-server --port 11211 --l7 command=set --l7 key=alliance/fleet/xwing-coord",
+        ),
+        (
+            "cilium-kafka-refused",
+            "-f fixtures/kafka --from default/empire-outpost-9999 --to default/kafka-broker --port 9092 --l7 api_key=produce --l7 topic=empire-announce",
+        ),
+        (
+            "cilium-deny-precedence",
+            "-f fixtures/cilium-deny --from payments/teller-suspect --to payments/ledger --port 8443",
+        ),
+        (
+            "cilium-fqdn",
+            "-f fixtures/dns-fqdn --dns-file fixtures/dns-fqdn/dns.hosts --from default/mediabot --to 192.0.2.20 --port 443",
+        ),
+        (
+            "cilium-entities-remote-node",
+            "-f fixtures/cilium-entities --from node:node-2 --to apps/api --port 9090",
+        ),
+    ];
+    for (name, args) in cases {
+        let mut argv = vec!["simulate"];
+        argv.extend(args.split_whitespace());
+        let out = polctl_snapshot!("simulate", *name, &argv);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn json_contract() {
     let out = run(&[

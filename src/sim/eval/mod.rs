@@ -157,10 +157,11 @@ impl<'a> Evaluator<'a> {
     pub fn evaluate(&self, flow: Flow) -> Outcome {
         let mut ctx = Ctx::new(self.cluster, &self.ids, &flow, &self.set.dataplane);
         let enforced = self.both(&ctx, View::Enforced);
-        let denied_at = if enforced.verdict.is_allow() {
-            None
+        let (denied_at, refused_by) = if enforced.verdict.is_allow() {
+            (None, None)
         } else {
-            Some(self.denied_at(&mut ctx))
+            let (layer, by) = self.denied_at(&mut ctx, &enforced);
+            (Some(layer), by)
         };
         let client_sees = denied_at.map(|layer| match layer {
             Layer::L3l4 => {
@@ -208,6 +209,7 @@ impl<'a> Evaluator<'a> {
         Outcome {
             verdict: enforced.verdict,
             denied_at,
+            refused_by,
             client_sees,
             pending_verdict,
             pending_decided_by,
@@ -219,34 +221,48 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Where a denied flow was stopped. Re-evaluates only when a proxy or
-    /// an authentication check refused: without them, is it allowed?
-    /// Authentication happens before the proxy sees a request.
-    fn denied_at(&self, ctx: &mut Ctx) -> Layer {
+    /// Where a denied flow was stopped, and for an L7 or authentication
+    /// refusal the rule that admitted the connection and then refused.
+    /// Re-evaluates only when a proxy or an authentication check refused:
+    /// without them, is it allowed? Authentication happens before the
+    /// proxy sees a request.
+    fn denied_at(&self, ctx: &mut Ctx, enforced: &Evaluation) -> (Layer, Option<Decider>) {
         let auth = ctx.auth_refused.get();
         let l7 = ctx.l7_refused.get();
         if !auth && !l7 {
-            return Layer::L3l4;
+            return (Layer::L3l4, None);
         }
         ctx.l7 = false;
         ctx.auth_check.set(false);
-        let l4 = self.both(ctx, View::Enforced).verdict;
+        let l4 = self.both(ctx, View::Enforced);
         ctx.auth_check.set(true);
-        let layer = if !l4.is_allow() {
-            Layer::L3l4
+        let (layer, admitted) = if !l4.verdict.is_allow() {
+            (Layer::L3l4, None)
         } else if !auth {
-            Layer::L7
+            (Layer::L7, Some(l4))
         } else {
             // Authentication alone, with the proxy still out of the way.
-            let with_auth = self.both(ctx, View::Enforced).verdict;
-            if with_auth.is_allow() {
-                Layer::L7
+            let with_auth = self.both(ctx, View::Enforced);
+            if with_auth.verdict.is_allow() {
+                (Layer::L7, Some(l4))
             } else {
-                Layer::Auth
+                (Layer::Auth, Some(l4))
             }
         };
         ctx.l7 = true;
-        layer
+        // The direction that flips names the rule.
+        let by = admitted.map(|l4| {
+            let flipped = if !enforced.ingress.verdict.is_allow() {
+                l4.ingress
+            } else {
+                l4.egress
+            };
+            Decider {
+                step: layer.to_string(),
+                ..flipped.decided_by
+            }
+        });
+        (layer, by)
     }
 
     fn both(&self, ctx: &Ctx, view: View) -> Evaluation {

@@ -232,6 +232,10 @@ pub struct Outcome {
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_at: Option<Layer>,
+    /// For an L7 or authentication refusal: the rule that admitted the
+    /// connection whose request (or handshake) was then refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused_by: Option<Decider>,
     /// What the client observes when the flow is denied: a silent drop, an
     /// HTTP 403 from the proxy, a Kafka or DNS error.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -260,6 +264,9 @@ impl Outcome {
         locate_direction(&mut self.egress, locate);
         locate_direction(&mut self.ingress, locate);
         if let Some(d) = &mut self.pending_decided_by {
+            d.at = d.origin.map(locate);
+        }
+        if let Some(d) = &mut self.refused_by {
             d.at = d.origin.map(locate);
         }
         if let Some(p) = &mut self.pending {
