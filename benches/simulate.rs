@@ -34,6 +34,8 @@ enum Mode {
     K8s,
     /// 60% Kubernetes, 40% Calico in three tiers, `--cni calico` 3.32.
     Mixed,
+    /// 60% Kubernetes, 40% Cilium, `--cni cilium` 1.19.
+    Cilium,
 }
 
 impl Mode {
@@ -41,6 +43,7 @@ impl Mode {
         match self {
             Mode::K8s => "k8s",
             Mode::Mixed => "mixed",
+            Mode::Cilium => "cilium",
         }
     }
 }
@@ -74,12 +77,14 @@ fn config() -> Config {
     let arg = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mode = arg
         .or_else(|| std::env::var("POLCTL_BENCH_MODE").ok())
-        .unwrap_or_else(|| "both".into());
+        .unwrap_or_else(|| "all".into());
     let modes = match mode.as_str() {
         "k8s" => vec![Mode::K8s],
         "mixed" | "calico" => vec![Mode::Mixed],
-        "both" | "all" => vec![Mode::K8s, Mode::Mixed],
-        other => panic!("unknown mode `{other}`: expected k8s, mixed or both"),
+        "cilium" => vec![Mode::Cilium],
+        "both" => vec![Mode::K8s, Mode::Mixed],
+        "all" => vec![Mode::K8s, Mode::Mixed, Mode::Cilium],
+        other => panic!("unknown mode `{other}`: expected k8s, mixed, cilium, both or all"),
     };
     Config {
         modes,
@@ -295,6 +300,7 @@ fn run(cfg: &Config, mode: Mode) {
         ..match mode {
             Mode::K8s => Spec::k8s(cfg.pods, cfg.policies),
             Mode::Mixed => Spec::mixed(cfg.pods, cfg.policies),
+            Mode::Cilium => Spec::cilium(cfg.pods, cfg.policies),
         }
     };
 
@@ -309,7 +315,7 @@ fn run(cfg: &Config, mode: Mode) {
         d,
         format!("{:.1} MiB/s", yaml.len() as f64 / 1048576.0 / d.as_secs_f64()),
         format!(
-            "{:.2} MiB, {docs} docs: {} ns, {} deployments, {} svc, {} sa, {} k8s + {} calico policies, {} tiers",
+            "{:.2} MiB, {docs} docs: {} ns, {} deployments, {} svc, {} sa, {} k8s + {} calico + {} cilium policies, {} tiers",
             yaml.len() as f64 / 1048576.0,
             generated.namespaces,
             generated.deployments,
@@ -317,6 +323,7 @@ fn run(cfg: &Config, mode: Mode) {
             generated.service_accounts,
             generated.k8s_policies,
             generated.calico_policies,
+            generated.cilium_policies,
             generated.tiers
         ),
     );
@@ -358,7 +365,7 @@ fn run(cfg: &Config, mode: Mode) {
     assert_eq!(inv.cluster.endpoints.len(), generated.pods);
     assert_eq!(
         inv.policies.len(),
-        generated.k8s_policies + generated.calico_policies
+        generated.k8s_policies + generated.calico_policies + generated.cilium_policies
     );
 
     // 3. Compile.
@@ -366,6 +373,7 @@ fn run(cfg: &Config, mode: Mode) {
         cni: Some(match mode {
             Mode::K8s => Cni::K8s,
             Mode::Mixed => Cni::Calico,
+            Mode::Cilium => Cni::Cilium,
         }),
         calico_version: (mode == Mode::Mixed).then_some(Version::new(3, 32)),
         cilium_version: None,

@@ -78,6 +78,8 @@ pub struct Spec {
     /// Share of `policies` that are Calico v3 policies (0 for a pure
     /// Kubernetes cluster; then no Tier objects are emitted either).
     pub calico_percent: u32,
+    /// Share of `policies` that are Cilium policies (CNP, some CCNP).
+    pub cilium_percent: u32,
     pub seed: u64,
 }
 
@@ -89,6 +91,7 @@ impl Spec {
             namespaces: (pods / 100).clamp(3, 200),
             policies,
             calico_percent: 0,
+            cilium_percent: 0,
             seed: 0x5EED_CAFE,
         }
     }
@@ -97,6 +100,17 @@ impl Spec {
     pub fn mixed(pods: usize, policies: usize) -> Self {
         Spec {
             calico_percent: 40,
+            ..Spec::k8s(pods, policies)
+        }
+    }
+}
+
+impl Spec {
+    /// ~60% Kubernetes NetworkPolicy, ~40% Cilium (CNP with L7 and deny
+    /// rules, and clusterwide policies).
+    pub fn cilium(pods: usize, policies: usize) -> Self {
+        Spec {
+            cilium_percent: 40,
             ..Spec::k8s(pods, policies)
         }
     }
@@ -113,6 +127,7 @@ pub struct Generated {
     pub service_accounts: usize,
     pub k8s_policies: usize,
     pub calico_policies: usize,
+    pub cilium_policies: usize,
     pub tiers: usize,
 }
 
@@ -170,6 +185,7 @@ pub fn generate(spec: &Spec) -> Generated {
         service_accounts: 0,
         k8s_policies: 0,
         calico_policies: 0,
+        cilium_policies: 0,
         tiers: 0,
     };
 
@@ -294,7 +310,8 @@ pub fn generate(spec: &Spec) -> Generated {
 
     // Policies.
     let calico = spec.policies * spec.calico_percent as usize / 100;
-    let k8s = spec.policies - calico;
+    let cilium = spec.policies * spec.cilium_percent as usize / 100;
+    let k8s = spec.policies - calico - cilium;
     if calico > 0 {
         for (name, order, default) in CALICO_TIERS {
             g.tier(name, *order, default);
@@ -316,6 +333,11 @@ pub fn generate(spec: &Spec) -> Generated {
             g.calico_policy(i, ns, &namespaces);
         }
         summary.calico_policies += 1;
+    }
+    for i in 0..cilium {
+        let ns = &namespaces[g.rng.below(namespaces.len())];
+        g.cilium_policy(i, ns, &namespaces);
+        summary.cilium_policies += 1;
     }
     summary.yaml = g.out;
     summary
@@ -422,6 +444,64 @@ impl Gen<'_> {
             self.rng.below(APPS.len())
         } else {
             *self.rng.pick(&ns.apps)
+        }
+    }
+
+    // ---- Cilium ----------------------------------------------------------
+
+    fn cilium_policy(&mut self, i: usize, ns: &Namespace, all: &[Namespace]) {
+        self.doc();
+        let app = APPS[self.app_of(ns)].0;
+        match self.rng.weighted(&[10, 10, 80]) {
+            // A clusterwide deny of quarantined pods, or egress to the world.
+            0 => {
+                let _ = write!(
+                    self.out,
+                    "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata:\n  name: ccnp-{i}\nspec:\n  endpointSelector:\n    matchLabels:\n      app: {app}\n"
+                );
+                if self.rng.chance(50) {
+                    self.out.push_str("  ingressDeny:\n    - fromEndpoints:\n        - matchLabels:\n            quarantine: \"true\"\n  enableDefaultDeny:\n    ingress: false\n");
+                } else {
+                    self.out.push_str("  egress:\n    - toEntities: [world, kube-apiserver]\n      toPorts:\n        - ports:\n            - port: \"443\"\n              protocol: TCP\n    - toCIDRSet:\n        - cidr: 0.0.0.0/0\n          except: [10.0.0.0/8, 169.254.169.254/32]\n");
+                }
+            }
+            // Namespace-wide L3 from monitoring, with a deny.
+            1 => {
+                let _ = write!(
+                    self.out,
+                    "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: cnp-{i}\n  namespace: {}\nspec:\n  endpointSelector: {{}}\n  ingress:\n    - fromEndpoints:\n        - matchLabels:\n            io.kubernetes.pod.namespace: monitoring\n      toPorts:\n        - ports:\n            - port: metrics\n  ingressDeny:\n    - fromEntities: [world]\n",
+                    ns.name
+                );
+            }
+            // An app's ingress: peers from this or another team's namespace,
+            // ports, sometimes HTTP rules.
+            _ => {
+                let peer = APPS[self.rng.below(APPS.len())].0;
+                let _ = write!(
+                    self.out,
+                    "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: cnp-{i}\n  namespace: {}\nspec:\n  endpointSelector:\n    matchLabels:\n      app: {app}\n  ingress:\n    - fromEndpoints:\n        - matchLabels:\n            app: {peer}\n",
+                    ns.name
+                );
+                if self.rng.chance(30) {
+                    let other = &all[self.rng.below(all.len())];
+                    let _ = write!(
+                        self.out,
+                        "        - matchLabels:\n            io.cilium.k8s.namespace.labels.team: {}\n",
+                        other.team
+                    );
+                }
+                let port = *self.rng.pick(&["8080", "9000", "5432", "6379", "http"]);
+                let _ = write!(
+                    self.out,
+                    "      toPorts:\n        - ports:\n            - port: \"{port}\"\n              protocol: TCP\n"
+                );
+                if port == "8080" && self.rng.chance(50) {
+                    self.out.push_str("          rules:\n            http:\n              - method: GET\n                path: \"/api/.*\"\n              - method: POST\n                path: /api/orders\n");
+                }
+                if self.rng.chance(30) {
+                    self.out.push_str("  egress:\n    - toEndpoints:\n        - matchLabels:\n            io.kubernetes.pod.namespace: kube-system\n            k8s-app: kube-dns\n      toPorts:\n        - ports:\n            - port: \"53\"\n              protocol: ANY\n    - toEndpoints:\n        - {}\n");
+                }
+            }
         }
     }
 

@@ -159,6 +159,18 @@ mod tests {
         assert_eq!(e.at.offset(), 9);
     }
 
+    proptest::proptest! {
+        /// Any text either reads or is refused at a span inside it.
+        #[test]
+        fn any_hosts_text_reads_or_points_inside_it(text in "[0-9a-z:.# \\t\\n-]{0,80}|\\PC{0,40}") {
+            let mut t = DnsTable::new();
+            if let Err(e) = read_hosts("f", &text, &mut t) {
+                proptest::prop_assert!(e.at.offset() + e.at.len() <= text.len().max(1));
+            }
+            let _ = read_arg(&text, &mut t);
+        }
+    }
+
     #[test]
     fn arguments_take_several_addresses() {
         let mut t = DnsTable::new();
