@@ -621,3 +621,47 @@ fn describe_endpoint() {
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
 }
+
+/// The done-when for Cilium, through the JSON contract: the PUT is
+/// refused at L7 by the rule that admitted it, the landing request passes,
+/// the xwing is dropped at L3/L4, a failed handshake is `auth`.
+#[test]
+fn cilium_json_names_the_refusing_rule_and_what_the_client_sees() {
+    let sim = |args: &str| -> Value {
+        let mut argv = vec!["simulate", "-o", "json"];
+        argv.extend(args.split_whitespace());
+        let out = run(&argv);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        serde_json::from_str(&out.stdout).expect("JSON")
+    };
+    let put = sim(
+        "-f fixtures/starwars --from default/tiefighter --to default/deathstar-0 --port 80 --method PUT --path /v1/exhaust-port",
+    );
+    assert_eq!(put["verdict"], "deny");
+    assert_eq!(put["denied_at"], "l7");
+    assert_eq!(put["refused_by"]["policy"], "default/rule1");
+    assert_eq!(put["refused_by"]["rule"], "ingress[0]");
+    assert_eq!(
+        put["refused_by"]["at"],
+        "fixtures/starwars/policies.yaml:19:7"
+    );
+    assert_eq!(put["client_sees"], "HTTP 403 Forbidden \"Access denied\"");
+    let landing = sim(
+        "-f fixtures/starwars --from default/tiefighter --to svc:default/deathstar --port 80 --method POST --path /v1/request-landing",
+    );
+    assert_eq!(landing["verdict"], "allow");
+    assert!(landing.get("client_sees").is_none());
+    let xwing = sim(
+        "-f fixtures/starwars --from default/xwing --to svc:default/deathstar --port 80 --method POST --path /v1/request-landing",
+    );
+    assert_eq!(xwing["verdict"], "deny");
+    assert_eq!(xwing["denied_at"], "l3l4");
+    let auth = sim(
+        "-f fixtures/mutual-auth --from default/client2 --to default/demodeployment-0 --port 80 --auth fail",
+    );
+    assert_eq!(auth["denied_at"], "auth");
+    assert_eq!(
+        auth["refused_by"]["policy"],
+        "default/allow-client2-mutual-auth"
+    );
+}
