@@ -665,3 +665,43 @@ fn cilium_json_names_the_refusing_rule_and_what_the_client_sees() {
         "default/allow-client2-mutual-auth"
     );
 }
+
+/// A bad DNS table is bad input: exit 2, at its file, line and column.
+#[test]
+fn a_bad_dns_file_is_reported_at_its_line() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/dns-fqdn",
+        "--from",
+        "default/mediabot",
+        "--to",
+        "192.0.2.10",
+        "--port",
+        "443",
+        "--dns-file",
+        "tests/dns/bad.hosts",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("tests/dns/bad.hosts:3:1"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("`140.82.112` is not an IP address"));
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/dns-fqdn",
+        "--from",
+        "default/mediabot",
+        "--to",
+        "192.0.2.10",
+        "--port",
+        "443",
+        "--dns",
+        "api.github.com",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("expected NAME=IP"), "{}", out.stderr);
+}
