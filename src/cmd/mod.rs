@@ -148,18 +148,23 @@ fn parse_version(text: &str) -> std::result::Result<Version, String> {
     Version::parse(text).ok_or_else(|| format!("`{text}` is not a version like 3.31"))
 }
 
+/// Reads a file named on the command line (a flows file, a DNS table).
+pub fn read_input(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        miette::miette!(
+            code = "polctl::input::io",
+            "cannot read {}: {e}",
+            path.display()
+        )
+    })
+}
+
 impl DataplaneArgs {
     /// Adds the DNS answers given on the command line to the cluster.
     pub fn read_dns(&self, cluster: &mut crate::model::Cluster) -> Result<()> {
         use crate::load::dns;
         for path in &self.dns_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                miette::miette!(
-                    code = "polctl::input::io",
-                    "cannot read {}: {e}",
-                    path.display()
-                )
-            })?;
+            let text = read_input(path)?;
             dns::read_hosts(&path.display().to_string(), &text, &mut cluster.dns)
                 .map_err(|e| miette::Report::new(*e))?;
         }

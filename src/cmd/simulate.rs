@@ -262,13 +262,7 @@ fn run_file(
     path: &std::path::Path,
     namespace: &str,
 ) -> Result<ExitStatus> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        miette::miette!(
-            code = "polctl::input::io",
-            "cannot read {}: {e}",
-            path.display()
-        )
-    })?;
+    let text = super::read_input(path)?;
     let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
     let inventory = &*inventory;
     let evaluator = Evaluator::new(set, &inventory.cluster);

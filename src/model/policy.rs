@@ -402,6 +402,45 @@ pub struct HeaderRule {
     pub mismatch: Option<String>,
 }
 
+/// Kafka API names by key number (Cilium `kafka.APIKeyMap`,
+/// pkg/policy/api/kafka/kafka.go).
+pub const KAFKA_API_KEYS: [&str; 34] = [
+    "produce",
+    "fetch",
+    "offsets",
+    "metadata",
+    "leaderandisr",
+    "stopreplica",
+    "updatemetadata",
+    "controlledshutdown",
+    "offsetcommit",
+    "offsetfetch",
+    "findcoordinator",
+    "joingroup",
+    "heartbeat",
+    "leavegroup",
+    "syncgroup",
+    "describegroups",
+    "listgroups",
+    "saslhandshake",
+    "apiversions",
+    "createtopics",
+    "deletetopics",
+    "deleterecords",
+    "initproducerid",
+    "offsetforleaderepoch",
+    "addpartitionstotxn",
+    "addoffsetstotxn",
+    "endtxn",
+    "writetxnmarkers",
+    "txnoffsetcommit",
+    "describeacls",
+    "createacls",
+    "deleteacls",
+    "describeconfigs",
+    "alterconfigs",
+];
+
 /// A Cilium Kafka rule (values as written; `role` expands to API keys).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct KafkaRule {

@@ -795,43 +795,7 @@ fn is_dns_name(name: &str, pattern: bool) -> bool {
         && name.chars().all(|c| ok_char(c) || c == '.')
 }
 
-/// `kafka.APIKeyMap`.
-const KAFKA_API_KEYS: &[&str] = &[
-    "produce",
-    "fetch",
-    "offsets",
-    "metadata",
-    "leaderandisr",
-    "stopreplica",
-    "updatemetadata",
-    "controlledshutdown",
-    "offsetcommit",
-    "offsetfetch",
-    "findcoordinator",
-    "joingroup",
-    "heartbeat",
-    "leavegroup",
-    "syncgroup",
-    "describegroups",
-    "listgroups",
-    "saslhandshake",
-    "apiversions",
-    "createtopics",
-    "deletetopics",
-    "deleterecords",
-    "initproducerid",
-    "offsetforleaderepoch",
-    "addpartitionstotxn",
-    "addoffsetstotxn",
-    "endtxn",
-    "writetxnmarkers",
-    "txnoffsetcommit",
-    "describeacls",
-    "createacls",
-    "deleteacls",
-    "describeconfigs",
-    "alterconfigs",
-];
+use crate::model::policy::KAFKA_API_KEYS;
 
 /// Cassandra query actions that take a table (or keyspace) match.
 const CASSANDRA_TABLE_ACTIONS: &[&str] = &[

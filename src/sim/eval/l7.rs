@@ -944,43 +944,7 @@ fn describe_http_rule(r: &HttpRule) -> String {
 // ---------------------------------------------------------------------------
 // Kafka (proxylib/kafka, kafkalib/policy.go)
 
-/// Kafka API keys by number (policy/api/kafka/kafka.go APIKeyMap).
-const KAFKA_API_KEYS: [&str; 34] = [
-    "produce",
-    "fetch",
-    "offsets",
-    "metadata",
-    "leaderandisr",
-    "stopreplica",
-    "updatemetadata",
-    "controlledshutdown",
-    "offsetcommit",
-    "offsetfetch",
-    "findcoordinator",
-    "joingroup",
-    "heartbeat",
-    "leavegroup",
-    "syncgroup",
-    "describegroups",
-    "listgroups",
-    "saslhandshake",
-    "apiversions",
-    "createtopics",
-    "deletetopics",
-    "deleterecords",
-    "initproducerid",
-    "offsetforleaderepoch",
-    "addpartitionstotxn",
-    "addoffsetstotxn",
-    "endtxn",
-    "writetxnmarkers",
-    "txnoffsetcommit",
-    "describeacls",
-    "createacls",
-    "deleteacls",
-    "describeconfigs",
-    "alterconfigs",
-];
+use crate::model::policy::KAFKA_API_KEYS;
 /// `role: produce` (GetAPIKeys): produce, metadata, apiversions.
 const KAFKA_PRODUCE: &[i16] = &[0, 3, 18];
 /// `role: consume`: fetch, offsets, metadata, offsetcommit, offsetfetch,
