@@ -14,6 +14,13 @@ find "$root/fixtures" -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 |
         rel="${file#"$root/fixtures/"}"
         cp "$file" "$fuzz/corpus/load/${rel//\//-}"
     done
+# Each fixture whole (workloads and policies together), so that what loads
+# also compiles into flows worth simulating.
+for dir in "$root"/fixtures/*/; do
+    name="$(basename "$dir")"
+    find "$dir" -type f -name '*.yaml' -print0 | sort -z |
+        xargs -0 awk 'FNR == 1 && NR > 1 { print "---" } { print }' >"$fuzz/corpus/load/whole-$name.yaml"
+done
 for file in "$root"/tests/fuzz-regressions/*; do
     name="$(basename "$file")"
     case "$name" in

@@ -228,7 +228,7 @@ fn lower_rule(
 /// apply to the host, node rules only to it.
 fn subject(scope: Scope, r: &cil::Rule) -> (Expr, String) {
     if let Some(node) = &r.node_selector {
-        let (expr, _) = node_expr(&node.value);
+        let expr = node_expr(&node.value);
         let text = format!("nodes {}", selector_text(&node.value));
         return (Expr::Has(implicit::HOST.to_string()).and(expr), text);
     }
@@ -434,7 +434,7 @@ impl Lowering<'_> {
         if let Some(list) = s.nodes {
             what = format!("{dir}Nodes");
             for (i, sel) in list.iter().enumerate() {
-                let (expr, _) = node_expr(&sel.value);
+                let expr = node_expr(&sel.value);
                 alternatives.push(Alternative {
                     label: format!("{what}[{i}]"),
                     criteria: vec![Criterion::Nodes {
@@ -1052,7 +1052,6 @@ fn split_source(k: &str) -> (&str, &str) {
 
 fn requirements(sel: &LabelSelector) -> Vec<Req<'_>> {
     let split = split_source;
-    // Cilium's `$host`-style shorthands are not used in Kubernetes objects.
     let mut out: Vec<Req> = Vec::new();
     for (k, v) in &sel.match_labels {
         let (source, key) = split(&k.value);
@@ -1201,11 +1200,11 @@ fn translate(sel: &LabelSelector, subject: bool) -> Translated {
 
 /// A node selector over node labels (sources stripped; `fromNodes` needs
 /// `--enable-node-selector-labels`, whose labels are the node's own).
-fn node_expr(sel: &LabelSelector) -> (Expr, Vec<String>) {
+fn node_expr(sel: &LabelSelector) -> Expr {
     let exprs = requirements(sel)
         .into_iter()
         .map(|r| req_expr(r.key.to_string(), r.op, &r.values));
-    (Expr::all_of(exprs), Vec::new())
+    Expr::all_of(exprs)
 }
 
 /// Whether Cilium keeps a pod label key in identities: the default label
