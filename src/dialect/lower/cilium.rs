@@ -112,68 +112,61 @@ fn lower_rule(
         egress: has_egress && explicit(|d| d.egress.as_ref()).unwrap_or(true),
     };
 
-    let allow_ingress = has_ingress.then(|| {
-        r.ingress
+    // One compiled rule per entry of a section, labelled `<section>[i]`.
+    let mut section = |action, name: &str, side, entries: Vec<(Section, Span)>| -> Vec<Rule> {
+        entries
             .iter()
             .enumerate()
-            .map(|(i, ing)| {
+            .map(|(i, (s, span))| {
                 cx.rule(
-                    Action::Allow,
-                    format!("{prefix}ingress[{i}]"),
-                    Side::Source,
-                    &ingress_section(&ing.value, ing.value.authentication.as_ref()),
-                    ing.span,
+                    action,
+                    format!("{prefix}{name}[{i}]"),
+                    side,
+                    s,
+                    *span,
                     &mut notes,
                 )
             })
             .collect()
-    });
-    let allow_egress = has_egress.then(|| {
-        r.egress
-            .iter()
-            .enumerate()
-            .map(|(i, eg)| {
-                cx.rule(
-                    Action::Allow,
-                    format!("{prefix}egress[{i}]"),
-                    Side::Destination,
-                    &egress_section(&eg.value, eg.value.authentication.as_ref()),
-                    eg.span,
-                    &mut notes,
-                )
-            })
-            .collect()
-    });
-    let deny_ingress: Vec<Rule> = r
+    };
+    let ingress_allows = r
+        .ingress
+        .iter()
+        .map(|e| {
+            (
+                ingress_section(&e.value, e.value.authentication.as_ref()),
+                e.span,
+            )
+        })
+        .collect();
+    let allow_ingress = section(Action::Allow, "ingress", Side::Source, ingress_allows);
+    let egress_allows = r
+        .egress
+        .iter()
+        .map(|e| {
+            (
+                egress_section(&e.value, e.value.authentication.as_ref()),
+                e.span,
+            )
+        })
+        .collect();
+    let allow_egress = section(Action::Allow, "egress", Side::Destination, egress_allows);
+    let ingress_denies = r
         .ingress_deny
         .iter()
-        .enumerate()
-        .map(|(i, ing)| {
-            cx.rule(
-                Action::Deny,
-                format!("{prefix}ingressDeny[{i}]"),
-                Side::Source,
-                &ingress_section(&ing.value, None),
-                ing.span,
-                &mut notes,
-            )
-        })
+        .map(|e| (ingress_section(&e.value, None), e.span))
         .collect();
-    let deny_egress: Vec<Rule> = r
+    let deny_ingress = section(Action::Deny, "ingressDeny", Side::Source, ingress_denies);
+    let egress_denies = r
         .egress_deny
         .iter()
-        .enumerate()
-        .map(|(i, eg)| {
-            cx.rule(
-                Action::Deny,
-                format!("{prefix}egressDeny[{i}]"),
-                Side::Destination,
-                &egress_section(&eg.value, None),
-                eg.span,
-                &mut notes,
-            )
-        })
+        .map(|e| (egress_section(&e.value, None), e.span))
         .collect();
+    let deny_egress = section(Action::Deny, "egressDeny", Side::Destination, egress_denies);
+    let (allow_ingress, allow_egress) = (
+        has_ingress.then_some(allow_ingress),
+        has_egress.then_some(allow_egress),
+    );
 
     let namespace = match scope {
         Scope::Namespace(ns) => Some(ns.to_string()),

@@ -273,11 +273,7 @@ fn is_control_plane(node: &crate::model::Node) -> bool {
 
 /// Cilium entities (reserved identities, SEMANTICS.md §C3).
 fn entities(ctx: &Ctx, side: Side, entities: &[Entity]) -> CriterionTrace {
-    let list = entities
-        .iter()
-        .map(Entity::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = joined(entities.iter());
     let test = format!("{side} entity {list}");
     let ip = ctx.ip(side);
     let kind = peer_kind(ctx, side);
@@ -388,11 +384,7 @@ fn nodes(ctx: &Ctx, side: Side, expr: &Expr, text: &str) -> CriterionTrace {
 
 /// `toFQDNs`: the address is one the DNS table gives for a matching name.
 fn fqdn(ctx: &Ctx, side: Side, patterns: &[FqdnPattern]) -> CriterionTrace {
-    let list = patterns
-        .iter()
-        .map(FqdnPattern::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = joined(patterns.iter());
     let test = format!("{side} FQDN [{list}]");
     let ip = ctx.ip(side);
     if ctx.ids.is_cluster_address(ip) {
@@ -494,11 +486,7 @@ fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
 }
 
 fn protocol(ctx: &Ctx, any_of: &[Proto], negated: bool) -> CriterionTrace {
-    let list = any_of
-        .iter()
-        .map(Proto::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = joined(any_of.iter());
     let hit = any_of.contains(&ctx.flow.protocol);
     let test = if negated {
         format!("notProtocol {list}")
@@ -541,11 +529,7 @@ fn icmp(ctx: &Ctx, icmp_type: u8, code: Option<u8>, negated: bool) -> CriterionT
 
 fn nets(ctx: &Ctx, side: Side, nets: &[IpNet], negated: bool, scope: NetScope) -> CriterionTrace {
     let ip = ctx.ip(side);
-    let list = nets
-        .iter()
-        .map(IpNet::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = joined(nets.iter());
     let test = format!(
         "{side} {} [{list}]",
         if negated { "notNets" } else { "nets" }
@@ -620,11 +604,7 @@ fn selector(ctx: &Ctx, side: Side, expr: &Expr, text: &str, negated: bool) -> Cr
 }
 
 fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> CriterionTrace {
-    let list = any_of
-        .iter()
-        .map(PortMatch::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = joined(any_of.iter());
     let what = match side {
         Side::Source => "source port",
         Side::Destination => "port",
@@ -804,4 +784,9 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
         }
     }
     trace(test, hit, reason)
+}
+
+/// Items as `a, b, c`.
+fn joined<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    items.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
 }
