@@ -3,6 +3,7 @@
 mod completion;
 mod describe;
 mod get;
+mod graph;
 mod simulate;
 mod version;
 
@@ -192,6 +193,7 @@ impl DataplaneArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
+    Graph(Box<graph::GraphArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),
@@ -309,6 +311,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     let ctx = Ctx::new(cli.global);
     match &cli.command {
         Command::Simulate(args) => simulate::run(&ctx, args),
+        Command::Graph(args) => graph::run(&ctx, args),
         Command::Describe(args) => describe::run(&ctx, args),
         Command::Get(args) => get::run(&ctx, args),
         Command::Completion(args) => completion::run(&ctx, args),

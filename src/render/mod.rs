@@ -2,6 +2,7 @@
 
 pub mod describe;
 pub mod get;
+pub mod graph;
 mod printer;
 pub mod simulate;
 pub mod table;

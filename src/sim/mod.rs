@@ -2,5 +2,6 @@
 //! resolving what a user names into flow ends.
 
 pub mod eval;
+pub mod reach;
 pub mod resolve;
 pub mod selector;

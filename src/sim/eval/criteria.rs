@@ -40,10 +40,31 @@ pub struct Ctx<'a> {
     pub auth_check: std::cell::Cell<bool>,
     /// Set when an authentication criterion failed.
     pub auth_refused: std::cell::Cell<bool>,
+    /// Application-layer criteria refuse every request (with `l7`): does
+    /// anything admit the connection without a proxy's say?
+    pub refuse_requests: bool,
+    /// Set when an application-layer criterion was met, evaluated or not.
+    pub l7_seen: std::cell::Cell<bool>,
+    /// Set when an authentication criterion was met, checked or not.
+    pub auth_seen: std::cell::Cell<bool>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(
+        cluster: &'a Cluster,
+        ids: &'a Identities,
+        flow: &'a Flow,
+        dataplane: &'a Dataplane,
+    ) -> Self {
+        let mut ctx = Ctx::quiet(cluster, ids, flow, dataplane);
+        ctx.src_described = ctx.src_owners.iter().map(|o| describe_owner(o)).collect();
+        ctx.dst_described = ctx.dst_owners.iter().map(|o| describe_owner(o)).collect();
+        ctx
+    }
+
+    /// A context whose traces do not describe the owners at each end (for
+    /// callers that want only the verdict).
+    pub fn quiet(
         cluster: &'a Cluster,
         ids: &'a Identities,
         flow: &'a Flow,
@@ -56,8 +77,8 @@ impl<'a> Ctx<'a> {
             ids,
             flow,
             dataplane,
-            src_described: src_owners.iter().map(|o| describe_owner(o)).collect(),
-            dst_described: dst_owners.iter().map(|o| describe_owner(o)).collect(),
+            src_described: Vec::new(),
+            dst_described: Vec::new(),
             src_owners,
             dst_owners,
             l7: true,
@@ -65,6 +86,9 @@ impl<'a> Ctx<'a> {
             l7_response: std::cell::RefCell::new(None),
             auth_check: std::cell::Cell::new(true),
             auth_refused: std::cell::Cell::new(false),
+            refuse_requests: false,
+            l7_seen: std::cell::Cell::new(false),
+            auth_seen: std::cell::Cell::new(false),
         }
     }
 
@@ -425,6 +449,7 @@ fn fqdn(ctx: &Ctx, side: Side, patterns: &[FqdnPattern]) -> CriterionTrace {
 
 /// `authentication.mode`: the allowed traffic needs mutual authentication.
 fn auth(ctx: &Ctx, mode: AuthMode) -> CriterionTrace {
+    ctx.auth_seen.set(true);
     match mode {
         AuthMode::TestAlwaysFail => {
             if ctx.auth_check.get() {
@@ -462,8 +487,12 @@ fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
     if !ctx.dataplane.app_layer {
         return trace(test, true, "ignored: no L7 proxy (--no-app-layer)".into());
     }
+    ctx.l7_seen.set(true);
     if !ctx.l7 {
         return trace(test, true, "not evaluated at L3/L4".into());
+    }
+    if ctx.refuse_requests {
+        return trace(test, false, "the proxy refuses some requests".into());
     }
     match l7::check(m, ctx.flow) {
         L7Check::NoRequest(why) => trace(
@@ -596,7 +625,11 @@ fn selector(ctx: &Ctx, side: Side, expr: &Expr, text: &str, negated: bool) -> Cr
     let hit = owners.iter().position(|o| expr.matches(&o.labels));
     let described = ctx.described(side);
     let reason = match (hit, owners.is_empty()) {
-        (Some(i), _) => format!("matched {}", described[i]),
+        // A quiet context has no descriptions: the owner's name stands in.
+        (Some(i), _) => match described.get(i) {
+            Some(d) => format!("matched {d}"),
+            None => format!("matched {}", owners[i].name),
+        },
         (None, true) => format!("no labelled endpoint or network set owns {}", ctx.ip(side)),
         (None, false) => format!("did not match {}", described.join(", ")),
     };
@@ -763,8 +796,12 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
                 .into(),
         );
     }
+    ctx.l7_seen.set(true);
     if !ctx.l7 {
         return trace(test, true, "not evaluated at L3/L4".into());
+    }
+    if ctx.refuse_requests {
+        return trace(test, false, "the proxy refuses some requests".into());
     }
     let Some(req) = &ctx.flow.http else {
         return trace(

@@ -221,6 +221,100 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The verdict alone, for callers that probe many flows (the
+    /// reachability graph): allowed at L3/L4, and whether an application
+    /// proxy or a failed authentication would refuse some of it. Traces are
+    /// built but owners are not described, and requests are not evaluated.
+    pub fn probe(&self, flow: &Flow) -> Probe {
+        let mut ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
+        ctx.l7 = false;
+        ctx.auth_check.set(false);
+        let l4 = self.both(&ctx, View::Enforced);
+        let mut probe = Probe {
+            allowed: l4.verdict.is_allow(),
+            l7: false,
+            auth: false,
+            policies: [&l4.egress, &l4.ingress]
+                .iter()
+                .filter_map(|d| {
+                    let by = &d.decided_by;
+                    by.policy.as_ref().map(|p| match &by.tier {
+                        Some(t) => format!("{t}/{p}"),
+                        None => p.clone(),
+                    })
+                })
+                .collect(),
+        };
+        if !probe.allowed {
+            return probe;
+        }
+        if ctx.l7_seen.get() {
+            // Would a request the proxy refuses get through anyway (another
+            // rule admits the connection without L7 rules)?
+            ctx.l7 = true;
+            ctx.refuse_requests = true;
+            probe.l7 = !self.both(&ctx, View::Enforced).verdict.is_allow();
+            ctx.l7 = false;
+            ctx.refuse_requests = false;
+        }
+        if ctx.auth_seen.get() {
+            let mut failing = flow.clone();
+            failing.auth_fails = true;
+            let ctx = Ctx::quiet(self.cluster, &self.ids, &failing, &self.set.dataplane);
+            let mut ctx = ctx;
+            ctx.l7 = false;
+            probe.auth = !self.both(&ctx, View::Enforced).verdict.is_allow();
+        }
+        probe
+    }
+
+    /// The rules that can decide `peer`'s traffic in `dir` (those of the
+    /// enforced policies selecting it, and of its profiles), and the ports
+    /// decided before policy (failsafe ports of host endpoints).
+    pub fn rules_for(
+        &self,
+        peer: &Peer,
+        dir: Direction,
+    ) -> (Vec<&'a Rule>, &'static [(Proto, u16)]) {
+        let (owner, profiles, is_host) = match self.enforcer(peer) {
+            Enforcer::Unpoliced(_) => return (Vec::new(), &[]),
+            Enforcer::Pod(owner, index) => {
+                let ep = &self.cluster.endpoints[index];
+                (
+                    owner,
+                    self.set
+                        .profiles_for_pod(&ep.namespace, &ep.service_account),
+                    false,
+                )
+            }
+            Enforcer::Host(owner, index) => (
+                owner,
+                self.cluster.host_endpoints[index].profiles.clone(),
+                true,
+            ),
+            Enforcer::Node(owner) => (owner, self.set.profiles_for_pod("", ""), false),
+        };
+        let set: &'a PolicySet = self.set;
+        let selection = self.selection(owner, dir, View::Enforced);
+        let mut rules: Vec<&'a Rule> = Vec::new();
+        for (ti, tier) in set.tiers.iter().enumerate() {
+            for &pi in &selection[ti] {
+                rules.extend(tier.policies[pi].rules(dir).unwrap_or(&[]));
+            }
+        }
+        for name in &profiles {
+            if let Some(profile) = set.profiles.get(name) {
+                rules.extend(profile.rules(dir));
+            }
+        }
+        let failsafe = match (is_host, dir) {
+            (false, _) => &[][..],
+            (true, Direction::Ingress) => FAILSAFE_IN,
+            (true, Direction::Egress) => FAILSAFE_OUT,
+        };
+        (rules, failsafe)
+    }
+
     /// Where a denied flow was stopped, and for an L7 or authentication
     /// refusal the rule that admitted the connection and then refused.
     /// Re-evaluates only when a proxy or an authentication check refused:

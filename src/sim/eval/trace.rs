@@ -307,3 +307,17 @@ fn locate_criteria(criteria: &mut [CriterionTrace], locate: &dyn Fn(Span) -> Str
         }
     }
 }
+
+/// A flow's verdict without its trace (`Evaluator::probe`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// Allowed at L3/L4 (authentication assumed to succeed, requests not
+    /// looked at).
+    pub allowed: bool,
+    /// An application-layer proxy checks the requests: some are refused.
+    pub l7: bool,
+    /// A failed mutual authentication would drop it.
+    pub auth: bool,
+    /// The policies that decided, egress then ingress (`tier/ns/name`).
+    pub policies: Vec<String>,
+}

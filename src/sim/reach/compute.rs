@@ -1,0 +1,836 @@
+//! Computing the reachability graph.
+//!
+//! Exactness without sampling: for a pair of endpoints and a protocol, the
+//! evaluator's verdict can only change where a rule that applies to the
+//! pair (the source's egress rules, the destination's ingress rules, their
+//! profiles) names a port boundary. The ports are cut at those boundaries,
+//! and each piece is probed once. External addresses are cut the same way
+//! by every CIDR the rules name, and each piece probed at an address no
+//! cluster endpoint owns.
+//!
+//! Cost follows identities, not pods: endpoints that every criterion sees
+//! alike (namespace, labels, service account, named ports, the CIDRs their
+//! address lies in) form one class, pairs of classes are probed once, and
+//! the result is expanded to workloads.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ipnet::IpNet;
+use petgraph::graph::NodeIndex;
+
+use super::conns::{PORT_PROTOCOLS, domain, is_icmp};
+use super::{Edge, Node, NodeKind, Reach};
+use crate::model::policy::{Criterion, Direction, PortSpec, Rule, Side};
+use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
+use crate::sim::eval::{Evaluator, Probe};
+
+/// What to compute.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Include external address ranges.
+    pub external: bool,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            external: true,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// Progress of a long computation (a terminal progress bar).
+pub trait Progress: Sync {
+    fn start(&self, total: u64);
+    fn advance(&self, n: u64);
+}
+
+impl Progress for () {
+    fn start(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// Endpoints that every criterion sees alike.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ClassKey {
+    namespace: String,
+    labels: Vec<(String, String)>,
+    service_account: String,
+    ports: Vec<(String, u8, u16)>,
+    /// hostNetwork pods are the node's traffic: one class each.
+    host_network: Option<String>,
+    phase: Option<String>,
+    /// Indexes of the rule CIDRs (and network sets) the address lies in.
+    nets: Vec<usize>,
+    v6: bool,
+}
+
+struct Class {
+    members: Vec<usize>,
+    /// Workloads of the members, to know whether a class talks to itself
+    /// across workloads.
+    workloads: BTreeSet<usize>,
+}
+
+/// One side of a probed pair.
+#[derive(Clone, Copy, Debug)]
+enum End {
+    Class(usize),
+    /// An index into the ingress or egress atoms.
+    Atom(usize),
+}
+
+/// A contiguous range of addresses that every rule CIDR sees alike.
+#[derive(Clone, Debug)]
+struct Atom {
+    lo: IpAddr,
+    hi: IpAddr,
+    /// The address probed: in the range, owned by no cluster endpoint.
+    probe: IpAddr,
+}
+
+impl Atom {
+    fn label(&self) -> String {
+        range_label(self.lo, self.hi)
+    }
+}
+
+/// Computes the graph of everything loaded.
+pub fn compute(
+    ev: &Evaluator,
+    cluster: &Cluster,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Reach {
+    let set = ev.policy_set();
+    let mut notes = Vec::new();
+
+    // Every rule criterion, for the CIDRs and port boundaries they name.
+    let all_rules: Vec<(Direction, &Rule)> = set
+        .policies()
+        .flat_map(|(_, p)| {
+            let ing = p.ingress.iter().flatten().map(|r| (Direction::Ingress, r));
+            let eg = p.egress.iter().flatten().map(|r| (Direction::Egress, r));
+            ing.chain(eg)
+        })
+        .chain(set.profiles.values().flat_map(|p| {
+            let ing = p.ingress.iter().map(|r| (Direction::Ingress, r));
+            let eg = p.egress.iter().map(|r| (Direction::Egress, r));
+            ing.chain(eg)
+        }))
+        .collect();
+    let mut all_nets: BTreeSet<IpNet> = BTreeSet::new();
+    let mut peer_nets: [BTreeSet<IpNet>; 2] = [BTreeSet::new(), BTreeSet::new()];
+    let mut protocols: BTreeSet<Proto> = BTreeSet::new();
+    for (dir, rule) in &all_rules {
+        let peer = match dir {
+            Direction::Ingress => Side::Source,
+            Direction::Egress => Side::Destination,
+        };
+        walk(&rule.criteria, &mut |c| match c {
+            Criterion::Nets { side, nets, .. } => {
+                all_nets.extend(nets.iter().map(IpNet::trunc));
+                if *side == peer {
+                    peer_nets[dir_index(*dir)].extend(nets.iter().map(IpNet::trunc));
+                }
+            }
+            Criterion::Protocol { any_of, .. } => protocols.extend(any_of.iter().copied()),
+            Criterion::Ports { any_of, .. } => {
+                protocols.extend(any_of.iter().filter_map(|m| m.protocol));
+            }
+            Criterion::Fqdn { .. } if *dir == Direction::Egress => {
+                // toFQDNs resolves to the addresses of the DNS answers.
+                for ips in cluster.dns.values() {
+                    peer_nets[1].extend(ips.iter().map(|ip| IpNet::from(*ip)));
+                }
+            }
+            _ => {}
+        });
+    }
+    for ns in &cluster.network_sets {
+        all_nets.extend(ns.nets.iter().map(IpNet::trunc));
+        for side in &mut peer_nets {
+            side.extend(ns.nets.iter().map(IpNet::trunc));
+        }
+    }
+    let all_nets: Vec<IpNet> = all_nets.into_iter().collect();
+    let other_protocols: Vec<Proto> = protocols
+        .iter()
+        .copied()
+        .filter(|p| !PORT_PROTOCOLS.contains(p) && !is_icmp(*p))
+        .collect();
+    // A protocol no rule names stands for all of them.
+    let unnamed = [47u8, 50, 51, 4, 41, 89, 103, 112, 115, 253]
+        .into_iter()
+        .map(Proto)
+        .find(|p| !protocols.contains(p))
+        .unwrap_or(Proto(254));
+    let named_ports = named_port_numbers(cluster);
+
+    // Workloads: controllers with their pods, and lone pods.
+    let mut workload_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
+    let mut nodes: Vec<Node> = Vec::new();
+    for w in &cluster.workloads {
+        let wi = nodes.len();
+        for &e in &w.endpoints {
+            if let Some(slot) = workload_of.get_mut(e) {
+                *slot = Some(wi);
+            }
+        }
+        nodes.push(Node {
+            id: format!("{}/{}", w.namespace, w.name),
+            kind: NodeKind::Workload {
+                kind: w.kind.clone(),
+            },
+            namespace: Some(w.namespace.clone()),
+            name: w.name.clone(),
+            labels: w.labels.clone(),
+            pods: 0,
+        });
+    }
+    for (i, ep) in cluster.endpoints.iter().enumerate() {
+        if workload_of[i].is_none() {
+            workload_of[i] = Some(nodes.len());
+            nodes.push(Node {
+                id: format!("{}/{}", ep.namespace, ep.name),
+                kind: NodeKind::Workload { kind: "Pod".into() },
+                namespace: Some(ep.namespace.clone()),
+                name: ep.name.clone(),
+                labels: ep.labels.clone(),
+                pods: 0,
+            });
+        }
+    }
+
+    // Classes of pods.
+    let mut classes: Vec<Class> = Vec::new();
+    let mut class_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
+    let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
+    let mut unaddressed = 0;
+    for (i, ep) in cluster.endpoints.iter().enumerate() {
+        let (Some(ip), Some(wi)) = (address(&ep.ips), workload_of[i]) else {
+            unaddressed += 1;
+            continue;
+        };
+        nodes[wi].pods += 1;
+        let key = ClassKey {
+            namespace: ep.namespace.clone(),
+            labels: ep
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            service_account: ep.service_account.clone(),
+            ports: ep
+                .ports
+                .iter()
+                .map(|p| (p.name.clone(), p.protocol.0, p.port))
+                .collect(),
+            host_network: ep
+                .host_network
+                .then(|| format!("{}/{}", ep.namespace, ep.name)),
+            phase: ep.phase.clone(),
+            nets: (0..all_nets.len())
+                .filter(|&n| all_nets[n].contains(&ip))
+                .collect(),
+            v6: ip.is_ipv6(),
+        };
+        let ci = *by_key.entry(key).or_insert_with(|| {
+            classes.push(Class {
+                members: Vec::new(),
+                workloads: BTreeSet::new(),
+            });
+            classes.len() - 1
+        });
+        classes[ci].members.push(i);
+        classes[ci].workloads.insert(wi);
+        class_of[i] = Some(ci);
+    }
+    if unaddressed > 0 {
+        notes.push(format!(
+            "{unaddressed} pod(s) have no address and are not shown"
+        ));
+    }
+
+    // External address ranges, cut separately for sources and destinations.
+    let taken: std::collections::HashSet<IpAddr> = cluster
+        .endpoints
+        .iter()
+        .flat_map(|e| e.ips.iter())
+        .chain(cluster.nodes.iter().flat_map(|n| n.ips.iter()))
+        .chain(cluster.host_endpoints.iter().flat_map(|h| h.ips.iter()))
+        .copied()
+        .collect();
+    let atoms: [Vec<Atom>; 2] = if opts.external {
+        [atoms(&peer_nets[0], &taken), atoms(&peer_nets[1], &taken)]
+    } else {
+        [Vec::new(), Vec::new()]
+    };
+
+    // The pairs to probe: (source, destination).
+    let mut pairs: Vec<(End, End)> = Vec::new();
+    for s in 0..classes.len() {
+        for d in 0..classes.len() {
+            let across = s != d || classes[s].workloads.len() > 1;
+            if across {
+                pairs.push((End::Class(s), End::Class(d)));
+            }
+        }
+    }
+    for (ai, _) in atoms[0].iter().enumerate() {
+        for d in 0..classes.len() {
+            pairs.push((End::Atom(ai), End::Class(d)));
+        }
+    }
+    for s in 0..classes.len() {
+        for (ai, _) in atoms[1].iter().enumerate() {
+            pairs.push((End::Class(s), End::Atom(ai)));
+        }
+    }
+
+    let job = Job {
+        ev,
+        cluster,
+        classes: &classes,
+        workload_of: &workload_of,
+        atoms: &atoms,
+        other_protocols: &other_protocols,
+        unnamed,
+        named_ports: &named_ports,
+        probes: AtomicU64::new(0),
+    };
+    progress.start(pairs.len() as u64);
+    let threads = opts.threads.max(1).min(pairs.len().max(1));
+    let chunk = pairs.len().div_ceil(threads).max(1);
+    let results: Vec<Edge> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|part| {
+                let job = &job;
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for (i, &(s, d)) in part.iter().enumerate() {
+                        out.push(job.pair(s, d));
+                        if i % 64 == 63 {
+                            progress.advance(64);
+                        }
+                    }
+                    progress.advance((part.len() % 64) as u64);
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+
+    // Expand class pairs to workload pairs.
+    let mut class_edges: HashMap<(usize, usize), &Edge> = HashMap::new();
+    let mut atom_edges: [HashMap<(usize, usize), &Edge>; 2] = [HashMap::new(), HashMap::new()];
+    for (&(s, d), edge) in pairs.iter().zip(&results) {
+        match (s, d) {
+            (End::Class(s), End::Class(d)) => {
+                class_edges.insert((s, d), edge);
+            }
+            (End::Atom(a), End::Class(d)) => {
+                atom_edges[0].insert((a, d), edge);
+            }
+            (End::Class(s), End::Atom(a)) => {
+                atom_edges[1].insert((s, a), edge);
+            }
+            (End::Atom(_), End::Atom(_)) => {}
+        }
+    }
+    let mut classes_of_workload: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
+    for (i, c) in class_of.iter().enumerate() {
+        if let (Some(c), Some(w)) = (c, workload_of[i]) {
+            classes_of_workload[w].insert(*c);
+        }
+    }
+
+    let mut reach = Reach {
+        classes: classes.len(),
+        probes: job.probes.load(Ordering::Relaxed),
+        notes,
+        ..Reach::default()
+    };
+    let workload_index: Vec<Option<NodeIndex>> = nodes
+        .into_iter()
+        .map(|n| (n.pods > 0).then(|| reach.graph.add_node(n)))
+        .collect();
+    let workloads: Vec<(usize, NodeIndex)> = workload_index
+        .iter()
+        .enumerate()
+        .filter_map(|(w, i)| i.map(|i| (w, i)))
+        .collect();
+    for &(ws, si) in &workloads {
+        for &(wd, di) in &workloads {
+            if ws == wd {
+                continue;
+            }
+            let edges = classes_of_workload[ws].iter().flat_map(|s| {
+                classes_of_workload[wd]
+                    .iter()
+                    .filter_map(|d| class_edges.get(&(*s, *d)).copied())
+            });
+            if let Some(edge) = merge(edges) {
+                reach.graph.add_edge(si, di, edge);
+            }
+        }
+    }
+    for (dir, list) in atoms.iter().enumerate() {
+        for (ai, atom) in list.iter().enumerate() {
+            let mut atom_node: Option<NodeIndex> = None;
+            for &(w, wi) in &workloads {
+                let edges = classes_of_workload[w].iter().filter_map(|c| {
+                    let key = if dir == 0 { (ai, *c) } else { (*c, ai) };
+                    atom_edges[dir].get(&key).copied()
+                });
+                let Some(edge) = merge(edges) else { continue };
+                let ni = *atom_node.get_or_insert_with(|| {
+                    reach.graph.add_node(Node {
+                        id: atom.label(),
+                        kind: NodeKind::External,
+                        namespace: None,
+                        name: atom.label(),
+                        labels: Default::default(),
+                        pods: 0,
+                    })
+                });
+                if dir == 0 {
+                    reach.graph.add_edge(ni, wi, edge);
+                } else {
+                    reach.graph.add_edge(wi, ni, edge);
+                }
+            }
+        }
+    }
+    reach
+}
+
+/// The edge between two workloads from the edges of their class pairs:
+/// what every pair has, and (when they differ) what some pair has.
+fn merge<'e>(mut edges: impl Iterator<Item = &'e Edge>) -> Option<Edge> {
+    let first = edges.next()?;
+    let mut out = first.clone();
+    let mut some = first.conns.clone();
+    let mut differs = false;
+    for e in edges {
+        if e.conns != out.conns {
+            differs = true;
+        }
+        out.conns = out.conns.intersect(&e.conns);
+        out.l7 = out.l7.union(&e.l7).intersect(&out.conns);
+        out.auth = out.auth.union(&e.auth).intersect(&out.conns);
+        some = some.union(&e.conns);
+        out.policies.extend(e.policies.iter().cloned());
+    }
+    if differs {
+        out.some = Some(some);
+    }
+    (!out.conns.is_empty() || out.some.is_some()).then_some(out)
+}
+
+/// What every probe needs.
+struct Job<'a, 'e> {
+    ev: &'e Evaluator<'a>,
+    cluster: &'a Cluster,
+    classes: &'e [Class],
+    workload_of: &'e [Option<usize>],
+    atoms: &'e [Vec<Atom>; 2],
+    other_protocols: &'e [Proto],
+    unnamed: Proto,
+    named_ports: &'e HashMap<String, Vec<(Proto, u16)>>,
+    probes: AtomicU64,
+}
+
+impl Job<'_, '_> {
+    fn peer(&self, end: End, dir: usize, other: Option<usize>) -> Peer {
+        match end {
+            End::Class(c) => {
+                let class = &self.classes[c];
+                // A class talking to itself: two pods of different workloads.
+                let pod = match other {
+                    Some(first) => class
+                        .members
+                        .iter()
+                        .copied()
+                        .find(|&m| self.workload_of[m] != self.workload_of[first])
+                        .unwrap_or(first),
+                    None => class.members[0],
+                };
+                let ep = &self.cluster.endpoints[pod];
+                let ip = address(&ep.ips).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+                let end = if ep.host_network {
+                    // The node's traffic, as `simulate` resolves it.
+                    match ep
+                        .node
+                        .as_ref()
+                        .and_then(|n| self.cluster.nodes.iter().position(|x| &x.name == n))
+                    {
+                        Some(index) => FlowEnd::Node { index },
+                        None => FlowEnd::Pod { index: pod },
+                    }
+                } else {
+                    FlowEnd::Pod { index: pod }
+                };
+                Peer {
+                    name: format!("{}/{}", ep.namespace, ep.name),
+                    ip,
+                    end,
+                }
+            }
+            End::Atom(a) => {
+                let atom = &self.atoms[dir][a];
+                Peer {
+                    name: atom.probe.to_string(),
+                    ip: atom.probe,
+                    end: FlowEnd::External,
+                }
+            }
+        }
+    }
+
+    /// The allowed connections from `s` to `d`.
+    fn pair(&self, s: End, d: End) -> Edge {
+        let atom_dir = if matches!(s, End::Atom(_)) { 0 } else { 1 };
+        let src = self.peer(s, atom_dir, None);
+        let first = match s {
+            End::Class(c) => Some(self.classes[c].members[0]),
+            End::Atom(_) => None,
+        };
+        let same = matches!((s, d), (End::Class(a), End::Class(b)) if a == b);
+        let dst = self.peer(d, atom_dir, if same { first } else { None });
+        let v6 = src.ip.is_ipv6();
+        if v6 != dst.ip.is_ipv6() {
+            return Edge::default();
+        }
+        // The port boundaries of every rule that can decide.
+        let (eg_rules, eg_fixed) = self.ev.rules_for(&src, Direction::Egress);
+        let (in_rules, in_fixed) = self.ev.rules_for(&dst, Direction::Ingress);
+        let mut cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
+        for rule in eg_rules.iter().chain(&in_rules) {
+            walk(&rule.criteria, &mut |c| self.cut(c, &mut cuts));
+        }
+        for &(p, port) in eg_fixed.iter().chain(in_fixed) {
+            let c = cuts.entry(p).or_default();
+            c.insert(u32::from(port));
+            c.insert(u32::from(port) + 1);
+        }
+
+        let mut edge = Edge::default();
+        let icmp = if v6 { Proto::ICMPV6 } else { Proto::ICMP };
+        let record = |edge: &mut Edge, proto: Proto, lo: u16, hi: u16, probe: Probe| {
+            if !probe.allowed {
+                return;
+            }
+            edge.conns.add(proto, lo, hi);
+            if probe.l7 {
+                edge.l7.add(proto, lo, hi);
+            }
+            if probe.auth {
+                edge.auth.add(proto, lo, hi);
+            }
+            edge.policies.extend(probe.policies);
+        };
+        for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
+            let (lo, hi) = domain(proto);
+            let mut points: Vec<u32> = cuts
+                .get(&proto)
+                .map(|c| {
+                    c.range(u32::from(lo) + 1..=u32::from(hi))
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            points.insert(0, u32::from(lo));
+            points.push(u32::from(hi) + 1);
+            for w in points.windows(2) {
+                let (a, b) = (w[0] as u16, (w[1] - 1) as u16);
+                let probe = self.probe(&src, &dst, proto, a);
+                record(&mut edge, proto, a, b, probe);
+            }
+        }
+        for &proto in self.other_protocols {
+            let probe = self.probe(&src, &dst, proto, 0);
+            record(&mut edge, proto, 0, 0, probe);
+        }
+        let probe = self.probe(&src, &dst, self.unnamed, 0);
+        if probe.allowed {
+            edge.conns.other = true;
+            edge.l7.other |= probe.l7;
+            edge.auth.other |= probe.auth;
+            edge.policies.extend(probe.policies);
+        }
+        edge
+    }
+
+    fn probe(&self, src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Probe {
+        self.probes.fetch_add(1, Ordering::Relaxed);
+        let icmp = is_icmp(protocol);
+        let flow = Flow {
+            src: src.clone(),
+            dst: dst.clone(),
+            protocol,
+            port: if PORT_PROTOCOLS.contains(&protocol) {
+                value
+            } else {
+                0
+            },
+            src_port: None,
+            icmp_type: icmp.then_some((value >> 8) as u8),
+            icmp_code: icmp.then_some((value & 0xff) as u8),
+            http: None,
+            l7: Vec::new(),
+            auth_fails: false,
+        };
+        self.ev.probe(&flow)
+    }
+
+    /// Adds the boundaries a criterion names.
+    fn cut(&self, c: &Criterion, cuts: &mut BTreeMap<Proto, BTreeSet<u32>>) {
+        let mut add = |protos: &[Proto], lo: u32, hi: u32| {
+            for p in protos {
+                let c = cuts.entry(*p).or_default();
+                c.insert(lo);
+                c.insert(hi + 1);
+            }
+        };
+        match c {
+            Criterion::Ports {
+                side: Side::Destination,
+                any_of,
+                ..
+            } => {
+                for m in any_of {
+                    let protos: Vec<Proto> = match m.protocol {
+                        Some(p) => vec![p],
+                        None => PORT_PROTOCOLS.to_vec(),
+                    };
+                    match &m.ports {
+                        PortSpec::All => {}
+                        PortSpec::Range(a, b) => add(&protos, u32::from(*a), u32::from(*b)),
+                        PortSpec::Named(name) => {
+                            for &(p, port) in self.named_ports.get(name).into_iter().flatten() {
+                                if protos.contains(&p) {
+                                    add(&[p], u32::from(port), u32::from(port));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Criterion::Service {
+                side: Side::Destination,
+                namespace,
+                name,
+            } => {
+                // The Service's target ports, numbered or named.
+                if let Some(svc) = self
+                    .cluster
+                    .services
+                    .iter()
+                    .find(|s| &s.namespace == namespace && &s.name == name)
+                {
+                    for sp in &svc.ports {
+                        match &sp.target {
+                            crate::model::TargetPort::Number(n) => {
+                                add(&[sp.protocol], u32::from(*n), u32::from(*n));
+                            }
+                            crate::model::TargetPort::Name(n) => {
+                                for &(p, port) in self.named_ports.get(n).into_iter().flatten() {
+                                    add(&[p], u32::from(port), u32::from(port));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Criterion::Icmp {
+                icmp_type, code, ..
+            } => {
+                let t = u32::from(*icmp_type) << 8;
+                let (lo, hi) = match code {
+                    Some(c) => (t | u32::from(*c), t | u32::from(*c)),
+                    None => (t, t | 0xff),
+                };
+                add(&[Proto::ICMP, Proto::ICMPV6], lo, hi);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every criterion, alternatives included.
+fn walk<'c>(criteria: &'c [Criterion], f: &mut dyn FnMut(&'c Criterion)) {
+    for c in criteria {
+        f(c);
+        if let Criterion::AnyOf { alternatives, .. } = c {
+            for alt in alternatives {
+                walk(&alt.criteria, f);
+            }
+        }
+    }
+}
+
+fn dir_index(dir: Direction) -> usize {
+    match dir {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+/// Every port number declared under each name, cluster-wide.
+fn named_port_numbers(cluster: &Cluster) -> HashMap<String, Vec<(Proto, u16)>> {
+    let mut out: HashMap<String, Vec<(Proto, u16)>> = HashMap::new();
+    let ports = cluster
+        .endpoints
+        .iter()
+        .flat_map(|e| e.ports.iter())
+        .chain(cluster.host_endpoints.iter().flat_map(|h| h.ports.iter()));
+    for p in ports {
+        let list = out.entry(p.name.clone()).or_default();
+        if !list.contains(&(p.protocol, p.port)) {
+            list.push((p.protocol, p.port));
+        }
+    }
+    out
+}
+
+/// The address a pod is probed at: its first IPv4 address, else its first.
+fn address(ips: &[IpAddr]) -> Option<IpAddr> {
+    ips.iter()
+        .find(|ip| ip.is_ipv4())
+        .or_else(|| ips.first())
+        .copied()
+}
+
+/// The ranges cut from the whole IPv4 space (and the IPv6 space when an
+/// IPv6 CIDR is named) by `nets`.
+fn atoms(nets: &BTreeSet<IpNet>, taken: &std::collections::HashSet<IpAddr>) -> Vec<Atom> {
+    let mut out = Vec::new();
+    for v6 in [false, true] {
+        let family: Vec<&IpNet> = nets
+            .iter()
+            .filter(|n| matches!(n, IpNet::V6(_)) == v6)
+            .collect();
+        if v6 && family.is_empty() {
+            continue;
+        }
+        let max: u128 = if v6 { u128::MAX } else { u128::from(u32::MAX) };
+        let mut points: BTreeSet<u128> = BTreeSet::new();
+        points.insert(0);
+        for n in family {
+            let (lo, hi) = (to_u128(n.network()), to_u128(n.broadcast()));
+            points.insert(lo);
+            if hi < max {
+                points.insert(hi + 1);
+            }
+        }
+        let points: Vec<u128> = points.into_iter().collect();
+        for (i, &lo) in points.iter().enumerate() {
+            let hi = points.get(i + 1).map_or(max, |n| n - 1);
+            // An address in the range that no cluster endpoint owns.
+            let probe = (0..64u128)
+                .map_while(|k| lo.checked_add(k).filter(|a| *a <= hi))
+                .map(|a| from_u128(a, v6))
+                .find(|a| !taken.contains(a));
+            if let Some(probe) = probe {
+                out.push(Atom {
+                    lo: from_u128(lo, v6),
+                    hi: from_u128(hi, v6),
+                    probe,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn to_u128(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(u32::from(a)),
+        IpAddr::V6(a) => u128::from(a),
+    }
+}
+
+fn from_u128(v: u128, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(v))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(v as u32))
+    }
+}
+
+/// `10.0.0.0/8` when the range is exactly a CIDR, else `a-b`.
+fn range_label(lo: IpAddr, hi: IpAddr) -> String {
+    let (a, b) = (to_u128(lo), to_u128(hi));
+    let bits: u32 = if lo.is_ipv6() { 128 } else { 32 };
+    let size = b - a;
+    // A CIDR: size + 1 is a power of two and `a` is aligned to it.
+    if size == u128::MAX || ((size + 1).is_power_of_two() && a & size == 0) {
+        let host_bits = if size == u128::MAX {
+            128
+        } else {
+            (size + 1).trailing_zeros()
+        };
+        if let Ok(net) = IpNet::new(lo, (bits - host_bits.min(bits)) as u8) {
+            return net.to_string();
+        }
+    }
+    format!("{lo}-{hi}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_named_as_cidrs_when_they_are_one() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            range_label(ip("10.0.0.0"), ip("10.255.255.255")),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            range_label(ip("0.0.0.0"), ip("255.255.255.255")),
+            "0.0.0.0/0"
+        );
+        assert_eq!(range_label(ip("1.2.3.4"), ip("1.2.3.4")), "1.2.3.4/32");
+        assert_eq!(
+            range_label(ip("0.0.0.0"), ip("9.255.255.255")),
+            "0.0.0.0-9.255.255.255"
+        );
+        assert_eq!(
+            range_label(ip("::"), ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")),
+            "::/0"
+        );
+    }
+
+    #[test]
+    fn atoms_cover_the_space_between_the_cidrs() {
+        let nets: BTreeSet<IpNet> = ["10.0.0.0/8", "10.1.0.0/16"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let atoms = atoms(&nets, &Default::default());
+        let labels: Vec<String> = atoms.iter().map(Atom::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "0.0.0.0-9.255.255.255",
+                "10.0.0.0/16",
+                "10.1.0.0/16",
+                "10.2.0.0-10.255.255.255",
+                "11.0.0.0-255.255.255.255"
+            ]
+        );
+    }
+}

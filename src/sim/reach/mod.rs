@@ -1,0 +1,97 @@
+//! Reachability: who can reach whom, on which ports, for everything loaded.
+//!
+//! The result is a petgraph graph whose nodes are workloads (pods grouped
+//! under their owner) and external address ranges, and whose edges carry
+//! the exact set of allowed connections. It is computed per equivalence
+//! class of endpoints (same identity: namespace, labels, service account,
+//! named ports, and the policy CIDRs their address falls in) and expanded
+//! to workloads afterwards, so the cost follows the number of identities,
+//! not pods.
+
+mod compute;
+pub mod conns;
+mod filter;
+
+use std::collections::BTreeSet;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+pub use compute::{Options, Progress, compute};
+pub use conns::{Conns, PortSet};
+pub use filter::{Filter, NodeMatch, PortFilter};
+
+use crate::model::Labels;
+
+/// What a graph node stands for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    /// Pods grouped under their owner (`Deployment`, `StatefulSet`, ...,
+    /// `Pod` for a pod without one).
+    Workload { kind: String },
+    /// An address range outside the cluster, as policies cut it.
+    External,
+}
+
+/// A workload or an external address range.
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    /// `namespace/name` of a workload; a CIDR or `a.b.c.d-e.f.g.h` range.
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: NodeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    /// Pods in the workload (0 for external ranges).
+    pub pods: usize,
+}
+
+impl Node {
+    pub fn is_external(&self) -> bool {
+        self.kind == NodeKind::External
+    }
+}
+
+/// The connections one node may open to another.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Edge {
+    /// What is allowed at L3/L4 (an L7 proxy or an authentication check
+    /// may still refuse part of it; see `l7` and `auth`).
+    pub conns: Conns,
+    /// The part of `conns` an application-layer proxy filters: only some
+    /// requests pass.
+    #[serde(skip_serializing_if = "Conns::is_empty")]
+    pub l7: Conns,
+    /// The part of `conns` that requires mutual authentication.
+    #[serde(skip_serializing_if = "Conns::is_empty")]
+    pub auth: Conns,
+    /// Policies whose rules decided what is allowed (`tier/ns/name` keys).
+    pub policies: BTreeSet<String>,
+    /// Pods of the two workloads do not all see the same connections
+    /// (their identities differ): `conns` is what every pair has, and
+    /// `some` what at least one pair has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub some: Option<Conns>,
+}
+
+/// The reachability graph.
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    pub graph: DiGraph<Node, Edge>,
+    /// Endpoint equivalence classes evaluated (for reporting cost).
+    pub classes: usize,
+    /// Flows probed through the evaluator.
+    pub probes: u64,
+    /// What the graph does not show and why (pods without addresses, ...).
+    pub notes: Vec<String>,
+}
+
+impl Reach {
+    pub fn node(&self, i: NodeIndex) -> &Node {
+        &self.graph[i]
+    }
+}
