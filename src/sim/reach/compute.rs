@@ -385,16 +385,17 @@ pub fn compute(
             }
         }
     }
+    // One node per range, whether it is a source, a destination or both.
+    let mut atom_nodes: HashMap<String, NodeIndex> = HashMap::new();
     for (dir, list) in atoms.iter().enumerate() {
         for (ai, atom) in list.iter().enumerate() {
-            let mut atom_node: Option<NodeIndex> = None;
             for &(w, wi) in &workloads {
                 let edges = classes_of_workload[w].iter().filter_map(|c| {
                     let key = if dir == 0 { (ai, *c) } else { (*c, ai) };
                     atom_edges[dir].get(&key).copied()
                 });
                 let Some(edge) = merge(edges) else { continue };
-                let ni = *atom_node.get_or_insert_with(|| {
+                let ni = *atom_nodes.entry(atom.label()).or_insert_with(|| {
                     reach.graph.add_node(Node {
                         id: atom.label(),
                         kind: NodeKind::External,

@@ -1,0 +1,182 @@
+//! The reachability graph agrees with `simulate`: for every fixture, every
+//! ordered pair of graph nodes and a set of probe ports (every boundary of
+//! every edge's ranges, and common ports), a flow that `simulate` resolves
+//! and allows is inside the edge's connections, and one it denies is not.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::Path;
+
+use polctl::dialect::lower::{Choice, Input, lower};
+use polctl::load::{Inputs, load};
+use polctl::model::Proto;
+use polctl::sim::eval::Evaluator;
+use polctl::sim::reach::{self, Conns, Options};
+use polctl::sim::resolve::{FlowRequest, PortRef, flows};
+
+const COMMON_PORTS: &[u16] = &[1, 22, 53, 79, 80, 81, 443, 5000, 6379, 8080, 9000, 65535];
+
+fn allows(conns: &Conns, proto: Proto, value: u16) -> bool {
+    conns.is_all()
+        || conns
+            .protocols
+            .get(&proto)
+            .is_some_and(|s| s.contains(value))
+}
+
+/// A reference `simulate` resolves for a node: the workload, or the first
+/// address of an external range.
+fn reference(id: &str, external: bool) -> String {
+    if !external {
+        return id.to_string();
+    }
+    let first = id.split(['-', '/']).next().unwrap_or(id);
+    first
+        .parse::<IpAddr>()
+        .map_or(id.to_string(), |ip| ip.to_string())
+}
+
+fn check_fixture(dir: &Path) -> (usize, Vec<String>) {
+    let mut inventory = load(
+        &Inputs {
+            paths: vec![dir.to_path_buf()],
+            recursive: false,
+        },
+        &mut std::io::empty(),
+    )
+    .expect("fixture loads");
+    let hosts = dir.join("dns.hosts");
+    if hosts.exists() {
+        let text = std::fs::read_to_string(&hosts).expect("dns table");
+        polctl::load::dns::read_hosts("dns.hosts", &text, &mut inventory.cluster.dns)
+            .expect("dns table parses");
+    }
+    let input = Input {
+        cluster: &inventory.cluster,
+        policies: &inventory.policies,
+        tiers: &inventory.tiers,
+        profiles: &inventory.profiles,
+    };
+    let choice = Choice {
+        app_layer: true,
+        ..Choice::default()
+    };
+    let set = lower(&input, &choice).set;
+    let ev = Evaluator::new(&set, &inventory.cluster);
+    let graph = reach::compute(&ev, &inventory.cluster, &Options::default(), &());
+    let g = &graph.graph;
+
+    let mut ports: BTreeSet<u16> = COMMON_PORTS.iter().copied().collect();
+    for e in g.edge_weights() {
+        for set in e.conns.protocols.values() {
+            for &(lo, hi) in set.intervals() {
+                ports.extend([lo.saturating_sub(1).max(1), lo, hi, hi.saturating_add(1)]);
+            }
+        }
+    }
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for s in g.node_indices() {
+        for d in g.node_indices() {
+            let (sn, dn) = (&g[s], &g[d]);
+            if s == d || (sn.is_external() && dn.is_external()) {
+                continue;
+            }
+            // External ranges are cut separately as sources and as
+            // destinations: a range only stands for a destination when
+            // something reaches it, and for a source when it reaches
+            // something.
+            let has = |i, d| g.edges_directed(i, d).next().is_some();
+            if (dn.is_external() && !has(d, petgraph::Direction::Incoming))
+                || (sn.is_external() && !has(s, petgraph::Direction::Outgoing))
+            {
+                continue;
+            }
+            let edge = g.find_edge(s, d).map(|e| &g[e]);
+            if edge.is_some_and(|e| e.some.is_some()) {
+                continue; // pods of the workloads differ; not one answer
+            }
+            let empty = Conns::default();
+            let conns = edge.map_or(&empty, |e| &e.conns);
+            let probes = [Proto::TCP, Proto::UDP, Proto::SCTP]
+                .into_iter()
+                .flat_map(|p| ports.iter().map(move |&n| (p, Some(n), None)))
+                .chain([(Proto::ICMP, None, Some(8u8)), (Proto(47), None, None)]);
+            for (proto, port, icmp_type) in probes {
+                let req = FlowRequest {
+                    from: reference(&sn.id, sn.is_external()),
+                    to: reference(&dn.id, dn.is_external()),
+                    port: port.map(PortRef::Number),
+                    protocol: Some(proto),
+                    src_port: None,
+                    icmp_type,
+                    icmp_code: icmp_type.map(|_| 0),
+                    http: None,
+                    l7: Vec::new(),
+                    auth_fails: false,
+                };
+                let Ok(resolved) = flows(&inventory.cluster, &req, "default") else {
+                    continue;
+                };
+                let value = match (port, icmp_type) {
+                    (Some(p), _) => p,
+                    (None, Some(t)) => u16::from(t) << 8,
+                    _ => 0,
+                };
+                let in_graph = if proto == Proto(47) {
+                    conns.other || conns.is_all()
+                } else {
+                    allows(conns, proto, value)
+                };
+                for flow in resolved {
+                    if flow.src.end == flow.dst.end {
+                        continue;
+                    }
+                    let what = flow.to_string();
+                    let allowed = ev.evaluate(flow).verdict.is_allow();
+                    checked += 1;
+                    if allowed != in_graph {
+                        wrong.push(format!(
+                            "{}: {what}: simulate says {}, the graph edge {} -> {} is `{conns}`",
+                            dir.display(),
+                            if allowed { "allow" } else { "deny" },
+                            sn.id,
+                            dn.id
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (checked, wrong)
+}
+
+#[test]
+fn the_graph_agrees_with_simulate_on_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut total = 0;
+    let mut wrong = Vec::new();
+    for dir in &dirs {
+        let (checked, w) = check_fixture(dir);
+        assert!(checked > 0, "{}: nothing was checked", dir.display());
+        total += checked;
+        wrong.extend(w);
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {total} flows disagree:\n{}",
+        wrong.len(),
+        wrong
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
