@@ -47,6 +47,9 @@ pub struct Ctx<'a> {
     pub l7_seen: std::cell::Cell<bool>,
     /// Set when an authentication criterion was met, checked or not.
     pub auth_seen: std::cell::Cell<bool>,
+    /// Only verdicts are wanted: criteria stop at the first miss and keep
+    /// no trace.
+    pub quiet: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -57,6 +60,7 @@ impl<'a> Ctx<'a> {
         dataplane: &'a Dataplane,
     ) -> Self {
         let mut ctx = Ctx::quiet(cluster, ids, flow, dataplane);
+        ctx.quiet = false;
         ctx.src_described = ctx.src_owners.iter().map(|o| describe_owner(o)).collect();
         ctx.dst_described = ctx.dst_owners.iter().map(|o| describe_owner(o)).collect();
         ctx
@@ -89,6 +93,7 @@ impl<'a> Ctx<'a> {
             refuse_requests: false,
             l7_seen: std::cell::Cell::new(false),
             auth_seen: std::cell::Cell::new(false),
+            quiet: true,
         }
     }
 
@@ -125,9 +130,91 @@ impl<'a> Ctx<'a> {
 }
 
 /// Evaluates every criterion (no short cut, so the trace shows each one).
+/// A quiet context stops at the first miss and keeps no trace.
 pub fn all(ctx: &Ctx, criteria: &[Criterion]) -> (bool, Vec<CriterionTrace>) {
+    if ctx.quiet {
+        let matched = criteria
+            .iter()
+            .all(|c| quick(ctx, c).unwrap_or_else(|| one(ctx, c).matched));
+        return (matched, Vec::new());
+    }
     let traces: Vec<CriterionTrace> = criteria.iter().map(|c| one(ctx, c)).collect();
     (traces.iter().all(|t| t.matched), traces)
+}
+
+/// The verdict of the common criteria without building their reasons;
+/// `None` for the rest. Each arm mirrors its traced function below (the
+/// graph-versus-simulate test holds them to the same answers).
+fn quick(ctx: &Ctx, criterion: &Criterion) -> Option<bool> {
+    let flow = ctx.flow;
+    Some(match criterion {
+        Criterion::Protocol { any_of, negated } => any_of.contains(&flow.protocol) != *negated,
+        Criterion::IpVersion { version } => {
+            (if flow.dst.ip.is_ipv4() { 4 } else { 6 }) == *version
+        }
+        Criterion::Icmp {
+            icmp_type,
+            code,
+            negated,
+        } => {
+            let is_icmp = matches!(flow.protocol, Proto::ICMP | Proto::ICMPV6);
+            let hit = is_icmp
+                && flow.icmp_type == Some(*icmp_type)
+                && code.is_none_or(|c| flow.icmp_code == Some(c));
+            hit != *negated
+        }
+        Criterion::Nets {
+            side,
+            nets,
+            negated,
+            scope,
+        } => {
+            let ip = ctx.ip(*side);
+            let mut same_family = nets.iter().filter(|n| n.addr().is_ipv4() == ip.is_ipv4());
+            let mut any = false;
+            let mut hit = false;
+            for n in same_family.by_ref() {
+                any = true;
+                hit |= n.contains(&ip);
+            }
+            if !any {
+                false
+            } else if *scope == NetScope::ExternalOnly && ctx.ids.is_cluster_address(ip) {
+                *negated
+            } else {
+                hit != *negated
+            }
+        }
+        Criterion::Selector {
+            side,
+            expr,
+            negated,
+            ..
+        } => ctx.owners(*side).iter().any(|o| expr.matches(&o.labels)) != *negated,
+        Criterion::Ports {
+            side,
+            any_of,
+            negated,
+        } if !any_of.iter().any(|m| matches!(m.ports, PortSpec::Named(_))) => {
+            let Some(port) = ctx.port(*side) else {
+                return Some(false);
+            };
+            let hit = any_of.iter().any(|m| {
+                m.protocol.is_none_or(|p| p == flow.protocol)
+                    && match m.ports {
+                        PortSpec::All => true,
+                        PortSpec::Range(a, b) => (a..=b).contains(&port),
+                        PortSpec::Named(_) => false,
+                    }
+            });
+            hit != *negated
+        }
+        Criterion::AnyOf { alternatives, .. } => {
+            alternatives.iter().any(|alt| all(ctx, &alt.criteria).0)
+        }
+        Criterion::Never { .. } => false,
+        _ => return None,
+    })
 }
 
 fn trace(test: String, matched: bool, reason: String) -> CriterionTrace {

@@ -22,7 +22,7 @@ pub mod l7;
 pub mod trace;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use criteria::Ctx;
 use identity::{Identities, Owner};
@@ -97,7 +97,9 @@ pub struct Evaluator<'a> {
     /// Per endpoint, direction and view: the indexes of the policies of
     /// each tier that select it. Endpoints do not change, and most flows
     /// share endpoints, so selection is computed once per endpoint.
-    selection: Mutex<HashMap<(identity::OwnerKind, Direction, View), Selection>>,
+    selection: RwLock<HashMap<(identity::OwnerKind, Direction, View), Selection>>,
+    /// Per pod: the names of its profiles.
+    profiles: RwLock<HashMap<usize, Arc<Vec<String>>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -140,7 +142,8 @@ impl<'a> Evaluator<'a> {
             overridden,
             has_staged: !staged.is_empty(),
             host_policies,
-            selection: Mutex::new(HashMap::new()),
+            selection: RwLock::new(HashMap::new()),
+            profiles: RwLock::new(HashMap::new()),
         }
     }
 
@@ -276,23 +279,8 @@ impl<'a> Evaluator<'a> {
         peer: &Peer,
         dir: Direction,
     ) -> (Vec<&'a Rule>, &'static [(Proto, u16)]) {
-        let (owner, profiles, is_host) = match self.enforcer(peer) {
-            Enforcer::Unpoliced(_) => return (Vec::new(), &[]),
-            Enforcer::Pod(owner, index) => {
-                let ep = &self.cluster.endpoints[index];
-                (
-                    owner,
-                    self.set
-                        .profiles_for_pod(&ep.namespace, &ep.service_account),
-                    false,
-                )
-            }
-            Enforcer::Host(owner, index) => (
-                owner,
-                self.cluster.host_endpoints[index].profiles.clone(),
-                true,
-            ),
-            Enforcer::Node(owner) => (owner, self.set.profiles_for_pod("", ""), false),
+        let Ok((owner, profiles, is_host)) = self.policed(self.enforcer(peer)) else {
+            return (Vec::new(), &[]);
         };
         let set: &'a PolicySet = self.set;
         let selection = self.selection(owner, dir, View::Enforced);
@@ -302,7 +290,7 @@ impl<'a> Evaluator<'a> {
                 rules.extend(tier.policies[pi].rules(dir).unwrap_or(&[]));
             }
         }
-        for name in &profiles {
+        for name in profiles.iter() {
             if let Some(profile) = set.profiles.get(name) {
                 rules.extend(profile.rules(dir));
             }
@@ -491,27 +479,16 @@ impl<'a> Evaluator<'a> {
             out.unpoliced = Some("traffic from the pod's own node is always allowed".into());
             return out;
         }
-        let (owner, profiles, is_host) = match self.enforcer(here) {
-            Enforcer::Unpoliced(why) => {
+        let (owner, profiles, is_host) = match self.policed(self.enforcer(here)) {
+            Ok(policed) => policed,
+            Err(why) => {
                 out.unpoliced = Some(why);
                 return out;
             }
-            Enforcer::Pod(owner, index) => {
-                let ep = &self.cluster.endpoints[index];
-                (
-                    owner,
-                    self.set
-                        .profiles_for_pod(&ep.namespace, &ep.service_account),
-                    false,
-                )
-            }
-            Enforcer::Host(owner, index) => {
-                let hep = &self.cluster.host_endpoints[index];
-                (owner, hep.profiles.clone(), true)
-            }
-            Enforcer::Node(owner) => (owner, self.set.profiles_for_pod("", ""), false),
         };
-        out.endpoint = owner.name.clone();
+        if !ctx.quiet {
+            out.endpoint = owner.name.clone();
+        }
         if is_host && self.failsafe(flow, dir) {
             out.decided_by = step("failsafe");
             out.unpoliced = Some(format!(
@@ -525,13 +502,17 @@ impl<'a> Evaluator<'a> {
             let selecting: Vec<&Policy> =
                 selection[ti].iter().map(|&pi| &tier.policies[pi]).collect();
             if selecting.is_empty() {
-                if !tier.policies.is_empty() {
+                if !tier.policies.is_empty() && !ctx.quiet {
                     out.skipped_tiers.push(tier.name.clone());
                 }
                 continue;
             }
             let mut tier_trace = TierTrace {
-                tier: tier.name.clone(),
+                tier: if ctx.quiet {
+                    String::new()
+                } else {
+                    tier.name.clone()
+                },
                 order: tier.order,
                 default_action: tier.default_action,
                 policies: Vec::new(),
@@ -646,12 +627,45 @@ impl<'a> Evaluator<'a> {
         out
     }
 
+    /// The owner whose policies apply, its profiles, and whether it is a
+    /// host endpoint; or why nothing is policed.
+    fn policed<'e>(
+        &self,
+        enforcer: Enforcer<'e>,
+    ) -> Result<(&'e Owner, Arc<Vec<String>>, bool), String> {
+        Ok(match enforcer {
+            Enforcer::Unpoliced(why) => return Err(why),
+            Enforcer::Pod(owner, index) => (owner, self.pod_profiles(index), false),
+            Enforcer::Host(owner, index) => {
+                let hep = &self.cluster.host_endpoints[index];
+                (owner, Arc::new(hep.profiles.clone()), true)
+            }
+            Enforcer::Node(owner) => (owner, Arc::new(self.set.profiles_for_pod("", "")), false),
+        })
+    }
+
+    /// The profiles of a pod, computed once per pod.
+    fn pod_profiles(&self, index: usize) -> Arc<Vec<String>> {
+        if let Some(hit) = self.profiles.read().ok().and_then(|m| m.get(&index).cloned()) {
+            return hit;
+        }
+        let ep = &self.cluster.endpoints[index];
+        let computed = Arc::new(
+            self.set
+                .profiles_for_pod(&ep.namespace, &ep.service_account),
+        );
+        if let Ok(mut m) = self.profiles.write() {
+            m.insert(index, computed.clone());
+        }
+        computed
+    }
+
     /// The policies of each tier that select `owner` for `dir` in `view`.
     fn selection(&self, owner: &Owner, dir: Direction, view: View) -> Selection {
         let key = (owner.kind, dir, view);
         if let Some(hit) = self
             .selection
-            .lock()
+            .read()
             .ok()
             .and_then(|m| m.get(&key).cloned())
         {
@@ -676,7 +690,7 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect(),
         );
-        if let Ok(mut m) = self.selection.lock() {
+        if let Ok(mut m) = self.selection.write() {
             m.insert(key, computed.clone());
         }
         computed
@@ -745,22 +759,32 @@ impl<'a> Evaluator<'a> {
         policy: &'p Policy,
         dir: Direction,
     ) -> (Option<(Action, &'p Rule)>, PolicyTrace) {
+        // A quiet context wants the verdict only: the trace stays empty.
         let mut trace = PolicyTrace {
-            kind: policy.kind.clone(),
-            dialect: policy.dialect.clone(),
-            policy: policy.key(),
+            kind: String::new(),
+            dialect: String::new(),
+            policy: String::new(),
             order: policy.order,
-            selector: policy.subject_text.clone(),
-            staged: policy.staged.map(|s| format!("{s:?}").to_lowercase()),
+            selector: String::new(),
+            staged: None,
             rules: Vec::new(),
             result: PolicyResult::NoMatch,
             at: None,
             origin: Some(policy.origin),
         };
+        if !ctx.quiet {
+            trace.kind = policy.kind.clone();
+            trace.dialect = policy.dialect.clone();
+            trace.policy = policy.key();
+            trace.selector = policy.subject_text.clone();
+            trace.staged = policy.staged.map(|s| format!("{s:?}").to_lowercase());
+        }
         for rule in policy.rules(dir).unwrap_or(&[]) {
             let rt = rule_trace(ctx, rule);
             let matched = rt.matched;
-            trace.rules.push(rt);
+            if !ctx.quiet {
+                trace.rules.push(rt);
+            }
             if matched && rule.action != Action::Log {
                 trace.result = PolicyResult::Matched(rule.action);
                 return (Some((rule.action, rule)), trace);
@@ -777,9 +801,14 @@ impl<'a> Evaluator<'a> {
             let Some(profile) = self.set.profiles.get(name) else {
                 continue;
             };
+            let quiet = ctx.quiet;
             let mut pt = ProfileTrace {
-                profile: name.clone(),
-                implicit: profile.implicit.clone(),
+                profile: if quiet { String::new() } else { name.clone() },
+                implicit: if quiet {
+                    None
+                } else {
+                    profile.implicit.clone()
+                },
                 rules: Vec::new(),
                 result: None,
                 at: None,
@@ -788,7 +817,9 @@ impl<'a> Evaluator<'a> {
             for rule in profile.rules(dir) {
                 let rt = rule_trace(ctx, rule);
                 let matched = rt.matched;
-                pt.rules.push(rt);
+                if !quiet {
+                    pt.rules.push(rt);
+                }
                 if matched && matches!(rule.action, Action::Allow | Action::Deny) {
                     pt.result = Some(rule.action);
                     out.verdict = if rule.action == Action::Allow {
@@ -866,12 +897,17 @@ fn step(name: &str) -> Decider {
 
 fn rule_trace(ctx: &Ctx, rule: &Rule) -> RuleTrace {
     let (matched, criteria) = criteria::all(ctx, &rule.criteria);
+    let quiet = ctx.quiet;
     RuleTrace {
-        rule: rule.label.clone(),
+        rule: if quiet {
+            String::new()
+        } else {
+            rule.label.clone()
+        },
         action: rule.action,
         matched,
         criteria,
-        note: rule.note.clone(),
+        note: if quiet { None } else { rule.note.clone() },
         at: None,
         origin: rule.origin,
     }

@@ -13,7 +13,7 @@
 //! address lies in) form one class, pairs of classes are probed once, and
 //! the result is expanded to workloads.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -159,6 +159,21 @@ pub fn compute(
         }
     }
     let all_nets: Vec<IpNet> = all_nets.into_iter().collect();
+    // Labels no selector mentions cannot tell endpoints apart.
+    let mut keys: HashSet<String> = HashSet::new();
+    for (_, p) in set.policies() {
+        keys.extend(p.subject.keys().into_iter().map(str::to_string));
+    }
+    for (_, rule) in &all_rules {
+        walk(&rule.criteria, &mut |c| {
+            if let Criterion::Selector { expr, .. } | Criterion::Nodes { expr, .. } = c {
+                keys.extend(expr.keys().into_iter().map(str::to_string));
+            }
+        });
+    }
+    for svc in &cluster.services {
+        keys.extend(svc.selector.iter().flatten().map(|(k, _)| k.clone()));
+    }
     let other_protocols: Vec<Proto> = protocols
         .iter()
         .copied()
@@ -223,6 +238,7 @@ pub fn compute(
             labels: ep
                 .labels
                 .iter()
+                .filter(|(k, _)| keys.contains(*k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             service_account: ep.service_account.clone(),
@@ -314,13 +330,15 @@ pub fn compute(
                 let job = &job;
                 scope.spawn(move || {
                     let mut out = Vec::with_capacity(part.len());
+                    let mut probes = 0;
                     for (i, &(s, d)) in part.iter().enumerate() {
-                        out.push(job.pair(s, d));
+                        out.push(job.pair(s, d, &mut probes));
                         if i % 64 == 63 {
                             progress.advance(64);
                         }
                     }
                     progress.advance((part.len() % 64) as u64);
+                    job.probes.fetch_add(probes, Ordering::Relaxed);
                     out
                 })
             })
@@ -500,7 +518,7 @@ impl Job<'_, '_> {
     }
 
     /// The allowed connections from `s` to `d`.
-    fn pair(&self, s: End, d: End) -> Edge {
+    fn pair(&self, s: End, d: End, probes: &mut u64) -> Edge {
         let atom_dir = if matches!(s, End::Atom(_)) { 0 } else { 1 };
         let src = self.peer(s, atom_dir, None);
         let first = match s {
@@ -555,15 +573,15 @@ impl Job<'_, '_> {
             points.push(u32::from(hi) + 1);
             for w in points.windows(2) {
                 let (a, b) = (w[0] as u16, (w[1] - 1) as u16);
-                let probe = self.probe(&src, &dst, proto, a);
+                let probe = self.probe(probes, &src, &dst, proto, a);
                 record(&mut edge, proto, a, b, probe);
             }
         }
         for &proto in self.other_protocols {
-            let probe = self.probe(&src, &dst, proto, 0);
+            let probe = self.probe(probes, &src, &dst, proto, 0);
             record(&mut edge, proto, 0, 0, probe);
         }
-        let probe = self.probe(&src, &dst, self.unnamed, 0);
+        let probe = self.probe(probes, &src, &dst, self.unnamed, 0);
         if probe.allowed {
             edge.conns.other = true;
             edge.l7.other |= probe.l7;
@@ -573,8 +591,8 @@ impl Job<'_, '_> {
         edge
     }
 
-    fn probe(&self, src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Probe {
-        self.probes.fetch_add(1, Ordering::Relaxed);
+    fn probe(&self, count: &mut u64, src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Probe {
+        *count += 1;
         let icmp = is_icmp(protocol);
         let flow = Flow {
             src: src.clone(),
