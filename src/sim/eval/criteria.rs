@@ -149,9 +149,7 @@ fn quick(ctx: &Ctx, criterion: &Criterion) -> Option<bool> {
     let flow = ctx.flow;
     Some(match criterion {
         Criterion::Protocol { any_of, negated } => any_of.contains(&flow.protocol) != *negated,
-        Criterion::IpVersion { version } => {
-            (if flow.dst.ip.is_ipv4() { 4 } else { 6 }) == *version
-        }
+        Criterion::IpVersion { version } => (if flow.dst.ip.is_ipv4() { 4 } else { 6 }) == *version,
         Criterion::Icmp {
             icmp_type,
             code,

@@ -224,28 +224,28 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The verdict alone, for callers that probe many flows (the
-    /// reachability graph): allowed at L3/L4, and whether an application
-    /// proxy or a failed authentication would refuse some of it. Traces are
-    /// built but owners are not described, and requests are not evaluated.
-    pub fn probe(&self, flow: &Flow) -> Probe {
+    /// The verdict of one direction alone, for callers that probe many
+    /// flows (the reachability graph): allowed at L3/L4, and whether an
+    /// application proxy or a failed authentication would refuse some of
+    /// it. No trace is kept, and requests are not evaluated.
+    pub fn probe(&self, flow: &Flow, dir: Direction) -> Probe {
         let mut ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
         ctx.l7 = false;
         ctx.auth_check.set(false);
-        let l4 = self.both(&ctx, View::Enforced);
+        let l4 = self.direction(&ctx, dir, View::Enforced);
+        let by = &l4.decided_by;
         let mut probe = Probe {
             allowed: l4.verdict.is_allow(),
             l7: false,
             auth: false,
-            policies: [&l4.egress, &l4.ingress]
-                .iter()
-                .filter_map(|d| {
-                    let by = &d.decided_by;
-                    by.policy.as_ref().map(|p| match &by.tier {
-                        Some(t) => format!("{t}/{p}"),
-                        None => p.clone(),
-                    })
+            policies: by
+                .policy
+                .as_ref()
+                .map(|p| match &by.tier {
+                    Some(t) => format!("{t}/{p}"),
+                    None => p.clone(),
                 })
+                .into_iter()
                 .collect(),
         };
         if !probe.allowed {
@@ -256,19 +256,27 @@ impl<'a> Evaluator<'a> {
             // rule admits the connection without L7 rules)?
             ctx.l7 = true;
             ctx.refuse_requests = true;
-            probe.l7 = !self.both(&ctx, View::Enforced).verdict.is_allow();
+            probe.l7 = !self.direction(&ctx, dir, View::Enforced).verdict.is_allow();
             ctx.l7 = false;
             ctx.refuse_requests = false;
         }
         if ctx.auth_seen.get() {
             let mut failing = flow.clone();
             failing.auth_fails = true;
-            let ctx = Ctx::quiet(self.cluster, &self.ids, &failing, &self.set.dataplane);
-            let mut ctx = ctx;
+            let mut ctx = Ctx::quiet(self.cluster, &self.ids, &failing, &self.set.dataplane);
             ctx.l7 = false;
-            probe.auth = !self.both(&ctx, View::Enforced).verdict.is_allow();
+            probe.auth = !self.direction(&ctx, dir, View::Enforced).verdict.is_allow();
         }
         probe
+    }
+
+    /// Whether each criterion matches a flow (no trace).
+    pub fn criteria_match(&self, criteria: &[&Criterion], flow: &Flow) -> Vec<bool> {
+        let ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
+        criteria
+            .iter()
+            .map(|c| criteria::all(&ctx, std::slice::from_ref(*c)).0)
+            .collect()
     }
 
     /// The rules that can decide `peer`'s traffic in `dir` (those of the
@@ -646,7 +654,12 @@ impl<'a> Evaluator<'a> {
 
     /// The profiles of a pod, computed once per pod.
     fn pod_profiles(&self, index: usize) -> Arc<Vec<String>> {
-        if let Some(hit) = self.profiles.read().ok().and_then(|m| m.get(&index).cloned()) {
+        if let Some(hit) = self
+            .profiles
+            .read()
+            .ok()
+            .and_then(|m| m.get(&index).cloned())
+        {
             return hit;
         }
         let ep = &self.cluster.endpoints[index];

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ipnet::IpNet;
@@ -75,14 +76,6 @@ struct Class {
     /// Workloads of the members, to know whether a class talks to itself
     /// across workloads.
     workloads: BTreeSet<usize>,
-}
-
-/// One side of a probed pair.
-#[derive(Clone, Copy, Debug)]
-enum End {
-    Class(usize),
-    /// An index into the ingress or egress atoms.
-    Atom(usize),
 }
 
 /// A contiguous range of addresses that every rule CIDR sees alike.
@@ -288,84 +281,127 @@ pub fn compute(
         [Vec::new(), Vec::new()]
     };
 
-    // The pairs to probe: (source, destination).
-    let mut pairs: Vec<(End, End)> = Vec::new();
-    for s in 0..classes.len() {
-        for d in 0..classes.len() {
-            let across = s != d || classes[s].workloads.len() > 1;
-            if across {
-                pairs.push((End::Class(s), End::Class(d)));
+    // Every end of a flow: the classes, then the source ranges, then the
+    // destination ranges.
+    let mut peers: Vec<PeerEnd> = Vec::new();
+    for class in &classes {
+        let first = class.members[0];
+        // Another member, preferably of another workload, for a class
+        // talking to itself.
+        let alt = class
+            .members
+            .iter()
+            .copied()
+            .find(|&m| workload_of[m] != workload_of[first])
+            .or_else(|| class.members.get(1).copied());
+        let ep = &cluster.endpoints[first];
+        peers.push(PeerEnd {
+            peer: pod_peer(cluster, first),
+            alt: alt.map(|m| pod_peer(cluster, m)),
+            unique: ep.host_network,
+            ports: ep
+                .ports
+                .iter()
+                .map(|p| (p.name.clone(), p.protocol.0, p.port))
+                .collect(),
+            side: Sides::Both,
+        });
+    }
+    for (side, list) in [Sides::Source, Sides::Destination].into_iter().zip(&atoms) {
+        for atom in list {
+            peers.push(PeerEnd {
+                peer: Peer {
+                    name: atom.probe.to_string(),
+                    ip: atom.probe,
+                    end: FlowEnd::External,
+                },
+                alt: None,
+                unique: false,
+                ports: Vec::new(),
+                side,
+            });
+        }
+    }
+
+    // Each peer-side criterion (a selector, CIDRs, entities...) evaluated
+    // once against every end: what a rule can tell apart about its peer.
+    let mut leaves: Vec<(&Criterion, Side)> = Vec::new();
+    let mut leaf_index: HashMap<(usize, Side), usize> = HashMap::new();
+    for (dir, rule) in &all_rules {
+        let side = peer_side(*dir);
+        walk(&rule.criteria, &mut |c| {
+            if is_peer_leaf(c, side) {
+                leaf_index
+                    .entry((std::ptr::from_ref(c) as usize, side))
+                    .or_insert_with(|| {
+                        leaves.push((c, side));
+                        leaves.len() - 1
+                    });
             }
-        }
+        });
     }
-    for (ai, _) in atoms[0].iter().enumerate() {
-        for d in 0..classes.len() {
-            pairs.push((End::Atom(ai), End::Class(d)));
-        }
-    }
-    for s in 0..classes.len() {
-        for (ai, _) in atoms[1].iter().enumerate() {
-            pairs.push((End::Class(s), End::Atom(ai)));
-        }
-    }
+    progress.start(3 * peers.len() as u64);
+    let leaf_criteria: Vec<&Criterion> = leaves.iter().map(|(c, _)| *c).collect();
+    let bits: Vec<Vec<bool>> = parallel(opts.threads, &peers, |p| {
+        // The peer at both ends: a leaf only looks at its own side.
+        let flow = probe_flow(&p.peer, &p.peer, Proto::TCP, 1);
+        let out = ev.criteria_match(&leaf_criteria, &flow);
+        progress.advance(1);
+        out
+    });
 
     let job = Job {
         ev,
         cluster,
-        classes: &classes,
-        workload_of: &workload_of,
-        atoms: &atoms,
+        peers: &peers,
+        leaf_index: &leaf_index,
+        bits: &bits,
         other_protocols: &other_protocols,
         unnamed,
         named_ports: &named_ports,
         probes: AtomicU64::new(0),
     };
-    progress.start(pairs.len() as u64);
-    let threads = opts.threads.max(1).min(pairs.len().max(1));
-    let chunk = pairs.len().div_ceil(threads).max(1);
-    let results: Vec<Edge> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
-            .chunks(chunk)
-            .map(|part| {
-                let job = &job;
-                scope.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    let mut probes = 0;
-                    for (i, &(s, d)) in part.iter().enumerate() {
-                        out.push(job.pair(s, d, &mut probes));
-                        if i % 64 == 63 {
-                            progress.advance(64);
-                        }
-                    }
-                    progress.advance((part.len() % 64) as u64);
-                    job.probes.fetch_add(probes, Ordering::Relaxed);
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    // Each end's verdicts as the subject of each direction, per group of
+    // peers its rules cannot tell apart.
+    let subjects: Vec<(usize, Direction)> = (0..peers.len())
+        .flat_map(|i| [(i, Direction::Egress), (i, Direction::Ingress)])
+        .filter(|&(i, dir)| peers[i].side.subject_of(dir))
+        .collect();
+    let views: Vec<View> = parallel(opts.threads, &subjects, |&(i, dir)| {
+        let v = job.view(i, dir);
+        progress.advance(1);
+        v
     });
-
-    // Expand class pairs to workload pairs.
-    let mut class_edges: HashMap<(usize, usize), &Edge> = HashMap::new();
-    let mut atom_edges: [HashMap<(usize, usize), &Edge>; 2] = [HashMap::new(), HashMap::new()];
-    for (&(s, d), edge) in pairs.iter().zip(&results) {
-        match (s, d) {
-            (End::Class(s), End::Class(d)) => {
-                class_edges.insert((s, d), edge);
-            }
-            (End::Atom(a), End::Class(d)) => {
-                atom_edges[0].insert((a, d), edge);
-            }
-            (End::Class(s), End::Atom(a)) => {
-                atom_edges[1].insert((s, a), edge);
-            }
-            (End::Atom(_), End::Atom(_)) => {}
-        }
+    let mut view_of: HashMap<(usize, Direction), &View> = HashMap::new();
+    for (key, v) in subjects.iter().zip(&views) {
+        view_of.insert(*key, v);
     }
+    let mut combined: HashMap<(usize, usize, usize, usize), Option<Arc<Edge>>> = HashMap::new();
+    let mut edge_between = |s: usize, d: usize| -> Option<Arc<Edge>> {
+        let e = view_of.get(&(s, Direction::Egress))?;
+        let i = view_of.get(&(d, Direction::Ingress))?;
+        let (eg, ig) = (e.group_of[d]?, i.group_of[s]?);
+        combined
+            .entry((s, eg, d, ig))
+            .or_insert_with(|| {
+                let (a, b) = (&e.results[eg], &i.results[ig]);
+                let conns = a.conns.intersect(&b.conns);
+                if conns.is_empty() {
+                    return None;
+                }
+                let mut policies = a.policies.clone();
+                policies.extend(b.policies.iter().cloned());
+                Some(Arc::new(Edge {
+                    l7: a.l7.union(&b.l7).intersect(&conns),
+                    auth: a.auth.union(&b.auth).intersect(&conns),
+                    conns,
+                    policies,
+                    some: None,
+                }))
+            })
+            .clone()
+    };
+
     let mut classes_of_workload: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); nodes.len()];
     for (i, c) in class_of.iter().enumerate() {
         if let (Some(c), Some(w)) = (c, workload_of[i]) {
@@ -393,11 +429,17 @@ pub fn compute(
             if ws == wd {
                 continue;
             }
-            let edges = classes_of_workload[ws].iter().flat_map(|s| {
-                classes_of_workload[wd]
-                    .iter()
-                    .filter_map(|d| class_edges.get(&(*s, *d)).copied())
-            });
+            let edges: Vec<Option<Arc<Edge>>> = classes_of_workload[ws]
+                .iter()
+                .flat_map(|&s| {
+                    classes_of_workload[wd]
+                        .iter()
+                        .map(|&d| (s, d))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|&(s, d)| s != d || classes[s].workloads.len() > 1)
+                .map(|(s, d)| edge_between(s, d))
+                .collect();
             if let Some(edge) = merge(edges) {
                 reach.graph.add_edge(si, di, edge);
             }
@@ -408,10 +450,17 @@ pub fn compute(
     for (dir, list) in atoms.iter().enumerate() {
         for (ai, atom) in list.iter().enumerate() {
             for &(w, wi) in &workloads {
-                let edges = classes_of_workload[w].iter().filter_map(|c| {
-                    let key = if dir == 0 { (ai, *c) } else { (*c, ai) };
-                    atom_edges[dir].get(&key).copied()
-                });
+                let peer = classes.len() + if dir == 0 { ai } else { atoms[0].len() + ai };
+                let edges: Vec<Option<Arc<Edge>>> = classes_of_workload[w]
+                    .iter()
+                    .map(|&c| {
+                        if dir == 0 {
+                            edge_between(peer, c)
+                        } else {
+                            edge_between(c, peer)
+                        }
+                    })
+                    .collect();
                 let Some(edge) = merge(edges) else { continue };
                 let ni = *atom_nodes.entry(atom.label()).or_insert_with(|| {
                     reach.graph.add_node(Node {
@@ -434,14 +483,19 @@ pub fn compute(
     reach
 }
 
-/// The edge between two workloads from the edges of their class pairs:
-/// what every pair has, and (when they differ) what some pair has.
-fn merge<'e>(mut edges: impl Iterator<Item = &'e Edge>) -> Option<Edge> {
-    let first = edges.next()?;
-    let mut out = first.clone();
+/// The edge between two workloads from the edges of their class pairs
+/// (`None`: nothing allowed): what every pair has, and (when they differ)
+/// what some pair has.
+fn merge(edges: Vec<Option<Arc<Edge>>>) -> Option<Edge> {
+    let empty = Arc::new(Edge::default());
+    let mut iter = edges
+        .into_iter()
+        .map(|e| e.unwrap_or_else(|| empty.clone()));
+    let first = iter.next()?;
     let mut some = first.conns.clone();
+    let mut out = Arc::unwrap_or_clone(first);
     let mut differs = false;
-    for e in edges {
+    for e in iter {
         if e.conns != out.conns {
             differs = true;
         }
@@ -457,13 +511,148 @@ fn merge<'e>(mut edges: impl Iterator<Item = &'e Edge>) -> Option<Edge> {
     (!out.conns.is_empty() || out.some.is_some()).then_some(out)
 }
 
+/// Which directions an end is the subject of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sides {
+    /// A class of pods: both.
+    Both,
+    /// A source address range: only its egress (towards pods) counts.
+    Source,
+    /// A destination address range: only its ingress.
+    Destination,
+}
+
+impl Sides {
+    fn subject_of(self, dir: Direction) -> bool {
+        match self {
+            Sides::Both => true,
+            Sides::Source => dir == Direction::Egress,
+            Sides::Destination => dir == Direction::Ingress,
+        }
+    }
+
+    /// Whether an end of this kind can be the peer of a subject of kind
+    /// `subject` in `dir`: ranges only face pods.
+    fn faces(self, subject: Sides, dir: Direction) -> bool {
+        match (subject, self) {
+            (Sides::Both, Sides::Both) => true,
+            (Sides::Both, Sides::Source) => dir == Direction::Ingress,
+            (Sides::Both, Sides::Destination) => dir == Direction::Egress,
+            (_, Sides::Both) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One end as a flow sees it.
+struct PeerEnd {
+    peer: Peer,
+    /// Another pod of the class, for the class talking to itself.
+    alt: Option<Peer>,
+    /// hostNetwork: the node's traffic, told apart from every other end.
+    unique: bool,
+    ports: Vec<(String, u8, u16)>,
+    side: Sides,
+}
+
+/// One subject's verdicts in one direction.
+struct View {
+    /// Per end: the group of peers it falls in (`None`: not a peer).
+    group_of: Vec<Option<usize>>,
+    /// Per group: what the direction allows.
+    results: Vec<Edge>,
+}
+
+/// Runs `f` over `items` on `threads` threads, keeping the order.
+fn parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.max(1).min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn peer_side(dir: Direction) -> Side {
+    match dir {
+        Direction::Ingress => Side::Source,
+        Direction::Egress => Side::Destination,
+    }
+}
+
+/// Criteria whose answer depends on the peer alone.
+fn is_peer_leaf(c: &Criterion, peer: Side) -> bool {
+    match c {
+        Criterion::Selector { side, .. }
+        | Criterion::Nets { side, .. }
+        | Criterion::Entities { side, .. }
+        | Criterion::Nodes { side, .. }
+        | Criterion::Fqdn { side, .. } => *side == peer,
+        _ => false,
+    }
+}
+
+fn pod_peer(cluster: &Cluster, pod: usize) -> Peer {
+    let ep = &cluster.endpoints[pod];
+    let ip = address(&ep.ips).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let end = if ep.host_network {
+        // The node's traffic, as `simulate` resolves it.
+        match ep
+            .node
+            .as_ref()
+            .and_then(|n| cluster.nodes.iter().position(|x| &x.name == n))
+        {
+            Some(index) => FlowEnd::Node { index },
+            None => FlowEnd::Pod { index: pod },
+        }
+    } else {
+        FlowEnd::Pod { index: pod }
+    };
+    Peer {
+        name: format!("{}/{}", ep.namespace, ep.name),
+        ip,
+        end,
+    }
+}
+
+fn probe_flow(src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Flow {
+    let icmp = is_icmp(protocol);
+    Flow {
+        src: src.clone(),
+        dst: dst.clone(),
+        protocol,
+        port: if PORT_PROTOCOLS.contains(&protocol) {
+            value
+        } else {
+            0
+        },
+        src_port: None,
+        icmp_type: icmp.then_some((value >> 8) as u8),
+        icmp_code: icmp.then_some((value & 0xff) as u8),
+        http: None,
+        l7: Vec::new(),
+        auth_fails: false,
+    }
+}
+
 /// What every probe needs.
 struct Job<'a, 'e> {
     ev: &'e Evaluator<'a>,
     cluster: &'a Cluster,
-    classes: &'e [Class],
-    workload_of: &'e [Option<usize>],
-    atoms: &'e [Vec<Atom>; 2],
+    peers: &'e [PeerEnd],
+    /// Criteria by address (they outlive the job; only compared).
+    leaf_index: &'e HashMap<(usize, Side), usize>,
+    /// Per end, per leaf criterion: whether it matches.
+    bits: &'e [Vec<bool>],
     other_protocols: &'e [Proto],
     unnamed: Proto,
     named_ports: &'e HashMap<String, Vec<(Proto, u16)>>,
@@ -471,81 +660,121 @@ struct Job<'a, 'e> {
 }
 
 impl Job<'_, '_> {
-    fn peer(&self, end: End, dir: usize, other: Option<usize>) -> Peer {
-        match end {
-            End::Class(c) => {
-                let class = &self.classes[c];
-                // A class talking to itself: two pods of different workloads.
-                let pod = match other {
-                    Some(first) => class
-                        .members
-                        .iter()
-                        .copied()
-                        .find(|&m| self.workload_of[m] != self.workload_of[first])
-                        .unwrap_or(first),
-                    None => class.members[0],
-                };
-                let ep = &self.cluster.endpoints[pod];
-                let ip = address(&ep.ips).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-                let end = if ep.host_network {
-                    // The node's traffic, as `simulate` resolves it.
-                    match ep
-                        .node
-                        .as_ref()
-                        .and_then(|n| self.cluster.nodes.iter().position(|x| &x.name == n))
-                    {
-                        Some(index) => FlowEnd::Node { index },
-                        None => FlowEnd::Pod { index: pod },
-                    }
-                } else {
-                    FlowEnd::Pod { index: pod }
-                };
-                Peer {
-                    name: format!("{}/{}", ep.namespace, ep.name),
-                    ip,
-                    end,
-                }
-            }
-            End::Atom(a) => {
-                let atom = &self.atoms[dir][a];
-                Peer {
-                    name: atom.probe.to_string(),
-                    ip: atom.probe,
-                    end: FlowEnd::External,
-                }
-            }
-        }
-    }
-
-    /// The allowed connections from `s` to `d`.
-    fn pair(&self, s: End, d: End, probes: &mut u64) -> Edge {
-        let atom_dir = if matches!(s, End::Atom(_)) { 0 } else { 1 };
-        let src = self.peer(s, atom_dir, None);
-        let first = match s {
-            End::Class(c) => Some(self.classes[c].members[0]),
-            End::Atom(_) => None,
-        };
-        let same = matches!((s, d), (End::Class(a), End::Class(b)) if a == b);
-        let dst = self.peer(d, atom_dir, if same { first } else { None });
-        let v6 = src.ip.is_ipv6();
-        if v6 != dst.ip.is_ipv6() {
-            return Edge::default();
-        }
-        // The port boundaries of every rule that can decide.
-        let (eg_rules, eg_fixed) = self.ev.rules_for(&src, Direction::Egress);
-        let (in_rules, in_fixed) = self.ev.rules_for(&dst, Direction::Ingress);
+    /// End `i`'s verdicts as the subject of `dir`: peers are grouped by how
+    /// every peer-side criterion of its rules sees them, and each group is
+    /// probed once, at every piece of the ports its rules cut.
+    fn view(&self, i: usize, dir: Direction) -> View {
+        let me = &self.peers[i];
+        let (rules, fixed) = self.ev.rules_for(&me.peer, dir);
+        let side = peer_side(dir);
+        let mut leaves: Vec<usize> = Vec::new();
+        let mut by_service = false;
+        let mut by_named_port = false;
         let mut cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
-        for rule in eg_rules.iter().chain(&in_rules) {
-            walk(&rule.criteria, &mut |c| self.cut(c, &mut cuts));
+        for rule in &rules {
+            walk(&rule.criteria, &mut |c| {
+                if let Some(&k) = self.leaf_index.get(&(std::ptr::from_ref(c) as usize, side)) {
+                    leaves.push(k);
+                }
+                match c {
+                    // A Service matches backends on their target ports:
+                    // peer and port together.
+                    Criterion::Service { side: s, .. } if *s == side => by_service = true,
+                    // Egress named ports resolve on the destination.
+                    Criterion::Ports { any_of, .. } if dir == Direction::Egress => {
+                        by_named_port |=
+                            any_of.iter().any(|m| matches!(m.ports, PortSpec::Named(_)));
+                    }
+                    _ => {}
+                }
+                self.cut(c, &mut cuts);
+            });
         }
-        for &(p, port) in eg_fixed.iter().chain(in_fixed) {
+        leaves.sort_unstable();
+        leaves.dedup();
+        for &(p, port) in fixed {
             let c = cuts.entry(p).or_default();
             c.insert(u32::from(port));
             c.insert(u32::from(port) + 1);
         }
 
+        // Partition the peers by the answers of the leaves.
+        let v6 = me.peer.ip.is_ipv6();
+        let candidates: Vec<usize> = (0..self.peers.len())
+            .filter(|&j| {
+                let p = &self.peers[j];
+                p.side.faces(me.side, dir)
+                    && (j != i || me.alt.is_some())
+                    && p.peer.ip.is_ipv6() == v6
+            })
+            .collect();
+        let mut group = vec![0usize; self.peers.len()];
+        let mut groups = usize::from(!candidates.is_empty());
+        for &k in &leaves {
+            let mut remap = vec![usize::MAX; groups * 2];
+            let mut n = 0;
+            for &j in &candidates {
+                let slot = &mut remap[group[j] * 2 + usize::from(self.bits[j][k])];
+                if *slot == usize::MAX {
+                    *slot = n;
+                    n += 1;
+                }
+                group[j] = *slot;
+            }
+            groups = n;
+        }
+        let mut refined: HashMap<(usize, Option<usize>, &[(String, u8, u16)]), usize> =
+            HashMap::new();
+        let mut group_of = vec![None; self.peers.len()];
+        let mut reps: Vec<usize> = Vec::new();
+        for &j in &candidates {
+            let p = &self.peers[j];
+            let unique = (p.unique || by_service).then_some(j);
+            let ports: &[(String, u8, u16)] = if by_named_port { &p.ports } else { &[] };
+            let g = *refined.entry((group[j], unique, ports)).or_insert_with(|| {
+                reps.push(j);
+                reps.len() - 1
+            });
+            group_of[j] = Some(g);
+        }
+        let mut probes = 0;
+        let results = reps
+            .iter()
+            .map(|&j| self.direction(i, j, dir, &cuts, &mut probes))
+            .collect();
+        self.probes.fetch_add(probes, Ordering::Relaxed);
+        View { group_of, results }
+    }
+
+    /// What `dir` allows between subject `i` and peer `j`.
+    fn direction(
+        &self,
+        i: usize,
+        j: usize,
+        dir: Direction,
+        cuts: &BTreeMap<Proto, BTreeSet<u32>>,
+        probes: &mut u64,
+    ) -> Edge {
+        let me = &self.peers[i];
+        let peer = if i == j {
+            me.alt.as_ref().unwrap_or(&me.peer)
+        } else {
+            &self.peers[j].peer
+        };
+        let (src, dst) = match dir {
+            Direction::Egress => (&me.peer, peer),
+            Direction::Ingress => (peer, &me.peer),
+        };
         let mut edge = Edge::default();
-        let icmp = if v6 { Proto::ICMPV6 } else { Proto::ICMP };
+        let icmp = if me.peer.ip.is_ipv6() {
+            Proto::ICMPV6
+        } else {
+            Proto::ICMP
+        };
+        let mut probe = |proto: Proto, value: u16| {
+            *probes += 1;
+            self.ev.probe(&probe_flow(src, dst, proto, value), dir)
+        };
         let record = |edge: &mut Edge, proto: Proto, lo: u16, hi: u16, probe: Probe| {
             if !probe.allowed {
                 return;
@@ -573,44 +802,22 @@ impl Job<'_, '_> {
             points.push(u32::from(hi) + 1);
             for w in points.windows(2) {
                 let (a, b) = (w[0] as u16, (w[1] - 1) as u16);
-                let probe = self.probe(probes, &src, &dst, proto, a);
-                record(&mut edge, proto, a, b, probe);
+                let p = probe(proto, a);
+                record(&mut edge, proto, a, b, p);
             }
         }
         for &proto in self.other_protocols {
-            let probe = self.probe(probes, &src, &dst, proto, 0);
-            record(&mut edge, proto, 0, 0, probe);
+            let p = probe(proto, 0);
+            record(&mut edge, proto, 0, 0, p);
         }
-        let probe = self.probe(probes, &src, &dst, self.unnamed, 0);
-        if probe.allowed {
+        let p = probe(self.unnamed, 0);
+        if p.allowed {
             edge.conns.other = true;
-            edge.l7.other |= probe.l7;
-            edge.auth.other |= probe.auth;
-            edge.policies.extend(probe.policies);
+            edge.l7.other |= p.l7;
+            edge.auth.other |= p.auth;
+            edge.policies.extend(p.policies);
         }
         edge
-    }
-
-    fn probe(&self, count: &mut u64, src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Probe {
-        *count += 1;
-        let icmp = is_icmp(protocol);
-        let flow = Flow {
-            src: src.clone(),
-            dst: dst.clone(),
-            protocol,
-            port: if PORT_PROTOCOLS.contains(&protocol) {
-                value
-            } else {
-                0
-            },
-            src_port: None,
-            icmp_type: icmp.then_some((value >> 8) as u8),
-            icmp_code: icmp.then_some((value & 0xff) as u8),
-            http: None,
-            l7: Vec::new(),
-            auth_fails: false,
-        };
-        self.ev.probe(&flow)
     }
 
     /// Adds the boundaries a criterion names.
