@@ -175,7 +175,9 @@ pub fn compute(
     // Workloads: controllers with their pods, and lone pods.
     let mut workload_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
     let mut nodes: Vec<Node> = Vec::new();
-    for w in &cluster.workloads {
+    // Static (mirror) pods name their Node as owner, but a Node is not a
+    // workload and its static pods are unrelated: each stands alone.
+    for w in cluster.workloads.iter().filter(|w| w.kind != "Node") {
         let wi = nodes.len();
         for &e in &w.endpoints {
             if let Some(slot) = workload_of.get_mut(e) {
