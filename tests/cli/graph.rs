@@ -103,3 +103,18 @@ fn static_pods_stand_alone() {
     );
     assert!(!ids.contains(&"kube-system/node-1"), "{ids:?}");
 }
+
+#[test]
+fn node_local_ingress_holds_only_for_pods_on_that_node() {
+    // The agent is node-1's traffic: web-a (node-1) admits it, web-b
+    // (node-2) is isolated and does not, so not every pair is allowed.
+    let g = graph();
+    let edge = g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["src"] == "default/agent" && e["dst"] == "default/web-5d9c")
+        .expect("an edge agent -> web");
+    assert_eq!(edge["conns"], serde_json::json!([]), "{edge}");
+    assert_eq!(edge["some"], "all", "{edge}");
+}

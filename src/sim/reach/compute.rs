@@ -64,6 +64,9 @@ struct ClassKey {
     ports: Vec<(String, u8, u16)>,
     /// hostNetwork pods are the node's traffic: one class each.
     host_network: Option<String>,
+    /// Ingress from a pod's own node is always allowed, and a hostNetwork
+    /// pod is the node's traffic: where there are any, the node counts.
+    node: Option<String>,
     phase: Option<String>,
     /// Indexes of the rule CIDRs (and network sets) the address lies in.
     nets: Vec<usize>,
@@ -214,6 +217,7 @@ pub fn compute(
     let mut class_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
     let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
     let mut unaddressed = 0;
+    let host_pods = cluster.endpoints.iter().any(|e| e.host_network);
     for (i, ep) in cluster.endpoints.iter().enumerate() {
         let (Some(ip), Some(wi)) = (address(&ep.ips), workload_of[i]) else {
             unaddressed += 1;
@@ -236,6 +240,7 @@ pub fn compute(
             host_network: ep
                 .host_network
                 .then(|| format!("{}/{}", ep.namespace, ep.name)),
+            node: ep.node.clone().filter(|_| host_pods),
             phase: ep.phase.clone(),
             nets: (0..all_nets.len())
                 .filter(|&n| all_nets[n].contains(&ip))
