@@ -3,11 +3,15 @@
 //! computed for their test scenarios (`../shared/conformance`, see the
 //! READMEs there).
 //!
-//! Neither peer gives full connectivity sets in a form that can be compared
-//! directly, so this test samples: for every ordered pair of peers it probes
+//! The evaluator answers one flow at a time, so `conformance` samples: for
+//! every ordered pair of peers it probes
 //! a set of (protocol, port) points taken from the boundaries of the ranges
 //! in the expected results and the numbers in the scenario's manifests; for
 //! addresses it probes the edges of every range and CIDR that appears.
+//!
+//! `graph_agrees_with_netpol_analyzer` needs no sampling: `polctl graph`
+//! gives exact port sets per workload pair and address range, and so does
+//! netpol-analyzer's connectivity list; the two are compared whole.
 //!
 //! Scenarios where polctl and the peer are known to differ are listed in
 //! `KNOWN_DIFFERENCES` with the reason; `tests/conformance/KNOWN_DIFFERENCES.md`
@@ -1646,7 +1650,7 @@ fn conformance() {
         );
         return;
     }
-    check(&root, "conformance", KNOWN_DIFFERENCES);
+    check(&root, "conformance", KNOWN_DIFFERENCES, None, run);
 }
 
 /// The generated Kubernetes and single-tier Calico scenarios with NCA's
@@ -1655,7 +1659,7 @@ fn conformance() {
 #[test]
 fn nca_differential() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential");
-    check(&root, "differential", NCA_DIFFERENTIAL_KNOWN);
+    check(&root, "differential", NCA_DIFFERENTIAL_KNOWN, None, run);
 }
 
 /// Generated scenarios where NCA differs from the dataplane: NCA never
@@ -1675,8 +1679,19 @@ const NCA_DIFFERENTIAL_KNOWN: &[(&str, &str)] = &[
     ("nca/k8s-020", IPBLOCK),
 ];
 
-fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
+/// Runs `run` on every scenario under `root` (of `suite` only, when given)
+/// and fails on any disagreement `known` does not list, and on any listed
+/// scenario that agrees or does not exist.
+fn check(
+    root: &Path,
+    what: &str,
+    known: &[(&str, &str)],
+    suite: Option<Suite>,
+    run: fn(&Scenario) -> Report,
+) {
     let mut list = scenarios(root);
+    list.retain(|s| suite.is_none_or(|suite| s.suite == suite));
+    let all_ids: HashSet<String> = list.iter().map(|s| s.id.clone()).collect();
     if let Ok(filter) = std::env::var("CONFORMANCE_FILTER") {
         list.retain(|s| s.id.contains(&filter));
     }
@@ -1707,6 +1722,12 @@ fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
     let mut failures = Vec::new();
     let mut summary = String::new();
     let verbose = std::env::var("CONFORMANCE_VERBOSE").is_ok();
+    // The graph compares whole port sets, one per pair and protocol.
+    let unit = if what == "graph" {
+        "comparisons"
+    } else {
+        "probes"
+    };
     for suite in ["netpol-analyzer/", "nca/"] {
         let of: Vec<&Report> = reports.iter().filter(|r| r.id.starts_with(suite)).collect();
         if of.is_empty() {
@@ -1717,7 +1738,7 @@ fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
         let mismatches: usize = of.iter().map(|r| r.mismatches).sum();
         writeln!(
             summary,
-            "{}: {passed}/{} scenarios agree; {probes} probes, {mismatches} mismatches",
+            "{}: {passed}/{} scenarios agree; {probes} {unit}, {mismatches} mismatches",
             suite.trim_end_matches('/'),
             of.len()
         )
@@ -1758,7 +1779,7 @@ fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
         }
         write!(
             summary,
-            "\n{} [{status}]: {} probes, {} mismatches",
+            "\n{} [{status}]: {} {unit}, {} mismatches",
             r.id, r.compared, r.mismatches
         )
         .unwrap();
@@ -1781,11 +1802,8 @@ fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
             }
         }
     }
-    for id in known
-        .keys()
-        .filter(|id| list.iter().any(|s| s.id == **id) || what == "conformance")
-    {
-        if !reports.iter().any(|r| r.id == *id) {
+    for id in known.keys() {
+        if !all_ids.contains(*id) {
             failures.push(format!(
                 "{id}: listed in KNOWN_DIFFERENCES but no such scenario"
             ));
@@ -1801,4 +1819,545 @@ fn check(root: &Path, what: &str, known: &[(&str, &str)]) {
         "{what} failures:\n{}",
         failures.join("\n")
     );
+}
+
+// ------------------------------------------------------------------ graph
+
+/// Scenarios where only `polctl graph` disagrees with netpol-analyzer (on
+/// top of the netpol-analyzer entries of `KNOWN_DIFFERENCES`, which differ
+/// for the same reasons in the graph), and why in one line.
+const GRAPH_ONLY_DIFFERENCES: &[(&str, &str)] = &[];
+
+/// `polctl graph` against netpol-analyzer's full connectivity lists: for
+/// every ordered pair of workloads, and for every workload and external
+/// address range, the exact TCP, UDP and SCTP port sets must be equal.
+/// External ranges are compared as address-interval maps (both sides cut
+/// into common atoms), since the two tools may cut adjacent ranges
+/// differently.
+#[test]
+fn graph_agrees_with_netpol_analyzer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
+    if !root.is_dir() {
+        eprintln!(
+            "graph conformance: skipped: {} does not exist (the peer data is shared outside the repository)",
+            root.display()
+        );
+        return;
+    }
+    let known: Vec<(&str, &str)> = KNOWN_DIFFERENCES
+        .iter()
+        .filter(|(id, _)| id.starts_with("netpol-analyzer/"))
+        .chain(GRAPH_ONLY_DIFFERENCES)
+        .copied()
+        .collect();
+    check(
+        &root,
+        "graph",
+        &known,
+        Some(Suite::NetpolAnalyzer),
+        run_graph,
+    );
+}
+
+/// TCP, UDP and SCTP: the protocols netpol-analyzer models.
+const GRAPH_PROTOCOLS: [u8; 3] = [6, 17, 132];
+
+/// Per protocol, the allowed destination ports as sorted, disjoint,
+/// non-adjacent ranges; a protocol with nothing allowed is absent.
+type PortMap = BTreeMap<u8, Ranges>;
+
+fn normalize(mut ranges: Ranges) -> Ranges {
+    ranges.sort_unstable();
+    let mut out: Ranges = Vec::new();
+    for (lo, hi) in ranges {
+        match out.last_mut() {
+            Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+fn port_map(parts: impl IntoIterator<Item = (u8, Ranges)>) -> PortMap {
+    let mut map: BTreeMap<u8, Ranges> = BTreeMap::new();
+    for (proto, ranges) in parts {
+        map.entry(proto).or_default().extend(ranges);
+    }
+    map.into_iter()
+        .map(|(p, r)| (p, normalize(r)))
+        .filter(|(_, r)| !r.is_empty())
+        .collect()
+}
+
+/// The peer's connections (it names only TCP, UDP and SCTP).
+fn npa_port_map(conns: &Conns) -> PortMap {
+    port_map(conns.0.iter().flat_map(|c| {
+        match c {
+            Clause::All => GRAPH_PROTOCOLS
+                .iter()
+                .map(|&p| (p, vec![FULL_PORTS]))
+                .collect(),
+            Clause::Ports { proto, dst, .. } => vec![(*proto, dst.clone())],
+            _ => Vec::new(),
+        }
+    }))
+}
+
+/// polctl's `conns`: `"all"` or `["TCP 80,443", "UDP 53", "ICMP", "other
+/// protocols"]`. ICMP and other protocols are left out: the peer does not
+/// model them.
+fn graph_port_map(conns: &serde_json::Value) -> Result<PortMap, String> {
+    if conns.as_str() == Some("all") {
+        return Ok(port_map(GRAPH_PROTOCOLS.map(|p| (p, vec![FULL_PORTS]))));
+    }
+    let list = conns
+        .as_array()
+        .ok_or(format!("graph: bad conns {conns}"))?;
+    let mut parts = Vec::new();
+    for item in list {
+        let text = item.as_str().ok_or(format!("graph: bad conns {conns}"))?;
+        if let Some((name, ranges)) = text.split_once(' ')
+            && matches!(name, "TCP" | "UDP" | "SCTP")
+        {
+            parts.push((proto_number(name).unwrap(), parse_ranges(ranges)?));
+        }
+    }
+    Ok(port_map(parts))
+}
+
+fn show_ports(map: &PortMap) -> String {
+    if map.is_empty() {
+        return "nothing".into();
+    }
+    map.iter()
+        .map(|(p, ranges)| {
+            let list: Vec<String> = ranges
+                .iter()
+                .map(|&(lo, hi)| {
+                    if lo == hi {
+                        lo.to_string()
+                    } else {
+                        format!("{lo}-{hi}")
+                    }
+                })
+                .collect();
+            format!("{} {}", Proto(*p), list.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first port where two range sets differ.
+fn first_difference(a: &Ranges, b: &Ranges) -> Option<u32> {
+    let mut points: BTreeSet<u32> = [1].into();
+    for &(lo, hi) in a.iter().chain(b) {
+        points.extend([lo, hi + 1]);
+    }
+    points
+        .into_iter()
+        .filter(|p| (1..=65535).contains(p))
+        .find(|&p| in_ranges(a, p) != in_ranges(b, p))
+}
+
+/// A graph node id that names addresses: a CIDR or `a.b.c.d-e.f.g.h`.
+/// Workload ids (`namespace/name`) are neither.
+fn graph_range(id: &str) -> Option<AddrRange> {
+    if let Some(r) = AddrRange::cidr(id) {
+        return Some(r);
+    }
+    if id.contains('/') {
+        return None;
+    }
+    let (lo, hi) = id.split_once('-')?;
+    Some(AddrRange {
+        lo: Addr::of(lo.parse().ok()?),
+        hi: Addr::of(hi.parse().ok()?),
+    })
+}
+
+/// What a graph node's pods are, for classifying and explaining mismatches.
+#[derive(Default)]
+struct Workload {
+    /// Pods, by index into the cluster's endpoints.
+    pods: Vec<usize>,
+    host_network: bool,
+}
+
+/// The cluster's workloads as `polctl graph` names them: controllers, then
+/// pods without one (static pods, owned by their Node, stand alone).
+fn graph_workloads(cluster: &polctl::model::Cluster) -> BTreeMap<String, Workload> {
+    let mut out: BTreeMap<String, Workload> = BTreeMap::new();
+    let mut owned: HashSet<usize> = HashSet::new();
+    let mut ids = Vec::new();
+    for w in cluster.workloads.iter().filter(|w| w.kind != "Node") {
+        owned.extend(w.endpoints.iter().copied());
+        ids.push((format!("{}/{}", w.namespace, w.name), w.endpoints.clone()));
+    }
+    for (i, e) in cluster.endpoints.iter().enumerate() {
+        if !owned.contains(&i) {
+            ids.push((format!("{}/{}", e.namespace, e.name), vec![i]));
+        }
+    }
+    for (id, pods) in ids {
+        let entry = out.entry(id).or_default();
+        entry.host_network |= pods.iter().any(|&i| cluster.endpoints[i].host_network);
+        entry.pods.extend(pods);
+    }
+    out
+}
+
+/// Address-interval maps of one workload: per range, the connections.
+type AddrMap = Vec<(AddrRange, PortMap)>;
+
+/// The atoms both maps are constant on (within `v6`'s family), each with
+/// what the two sides allow there; adjacent atoms that agree on both sides
+/// are joined.
+fn common_atoms(a: &AddrMap, b: &AddrMap, v6: bool) -> Vec<(AddrRange, PortMap, PortMap)> {
+    let max = Addr { v6, n: 0 }.max();
+    let mut cuts: BTreeSet<u128> = [0].into();
+    for (r, _) in a.iter().chain(b).filter(|(r, _)| r.lo.v6 == v6) {
+        cuts.insert(r.lo.n);
+        if r.hi.n < max {
+            cuts.insert(r.hi.n + 1);
+        }
+    }
+    let at = |map: &AddrMap, a: Addr| {
+        port_map(
+            map.iter()
+                .filter(|(r, _)| r.contains(a))
+                .flat_map(|(_, m)| m.clone()),
+        )
+    };
+    let cuts: Vec<u128> = cuts.into_iter().collect();
+    let mut out: Vec<(AddrRange, PortMap, PortMap)> = Vec::new();
+    for (i, &lo) in cuts.iter().enumerate() {
+        let hi = cuts.get(i + 1).map_or(max, |n| n - 1);
+        let lo = Addr { v6, n: lo };
+        let hi = Addr { v6, n: hi };
+        let (x, y) = (at(a, lo), at(b, lo));
+        match out.last_mut() {
+            Some(last) if last.1 == x && last.2 == y => last.0.hi = hi,
+            _ => out.push((AddrRange { lo, hi }, x, y)),
+        }
+    }
+    out
+}
+
+fn show_range(r: &AddrRange) -> String {
+    format!("{}-{}", r.lo.ip(), r.hi.ip())
+}
+
+fn run_graph(sc: &Scenario) -> Report {
+    let mut report = Report {
+        id: sc.id.clone(),
+        ..Report::default()
+    };
+    if let Err(e) = run_graph_inner(sc, &mut report) {
+        report.error = Some(e);
+    }
+    report
+}
+
+fn run_graph_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
+    let mut repairs = Vec::new();
+    let input = repaired_input(&sc.dir, &mut repairs)?;
+    repairs.sort();
+    repairs.dedup();
+    report.notes.extend(repairs);
+    let inv = load_inventory(input.path())?;
+    let hints = scan_hints(&sc.dir.join("input"));
+    let (ex, _) = read_npa(&sc.dir)?;
+    let choice = Choice {
+        cni: Some(Cni::K8s),
+        calico_version: None,
+        cilium_version: None,
+        app_layer: true,
+    };
+    let lowered = lower(
+        &Input {
+            cluster: &inv.cluster,
+            policies: &inv.policies,
+            tiers: &inv.tiers,
+            profiles: &inv.profiles,
+        },
+        &choice,
+    );
+    let cluster = &inv.cluster;
+    let eval = Evaluator::new(&lowered.set, cluster);
+    // All threads for each scenario: one scenario (ipblockstest_4) costs
+    // more than the other 95 together.
+    let opts = polctl::sim::reach::Options {
+        external: true,
+        ..Default::default()
+    };
+    let reach = polctl::sim::reach::compute(&eval, cluster, &opts, &());
+    let json = polctl::render::graph::json(&reach);
+    for n in json["notes"].as_array().into_iter().flatten() {
+        report
+            .notes
+            .push(format!("graph: {}", n.as_str().unwrap_or("")));
+    }
+
+    // polctl's graph, read back from its JSON output.
+    let mut pairs: HashMap<(String, String), PortMap> = HashMap::new();
+    let mut from_ips: HashMap<String, AddrMap> = HashMap::new();
+    let mut to_ips: HashMap<String, AddrMap> = HashMap::new();
+    // Pairs whose pods do not all see the same connections (an external
+    // end is named "").
+    let mut mixed: HashSet<(String, String)> = HashSet::new();
+    for e in json["edges"].as_array().ok_or("graph: no edges")? {
+        let src = e["src"].as_str().ok_or("graph: edge without src")?;
+        let dst = e["dst"].as_str().ok_or("graph: edge without dst")?;
+        let conns = graph_port_map(&e["conns"])?;
+        if let Some(some) = e.get("some") {
+            report.notes.push(format!(
+                "{src} -> {dst}: pods differ; every pair has {}, some pair {}",
+                show_ports(&conns),
+                show_ports(&graph_port_map(some)?)
+            ));
+            let name = |id: &str| match graph_range(id) {
+                Some(_) => String::new(),
+                None => id.to_string(),
+            };
+            mixed.insert((name(src), name(dst)));
+        }
+        match (graph_range(src), graph_range(dst)) {
+            (None, None) => {
+                pairs.insert((src.to_string(), dst.to_string()), conns);
+            }
+            (Some(r), None) => from_ips
+                .entry(dst.to_string())
+                .or_default()
+                .push((r, conns)),
+            (None, Some(r)) => to_ips.entry(src.to_string()).or_default().push((r, conns)),
+            (Some(_), Some(_)) => {
+                return Err(format!("graph: address-to-address edge {src} {dst}"));
+            }
+        }
+    }
+
+    // The peer's list, in the same shape.
+    let peer_pairs: HashMap<(String, String), PortMap> = ex
+        .pairs
+        .iter()
+        .map(|(k, c)| (k.clone(), npa_port_map(c)))
+        .collect();
+    let addr_map = |m: &HashMap<String, Vec<(AddrRange, Conns)>>| -> HashMap<String, AddrMap> {
+        m.iter()
+            .map(|(k, list)| {
+                let list = list.iter().map(|(r, c)| (*r, npa_port_map(c))).collect();
+                (k.clone(), list)
+            })
+            .collect()
+    };
+    let peer_from = addr_map(&ex.from_ips);
+    let peer_to = addr_map(&ex.to_ips);
+
+    let workloads = graph_workloads(cluster);
+    for name in &ex.names {
+        if !workloads.contains_key(name) {
+            report.mismatch(format!(
+                "{name}: the peer's workload is not among polctl's workloads"
+            ));
+        }
+    }
+    let mut cmp = GraphCompare {
+        eval: &eval,
+        cluster,
+        workloads: &workloads,
+        nets: &hints.nets,
+        mixed: &mixed,
+        report,
+    };
+
+    let none = PortMap::new();
+    let keys: BTreeSet<&(String, String)> = pairs.keys().chain(peer_pairs.keys()).collect();
+    for key in keys {
+        if key.0 == key.1 {
+            continue;
+        }
+        let peer = peer_pairs.get(key).unwrap_or(&none);
+        let ours = pairs.get(key).unwrap_or(&none);
+        cmp.compare(
+            &GraphEnd::Workload(&key.0),
+            &GraphEnd::Workload(&key.1),
+            peer,
+            ours,
+        );
+    }
+
+    // The peer's address universe is IPv4 unless its result names IPv6.
+    let v6 = ex.ranges.iter().any(|r| r.lo.v6);
+    let empty = AddrMap::new();
+    for (inbound, peer_side, our_side) in
+        [(true, &peer_from, &from_ips), (false, &peer_to, &to_ips)]
+    {
+        let names: BTreeSet<&String> = peer_side.keys().chain(our_side.keys()).collect();
+        for name in names {
+            let peer = peer_side.get(name).unwrap_or(&empty);
+            let ours = our_side.get(name).unwrap_or(&empty);
+            let skipped = ours.iter().filter(|(r, _)| r.lo.v6 && !v6).count();
+            if skipped > 0 {
+                cmp.report.notes.push(format!(
+                    "{name}: {skipped} IPv6 range(s) not compared (the peer models IPv4 only)"
+                ));
+            }
+            for family in [false, true].into_iter().filter(|&f| !f || v6) {
+                for (r, p, o) in common_atoms(peer, ours, family) {
+                    let w = GraphEnd::Workload(name);
+                    let a = GraphEnd::Addresses(r);
+                    let (src, dst) = if inbound { (&a, &w) } else { (&w, &a) };
+                    cmp.compare(src, dst, &p, &o);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One end of a compared pair.
+enum GraphEnd<'a> {
+    Workload(&'a str),
+    Addresses(AddrRange),
+}
+
+impl GraphEnd<'_> {
+    fn name(&self) -> String {
+        match self {
+            GraphEnd::Workload(w) => w.to_string(),
+            GraphEnd::Addresses(r) => show_range(r),
+        }
+    }
+}
+
+struct GraphCompare<'a> {
+    eval: &'a Evaluator<'a>,
+    cluster: &'a polctl::model::Cluster,
+    workloads: &'a BTreeMap<String, Workload>,
+    nets: &'a [AddrRange],
+    mixed: &'a HashSet<(String, String)>,
+    report: &'a mut Report,
+}
+
+impl GraphCompare<'_> {
+    /// A peer to evaluate one flow at: a workload's first pod with an
+    /// address, or an address of the range that no pod holds.
+    fn peer(&self, end: &GraphEnd) -> Option<Peer> {
+        match end {
+            GraphEnd::Workload(w) => {
+                let pods = &self.workloads.get(*w)?.pods;
+                pods.iter().find_map(|&i| {
+                    let e = &self.cluster.endpoints[i];
+                    e.ips.first().map(|&ip| Peer {
+                        name: w.to_string(),
+                        ip,
+                        end: FlowEnd::Pod { index: i },
+                    })
+                })
+            }
+            GraphEnd::Addresses(r) => {
+                let taken: HashSet<IpAddr> = self
+                    .cluster
+                    .endpoints
+                    .iter()
+                    .flat_map(|e| e.ips.iter().copied())
+                    .collect();
+                let mut a = r.lo;
+                for _ in 0..64 {
+                    if !taken.contains(&a.ip()) {
+                        return Some(external(a));
+                    }
+                    a = a.step(true).filter(|a| r.contains(*a))?;
+                }
+                None
+            }
+        }
+    }
+
+    fn compare(&mut self, src: &GraphEnd, dst: &GraphEnd, peer: &PortMap, ours: &PortMap) {
+        let empty = Ranges::new();
+        let mut wrong: Vec<(u8, u32)> = Vec::new();
+        let mut polctl_wider = true;
+        for proto in GRAPH_PROTOCOLS {
+            let p = peer.get(&proto).unwrap_or(&empty);
+            let o = ours.get(&proto).unwrap_or(&empty);
+            self.report.compared += 1;
+            if let Some(port) = first_difference(p, o) {
+                wrong.push((proto, port));
+                polctl_wider &= p.iter().all(|&(lo, hi)| (lo..=hi).all(|v| in_ranges(o, v)));
+            }
+        }
+        let Some(&(proto, port)) = wrong.first() else {
+            return;
+        };
+        // Explain with the evaluator at the first differing port. Where it
+        // agrees with the graph, the sampled test sees the same difference;
+        // where it does not (and the graph claims every pod pair alike), the
+        // graph is wrong, whatever the reason listed for the scenario.
+        let graph_allows = ours.get(&proto).is_some_and(|r| in_ranges(r, port));
+        let key = |e: &GraphEnd| match e {
+            GraphEnd::Workload(w) => w.to_string(),
+            GraphEnd::Addresses(_) => String::new(),
+        };
+        let uniform = !self.mixed.contains(&(key(src), key(dst)));
+        let mut inconsistent = false;
+        let why_text = match (self.peer(src), self.peer(dst)) {
+            (Some(s), Some(d)) => {
+                let probe = Probe {
+                    proto,
+                    port: port as u16,
+                    sport: None,
+                    icmp: None,
+                };
+                let o = self.eval.evaluate(Checker::flow(&s, &d, &probe));
+                let allows = o.verdict.is_allow();
+                inconsistent = uniform && allows != graph_allows;
+                format!(
+                    "{}evaluator at {probe}: {} ({})",
+                    if inconsistent {
+                        "GRAPH DIFFERS FROM THE EVALUATOR: "
+                    } else {
+                        ""
+                    },
+                    if allows { "allow" } else { "deny" },
+                    why(&o)
+                )
+            }
+            _ => "no pod to evaluate at".into(),
+        };
+        let host = |e: &GraphEnd| match e {
+            GraphEnd::Workload(w) => self.workloads.get(*w).is_some_and(|w| w.host_network),
+            GraphEnd::Addresses(_) => false,
+        };
+        let in_nets = |e: &GraphEnd| match e {
+            GraphEnd::Workload(w) => self.workloads.get(*w).is_some_and(|w| {
+                w.pods.iter().any(|&i| {
+                    self.cluster.endpoints[i]
+                        .ips
+                        .iter()
+                        .any(|ip| self.nets.iter().any(|r| r.contains(Addr::of(*ip))))
+                })
+            }),
+            GraphEnd::Addresses(_) => false,
+        };
+        let pods = matches!(src, GraphEnd::Workload(_)) && matches!(dst, GraphEnd::Workload(_));
+        let class = if inconsistent {
+            "other"
+        } else if host(src) || host(dst) {
+            "hostNetwork"
+        } else if pods && polctl_wider && (in_nets(src) || in_nets(dst)) {
+            "ipBlock"
+        } else {
+            "other"
+        };
+        *self.report.classes.entry(class).or_default() += wrong.len();
+        self.report.mismatches += wrong.len() - 1;
+        self.report.mismatch(format!(
+            "{} -> {}: peer {}; polctl {}; {why_text}",
+            src.name(),
+            dst.name(),
+            show_ports(peer),
+            show_ports(ours)
+        ));
+    }
 }

@@ -65,6 +65,9 @@ struct ClassKey {
     ports: Vec<(String, u8, u16)>,
     /// hostNetwork pods are the node's traffic: one class each.
     host_network: Option<String>,
+    /// Ingress from a pod's own node is always allowed, and a hostNetwork
+    /// pod is the node's traffic: where there are any, the node counts.
+    node: Option<String>,
     phase: Option<String>,
     /// Indexes of the rule CIDRs (and network sets) the address lies in.
     nets: Vec<usize>,
@@ -183,7 +186,9 @@ pub fn compute(
     // Workloads: controllers with their pods, and lone pods.
     let mut workload_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
     let mut nodes: Vec<Node> = Vec::new();
-    for w in &cluster.workloads {
+    // Static (mirror) pods name their Node as owner, but a Node is not a
+    // workload and its static pods are unrelated: each stands alone.
+    for w in cluster.workloads.iter().filter(|w| w.kind != "Node") {
         let wi = nodes.len();
         for &e in &w.endpoints {
             if let Some(slot) = workload_of.get_mut(e) {
@@ -220,6 +225,7 @@ pub fn compute(
     let mut class_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
     let mut by_key: HashMap<ClassKey, usize> = HashMap::new();
     let mut unaddressed = 0;
+    let host_pods = cluster.endpoints.iter().any(|e| e.host_network);
     for (i, ep) in cluster.endpoints.iter().enumerate() {
         let (Some(ip), Some(wi)) = (address(&ep.ips), workload_of[i]) else {
             unaddressed += 1;
@@ -243,6 +249,7 @@ pub fn compute(
             host_network: ep
                 .host_network
                 .then(|| format!("{}/{}", ep.namespace, ep.name)),
+            node: ep.node.clone().filter(|_| host_pods),
             phase: ep.phase.clone(),
             nets: (0..all_nets.len())
                 .filter(|&n| all_nets[n].contains(&ip))
