@@ -97,6 +97,10 @@ pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
             .node_weights()
             .map(|n| format!("{}\n", n.id))
             .collect(),
+        OutputFormat::Dot => view::dot(&graph),
+        OutputFormat::Mermaid => view::mermaid(&graph),
+        OutputFormat::Svg => view::svg(&graph),
+        OutputFormat::Html => view::html(&graph),
     };
     ctx.printer.raw(&text).map_err(|e| miette::miette!("{e}"))?;
     Ok(ExitStatus::Success)
