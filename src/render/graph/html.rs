@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::svg::{esc, render};
+use super::svg::{esc, legend_svg, render};
 use super::{Drawing, caption};
 use crate::sim::reach::{Conns, NodeKind, Reach};
 
@@ -36,9 +36,12 @@ pub fn html(reach: &Reach) -> String {
     out.push_str(&svg);
     out.push_str("</div>\n");
     out.push_str(
-        "<aside id=\"details\"><h2>Details</h2>\
-         <p class=\"hint\">Click a node or an edge. Scroll to zoom, drag to pan.</p></aside>\n",
+        "<aside id=\"side\"><div id=\"details\"><h2>Details</h2>\
+         <p class=\"hint\">Click a node or an edge. Scroll to zoom, drag to pan.</p></div>\n\
+         <div class=\"legend\"><h2>Legend</h2>\n",
     );
+    out.push_str(&legend_svg());
+    out.push_str("</div></aside>\n");
     out.push_str("</main>\n<script type=\"application/json\" id=\"graph-data\">");
     out.push_str(&script_json(&data(&d)));
     out.push_str("</script>\n<script>");
@@ -65,6 +68,13 @@ fn data(d: &Drawing) -> Value {
                 },
                 "caption": sub,
                 "external": n.is_external(),
+                "side": if d.sources.contains(&i) {
+                    "sources"
+                } else if d.destinations.contains(&i) {
+                    "destinations"
+                } else {
+                    ""
+                },
                 "namespace": n.namespace,
                 "labels": n.labels,
                 "pods": n.pods,
@@ -144,8 +154,9 @@ main{flex:1;display:flex;min-height:0}
 #canvas .selected rect{stroke:#e31b54;stroke-width:3}
 #canvas .edge.selected path:not(.hit){stroke:#e31b54;stroke-width:3}
 #canvas .edge:hover path:not(.hit){stroke-width:3}
-#details{width:320px;overflow:auto;padding:12px 16px;border-left:1px solid #e4e7ec;background:#fff}
-#details h2{font-size:15px;margin:0 0 8px}
+#side{width:320px;overflow:auto;padding:12px 16px;border-left:1px solid #e4e7ec;background:#fff;display:flex;flex-direction:column;gap:16px}
+#side h2{font-size:15px;margin:0 0 8px}
+#side .legend{margin-top:auto;border-top:1px solid #e4e7ec;padding-top:10px}
 #details dl{margin:0}
 #details dt{font-weight:bold;color:#475467;margin-top:8px}
 #details dd{margin:2px 0 0;word-break:break-word}
@@ -175,8 +186,9 @@ const SCRIPT: &str = r##"
     });
     return map;
   }
-  var nodeEls = els('g.node'), edgeEls = els('g.edge'), labelEls = els('text.edge-label');
+  var nodeEls = els('g.node'), edgeEls = els('g.edge'), labelEls = els('g.edge-label');
   var nsEls = Array.prototype.slice.call(svg.querySelectorAll('.namespace, .namespace-title'));
+  var sideEls = Array.prototype.slice.call(svg.querySelectorAll('.column-title'));
   var $ = function (id) { return document.getElementById(id); };
   var controls = { q: $('q'), ns: $('ns'), w: $('w'), port: $('port'), proto: $('proto'), ext: $('ext') };
   data.namespaces.forEach(function (ns) {
@@ -255,13 +267,18 @@ const SCRIPT: &str = r##"
       show(edgeEls[e.key], e.visible);
       show(labelEls[e.key], e.visible);
     });
-    var visibleNs = {};
+    var visibleNs = {}, visibleSide = {};
     data.nodes.forEach(function (n) {
       n.visible = keep(n) && (!narrowing || !!touched[n.key] || isW(n));
-      if (n.visible) { shownNodes++; visibleNs[n.namespace || ''] = true; }
+      if (n.visible) {
+        shownNodes++;
+        visibleNs[n.namespace || ''] = true;
+        visibleSide[n.side] = true;
+      }
       show(nodeEls[n.key], n.visible);
     });
     nsEls.forEach(function (el) { show([el], !!visibleNs[el.getAttribute('data-ns')]); });
+    sideEls.forEach(function (el) { show([el], !!visibleSide[el.getAttribute('data-side')]); });
     // Search highlights what matches and dims the rest.
     data.nodes.forEach(function (n) {
       var hit = !!s.q && nodeMatches(n, s.q);
@@ -385,7 +402,7 @@ const SCRIPT: &str = r##"
   }
   svg.addEventListener('click', function (ev) {
     if (moved) return;
-    var target = ev.target.closest('g.node, g.edge, text.edge-label');
+    var target = ev.target.closest('g.node, g.edge, g.edge-label');
     select(target ? target.getAttribute('data-key') : '');
     writeHash();
   });
@@ -424,11 +441,34 @@ const SCRIPT: &str = r##"
     $('canvas').classList.remove('panning');
     setTimeout(function () { moved = false; }, 0);
   });
-  $('fit').addEventListener('click', function () { vb = initial.slice(); setView(); });
+  // Fits the view to what the filters leave (hidden elements take no
+  // room in getBBox), never magnifying past 1.5 times.
+  function fit() {
+    var box = null;
+    ['g.content'].forEach(function (sel) {
+      var g = svg.querySelector(sel);
+      if (!g) return;
+      var b = g.getBBox(), m = g.transform.baseVal.consolidate();
+      var dx = m ? m.matrix.e : 0, dy = m ? m.matrix.f : 0;
+      if (!b.width && !b.height) return;
+      var r = [b.x + dx, b.y + dy, b.x + dx + b.width, b.y + dy + b.height];
+      box = box ? [Math.min(box[0], r[0]), Math.min(box[1], r[1]),
+        Math.max(box[2], r[2]), Math.max(box[3], r[3])] : r;
+    });
+    if (!box) { vb = initial.slice(); setView(); return; }
+    var pad = 24, w = box[2] - box[0] + 2 * pad, h = box[3] - box[1] + 2 * pad;
+    var minW = (svg.clientWidth || w) / 1.5, minH = (svg.clientHeight || h) / 1.5;
+    var cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    w = Math.max(w, minW); h = Math.max(h, minH);
+    vb = [cx - w / 2, cy - h / 2, w, h];
+    setView();
+  }
+  $('fit').addEventListener('click', fit);
 
   ['q', 'ns', 'w', 'port', 'proto', 'ext'].forEach(function (k) {
     controls[k].addEventListener(k === 'ns' || k === 'proto' || k === 'ext' ? 'change' : 'input', function () {
       apply();
+      if (k !== 'q') fit();
       writeHash();
     });
   });
@@ -437,10 +477,12 @@ const SCRIPT: &str = r##"
     controls.ext.checked = true;
     select('');
     apply();
+    fit();
     writeHash();
   });
-  window.addEventListener('hashchange', readHash);
+  window.addEventListener('hashchange', function () { readHash(); fit(); });
   readHash();
+  fit();
 })();
 "##;
 

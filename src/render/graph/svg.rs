@@ -213,8 +213,8 @@ struct Layout {
     nodes: Vec<Option<NodeBox>>,
     /// Per namespace of the drawing.
     namespaces: Vec<Rect>,
-    /// Headers over the external columns: (text, anchor point).
-    headers: Vec<(&'static str, Pt)>,
+    /// Headers over the external columns: (text, anchor point, side).
+    headers: Vec<(&'static str, Pt, &'static str)>,
 }
 
 fn node_box(d: &Drawing, n: NodeIndex) -> NodeBox {
@@ -306,9 +306,9 @@ fn layout(d: &Drawing) -> Layout {
     // External columns, centred on the namespaces.
     let mut headers = Vec::new();
     let right_x = cluster_x + cluster_w + if count == 0 { 0.0 } else { SIDE_GAP };
-    for (list, x, header, right) in [
-        (&d.sources, 0.0, "from outside", false),
-        (&d.destinations, right_x, "to outside", true),
+    for (list, x, header, side) in [
+        (&d.sources, 0.0, "from outside", "sources"),
+        (&d.destinations, right_x, "to outside", "destinations"),
     ] {
         if list.is_empty() {
             continue;
@@ -324,11 +324,16 @@ fn layout(d: &Drawing) -> Layout {
                 x: x + col_w / 2.0,
                 y: y - 12.0,
             },
+            side,
         ));
         for (&n, mut b) in list.iter().zip(boxes) {
             // Sources hug the namespaces from the left, destinations from
             // the right.
-            b.rect.x = if right { x } else { x + col_w - b.rect.w };
+            b.rect.x = if side == "destinations" {
+                x
+            } else {
+                x + col_w - b.rect.w
+            };
             b.rect.y = y;
             y += b.rect.h + EXT_GAP;
             nodes[n.index()] = Some(b);
@@ -353,7 +358,7 @@ fn reserved(d: &Drawing, layout: &Layout) -> Vec<Rect> {
             w: text_width(&namespace_title(ns), 13.0, true),
             h: 17.0,
         });
-    let headers = layout.headers.iter().map(|(text, p)| {
+    let headers = layout.headers.iter().map(|(text, p, _)| {
         let w = text_width(text, 11.0, false);
         Rect {
             x: p.x - w / 2.0,
@@ -664,7 +669,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     for b in layout.nodes.iter().flatten() {
         bounds.add_rect(&b.rect);
     }
-    for (text, p) in &layout.headers {
+    for (text, p, _) in &layout.headers {
         let w = text_width(text, 11.0, false);
         bounds.add_rect(&Rect {
             x: p.x - w / 2.0,
@@ -694,9 +699,18 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
 
     let summary = d.summary();
     let title_w = text_width(&summary, 12.0, false).max(text_width("Reachability", 17.0, true));
-    let legend = legend();
+    // The page shows its own legend beside the drawing.
+    let legend = if interactive {
+        Legend {
+            body: String::new(),
+            width: 0.0,
+            height: 0.0,
+        }
+    } else {
+        legend(false)
+    };
     let width = (content_w.max(title_w).max(legend.width) + 2.0 * MARGIN).ceil();
-    let legend_y = MARGIN + title_h + content_h + 30.0;
+    let legend_y = MARGIN + title_h + content_h + if interactive { 0.0 } else { 30.0 };
     let height = (legend_y + legend.height + MARGIN).ceil();
 
     let mut out = String::new();
@@ -755,11 +769,11 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     }
     out.push_str("</g>\n");
 
-    for (text, p) in &layout.headers {
+    for (text, p, side) in &layout.headers {
         let _ = writeln!(
             out,
-            "<text class=\"column-title\" x=\"{}\" y=\"{}\" font-size=\"11\" \
-             text-anchor=\"middle\" fill=\"#8a6d00\">{text}</text>",
+            "<text class=\"column-title\" data-side=\"{side}\" x=\"{}\" y=\"{}\" \
+             font-size=\"11\" text-anchor=\"middle\" fill=\"#8a6d00\">{text}</text>",
             num(p.x),
             num(p.y)
         );
@@ -865,12 +879,21 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         } else {
             " font-weight=\"bold\""
         };
+        // A light backing keeps the stroke under the label (and between
+        // its words) from showing through.
+        let r = label_rect(e.label_at, e.label_width() - 2.0);
         let _ = writeln!(
             out,
-            "<text class=\"edge-label\" data-key=\"{}\" x=\"{}\" y=\"{}\" font-size=\"{}\"{weight} \
-             text-anchor=\"middle\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"3\" \
-             stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
+            "<g class=\"edge-label\" data-key=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
+             height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\"/><text x=\"{}\" \
+             y=\"{}\" font-size=\"{}\"{weight} text-anchor=\"middle\" fill=\"{}\" \
+             stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" \
+             paint-order=\"stroke\">{}</text></g>",
             e.key,
+            num(r.x),
+            num(r.y + 1.0),
+            num(r.w),
+            num(r.h - 2.0),
             num(e.label_at.x),
             num(e.label_at.y + 3.5),
             num(LABEL_SIZE),
@@ -880,14 +903,17 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     }
     out.push_str("</g>\n</g>\n");
 
-    let _ = writeln!(
-        out,
-        "<g class=\"legend\" transform=\"translate({} {})\">",
-        num(MARGIN),
-        num(legend_y)
-    );
-    out.push_str(&legend.body);
-    out.push_str("</g>\n</svg>\n");
+    if !interactive {
+        let _ = writeln!(
+            out,
+            "<g class=\"legend\" transform=\"translate({} {})\">",
+            num(MARGIN),
+            num(legend_y)
+        );
+        out.push_str(&legend.body);
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
     out
 }
 
@@ -897,26 +923,46 @@ struct Legend {
     height: f64,
 }
 
-/// What the shapes and strokes mean, one row of samples.
-fn legend() -> Legend {
+/// What the shapes and strokes mean: samples in a row, or one under
+/// another (`vertical`, beside the drawing in the HTML page).
+fn legend(vertical: bool) -> Legend {
+    const ROW: f64 = 20.0;
     let mut body = String::new();
-    let mut x = 0.0;
+    let (mut x, mut y, mut width) = (0.0f64, 0.0f64, 0.0f64);
+    let mut next = |x: &mut f64, y: &mut f64, item_w: f64| {
+        width = width.max(*x + item_w);
+        if vertical {
+            *y += ROW;
+        } else {
+            *x += item_w + 22.0;
+        }
+    };
     let _ = writeln!(
         body,
-        "<rect x=\"0\" y=\"0\" width=\"18\" height=\"12\" rx=\"3\" fill=\"#ffffff\" \
-         stroke=\"#4a6fa5\"/><text x=\"24\" y=\"10\" font-size=\"11\" fill=\"#344054\">\
-         workload</text>"
+        "<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"12\" rx=\"3\" fill=\"#ffffff\" \
+         stroke=\"#4a6fa5\"/><text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#344054\">\
+         workload</text>",
+        num(x + 4.0),
+        num(y),
+        num(x + 36.0),
+        num(y + 10.0)
     );
-    x += 24.0 + text_width("workload", 11.0, false) + 22.0;
+    next(&mut x, &mut y, 36.0 + text_width("workload", 11.0, false));
     let _ = writeln!(
         body,
-        "<rect x=\"{}\" y=\"0\" width=\"22\" height=\"12\" rx=\"6\" fill=\"#fff4d6\" \
-         stroke=\"#b08800\" stroke-dasharray=\"4 3\"/><text x=\"{}\" y=\"10\" font-size=\"11\" \
-         fill=\"#344054\">external range</text>",
-        num(x),
-        num(x + 28.0)
+        "<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"12\" rx=\"6\" fill=\"#fff4d6\" \
+         stroke=\"#b08800\" stroke-dasharray=\"4 3\"/><text x=\"{}\" y=\"{}\" \
+         font-size=\"11\" fill=\"#344054\">external range</text>",
+        num(x + 4.0),
+        num(y),
+        num(x + 36.0),
+        num(y + 10.0)
     );
-    x += 28.0 + text_width("external range", 11.0, false) + 22.0;
+    next(
+        &mut x,
+        &mut y,
+        36.0 + text_width("external range", 11.0, false),
+    );
     for (style, text) in [
         (Style::All, "all connections"),
         (Style::Ports, "only the listed ports"),
@@ -925,23 +971,38 @@ fn legend() -> Legend {
     ] {
         let _ = writeln!(
             body,
-            "<path d=\"M{} 6 L{} 6\" {} marker-end=\"url(#{})\"/><text x=\"{}\" y=\"10\" \
-             font-size=\"11\" fill=\"{}\">{}</text>",
+            "<path d=\"M{} {y6} L{} {y6}\" {} marker-end=\"url(#{})\"/><text x=\"{}\" \
+             y=\"{}\" font-size=\"11\" fill=\"{}\">{}</text>",
             num(x),
             num(x + 30.0),
             stroke(style),
             marker_id(style),
             num(x + 36.0),
+            num(y + 10.0),
             style.text_color(),
-            esc(text)
+            esc(text),
+            y6 = num(y + 6.0)
         );
-        x += 36.0 + text_width(text, 11.0, false) + 22.0;
+        next(&mut x, &mut y, 36.0 + text_width(text, 11.0, false));
     }
+    let height = if vertical { y - ROW + 14.0 } else { 14.0 };
     Legend {
         body,
-        width: x,
-        height: 14.0,
+        width,
+        height,
     }
+}
+
+/// The legend as its own small SVG for the HTML page. Its arrowheads are
+/// the drawing's markers, which the page holds once.
+pub(super) fn legend_svg() -> String {
+    let l = legend(true);
+    let (w, h) = (l.width.ceil() + 4.0, l.height.ceil() + 4.0);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
+         viewBox=\"-2 -2 {w} {h}\" font-family=\"Helvetica, Arial, sans-serif\">\n{}</svg>\n",
+        l.body
+    )
 }
 
 #[cfg(test)]
