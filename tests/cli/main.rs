@@ -3,6 +3,7 @@
 mod common;
 mod completion;
 mod get;
+mod graph;
 mod help;
 mod load;
 mod readme;
