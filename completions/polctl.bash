@@ -25,6 +25,9 @@ _polctl() {
             polctl,get)
                 cmd="polctl__subcmd__get"
                 ;;
+            polctl,graph)
+                cmd="polctl__subcmd__graph"
+                ;;
             polctl,help)
                 cmd="polctl__subcmd__help"
                 ;;
@@ -43,6 +46,9 @@ _polctl() {
             polctl__subcmd__help,get)
                 cmd="polctl__subcmd__help__subcmd__get"
                 ;;
+            polctl__subcmd__help,graph)
+                cmd="polctl__subcmd__help__subcmd__graph"
+                ;;
             polctl__subcmd__help,help)
                 cmd="polctl__subcmd__help__subcmd__help"
                 ;;
@@ -59,7 +65,7 @@ _polctl() {
 
     case "${cmd}" in
         polctl)
-            opts="-f -R -n -A -o -l -v -h -V --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version simulate describe get completion version help"
+            opts="-f -R -n -A -o -l -v -h -V --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version simulate graph describe get completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -82,11 +88,11 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -140,11 +146,11 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -218,11 +224,11 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -276,11 +282,105 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        polctl__subcmd__graph)
+            opts="-f -R -n -A -o -l -v -h -V --from --to --port --focus --exclude-external --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --filename --recursive --namespace --all-namespaces --output --selector --context --kubeconfig --color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --focus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cni)
+                    COMPREPLY=($(compgen -W "k8s calico cilium" -- "${cur}"))
+                    return 0
+                    ;;
+                --calico-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cilium-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -311,7 +411,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__help)
-            opts="simulate describe get completion version help"
+            opts="simulate graph describe get completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +453,20 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        polctl__subcmd__help__subcmd__graph)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -508,11 +622,11 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)
@@ -566,11 +680,11 @@ _polctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
                     return 0
                     ;;
                 --selector)

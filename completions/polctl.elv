@@ -40,6 +40,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand simulate 'Simulate a flow through every policy and print the rule trace'
+            cand graph 'Compute the reachability graph of everything loaded and render it'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -78,6 +79,40 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --kubeconfig 'Kubeconfig file, for commands that talk to a cluster'
             cand --color 'When to color output (NO_COLOR is honoured; never when not a terminal)'
             cand --exit-code 'Exit with status 1 when a flow is denied'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand -A 'All namespaces'
+            cand --all-namespaces 'All namespaces'
+            cand -v 'More detail on stderr (repeatable)'
+            cand --verbose 'More detail on stderr (repeatable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;graph'= {
+            cand --from 'Only edges from these workloads (see references below)'
+            cand --to 'Only edges to these workloads'
+            cand --port 'Only edges that allow this destination port (`5432`, `53/UDP`)'
+            cand --focus 'Only this workload and the edges to and from it'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand -n 'Namespace to show or resolve bare names in'
+            cand --namespace 'Namespace to show or resolve bare names in'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -l 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)'
+            cand --selector 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)'
+            cand --context 'Kubeconfig context, for commands that talk to a cluster'
+            cand --kubeconfig 'Kubeconfig file, for commands that talk to a cluster'
+            cand --color 'When to color output (NO_COLOR is honoured; never when not a terminal)'
+            cand --exclude-external 'Leave out external address ranges'
             cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
             cand -R 'Read directories given with -f recursively'
             cand --recursive 'Read directories given with -f recursively'
@@ -190,6 +225,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
         }
         &'polctl;help'= {
             cand simulate 'Simulate a flow through every policy and print the rule trace'
+            cand graph 'Compute the reachability graph of everything loaded and render it'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -197,6 +233,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'polctl;help;simulate'= {
+        }
+        &'polctl;help;graph'= {
         }
         &'polctl;help;describe'= {
         }

@@ -30,7 +30,11 @@ complete -c polctl -n "__fish_polctl_needs_command" -s o -l output -d 'Output fo
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_needs_command" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_needs_command" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_needs_command" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -43,6 +47,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -s v -l verbose -d 'More det
 complete -c polctl -n "__fish_polctl_needs_command" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_needs_command" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -76,7 +81,11 @@ complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s o -l output -
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -90,6 +99,41 @@ complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s A -l all-name
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s v -l verbose -d 'More detail on stderr (repeatable)'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l from -d 'Only edges from these workloads (see references below)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l to -d 'Only edges to these workloads' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l port -d 'Only edges that allow this destination port (`5432`, `53/UDP`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l focus -d 'Only this workload and the edges to and from it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l exclude-external -d 'Leave out external address ranges'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s A -l all-namespaces -d 'All namespaces'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -103,7 +147,11 @@ complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -122,7 +170,11 @@ complete -c polctl -n "__fish_polctl_using_subcommand get" -s o -l output -d 'Ou
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -140,7 +192,11 @@ complete -c polctl -n "__fish_polctl_using_subcommand completion" -s o -l output
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -158,7 +214,11 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s o -l output -d
 wide\t''
 yaml\t''
 json\t''
-name\t''"
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
@@ -170,9 +230,10 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s A -l all-names
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s v -l verbose -d 'More detail on stderr (repeatable)'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "version" -d 'Print the polctl version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "version" -d 'Print the polctl version'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

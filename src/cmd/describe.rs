@@ -36,6 +36,7 @@ pub enum Describable {
 }
 
 pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
+    let output = ctx.output("describe", "text (the default), yaml or json")?;
     let inventory = ctx.load()?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let namespace = ctx.global.namespace.as_deref().unwrap_or("default");
@@ -67,7 +68,7 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
     let description = view::describe(&evaluator, &inventory.cluster, &flow.src, &|s| {
         inventory.sources.locate(s)
     });
-    match ctx.global.output {
+    match output {
         Some(OutputFormat::Json) => ctx.printer.json(&description)?,
         Some(OutputFormat::Yaml) => ctx.printer.yaml(&description)?,
         _ => ctx

@@ -46,7 +46,13 @@ pub enum Resource {
     Services,
 }
 
+/// What `-o` takes here.
+const GET_FORMATS: &str = "table (the default), wide, yaml, json or name";
+
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
+    let format = ctx
+        .output("get", GET_FORMATS)?
+        .unwrap_or(OutputFormat::Table);
     let selector = match &ctx.global.selector {
         Some(text) => Some(parse_kubectl(text).map_err(|e| {
             miette::miette!(
@@ -67,7 +73,6 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         namespace: ctx.namespace_filter(),
         selector: selector.as_ref(),
     };
-    let format = ctx.global.output.unwrap_or(OutputFormat::Table);
     let view = match args.resource {
         Resource::Endpoints => view::endpoints(&inventory, &filter),
         Resource::Workloads => view::workloads(&inventory, &filter),
@@ -82,6 +87,12 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         OutputFormat::Name => ctx.printer.raw(&view.names()),
         OutputFormat::Json => return ctx.printer.json(&view.items()).map(|_| ExitStatus::Success),
         OutputFormat::Yaml => return ctx.printer.yaml(&view.items()).map(|_| ExitStatus::Success),
+        diagram @ (OutputFormat::Dot
+        | OutputFormat::Mermaid
+        | OutputFormat::Svg
+        | OutputFormat::Html) => {
+            return Err(super::diagram_only(diagram, "get", GET_FORMATS));
+        }
     }
     .map_err(|e| miette::miette!("{e}"))?;
     if view.is_empty() && matches!(format, OutputFormat::Table | OutputFormat::Wide) {

@@ -37,6 +37,9 @@ Examples:
   # An SVG diagram, no Graphviz needed
   polctl graph -f fixtures/redis-frontend -o svg > graph.svg
 
+  # A page to search and filter in a browser (also from the URL: graph.html#ns=myns&port=6379)
+  polctl graph -f fixtures/redis-frontend -o html > graph.html
+
   # Who can reach the database on 5432?
   polctl graph -f manifests/ -R --to app=db --port 5432"
 )]
@@ -97,6 +100,10 @@ pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
             .node_weights()
             .map(|n| format!("{}\n", n.id))
             .collect(),
+        OutputFormat::Dot => view::dot(&graph),
+        OutputFormat::Mermaid => view::mermaid(&graph),
+        OutputFormat::Svg => view::svg(&graph),
+        OutputFormat::Html => view::html(&graph),
     };
     ctx.printer.raw(&text).map_err(|e| miette::miette!("{e}"))?;
     Ok(ExitStatus::Success)

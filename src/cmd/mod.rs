@@ -111,6 +111,42 @@ pub enum OutputFormat {
     Yaml,
     Json,
     Name,
+    // Diagrams, for `polctl graph` only.
+    Dot,
+    Mermaid,
+    Svg,
+    Html,
+}
+
+impl OutputFormat {
+    /// Formats that draw a graph: only `polctl graph` has one to draw.
+    pub fn is_diagram(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Dot | OutputFormat::Mermaid | OutputFormat::Svg | OutputFormat::Html
+        )
+    }
+
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The usage error for a diagram format given to a command without a graph;
+/// `formats` lists what the command prints instead.
+pub fn diagram_only(format: OutputFormat, command: &str, formats: &str) -> miette::Report {
+    miette::miette!(
+        code = "polctl::usage::output",
+        help = format!(
+            "`polctl {command}` prints {formats}; \
+             `polctl graph -o {}` draws the reachability graph",
+            format.name()
+        ),
+        "-o {} draws a graph: only `polctl graph` takes it",
+        format.name()
+    )
 }
 
 /// The dataplane being simulated: explicit inputs for plugin- and
@@ -221,6 +257,15 @@ impl Ctx {
             global.color.resolve(std::io::stdout().is_terminal()),
         );
         Ctx { global, printer }
+    }
+
+    /// The `-o` format of a command that prints no graph: diagram formats
+    /// are a usage error naming the `formats` it takes.
+    pub fn output(&self, command: &str, formats: &str) -> Result<Option<OutputFormat>> {
+        match self.global.output {
+            Some(format) if format.is_diagram() => Err(diagram_only(format, command, formats)),
+            other => Ok(other),
+        }
     }
 
     /// The namespace filter: `None` means all namespaces.

@@ -99,6 +99,10 @@ pub enum AuthArg {
 }
 
 pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
+    let output = ctx.output(
+        "simulate",
+        "a trace or table (the default), wide, yaml or json",
+    )?;
     let mut inventory = ctx.load()?;
     args.dataplane.read_dns(&mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
@@ -119,7 +123,7 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         })
         .collect();
     let denied = outcomes.iter().any(|o| o.verdict == Verdict::Deny);
-    match ctx.global.output {
+    match output {
         Some(OutputFormat::Json) => ctx.printer.json(&combined(&outcomes, &set))?,
         Some(OutputFormat::Yaml) => ctx.printer.yaml(&combined(&outcomes, &set))?,
         _ => {
@@ -262,6 +266,10 @@ fn run_file(
     path: &std::path::Path,
     namespace: &str,
 ) -> Result<ExitStatus> {
+    let output = ctx.output(
+        "simulate",
+        "a trace or table (the default), wide, yaml or json",
+    )?;
     let text = super::read_input(path)?;
     let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
     let inventory = &*inventory;
@@ -300,7 +308,7 @@ fn run_file(
         .iter()
         .filter(|r| r.outcome.verdict == Verdict::Deny)
         .count();
-    match ctx.global.output {
+    match output {
         Some(OutputFormat::Json) => {
             for row in &rows {
                 ctx.printer

@@ -10,7 +10,7 @@ pub struct VersionArgs {}
 
 pub fn run(ctx: &Ctx, _args: &VersionArgs) -> Result<ExitStatus> {
     let version = env!("CARGO_PKG_VERSION");
-    match ctx.global.output {
+    match ctx.output("version", "text (the default), yaml or json")? {
         Some(OutputFormat::Json) => ctx
             .printer
             .json(&serde_json::json!({ "polctl": version }))?,

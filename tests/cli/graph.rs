@@ -1,7 +1,579 @@
-//! `polctl graph`: workloads as a user knows them, and edges that hold for
-//! every pod pair they stand for.
+//! `polctl graph`: the reachability graph in every output format, its
+//! filters, the SVG as XML, and the HTML page driven in a real browser.
 
-use crate::common::run;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{fixture, repo, run};
+use crate::polctl_snapshot;
+
+fn graph_json(extra: &[&str]) -> Value {
+    let redis = fixture("redis-frontend");
+    let mut args = vec!["graph", "-f", &redis, "-o", "json"];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    assert_eq!(out.code, 0, "polctl {}: {}", args.join(" "), out.stderr);
+    serde_json::from_str(&out.stdout).expect("graph -o json is JSON")
+}
+
+fn edges(v: &Value) -> Vec<(String, String, Value)> {
+    v["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            (
+                e["src"].as_str().unwrap_or_default().to_string(),
+                e["dst"].as_str().unwrap_or_default().to_string(),
+                e["conns"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn node_ids(v: &Value) -> Vec<String> {
+    v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn workload_ids(v: &Value) -> Vec<String> {
+    v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n.get("workload").is_some())
+        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn redis_frontend_in_every_text_format() {
+    let redis = fixture("redis-frontend");
+    for (name, format) in [
+        ("redis-frontend-table", "table"),
+        ("redis-frontend-wide", "wide"),
+        ("redis-frontend-json", "json"),
+        ("redis-frontend-dot", "dot"),
+        ("redis-frontend-mermaid", "mermaid"),
+    ] {
+        let out = polctl_snapshot!("graph", name, &["graph", "-f", &redis, "-o", format]);
+        assert_eq!(out.code, 0, "{format}");
+    }
+}
+
+#[test]
+fn the_frontend_reaches_redis_on_6379_only() {
+    let v = graph_json(&[]);
+    let edge = v["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["src"] == "myns/frontend" && e["dst"] == "myns/backend")
+        .expect("frontend -> backend edge");
+    assert_eq!(edge["conns"], serde_json::json!(["TCP 6379"]));
+    let policies: Vec<&str> = edge["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        policies.contains(&"default/myns/backend-allow-frontend"),
+        "{policies:?}"
+    );
+    // Nothing outside myns reaches the backend or the frontend's 443 from
+    // other-ns (no user=bob label there).
+    for (src, dst, _) in edges(&v) {
+        if dst == "myns/backend" {
+            assert_eq!(src, "myns/frontend");
+        }
+        if dst == "myns/frontend" {
+            assert!(src.starts_with("myns/"), "{src} -> {dst}");
+        }
+    }
+}
+
+#[test]
+fn filters_narrow_the_graph() {
+    let all = graph_json(&[]);
+    assert_eq!(edges(&all).len(), 15);
+
+    let from = graph_json(&["--from", "myns/frontend"]);
+    assert!(!edges(&from).is_empty());
+    assert!(edges(&from).iter().all(|(s, _, _)| s == "myns/frontend"));
+
+    let to = graph_json(&["--to", "myns/backend"]);
+    assert_eq!(
+        edges(&to),
+        [(
+            "myns/frontend".to_string(),
+            "myns/backend".to_string(),
+            serde_json::json!(["TCP 6379"])
+        )]
+    );
+    assert_eq!(node_ids(&to), ["myns/backend", "myns/frontend"]);
+
+    // 6379 is allowed by the redis rule and by every unrestricted edge, but
+    // not by the frontend's 443-only ingress.
+    let port = graph_json(&["--port", "6379"]);
+    let port_edges = edges(&port);
+    assert_eq!(port_edges.len(), 13);
+    assert!(
+        port_edges
+            .iter()
+            .all(|(_, d, c)| d != "myns/frontend" && (c == "all" || c[0] == "TCP 6379"))
+    );
+    let udp = graph_json(&["--port", "6379/UDP"]);
+    assert!(edges(&udp).iter().all(|(_, _, c)| c == "all"));
+
+    let focus = graph_json(&["--focus", "myns/backend"]);
+    assert!(
+        edges(&focus)
+            .iter()
+            .all(|(s, d, _)| s == "myns/backend" || d == "myns/backend")
+    );
+    assert!(node_ids(&focus).contains(&"myns/backend".to_string()));
+
+    let internal = graph_json(&["--exclude-external"]);
+    assert_eq!(node_ids(&internal).len(), 4);
+    assert!(
+        internal["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .all(|n| n.get("workload").is_some())
+    );
+
+    let ns = graph_json(&["-n", "other-ns"]);
+    assert_eq!(workload_ids(&ns), ["other-ns/client"]);
+    assert!(
+        edges(&ns)
+            .iter()
+            .all(|(s, d, _)| s == "other-ns/client" || d == "other-ns/client")
+    );
+}
+
+#[test]
+fn a_bad_port_is_a_usage_error() {
+    let out = run(&["graph", "-f", &fixture("redis-frontend"), "--port", "http"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--port"), "{}", out.stderr);
+}
+
+#[test]
+fn other_commands_refuse_diagram_formats() {
+    let tiers = fixture("tiers");
+    for (format, args) in [
+        ("svg", vec!["get", "policies", "-f", &tiers]),
+        (
+            "dot",
+            vec![
+                "simulate", "-f", &tiers, "--from", "shop/web", "--to", "shop/api", "--port",
+                "8080",
+            ],
+        ),
+        (
+            "html",
+            vec!["describe", "endpoint", "-f", &tiers, "shop/api"],
+        ),
+        ("mermaid", vec!["version"]),
+    ] {
+        let mut args = args.clone();
+        args.extend(["-o", format]);
+        let out = run(&args);
+        assert_eq!(out.code, 2, "polctl {}", args.join(" "));
+        assert!(
+            out.stderr.contains(&format!(
+                "-o {format} draws a graph: only `polctl graph` takes it"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // Their own formats still work.
+    let out = run(&["get", "policies", "-f", &tiers, "-o", "name"]);
+    assert_eq!(out.code, 0);
+}
+
+/// Whether an element's `class` attribute has `class` among its words.
+fn has_class(n: roxmltree::Node, class: &str) -> bool {
+    n.attribute("class")
+        .is_some_and(|c| c.split_whitespace().any(|w| w == class))
+}
+
+/// The text of an edge label group.
+fn label_text<'a>(n: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+    n.children()
+        .find(|c| c.tag_name().name() == "text")
+        .and_then(|t| t.text())
+}
+
+fn svg_of(fixture_name: &str) -> String {
+    let out = run(&["graph", "-f", &fixture(fixture_name), "-o", "svg"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+}
+
+#[test]
+fn svg_is_xml_with_a_node_per_workload_and_labelled_edges() {
+    let text = svg_of("redis-frontend");
+    let doc = roxmltree::Document::parse(&text).expect("the SVG is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    for attr in ["width", "height", "viewBox"] {
+        assert!(root.attribute(attr).is_some(), "svg has {attr}");
+    }
+
+    let json = graph_json(&[]);
+    let mut want = workload_ids(&json);
+    want.sort();
+    let mut got: Vec<&str> = doc
+        .descendants()
+        .filter(|n| has_class(*n, "node") && has_class(*n, "workload"))
+        .filter_map(|n| n.attribute("data-id"))
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "one workload node per workload");
+    let external = doc
+        .descendants()
+        .filter(|n| has_class(*n, "external"))
+        .count();
+    assert_eq!(external, 2, "the internet as a source and as a destination");
+    let drawn_edges = doc.descendants().filter(|n| has_class(*n, "edge")).count();
+    assert_eq!(drawn_edges, edges(&json).len());
+
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text")
+        .filter_map(|n| n.text())
+        .collect();
+    for want in [
+        "namespace myns",
+        "namespace other-ns",
+        "backend",
+        "frontend",
+        "client",
+        "TCP 6379",
+        "TCP 443",
+        "0.0.0.0/0",
+    ] {
+        assert!(texts.contains(&want), "`{want}` drawn: {texts:?}");
+    }
+    let labels: Vec<&str> = doc
+        .descendants()
+        .filter(|n| has_class(*n, "edge-label"))
+        .filter_map(label_text)
+        .collect();
+    assert!(labels.contains(&"TCP 6379"));
+    assert!(labels.contains(&"all"));
+}
+
+#[test]
+fn svg_marks_l7_and_authenticated_edges() {
+    for (name, class, mark) in [
+        ("cilium-l7-widen", "l7", "TCP 80 [L7]"),
+        ("mutual-auth", "auth", "TCP 80 [auth]"),
+    ] {
+        let text = svg_of(name);
+        let doc = roxmltree::Document::parse(&text).expect("well-formed");
+        let styled = doc
+            .descendants()
+            .filter(|n| has_class(*n, "edge") && has_class(*n, class))
+            .count();
+        assert_eq!(styled, 1, "{name}: one {class} edge");
+        assert!(
+            doc.descendants()
+                .any(|n| has_class(n, "edge-label") && label_text(n) == Some(mark)),
+            "{name}: `{mark}` label"
+        );
+        let dot = run(&["graph", "-f", &fixture(name), "-o", "dot"]);
+        assert!(
+            dot.stdout.contains(&format!("label=\"{mark}\"")),
+            "{name} dot"
+        );
+    }
+}
+
+#[test]
+fn every_fixture_draws_as_valid_svg_dot_and_mermaid() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("fixtures"))
+        .expect("fixtures/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        let svg = svg_of(&name);
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}: SVG is not XML: {e}"));
+
+        let out = run(&["graph", "-f", &fixture(&name), "-o", "mermaid"]);
+        assert!(out.stdout.starts_with("flowchart LR\n"), "{name}");
+        // Ids: no character Mermaid reads as syntax.
+        for line in out.stdout.lines().skip(1) {
+            for id in mermaid_ids(line) {
+                assert!(
+                    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{name}: mermaid id `{id}` in `{line}`"
+                );
+            }
+        }
+
+        let out = run(&["graph", "-f", &fixture(&name), "-o", "dot"]);
+        assert!(out.stdout.starts_with("digraph polctl {"), "{name}");
+        assert!(out.stdout.trim_end().ends_with('}'), "{name}");
+    }
+}
+
+/// The node and subgraph ids a line of our Mermaid output names.
+fn mermaid_ids(line: &str) -> Vec<&str> {
+    let t = line.trim();
+    fn head(s: &str) -> &str {
+        s.split(['[', '(']).next().unwrap_or_default()
+    }
+    if let Some(rest) = t.strip_prefix("subgraph ") {
+        vec![head(rest)]
+    } else if t == "end" || t.starts_with("linkStyle ") || t.starts_with("classDef ") {
+        Vec::new()
+    } else if let Some(rest) = t.strip_prefix("class ") {
+        rest.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .collect()
+    } else if t.contains(" -->") || t.contains(" -.->") {
+        let words: Vec<&str> = t.split_whitespace().collect();
+        vec![words[0], words[words.len() - 1]]
+    } else {
+        vec![head(t)]
+    }
+}
+
+#[test]
+fn html_is_one_self_contained_page() {
+    let out = run(&["graph", "-f", &fixture("redis-frontend"), "-o", "html"]);
+    assert_eq!(out.code, 0);
+    let page = out.stdout;
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    let without_svg_namespace = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    for external in [
+        "http://",
+        "https://",
+        "<link",
+        "<script src",
+        "@import",
+        "<img",
+    ] {
+        assert!(
+            !without_svg_namespace.contains(external),
+            "the page loads nothing: found `{external}`"
+        );
+    }
+    let data = page
+        .split("<script type=\"application/json\" id=\"graph-data\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("embedded graph data");
+    let v: Value = serde_json::from_str(data).expect("the embedded data is JSON");
+    assert_eq!(v["nodes"].as_array().map(Vec::len), Some(6));
+    assert_eq!(v["edges"].as_array().map(Vec::len), Some(15));
+}
+
+/// `chromium` or `chromium-browser` on PATH.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+/// Runs headless chromium on `url` with `args`, giving up after a minute.
+fn browse(browser: &Path, args: &[&str], url: &str) -> String {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--hide-scrollbars",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().expect("reader")
+}
+
+/// What the page shows: visible node elements, and the status counts.
+struct Shown {
+    nodes: usize,
+    status_nodes: usize,
+    status_edges: usize,
+}
+
+fn shown(dom: &str) -> Shown {
+    let node = regex::Regex::new(r#"<g class="node [^"]*"[^>]*>"#).expect("regex");
+    let nodes = node
+        .find_iter(dom)
+        .filter(|m| !m.as_str().contains(" hidden=") && !m.as_str().contains("display: none"))
+        .count();
+    let count = |attr: &str| -> usize {
+        let re = regex::Regex::new(&format!(r#"id="status"[^>]*{attr}="(\d+)""#)).expect("regex");
+        re.captures(dom)
+            .and_then(|c| c[1].parse().ok())
+            .unwrap_or_else(|| panic!("status {attr} in the DOM"))
+    };
+    Shown {
+        nodes,
+        status_nodes: count("data-nodes"),
+        status_edges: count("data-edges"),
+    }
+}
+
+#[test]
+fn html_page_filters_in_a_browser() {
+    let Some(browser) = chromium() else {
+        if std::env::var("POLCTL_SKIP_BROWSER").as_deref() == Ok("1") {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("skipping the browser test: POLCTL_SKIP_BROWSER=1 and no chromium");
+            }
+            return;
+        }
+        panic!(
+            "chromium is not on PATH: install it (`apt-get install chromium`; .ci/run does) \
+             or set POLCTL_SKIP_BROWSER=1 to skip this test"
+        );
+    };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-test");
+    std::fs::create_dir_all(&dir).expect("test output dir");
+    let page = dir.join("graph.html");
+    let out = run(&["graph", "-f", &fixture("redis-frontend"), "-o", "html"]);
+    assert_eq!(out.code, 0);
+    std::fs::write(&page, &out.stdout).expect("write page");
+    let url = format!("file://{}", page.display());
+
+    // Each view in the page against the same filter on the command line.
+    let redis = fixture("redis-frontend");
+    for (hash, flags, want_nodes) in [
+        ("", vec![], 6),
+        ("ns=myns", vec!["-n", "myns"], 5),
+        ("ns=other-ns", vec!["-n", "other-ns"], 3),
+        ("port=6379&proto=TCP", vec!["--port", "6379"], 6),
+        (
+            "ns=myns&port=6379&proto=TCP&ext=0",
+            vec!["-n", "myns", "--port", "6379", "--exclude-external"],
+            3,
+        ),
+        ("w=frontend", vec!["--focus", "myns/frontend"], 5),
+        ("ext=0", vec!["--exclude-external"], 4),
+        (
+            "port=53&proto=UDP&ext=0",
+            vec!["--port", "53/UDP", "--exclude-external"],
+            4,
+        ),
+    ] {
+        let dom = browse(&browser, &["--dump-dom"], &format!("{url}#{hash}"));
+        let got = shown(&dom);
+        let mut args = vec!["graph", "-f", &redis, "-o", "json"];
+        args.extend(flags);
+        let cli: Value = serde_json::from_str(&run(&args).stdout).expect("json");
+        let cli_nodes = cli["nodes"].as_array().map_or(0, Vec::len);
+        let cli_edges = cli["edges"].as_array().map_or(0, Vec::len);
+        assert_eq!(got.nodes, want_nodes, "#{hash}: visible nodes");
+        assert_eq!(got.nodes, got.status_nodes, "#{hash}: status");
+        assert_eq!(
+            (got.nodes, got.status_edges),
+            (cli_nodes, cli_edges),
+            "#{hash}: the page and `polctl {}` agree",
+            args.join(" ")
+        );
+    }
+
+    // Selecting an edge from the URL shows its details.
+    let json = graph_json(&[]);
+    let index = json["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .position(|e| e["src"] == "myns/frontend" && e["dst"] == "myns/backend")
+        .expect("frontend -> backend");
+    let dom = browse(&browser, &["--dump-dom"], &format!("{url}#sel=e{index}"));
+    let details = dom
+        .split("<div id=\"details\">")
+        .nth(1)
+        .and_then(|rest| rest.split("<div class=\"legend\">").next())
+        .expect("details panel");
+    for want in [
+        "<h2>Edge</h2>",
+        "myns/frontend",
+        "myns/backend",
+        "TCP 6379",
+        "default/myns/backend-allow-frontend",
+    ] {
+        assert!(details.contains(want), "`{want}` in the details: {details}");
+    }
+
+    // Search marks what matches and dims the rest, hiding nothing.
+    let dom = browse(&browser, &["--dump-dom"], &format!("{url}#q=front"));
+    assert!(
+        dom.contains(r#"class="node workload match""#),
+        "search marks the frontend"
+    );
+    assert!(
+        dom.contains(r#"class="node workload dim""#),
+        "and dims the others"
+    );
+    assert_eq!(shown(&dom).nodes, 6);
+
+    let shot = dir.join("graph.png");
+    let _ = std::fs::remove_file(&shot);
+    browse(
+        &browser,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,900",
+        ],
+        &format!("{url}#ns=myns"),
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(png.len() > 10_000, "a real picture: {} bytes", png.len());
+
+// Workload grouping: edges hold for every pod pair a workload stands for.
+
 
 /// Two nodes: a ReplicaSet with a pod on each, a hostNetwork agent on
 /// node-1, two static pods (owned by node-1), and ingress isolation for

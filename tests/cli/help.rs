@@ -8,6 +8,7 @@ fn help_text_of_every_command() {
         ("polctl", vec!["--help"]),
         ("get", vec!["get", "--help"]),
         ("simulate", vec!["simulate", "--help"]),
+        ("graph", vec!["graph", "--help"]),
         ("describe", vec!["describe", "--help"]),
         ("completion", vec!["completion", "--help"]),
         ("version", vec!["version", "--help"]),

@@ -1,12 +1,26 @@
 //! `polctl graph` output: the reachability graph as a table, JSON, and the
 //! diagram formats.
 
+mod dot;
+mod html;
+mod mermaid;
+mod svg;
+
+use std::collections::{BTreeMap, HashMap};
+
 use comfy_table::Cell;
+use petgraph::Direction;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde_json::{Value, json};
 
 use super::table;
-use crate::sim::reach::{Edge, Reach};
+use crate::sim::reach::{Edge, Node, NodeKind, Reach};
+
+pub use dot::dot;
+pub use html::html;
+pub use mermaid::mermaid;
+pub use svg::svg;
 
 /// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`.
 pub fn json(reach: &Reach) -> Value {
@@ -103,4 +117,234 @@ pub fn table(reach: &Reach, wide: bool) -> String {
         ));
     }
     out
+}
+
+/// The graph in the order every diagram draws it: namespaces (by name) with
+/// their workloads, external ranges by side, then edges. Node ids are not
+/// unique (one range can be both a source node and a destination node), so
+/// each node also gets a key that is.
+struct Drawing<'r> {
+    reach: &'r Reach,
+    /// Workloads per namespace; `""` holds workloads without one.
+    namespaces: Vec<(String, Vec<NodeIndex>)>,
+    /// External ranges that only send into the cluster.
+    sources: Vec<NodeIndex>,
+    /// External ranges the cluster sends to.
+    destinations: Vec<NodeIndex>,
+    /// Per node index: its unique key.
+    keys: Vec<String>,
+    edges: Vec<EdgeIndex>,
+}
+
+impl<'r> Drawing<'r> {
+    fn new(reach: &'r Reach) -> Self {
+        let g = &reach.graph;
+        let mut by_ns: BTreeMap<&str, Vec<NodeIndex>> = BTreeMap::new();
+        let (mut sources, mut destinations) = (Vec::new(), Vec::new());
+        for i in g.node_indices() {
+            let n = &g[i];
+            if n.is_external() {
+                if g.edges_directed(i, Direction::Incoming).next().is_some() {
+                    destinations.push(i);
+                } else {
+                    sources.push(i);
+                }
+            } else {
+                by_ns
+                    .entry(n.namespace.as_deref().unwrap_or(""))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let namespaces: Vec<(String, Vec<NodeIndex>)> = by_ns
+            .into_iter()
+            .map(|(ns, mut nodes)| {
+                nodes.sort_by(|a, b| (&g[*a].name, &g[*a].id).cmp(&(&g[*b].name, &g[*b].id)));
+                (ns.to_string(), nodes)
+            })
+            .collect();
+        let mut keys = vec![String::new(); g.node_count()];
+        let mut order = vec![0; g.node_count()];
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let all = namespaces
+            .iter()
+            .flat_map(|(_, nodes)| nodes)
+            .chain(&sources)
+            .chain(&destinations);
+        for (pos, &i) in all.enumerate() {
+            let id = g[i].id.as_str();
+            let count = seen.entry(id).or_default();
+            *count += 1;
+            keys[i.index()] = if *count == 1 {
+                id.to_string()
+            } else {
+                format!("{id}#{count}")
+            };
+            order[i.index()] = pos;
+        }
+        let mut edges: Vec<EdgeIndex> = g.edge_indices().collect();
+        edges.sort_by_key(|&e| {
+            let (s, d) = g
+                .edge_endpoints(e)
+                .unwrap_or((NodeIndex::new(0), NodeIndex::new(0)));
+            (order[s.index()], order[d.index()], e.index())
+        });
+        Drawing {
+            reach,
+            namespaces,
+            sources,
+            destinations,
+            keys,
+            edges,
+        }
+    }
+
+    fn node(&self, i: NodeIndex) -> &'r Node {
+        &self.reach.graph[i]
+    }
+
+    fn key(&self, i: NodeIndex) -> &str {
+        &self.keys[i.index()]
+    }
+
+    /// Every node, in drawing order.
+    fn nodes(&self) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.namespaces
+            .iter()
+            .flat_map(|(_, nodes)| nodes.iter().copied())
+            .chain(self.sources.iter().copied())
+            .chain(self.destinations.iter().copied())
+    }
+
+    /// Every edge in drawing order: (index, source, destination, weight).
+    fn edges(&self) -> impl Iterator<Item = (EdgeIndex, NodeIndex, NodeIndex, &'r Edge)> + '_ {
+        let g = &self.reach.graph;
+        self.edges.iter().filter_map(move |&e| {
+            let (s, d) = g.edge_endpoints(e)?;
+            Some((e, s, d, &g[e]))
+        })
+    }
+
+    fn workload_count(&self) -> usize {
+        self.namespaces.iter().map(|(_, nodes)| nodes.len()).sum()
+    }
+
+    /// `"4 workloads in 2 namespaces, 2 external ranges, 15 edges"`.
+    fn summary(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "{} in {}, {}, {}",
+            plural(self.workload_count(), "workload", "workloads"),
+            plural(self.namespaces.len(), "namespace", "namespaces"),
+            plural(
+                self.sources.len() + self.destinations.len(),
+                "external range",
+                "external ranges"
+            ),
+            plural(self.edges.len(), "edge", "edges"),
+        )
+    }
+}
+
+/// The heading of a namespace group.
+fn namespace_title(ns: &str) -> String {
+    if ns.is_empty() {
+        "cluster-scoped".to_string()
+    } else {
+        format!("namespace {ns}")
+    }
+}
+
+/// A node's two caption lines: its name, and what it is.
+fn caption(n: &Node) -> (String, String) {
+    match &n.kind {
+        NodeKind::External => (n.id.clone(), "external".to_string()),
+        NodeKind::Workload { kind } if n.pods == 1 && kind == "Pod" => {
+            (n.name.clone(), kind.clone())
+        }
+        NodeKind::Workload { kind } => (
+            n.name.clone(),
+            format!(
+                "{kind}, {} pod{}",
+                n.pods,
+                if n.pods == 1 { "" } else { "s" }
+            ),
+        ),
+    }
+}
+
+/// How a diagram draws an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Style {
+    /// Everything is allowed.
+    All,
+    /// Only some connections.
+    Ports,
+    /// Part is filtered by an application-layer proxy.
+    L7,
+    /// Part requires mutual authentication.
+    Auth,
+}
+
+impl Style {
+    fn of(e: &Edge) -> Style {
+        if !e.auth.is_empty() {
+            Style::Auth
+        } else if !e.l7.is_empty() {
+            Style::L7
+        } else if e.conns.is_all() {
+            Style::All
+        } else {
+            Style::Ports
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Style::All => "all",
+            Style::Ports => "ports",
+            Style::L7 => "l7",
+            Style::Auth => "auth",
+        }
+    }
+
+    fn color(self) -> &'static str {
+        match self {
+            Style::All => "#98a2b3",
+            Style::Ports => "#1f5fa8",
+            Style::L7 => "#d9480f",
+            Style::Auth => "#7048e8",
+        }
+    }
+
+    /// A darker shade for text.
+    fn text_color(self) -> &'static str {
+        match self {
+            Style::All => "#667085",
+            Style::Ports => "#17467d",
+            Style::L7 => "#b33c0b",
+            Style::Auth => "#5a36c9",
+        }
+    }
+}
+
+/// An edge's label in a diagram: the connections, with `[L7]` and `[auth]`
+/// marks (naming the part when it is not all of them).
+fn short_label(e: &Edge) -> String {
+    let mut text = e.conns.to_string();
+    for (part, mark) in [(&e.l7, "L7"), (&e.auth, "auth")] {
+        if part.is_empty() {
+            continue;
+        }
+        if *part == e.conns {
+            text.push_str(&format!(" [{mark}]"));
+        } else {
+            text.push_str(&format!(" [{mark}: {part}]"));
+        }
+    }
+    if let Some(some) = &e.some {
+        text.push_str(&format!(" [some pods: {some}]"));
+    }
+    text
 }
