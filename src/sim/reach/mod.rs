@@ -25,7 +25,7 @@ use crate::model::Labels;
 
 /// What a graph node stands for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(tag = "type", rename_all = "kebab-case")]
 pub enum NodeKind {
     /// Pods grouped under their owner (`Deployment`, `StatefulSet`, ...,
     /// `Pod` for a pod without one).
