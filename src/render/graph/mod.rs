@@ -37,7 +37,7 @@ pub fn json(reach: &Reach) -> Value {
                 "dst": g[e.target()].id,
             });
             if let (Value::Object(map), Ok(Value::Object(rest))) =
-                (&mut v, serde_json::to_value(e.weight()))
+                (&mut v, serde_json::to_value(&**e.weight()))
             {
                 map.extend(rest);
             }
@@ -80,7 +80,7 @@ pub fn table(reach: &Reach, wide: bool) -> String {
             (
                 g[e.source()].id.as_str(),
                 g[e.target()].id.as_str(),
-                e.weight(),
+                &**e.weight(),
             )
         })
         .collect();
@@ -221,7 +221,7 @@ impl<'r> Drawing<'r> {
         let g = &self.reach.graph;
         self.edges.iter().filter_map(move |&e| {
             let (s, d) = g.edge_endpoints(e)?;
-            Some((e, s, d, &g[e]))
+            Some((e, s, d, &*g[e]))
         })
     }
 

@@ -379,19 +379,41 @@ pub fn compute(
         progress.advance(1);
         v
     });
-    let mut view_of: HashMap<(usize, Direction), &View> = HashMap::new();
-    for (key, v) in subjects.iter().zip(&views) {
-        view_of.insert(*key, v);
+    // Identical direction results are stored once; a view keeps, per peer,
+    // the index of its result.
+    let mut arena: Vec<Edge> = Vec::new();
+    let mut interned: HashMap<Edge, u32> = HashMap::new();
+    let mut view_of: HashMap<(usize, Direction), Vec<u32>> = HashMap::new();
+    for (key, view) in subjects.iter().zip(views) {
+        let ids: Vec<u32> = view
+            .results
+            .into_iter()
+            .map(|r| {
+                *interned.entry(r).or_insert_with_key(|r| {
+                    arena.push(r.clone());
+                    (arena.len() - 1) as u32
+                })
+            })
+            .collect();
+        let per_peer = view
+            .group_of
+            .iter()
+            .map(|g| g.map_or(u32::MAX, |g| ids[g]))
+            .collect();
+        view_of.insert(*key, per_peer);
     }
-    let mut combined: HashMap<(usize, usize, usize, usize), Option<Arc<Edge>>> = HashMap::new();
+    drop(interned);
+    let mut combined: HashMap<(u32, u32), Option<Arc<Edge>>> = HashMap::new();
     let mut edge_between = |s: usize, d: usize| -> Option<Arc<Edge>> {
-        let e = view_of.get(&(s, Direction::Egress))?;
-        let i = view_of.get(&(d, Direction::Ingress))?;
-        let (eg, ig) = (e.group_of[d]?, i.group_of[s]?);
+        let eg = *view_of.get(&(s, Direction::Egress))?.get(d)?;
+        let ig = *view_of.get(&(d, Direction::Ingress))?.get(s)?;
+        if eg == u32::MAX || ig == u32::MAX {
+            return None;
+        }
         combined
-            .entry((s, eg, d, ig))
+            .entry((eg, ig))
             .or_insert_with(|| {
-                let (a, b) = (&e.results[eg], &i.results[ig]);
+                let (a, b) = (&arena[eg as usize], &arena[ig as usize]);
                 let conns = a.conns.intersect(&b.conns);
                 if conns.is_empty() {
                     return None;
@@ -436,17 +458,15 @@ pub fn compute(
             if ws == wd {
                 continue;
             }
-            let edges: Vec<Option<Arc<Edge>>> = classes_of_workload[ws]
-                .iter()
-                .flat_map(|&s| {
-                    classes_of_workload[wd]
-                        .iter()
-                        .map(|&d| (s, d))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|&(s, d)| s != d || classes[s].workloads.len() > 1)
-                .map(|(s, d)| edge_between(s, d))
-                .collect();
+            let (from, to) = (&classes_of_workload[ws], &classes_of_workload[wd]);
+            let mut edges: Vec<Option<Arc<Edge>>> = Vec::with_capacity(from.len() * to.len());
+            for &s in from {
+                for &d in to {
+                    if s != d || classes[s].workloads.len() > 1 {
+                        edges.push(edge_between(s, d));
+                    }
+                }
+            }
             if let Some(edge) = merge(edges) {
                 reach.graph.add_edge(si, di, edge);
             }
@@ -493,7 +513,11 @@ pub fn compute(
 /// The edge between two workloads from the edges of their class pairs
 /// (`None`: nothing allowed): what every pair has, and (when they differ)
 /// what some pair has.
-fn merge(edges: Vec<Option<Arc<Edge>>>) -> Option<Edge> {
+fn merge(edges: Vec<Option<Arc<Edge>>>) -> Option<Arc<Edge>> {
+    if edges.len() == 1 {
+        // One pair of classes: its edge as it is, shared.
+        return edges.into_iter().next().flatten();
+    }
     let empty = Arc::new(Edge::default());
     let mut iter = edges
         .into_iter()
@@ -515,7 +539,7 @@ fn merge(edges: Vec<Option<Arc<Edge>>>) -> Option<Edge> {
     if differs {
         out.some = Some(some);
     }
-    (!out.conns.is_empty() || out.some.is_some()).then_some(out)
+    (!out.conns.is_empty() || out.some.is_some()).then(|| Arc::new(out))
 }
 
 /// Which directions an end is the subject of.

@@ -13,6 +13,7 @@ pub mod conns;
 mod filter;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -57,7 +58,7 @@ impl Node {
 }
 
 /// The connections one node may open to another.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Edge {
     /// What is allowed at L3/L4 (an L7 proxy or an authentication check
     /// may still refuse part of it; see `l7` and `auth`).
@@ -81,7 +82,8 @@ pub struct Edge {
 /// The reachability graph.
 #[derive(Clone, Debug, Default)]
 pub struct Reach {
-    pub graph: DiGraph<Node, Edge>,
+    /// Edges are shared: most workload pairs have the same connections.
+    pub graph: DiGraph<Node, Arc<Edge>>,
     /// Endpoint equivalence classes evaluated (for reporting cost).
     pub classes: usize,
     /// Flows probed through the evaluator.
