@@ -56,6 +56,9 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
+/// A named port: (name, protocol number, port).
+type NamedPortKey = (String, u8, u16);
+
 /// Endpoints that every criterion sees alike.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct ClassKey {
@@ -582,7 +585,7 @@ struct PeerEnd {
     alt: Option<Peer>,
     /// hostNetwork: the node's traffic, told apart from every other end.
     unique: bool,
-    ports: Vec<(String, u8, u16)>,
+    ports: Vec<NamedPortKey>,
     side: Sides,
 }
 
@@ -754,14 +757,13 @@ impl Job<'_, '_> {
             }
             groups = n;
         }
-        let mut refined: HashMap<(usize, Option<usize>, &[(String, u8, u16)]), usize> =
-            HashMap::new();
+        let mut refined: HashMap<(usize, Option<usize>, &[NamedPortKey]), usize> = HashMap::new();
         let mut group_of = vec![None; self.peers.len()];
         let mut reps: Vec<usize> = Vec::new();
         for &j in &candidates {
             let p = &self.peers[j];
             let unique = (p.unique || by_service).then_some(j);
-            let ports: &[(String, u8, u16)] = if by_named_port { &p.ports } else { &[] };
+            let ports: &[NamedPortKey] = if by_named_port { &p.ports } else { &[] };
             let g = *refined.entry((group[j], unique, ports)).or_insert_with(|| {
                 reps.push(j);
                 reps.len() - 1
