@@ -84,5 +84,17 @@ fn simulate(inv: &polctl::load::Inventory) {
                 }
             }
         }
+        // The whole reachability graph, rendered in every format.
+        let opts = polctl::sim::reach::Options {
+            external: true,
+            threads: 1,
+        };
+        let reach = polctl::sim::reach::compute(&evaluator, &inv.cluster, &opts, &());
+        let _ = polctl::render::graph::json(&reach);
+        let _ = polctl::render::graph::table(&reach, true);
+        let _ = polctl::render::graph::dot(&reach);
+        let _ = polctl::render::graph::mermaid(&reach);
+        let _ = polctl::render::graph::svg(&reach);
+        let _ = polctl::render::graph::html(&reach);
     }
 }

@@ -704,8 +704,21 @@ impl Job<'_, '_> {
         let mut leaves: Vec<usize> = Vec::new();
         let mut by_service = false;
         let mut by_named_port = false;
-        let mut cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
+        // Per rule: the peer-side criteria it needs outright, and the port
+        // boundaries it names. A rule whose own peer criteria miss a peer
+        // never matches it, so its boundaries do not cut that peer's ports.
+        let mut per_rule: Vec<(Vec<usize>, BTreeMap<Proto, BTreeSet<u32>>)> = Vec::new();
         for rule in &rules {
+            let needs: Vec<usize> = rule
+                .criteria
+                .iter()
+                .filter_map(|c| {
+                    self.leaf_index
+                        .get(&(std::ptr::from_ref(c) as usize, side))
+                        .copied()
+                })
+                .collect();
+            let mut cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
             walk(&rule.criteria, &mut |c| {
                 if let Some(&k) = self.leaf_index.get(&(std::ptr::from_ref(c) as usize, side)) {
                     leaves.push(k);
@@ -723,14 +736,29 @@ impl Job<'_, '_> {
                 }
                 self.cut(c, &mut cuts);
             });
+            if !cuts.is_empty() {
+                per_rule.push((needs, cuts));
+            }
         }
         leaves.sort_unstable();
         leaves.dedup();
+        let mut fixed_cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
         for &(p, port) in fixed {
-            let c = cuts.entry(p).or_default();
+            let c = fixed_cuts.entry(p).or_default();
             c.insert(u32::from(port));
             c.insert(u32::from(port) + 1);
         }
+        let cuts_for = |j: usize| {
+            let mut cuts = fixed_cuts.clone();
+            for (needs, rule_cuts) in &per_rule {
+                if needs.iter().all(|&k| self.bits[j][k]) {
+                    for (p, points) in rule_cuts {
+                        cuts.entry(*p).or_default().extend(points.iter().copied());
+                    }
+                }
+            }
+            cuts
+        };
 
         // Partition the peers by the answers of the leaves.
         let v6 = me.peer.ip.is_ipv6();
@@ -773,7 +801,7 @@ impl Job<'_, '_> {
         let mut probes = 0;
         let results = reps
             .iter()
-            .map(|&j| self.direction(i, j, dir, &cuts, &mut probes))
+            .map(|&j| self.direction(i, j, dir, &cuts_for(j), &mut probes))
             .collect();
         self.probes.fetch_add(probes, Ordering::Relaxed);
         View { group_of, results }
