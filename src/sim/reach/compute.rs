@@ -56,6 +56,10 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
+/// Per protocol, the values where a piece of the port (or ICMP) space
+/// starts.
+type Cuts = BTreeMap<Proto, BTreeSet<u32>>;
+
 /// A named port: (name, protocol number, port).
 type NamedPortKey = (String, u8, u16);
 
@@ -707,7 +711,7 @@ impl Job<'_, '_> {
         // Per rule: the peer-side criteria it needs outright, and the port
         // boundaries it names. A rule whose own peer criteria miss a peer
         // never matches it, so its boundaries do not cut that peer's ports.
-        let mut per_rule: Vec<(Vec<usize>, BTreeMap<Proto, BTreeSet<u32>>)> = Vec::new();
+        let mut per_rule: Vec<(Vec<usize>, Cuts)> = Vec::new();
         for rule in &rules {
             let needs: Vec<usize> = rule
                 .criteria
@@ -718,7 +722,7 @@ impl Job<'_, '_> {
                         .copied()
                 })
                 .collect();
-            let mut cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
+            let mut cuts = Cuts::new();
             walk(&rule.criteria, &mut |c| {
                 if let Some(&k) = self.leaf_index.get(&(std::ptr::from_ref(c) as usize, side)) {
                     leaves.push(k);
@@ -742,7 +746,7 @@ impl Job<'_, '_> {
         }
         leaves.sort_unstable();
         leaves.dedup();
-        let mut fixed_cuts: BTreeMap<Proto, BTreeSet<u32>> = BTreeMap::new();
+        let mut fixed_cuts = Cuts::new();
         for &(p, port) in fixed {
             let c = fixed_cuts.entry(p).or_default();
             c.insert(u32::from(port));
@@ -808,14 +812,7 @@ impl Job<'_, '_> {
     }
 
     /// What `dir` allows between subject `i` and peer `j`.
-    fn direction(
-        &self,
-        i: usize,
-        j: usize,
-        dir: Direction,
-        cuts: &BTreeMap<Proto, BTreeSet<u32>>,
-        probes: &mut u64,
-    ) -> Edge {
+    fn direction(&self, i: usize, j: usize, dir: Direction, cuts: &Cuts, probes: &mut u64) -> Edge {
         let me = &self.peers[i];
         let peer = if i == j {
             me.alt.as_ref().unwrap_or(&me.peer)
@@ -882,7 +879,7 @@ impl Job<'_, '_> {
     }
 
     /// Adds the boundaries a criterion names.
-    fn cut(&self, c: &Criterion, cuts: &mut BTreeMap<Proto, BTreeSet<u32>>) {
+    fn cut(&self, c: &Criterion, cuts: &mut Cuts) {
         let mut add = |protos: &[Proto], lo: u32, hi: u32| {
             for p in protos {
                 let c = cuts.entry(*p).or_default();
