@@ -80,6 +80,10 @@ pub struct Spec {
     pub calico_percent: u32,
     /// Share of `policies` that are Cilium policies (CNP, some CCNP).
     pub cilium_percent: u32,
+    /// Calico policies go into three tiers and use L7 and service-account
+    /// rules; without, all are in the default tier and use neither (what
+    /// network-config-analyzer models).
+    pub calico_tiers: bool,
     pub seed: u64,
 }
 
@@ -92,6 +96,7 @@ impl Spec {
             policies,
             calico_percent: 0,
             cilium_percent: 0,
+            calico_tiers: true,
             seed: 0x5EED_CAFE,
         }
     }
@@ -101,6 +106,15 @@ impl Spec {
         Spec {
             calico_percent: 40,
             ..Spec::k8s(pods, policies)
+        }
+    }
+
+    /// [`Spec::mixed`] with every Calico policy in the default tier and no
+    /// L7 or service-account rules.
+    pub fn single_tier(pods: usize, policies: usize) -> Self {
+        Spec {
+            calico_tiers: false,
+            ..Spec::mixed(pods, policies)
         }
     }
 }
@@ -175,6 +189,7 @@ pub fn generate(spec: &Spec) -> Generated {
     let mut g = Gen {
         out: String::with_capacity(spec.pods * 600 + spec.policies * 1200),
         rng: &mut rng,
+        tiers: spec.calico_tiers,
     };
     let mut summary = Generated {
         yaml: String::new(),
@@ -312,7 +327,7 @@ pub fn generate(spec: &Spec) -> Generated {
     let calico = spec.policies * spec.calico_percent as usize / 100;
     let cilium = spec.policies * spec.cilium_percent as usize / 100;
     let k8s = spec.policies - calico - cilium;
-    if calico > 0 {
+    if calico > 0 && spec.calico_tiers {
         for (name, order, default) in CALICO_TIERS {
             g.tier(name, *order, default);
             summary.tiers += 1;
@@ -324,7 +339,7 @@ pub fn generate(spec: &Spec) -> Generated {
         summary.k8s_policies += 1;
     }
     for i in 0..calico {
-        if i == 0 {
+        if i == 0 && spec.calico_tiers {
             // One platform-wide application-layer rule, so that some
             // requests are refused at L7 rather than dropped at L3/L4.
             g.calico_l7_policy();
@@ -346,6 +361,8 @@ pub fn generate(spec: &Spec) -> Generated {
 struct Gen<'r> {
     out: String,
     rng: &'r mut Rng,
+    /// See [`Spec::calico_tiers`].
+    tiers: bool,
 }
 
 /// Writes `  key: "value"` lines at `indent`.
@@ -694,6 +711,7 @@ impl Gen<'_> {
         self.doc();
         // security, platform, apps, default
         let tier = match self.rng.weighted(&[25, 25, 35, 15]) {
+            _ if !self.tiers => "default",
             3 => "default",
             t => CALICO_TIERS[t].0,
         };
@@ -706,25 +724,26 @@ impl Gen<'_> {
         } else {
             "NetworkPolicy"
         };
+        let prefix = if self.tiers { &format!("{tier}.") } else { "" };
         let _ = write!(
             self.out,
-            "apiVersion: projectcalico.org/v3\nkind: {kind}\nmetadata:\n  name: {tier}.cp-{i}\n"
+            "apiVersion: projectcalico.org/v3\nkind: {kind}\nmetadata:\n  name: {prefix}cp-{i}\n"
         );
         if !global {
             let _ = writeln!(self.out, "  namespace: {}", ns.name);
         }
-        let _ = writeln!(
-            self.out,
-            "spec:\n  tier: {tier}\n  order: {}",
-            self.rng.range(1, 100) * 10
-        );
+        self.out.push_str("spec:\n");
+        if self.tiers {
+            let _ = writeln!(self.out, "  tier: {tier}");
+        }
+        let _ = writeln!(self.out, "  order: {}", self.rng.range(1, 100) * 10);
         let selector = self.calico_subject(ns, global);
         let _ = writeln!(self.out, "  selector: \"{selector}\"");
         if global && self.rng.chance(30) {
             let env = *self.rng.pick(ENVS);
             let _ = writeln!(self.out, "  namespaceSelector: \"env == '{env}'\"");
         }
-        if !global && self.rng.chance(10) {
+        if !global && self.tiers && self.rng.chance(10) {
             let app = APPS[self.app_of(ns)].0;
             let _ = writeln!(self.out, "  serviceAccountSelector: \"app == '{app}'\"");
         }
@@ -840,7 +859,7 @@ impl Gen<'_> {
                     remote_lines.push_str("        notNets: [\"10.244.1.0/24\"]\n");
                 }
             }
-            4 => {
+            4 if self.tiers => {
                 let app = APPS[self.app_of(ns)].0;
                 let _ = writeln!(
                     remote_lines,
@@ -871,7 +890,12 @@ impl Gen<'_> {
             } else {
                 let _ = writeln!(self.out, "      {local}:\n        ports: {ports}");
             }
-            if ingress && action == "Allow" && proto == Some("TCP") && self.rng.chance(25) {
+            if self.tiers
+                && ingress
+                && action == "Allow"
+                && proto == Some("TCP")
+                && self.rng.chance(25)
+            {
                 self.out.push_str(
                     "      http:\n        methods: [GET, HEAD]\n        paths:\n          - prefix: /api/\n",
                 );

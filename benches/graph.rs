@@ -1,0 +1,666 @@
+//! Benchmark of `polctl graph` (exact reachability) over a matrix of
+//! generated clusters: load + compile, graph computation, `-o json`, and
+//! peak memory, one child process per configuration.
+//!
+//! ```text
+//! cargo bench --bench graph                          # the whole matrix
+//! cargo bench --bench graph -- k8s 5000 1000         # one configuration
+//! cargo bench --bench graph -- mixed 1000,5000 100   # lists: comma-separated
+//! cargo bench --bench graph -- --cap 300             # time cap per configuration (s)
+//! cargo bench --bench graph -- --mem-cap 4096        # memory cap per configuration (MiB)
+//! cargo bench --bench graph -- --threads 1           # graph worker threads
+//! cargo bench --bench graph -- --no-skip             # run what a smaller run says is too big
+//! cargo bench --bench graph -- --write-yaml DIR k8s  # only write the inputs
+//! ```
+//!
+//! Families: `k8s` (Kubernetes NetworkPolicies), `mixed` (alias `calico`:
+//! 60% Kubernetes, 40% Calico in three tiers, with L7 and service-account
+//! rules) and `single-tier` (the same mix, every Calico policy in the
+//! default tier, no L7 or service-account rules: what network-config-analyzer
+//! models; not in the default matrix). The first bare number selects the
+//! pod counts, the second the policy counts; by default 1,000, 5,000 and
+//! 20,000 pods times 100, 1,000 and 5,000 policies for `k8s` and `mixed`.
+//!
+//! Each configuration runs in a fresh process, so VmHWM is its own peak,
+//! and is killed once it runs past the cap (default 10 minutes), reported
+//! as `> 10 min` in the phase it was in; likewise past the memory cap
+//! (default 8 GiB resident, sampled every 200 ms). A configuration with
+//! at least the pods and policies of one of its family that reached a cap
+//! is not run (unless `--no-skip`): it would only reach it too. `--write-yaml DIR` writes each
+//! configuration's cluster to `DIR/<family>-<pods>-<policies>/cluster.yaml`
+//! (for `benches/nca.sh`) and measures nothing.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use polctl::dialect::lower::{Choice, Input, lower};
+use polctl::load::load_text;
+use polctl::model::policy::{Cni, Version};
+use polctl::sim::eval::Evaluator;
+use polctl::sim::reach::{self, Options, Progress};
+
+use common::Spec;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    K8s,
+    Mixed,
+    SingleTier,
+}
+
+impl Family {
+    fn parse(word: &str) -> Option<Family> {
+        match word {
+            "k8s" => Some(Family::K8s),
+            "mixed" | "calico" => Some(Family::Mixed),
+            "single-tier" => Some(Family::SingleTier),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::K8s => "k8s",
+            Family::Mixed => "mixed",
+            Family::SingleTier => "single-tier",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Family::K8s => "Kubernetes",
+            Family::Mixed => "Calico tiers",
+            Family::SingleTier => "Calico, one tier",
+        }
+    }
+
+    fn spec(self, pods: usize, policies: usize) -> Spec {
+        match self {
+            Family::K8s => Spec::k8s(pods, policies),
+            Family::Mixed => Spec::mixed(pods, policies),
+            Family::SingleTier => Spec::single_tier(pods, policies),
+        }
+    }
+
+    fn choice(self) -> Choice {
+        let calico = self != Family::K8s;
+        Choice {
+            cni: Some(if calico { Cni::Calico } else { Cni::K8s }),
+            calico_version: calico.then_some(Version::new(3, 32)),
+            cilium_version: None,
+            app_layer: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Case {
+    family: Family,
+    pods: usize,
+    policies: usize,
+}
+
+impl Case {
+    fn name(&self) -> String {
+        format!("{}-{}-{}", self.family.name(), self.pods, self.policies)
+    }
+}
+
+struct Args {
+    cases: Vec<Case>,
+    cap: Duration,
+    mem_cap_mib: u64,
+    threads: Option<usize>,
+    no_skip: bool,
+    write_yaml: Option<PathBuf>,
+    child: bool,
+}
+
+fn usage(msg: &str) -> ! {
+    eprintln!("graph bench: {msg}");
+    eprintln!(
+        "usage: cargo bench --bench graph -- [k8s|mixed|calico|single-tier|all]... [PODS[,PODS...] [POLICIES[,POLICIES...]]] [--cap SECONDS] [--threads N] [--write-yaml DIR]"
+    );
+    std::process::exit(2)
+}
+
+fn numbers(word: &str) -> Option<Vec<usize>> {
+    word.split(',')
+        .map(|n| n.replace('_', "").parse().ok().filter(|&n| n > 0))
+        .collect()
+}
+
+fn args() -> Args {
+    let mut families = Vec::new();
+    let mut counts: Vec<Vec<usize>> = Vec::new();
+    let mut cap = Duration::from_secs(600);
+    let mut mem_cap_mib = 8192;
+    let mut threads = None;
+    let mut no_skip = false;
+    let mut write_yaml = None;
+    let mut child = false;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
+        match a.as_str() {
+            // What `cargo bench` passes to every bench binary.
+            "--bench" => {}
+            "--cap" => {
+                let v = value("--cap");
+                let s: f64 = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("--cap {v}: seconds")));
+                cap = Duration::from_secs_f64(s);
+            }
+            "--mem-cap" => {
+                let v = value("--mem-cap");
+                mem_cap_mib = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("--mem-cap {v}: MiB")));
+            }
+            "--threads" => {
+                let v = value("--threads");
+                threads = Some(
+                    v.parse()
+                        .unwrap_or_else(|_| usage(&format!("--threads {v}"))),
+                );
+            }
+            "--write-yaml" => write_yaml = Some(PathBuf::from(value("--write-yaml"))),
+            "--child" => child = true,
+            "--no-skip" => no_skip = true,
+            "all" => families.extend([Family::K8s, Family::Mixed]),
+            w if w.starts_with('-') => usage(&format!("unknown option {w}")),
+            w => match (Family::parse(w), numbers(w)) {
+                (Some(f), _) => families.push(f),
+                (None, Some(n)) if counts.len() < 2 => counts.push(n),
+                _ => usage(&format!("unexpected `{w}`")),
+            },
+        }
+    }
+    if families.is_empty() {
+        families = vec![Family::K8s, Family::Mixed];
+    }
+    let mut counts = counts.into_iter();
+    let pods = counts.next().unwrap_or_else(|| vec![1_000, 5_000, 20_000]);
+    let policies = counts.next().unwrap_or_else(|| vec![100, 1_000, 5_000]);
+    let cases = families
+        .iter()
+        .flat_map(|&family| {
+            pods.iter().flat_map({
+                let policies = &policies;
+                move |&pods| {
+                    policies.iter().map(move |&policies| Case {
+                        family,
+                        pods,
+                        policies,
+                    })
+                }
+            })
+        })
+        .collect();
+    Args {
+        cases,
+        cap,
+        mem_cap_mib,
+        threads,
+        no_skip,
+        write_yaml,
+        child,
+    }
+}
+
+/// VmHWM (peak resident memory) of a process, in KiB.
+fn peak_kib(pid: &str) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A memory field of /proc/PID/status, in KiB.
+fn status_kib(pid: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        l.strip_prefix(field)?
+            .trim()
+            .strip_suffix("kB")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// CPU time (user + system, all threads) of a process, in ms.
+fn cpu_ms(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name: state is the first, utime the 12th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux architecture polctl builds for.
+    Some(ticks as f64 * 10.0)
+}
+
+// ---- child: one configuration, figures on stdout as `key value` lines ----
+
+fn report(key: &str, value: impl std::fmt::Display) {
+    println!("{key} {value}");
+    let _ = std::io::stdout().flush();
+}
+
+fn report_phase(key: &str, started: Instant) {
+    report(key, format!("{:.3}", started.elapsed().as_secs_f64() * 1e3));
+    if let Some(k) = peak_kib("self") {
+        report("peak_kib", k);
+    }
+}
+
+/// Reports the class pairs done about once a second, so that a run
+/// stopped at the cap still says how far it got.
+struct PairCount {
+    started: Instant,
+    cpu_before: f64,
+    done: AtomicU64,
+    last: Mutex<Instant>,
+}
+
+impl Progress for PairCount {
+    fn start(&self, total: u64) {
+        report("pairs", total);
+    }
+
+    fn advance(&self, n: u64) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        if let Ok(mut last) = self.last.try_lock()
+            && last.elapsed() >= Duration::from_secs(1)
+        {
+            *last = Instant::now();
+            report("pairs_done", done);
+            report(
+                "graph_elapsed_ms",
+                format!("{:.0}", self.started.elapsed().as_secs_f64() * 1e3),
+            );
+            if let Some(cpu) = cpu_ms("self") {
+                report("graph_cpu_ms", format!("{:.0}", cpu - self.cpu_before));
+            }
+        }
+    }
+}
+
+fn run_child(case: Case, threads: Option<usize>) {
+    report("phase", "generate");
+    let t = Instant::now();
+    let generated = common::generate(&case.family.spec(case.pods, case.policies));
+    report_phase("generate_ms", t);
+    report("yaml_bytes", generated.yaml.len());
+
+    report("phase", "load");
+    let t = Instant::now();
+    let inv = load_text("cluster.yaml", &generated.yaml).unwrap_or_else(|e| {
+        panic!(
+            "the generated YAML does not load: {} errors",
+            e.errors.len()
+        )
+    });
+    // The loader keeps its own copy of the text, as it does for a file.
+    drop(generated);
+    let input = Input {
+        cluster: &inv.cluster,
+        policies: &inv.policies,
+        tiers: &inv.tiers,
+        profiles: &inv.profiles,
+    };
+    let lowered = lower(&input, &case.family.choice());
+    let evaluator = Evaluator::new(&lowered.set, &inv.cluster);
+    report_phase("load_ms", t);
+    report("endpoints", inv.cluster.endpoints.len());
+
+    report("phase", "graph");
+    let opts = Options {
+        threads: threads.unwrap_or(Options::default().threads),
+        ..Options::default()
+    };
+    let count = PairCount {
+        started: Instant::now(),
+        cpu_before: cpu_ms("self").unwrap_or(0.0),
+        done: AtomicU64::new(0),
+        last: Mutex::new(Instant::now()),
+    };
+    let t = Instant::now();
+    let graph = black_box(reach::compute(&evaluator, &inv.cluster, &opts, &count));
+    report_phase("graph_ms", t);
+    if let Some(cpu) = cpu_ms("self") {
+        report("graph_cpu_ms", format!("{:.0}", cpu - count.cpu_before));
+    }
+    report("classes", graph.classes);
+    report("probes", graph.probes);
+    report("nodes", graph.graph.node_count());
+    report("edges", graph.graph.edge_count());
+
+    report("phase", "json");
+    let t = Instant::now();
+    let text = serde_json::to_string(&polctl::render::graph::json(&graph)).expect("JSON");
+    report_phase("json_ms", t);
+    report("json_bytes", text.len());
+    report("phase", "done");
+}
+
+// ---- parent: one child per configuration, under the cap ----
+
+struct Outcome {
+    figures: BTreeMap<String, String>,
+    /// The phase running when a cap was reached.
+    capped: Option<String>,
+    /// The memory cap, rather than the time cap, was reached.
+    out_of_memory: bool,
+    failed: Option<String>,
+    wall: Duration,
+}
+
+fn run_case(case: Case, args: &Args) -> Outcome {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "--child",
+        case.family.name(),
+        &case.pods.to_string(),
+        &case.policies.to_string(),
+    ]);
+    if let Some(n) = args.threads {
+        cmd.args(["--threads", &n.to_string()]);
+    }
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the benchmark re-runs itself");
+    let pid = child.id().to_string();
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut figures = BTreeMap::new();
+    let take = |line: String, figures: &mut BTreeMap<String, String>| {
+        if let Some((k, v)) = line.split_once(' ') {
+            figures.insert(k.to_string(), v.to_string());
+        }
+    };
+    let deadline = start + args.cap;
+    let (mut capped, mut failed, mut out_of_memory) = (None, None, false);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                take(line, &mut figures);
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => {}
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                if !status.success() {
+                    failed = Some(format!("{status}"));
+                }
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => panic!("waiting for the child: {e}"),
+        }
+        // The child's own peak so far: what a killed child cannot report.
+        if let Some(k) = peak_kib(&pid) {
+            figures.insert("peak_kib".into(), k.to_string());
+        }
+        out_of_memory = status_kib(&pid, "VmRSS:").is_some_and(|k| k > args.mem_cap_mib * 1024);
+        if out_of_memory || Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            capped = Some(figures.get("phase").cloned().unwrap_or_default());
+            break;
+        }
+    }
+    let _ = reader.join();
+    for line in rx.try_iter() {
+        take(line, &mut figures);
+    }
+    Outcome {
+        figures,
+        capped,
+        out_of_memory,
+        failed,
+        wall: start.elapsed(),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn duration_text(ms: f64) -> String {
+    if ms < 1_000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 100_000.0 {
+        format!("{:.1} s", ms / 1e3)
+    } else {
+        format!("{:.1} min", ms / 6e4)
+    }
+}
+
+fn mib_text(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / 1_048_576.0)
+}
+
+/// `> 10 min` or `> 8 GiB`: the cap a stopped run reached.
+fn cap_reached(o: &Outcome, args: &Args) -> String {
+    if o.out_of_memory {
+        format!("> {} GiB", args.mem_cap_mib as f64 / 1024.0)
+    } else {
+        cap_text(args.cap)
+    }
+}
+
+fn cap_text(cap: Duration) -> String {
+    let s = cap.as_secs_f64();
+    if s >= 60.0 && s % 60.0 == 0.0 {
+        format!("> {} min", s / 60.0)
+    } else {
+        format!("> {s} s")
+    }
+}
+
+/// The Markdown row of a configuration.
+fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
+    let cap = cap_reached(o, args);
+    let f = &o.figures;
+    let num = |k: &str| f.get(k).and_then(|v| v.parse::<f64>().ok());
+    let count = |k: &str| num(k).map_or("–".into(), |v| thousands(v as u64));
+    // A phase's time, the cap for the phase the child was killed in, a
+    // dash for phases never reached.
+    let phase = |key: &str, name: &str| match num(key) {
+        Some(ms) => duration_text(ms),
+        None if o.capped.as_deref() == Some(name) => cap.clone(),
+        None if o.failed.is_some() => "failed".into(),
+        None => "–".into(),
+    };
+    let graph = match (num("graph_ms"), num("pairs"), num("pairs_done")) {
+        (None, Some(total), Some(done)) if o.capped.as_deref() == Some("graph") && done > 0.0 => {
+            let projected = num("graph_elapsed_ms").unwrap_or(0.0) * total / done;
+            format!(
+                "{cap} ({:.0}% of pairs; ≈ {} projected)",
+                100.0 * done / total,
+                duration_text(projected)
+            )
+        }
+        _ => phase("graph_ms", "graph"),
+    };
+    let graph_cpu = match num("graph_cpu_ms") {
+        Some(ms) if num("graph_ms").is_some() => duration_text(ms),
+        Some(ms) => format!("> {}", duration_text(ms)),
+        None => "–".into(),
+    };
+    let json = match (num("json_ms"), num("json_bytes")) {
+        (Some(ms), Some(b)) => format!("{} ({})", duration_text(ms), mib_text(b)),
+        _ => phase("json_ms", "json"),
+    };
+    let peak = num("peak_kib").map_or("?".into(), |k| {
+        let text = mib_text(k * 1024.0);
+        if o.capped.is_some() {
+            format!("≥ {text}")
+        } else {
+            text
+        }
+    });
+    vec![
+        case.family.title().into(),
+        thousands(case.pods as u64),
+        thousands(case.policies as u64),
+        phase("load_ms", "load"),
+        graph,
+        graph_cpu,
+        count("classes"),
+        count("pairs"),
+        count("probes"),
+        count("edges"),
+        json,
+        peak,
+    ]
+}
+
+const HEADER: [&str; 12] = [
+    "cluster",
+    "pods",
+    "policies",
+    "load + compile",
+    "graph",
+    "graph CPU",
+    "classes",
+    "class pairs",
+    "probes",
+    "edges",
+    "`-o json`",
+    "peak memory",
+];
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn write_yaml(dir: &std::path::Path, cases: &[Case]) {
+    for case in cases {
+        let generated = common::generate(&case.family.spec(case.pods, case.policies));
+        let sub = dir.join(case.name());
+        std::fs::create_dir_all(&sub).expect("create the output directory");
+        let path = sub.join("cluster.yaml");
+        std::fs::write(&path, &generated.yaml).expect("write the cluster");
+        println!("{}", path.display());
+    }
+}
+
+fn main() {
+    let args = args();
+    if args.child {
+        let [case] = args.cases[..] else {
+            usage("--child takes one configuration")
+        };
+        run_child(case, args.threads);
+        return;
+    }
+    if let Some(dir) = &args.write_yaml {
+        write_yaml(dir, &args.cases);
+        return;
+    }
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "polctl graph benchmark ({} build, {cpus} CPUs, {} graph threads, caps per configuration: {} s, {} MiB)",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        args.threads.unwrap_or(Options::default().threads),
+        args.cap.as_secs_f64(),
+        args.mem_cap_mib
+    );
+    let mut rows = Vec::new();
+    // Configurations that reached a cap, with the cap.
+    let mut capped: Vec<(Case, String)> = Vec::new();
+    for &case in &args.cases {
+        let smaller = capped.iter().find(|(c, _)| {
+            c.family == case.family && c.pods <= case.pods && c.policies <= case.policies
+        });
+        if let (Some((c, cap)), false) = (smaller, args.no_skip) {
+            let why = format!(
+                "not run ({} × {}: {cap})",
+                thousands(c.pods as u64),
+                thousands(c.policies as u64)
+            );
+            println!("  {:<24} {why}", case.name());
+            let mut r = vec!["–".to_string(); HEADER.len()];
+            r[0] = case.family.title().into();
+            r[1] = thousands(case.pods as u64);
+            r[2] = thousands(case.policies as u64);
+            r[4] = why;
+            rows.push(r);
+            continue;
+        }
+        let load = load_average();
+        let o = run_case(case, &args);
+        let r = row(case, &o, &args);
+        let status = match (&o.capped, &o.failed) {
+            (Some(phase), _) if o.out_of_memory => {
+                format!("stopped at the memory cap in phase {phase}")
+            }
+            (Some(phase), _) => format!("stopped at the time cap in phase {phase}"),
+            (_, Some(status)) => format!("FAILED: {status}"),
+            _ => "ok".into(),
+        };
+        println!(
+            "  {:<24} load {}; graph {} (CPU {}); {} classes, {} pairs, {} probes, {} nodes, {} edges; json {}; peak {}; {} wall, load average {load}: {status}",
+            case.name(),
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            o.figures.get("nodes").map_or("–", String::as_str),
+            r[9],
+            r[10],
+            r[11],
+            duration_text(o.wall.as_secs_f64() * 1e3),
+        );
+        if let Some(phase) = &o.capped {
+            capped.push((case, format!("{} in {phase}", cap_reached(&o, &args))));
+        }
+        rows.push(r);
+    }
+    println!();
+    println!("| {} |", HEADER.join(" | "));
+    println!("|{}", " --- |".repeat(HEADER.len()));
+    for r in &rows {
+        println!("| {} |", r.join(" | "));
+    }
+}
