@@ -1300,22 +1300,34 @@ fn port_probes(ex: &Expect, hints: &Hints, protos: &[u8], icmp: bool, others: &[
 
 /// Compiles and compares one scenario.
 fn run(sc: &Scenario) -> Report {
+    reported(sc, run_inner)
+}
+
+/// A scenario's report from a comparison, its error included.
+fn reported(sc: &Scenario, compare: fn(&Scenario, &mut Report) -> Result<(), String>) -> Report {
     let mut report = Report {
         id: sc.id.clone(),
         ..Report::default()
     };
-    if let Err(e) = run_inner(sc, &mut report) {
+    if let Err(e) = compare(sc, &mut report) {
         report.error = Some(e);
     }
     report
 }
 
-fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
+/// The scenario's input as an API server would have accepted it, with
+/// the repairs noted in the report.
+fn prepared(sc: &Scenario, report: &mut Report) -> Result<tempfile::TempDir, String> {
     let mut repairs = Vec::new();
     let input = repaired_input(&sc.dir, &mut repairs)?;
     repairs.sort();
     repairs.dedup();
     report.notes.extend(repairs);
+    Ok(input)
+}
+
+fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
+    let input = prepared(sc, report)?;
     if std::env::var("CONFORMANCE_KEEP").is_ok() {
         report
             .notes
@@ -2048,22 +2060,11 @@ fn show_range(r: &AddrRange) -> String {
 }
 
 fn run_graph(sc: &Scenario) -> Report {
-    let mut report = Report {
-        id: sc.id.clone(),
-        ..Report::default()
-    };
-    if let Err(e) = run_graph_inner(sc, &mut report) {
-        report.error = Some(e);
-    }
-    report
+    reported(sc, run_graph_inner)
 }
 
 fn run_graph_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
-    let mut repairs = Vec::new();
-    let input = repaired_input(&sc.dir, &mut repairs)?;
-    repairs.sort();
-    repairs.dedup();
-    report.notes.extend(repairs);
+    let input = prepared(sc, report)?;
     let inv = load_inventory(input.path())?;
     let hints = scan_hints(&sc.dir.join("input"));
     let (ex, _) = read_npa(&sc.dir)?;
