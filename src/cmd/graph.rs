@@ -86,13 +86,13 @@ pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
         OutputFormat::Json => {
             return ctx
                 .printer
-                .json(&view::json(&graph))
+                .json(&view::JsonGraph(&graph))
                 .map(|_| ExitStatus::Success);
         }
         OutputFormat::Yaml => {
             return ctx
                 .printer
-                .yaml(&view::json(&graph))
+                .yaml(&view::JsonGraph(&graph))
                 .map(|_| ExitStatus::Success);
         }
         OutputFormat::Name => graph

@@ -51,9 +51,24 @@ impl Printer {
         self.raw(&format!("{text}\n")).into_diagnostic()
     }
 
+    /// Pretty JSON on stdout, written as it is serialized (a graph of
+    /// millions of edges is never held as one string).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let text = serde_json::to_string_pretty(value).into_diagnostic()?;
-        self.line(&text)
+        if self.closed.get() {
+            return Ok(());
+        }
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let written = serde_json::to_writer_pretty(&mut out, value)
+            .map_err(io::Error::from)
+            .and_then(|_| out.write_all(b"\n"))
+            .and_then(|_| out.flush());
+        match written {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed.set(true);
+                Ok(())
+            }
+            other => other.into_diagnostic(),
+        }
     }
 
     pub fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {

@@ -12,7 +12,9 @@ use comfy_table::Cell;
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 
 use super::table;
 use crate::sim::reach::{Edge, Node, NodeKind, Reach};
@@ -22,33 +24,53 @@ pub use html::html;
 pub use mermaid::mermaid;
 pub use svg::svg;
 
-/// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`.
-pub fn json(reach: &Reach) -> Value {
-    let g = &reach.graph;
-    let nodes: Vec<Value> = g
-        .node_indices()
-        .map(|i| serde_json::to_value(&g[i]).unwrap_or(Value::Null))
-        .collect();
-    let edges: Vec<Value> = g
-        .edge_references()
-        .map(|e| {
-            let mut v = json!({
-                "src": g[e.source()].id,
-                "dst": g[e.target()].id,
-            });
-            if let (Value::Object(map), Ok(Value::Object(rest))) =
-                (&mut v, serde_json::to_value(&**e.weight()))
-            {
-                map.extend(rest);
-            }
-            v
-        })
-        .collect();
-    let mut out = json!({ "nodes": nodes, "edges": edges });
-    if !reach.notes.is_empty() {
-        out["notes"] = json!(reach.notes);
+/// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`, serialized
+/// straight from the graph.
+pub struct JsonGraph<'r>(pub &'r Reach);
+
+struct JsonNodes<'r>(&'r Reach);
+struct JsonEdges<'r>(&'r Reach);
+
+#[derive(Serialize)]
+struct JsonEdge<'a> {
+    src: &'a str,
+    dst: &'a str,
+    #[serde(flatten)]
+    edge: &'a Edge,
+}
+
+impl Serialize for JsonGraph<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("nodes", &JsonNodes(self.0))?;
+        map.serialize_entry("edges", &JsonEdges(self.0))?;
+        if !self.0.notes.is_empty() {
+            map.serialize_entry("notes", &self.0.notes)?;
+        }
+        map.end()
     }
-    out
+}
+
+impl Serialize for JsonNodes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.graph.node_weights())
+    }
+}
+
+impl Serialize for JsonEdges<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let g = &self.0.graph;
+        s.collect_seq(g.edge_references().map(|e| JsonEdge {
+            src: &g[e.source()].id,
+            dst: &g[e.target()].id,
+            edge: e.weight(),
+        }))
+    }
+}
+
+/// The graph as a JSON value (`JsonGraph` writes it without one).
+pub fn json(reach: &Reach) -> Value {
+    serde_json::to_value(JsonGraph(reach)).unwrap_or(Value::Null)
 }
 
 /// What an edge allows, with its L7 and authentication marks.
