@@ -17,14 +17,6 @@ impl PortSet {
         PortSet(Vec::new())
     }
 
-    pub fn range(lo: u16, hi: u16) -> Self {
-        if lo <= hi {
-            PortSet(vec![(lo, hi)])
-        } else {
-            PortSet::new()
-        }
-    }
-
     pub fn intervals(&self) -> &[(u16, u16)] {
         &self.0
     }

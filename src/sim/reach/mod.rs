@@ -15,7 +15,7 @@ mod filter;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::DiGraph;
 use serde::Serialize;
 
 pub use compute::{Options, Progress, compute};
@@ -90,10 +90,4 @@ pub struct Reach {
     pub probes: u64,
     /// What the graph does not show and why (pods without addresses, ...).
     pub notes: Vec<String>,
-}
-
-impl Reach {
-    pub fn node(&self, i: NodeIndex) -> &Node {
-        &self.graph[i]
-    }
 }
