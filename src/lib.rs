@@ -9,4 +9,6 @@ pub mod dialect;
 pub mod load;
 pub mod model;
 pub mod render;
+pub mod selector;
 pub mod sim;
+pub mod syntax;

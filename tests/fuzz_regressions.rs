@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::thread;
 
 use miette::{Diagnostic, GraphicalReportHandler};
-use polctl::sim::selector::{Expr, parse, parse_kubectl};
+use polctl::selector::{Expr, parse, parse_kubectl};
 
 fn regression_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");

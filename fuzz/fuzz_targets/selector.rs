@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use polctl::sim::selector::{Expr, parse, parse_kubectl};
+use polctl::selector::{Expr, parse, parse_kubectl};
 
 fn round_trip(source: &str, expr: &Expr) {
     let printed = expr.to_string();

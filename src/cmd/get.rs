@@ -5,7 +5,7 @@ use miette::Result;
 
 use super::{Ctx, ExitStatus, OutputFormat};
 use crate::render::get::{self as view, Filter};
-use crate::sim::selector::parse_kubectl;
+use crate::selector::parse_kubectl;
 
 /// List endpoints, workloads, policies, tiers, namespaces or services
 #[derive(Debug, Args)]

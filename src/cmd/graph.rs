@@ -8,10 +8,10 @@ use miette::Result;
 
 use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
 use crate::render::graph as view;
+use crate::selector::parse_kubectl;
 use crate::sim::eval::Evaluator;
 use crate::sim::reach::{self, Filter, NodeMatch, PortFilter, Progress};
 use crate::sim::resolve::parse_protocol;
-use crate::sim::selector::parse_kubectl;
 
 /// Compute the reachability graph of everything loaded and render it
 #[derive(Debug, Args)]

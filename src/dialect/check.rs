@@ -1,10 +1,11 @@
 //! Meaning checks for the Kubernetes policy APIs, after typing: what the
 //! API server's validation (and the CRDs' CEL rules) would refuse.
 
-use super::common::{LabelSelector, Problem, SelectorOperator};
+use super::common::{LabelSelector, SelectorOperator};
 use super::{k8s, npapi};
 use crate::model::Span;
-use crate::sim::selector::{validate_k8s_label_key, validate_k8s_label_value};
+use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
+use crate::syntax::Problem;
 
 /// `metav1.LabelSelector` validation (`ValidateLabelSelector`).
 pub fn label_selector(sel: &LabelSelector, out: &mut Vec<Problem>) {

@@ -6,13 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::common::{LabelSelector, ObjectMeta, Problem};
+use super::common::{LabelSelector, ObjectMeta};
 use super::core::{self, PodSpec};
 use super::{Manifest, Policy, PolicySource, calico};
 use crate::model::{
     AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto,
     Service, ServiceAccount, ServicePort, Span, Spanned, TargetPort, Workload, WorkloadKind,
 };
+use crate::syntax::Problem;
 
 /// Pods without `status.podIP` get addresses from this range, in
 /// (namespace, name) order, skipping addresses the input already uses.
@@ -231,7 +232,7 @@ impl Builder {
     }
 
     fn check_labels(&mut self, meta: &ObjectMeta) {
-        use crate::sim::selector::{validate_k8s_label_key, validate_k8s_label_value};
+        use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
         for (k, v) in &meta.labels {
             if let Err(e) = validate_k8s_label_key(&k.value) {
                 self.error(Problem::new(

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, de};
 
-use crate::model::{Span, Spanned};
+use crate::model::Spanned;
 
 /// Kubernetes object metadata: the fields polctl reads; others are ignored
 /// (they carry no network semantics).
@@ -68,8 +68,8 @@ impl LabelSelector {
 
     /// The selector as an expression of the one selector language polctl
     /// evaluates (an empty selector is `all()`).
-    pub fn to_expr(&self) -> crate::sim::selector::Expr {
-        use crate::sim::selector::{LabelOp, Requirement, from_label_selector};
+    pub fn to_expr(&self) -> crate::selector::Expr {
+        use crate::selector::{LabelOp, Requirement, from_label_selector};
         let values: Vec<Vec<String>> = self
             .match_expressions
             .iter()
@@ -298,28 +298,5 @@ impl<'de> Deserialize<'de> for Ip {
         text.parse::<IpAddr>()
             .map(Ip)
             .map_err(|_| de::Error::custom(format!("invalid IP address `{text}`")))
-    }
-}
-
-/// A problem found after typing: a span, a message and an optional hint.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub span: Span,
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl Problem {
-    pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Problem {
-            span,
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
     }
 }

@@ -14,9 +14,9 @@ mod policy;
 
 pub use policy::{Dialect, Placement, Policy, PolicySource};
 
-use crate::load::de::{DeError, from_node};
-use crate::load::yaml::Node;
 use crate::model::WorkloadKind;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::Node;
 
 /// One typed object from a manifest.
 #[derive(Clone, Debug)]

@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::de::from_node;
-use super::error::{LoadError, LoadErrors};
-use super::source::{SourceFile, Sources, source_span};
-use super::yaml::{self, Value};
 use crate::dialect::common::IntOrString;
 use crate::model::{Span, Spanned};
+use crate::syntax::de::from_node;
+use crate::syntax::yaml::{self, Value};
+use crate::syntax::{LoadError, LoadErrors};
+use crate::syntax::{SourceFile, Sources, source_span};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

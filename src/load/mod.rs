@@ -1,25 +1,21 @@
 //! Reading manifests: files, directories and stdin; YAML and JSON;
 //! `kind: List` and `*List`; every object with its source span.
 
-pub mod de;
 pub mod dns;
-mod error;
 mod flows;
-mod source;
-pub mod yaml;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use error::{LoadError, LoadErrors, Warning};
+pub use crate::syntax::{LoadError, LoadErrors, Warning};
+pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
-pub use source::{SourceFile, Sources, source_span};
 
 use crate::dialect::cluster::{Loaded, assemble};
-use crate::dialect::common::Problem;
 use crate::dialect::{Decoded, Manifest, Policy, PolicySource, calico, cilium, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
-use yaml::{Node, Value};
+use crate::syntax::Problem;
+use crate::syntax::yaml::{self, Node, Value};
 
 /// Where manifests come from, as given with `-f`/`-R`.
 #[derive(Clone, Debug, Default)]

@@ -4,8 +4,7 @@
 mod cluster;
 mod flow;
 pub mod policy;
-mod span;
 
+pub use crate::syntax::{FileId, Span, Spanned};
 pub use cluster::*;
 pub use flow::{Flow, FlowEnd, HttpRequest, Peer};
-pub use span::{FileId, Span, Spanned};

@@ -19,7 +19,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use super::{Labels, Proto, Span};
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// Traffic direction relative to the endpoint a policy protects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -9,7 +9,7 @@ use super::table::{self, labels, number};
 use crate::dialect::Policy;
 use crate::load::Inventory;
 use crate::model::{AddressSource, Endpoint, Labels};
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// What the user asked to see.
 pub struct Filter<'a> {

@@ -4,4 +4,3 @@
 pub mod eval;
 pub mod reach;
 pub mod resolve;
-pub mod selector;

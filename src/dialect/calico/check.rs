@@ -12,10 +12,11 @@ use super::{
     StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy, StagedNetworkPolicy, Tier,
     TierAction,
 };
-use crate::dialect::common::{ObjectMeta, Problem};
+use crate::dialect::common::ObjectMeta;
 use crate::dialect::k8s;
 use crate::model::{Span, Spanned};
-use crate::sim::selector::{self, Expr, validate_k8s_label_key, validate_k8s_label_value};
+use crate::selector::{self, Expr, validate_k8s_label_key, validate_k8s_label_value};
+use crate::syntax::Problem;
 
 /// A Calico object that can report its semantic problems.
 pub trait Check {

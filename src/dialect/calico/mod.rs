@@ -20,9 +20,9 @@ use super::common::{
     IntOrString, Ip, LabelSelector, Net, ObjectMeta, PortNumber, validate_port_name,
 };
 use super::k8s;
-use crate::load::de::{DeError, from_node};
-use crate::load::yaml::Node;
 use crate::model::Spanned;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::Node;
 
 pub(crate) use check::trim_span;
 pub use check::{Check, check};

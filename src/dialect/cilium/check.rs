@@ -7,9 +7,10 @@ use super::{
     L4Proto, L7Rule, L7Rules, PortRule, PortRuleHttp, Removed, Rule, Service, icmp_type_by_name,
 };
 use crate::dialect::calico::trim_span;
-use crate::dialect::common::{LabelSelector, Problem, SelectorOperator};
+use crate::dialect::common::{LabelSelector, SelectorOperator};
 use crate::model::{Span, Spanned};
-use crate::sim::selector::{validate_k8s_label_key, validate_k8s_label_value};
+use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
+use crate::syntax::Problem;
 
 const MAX_PORTS: usize = 40;
 const MAX_ICMP_FIELDS: usize = 40;

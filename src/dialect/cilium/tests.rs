@@ -1,8 +1,8 @@
 use super::*;
-use crate::dialect::common::Problem;
-use crate::load::de::{DeError, from_node};
-use crate::load::yaml::parse_documents;
 use crate::model::{FileId, Span};
+use crate::syntax::Problem;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::parse_documents;
 
 fn load(text: &str) -> Result<CiliumNetworkPolicy, DeError> {
     let docs = parse_documents(FileId(0), text).expect("yaml");

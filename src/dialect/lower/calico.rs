@@ -19,7 +19,7 @@ use crate::model::policy::{
     Profile, Rule, Side, Staged, TierDefault, Version, implicit,
 };
 use crate::model::{Labels, Proto, Spanned};
-use crate::sim::selector::{self, Expr};
+use crate::selector::{self, Expr};
 
 /// The `default` tier's fixed order (`libcalico-go/lib/clientv3/client.go`
 /// `ensureTierExists`; CEL-enforced in 3.32).

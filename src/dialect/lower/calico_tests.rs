@@ -11,7 +11,7 @@ use crate::model::policy::{
     Action, Cni, Criterion, NetScope, PortMatch, PortSpec, Side, Staged, TierDefault, Version,
 };
 use crate::model::{Proto, Spanned, policy::Policy};
-use crate::sim::selector::{Expr, parse};
+use crate::selector::{Expr, parse};
 
 const V332: Version = Version::new(3, 32);
 const V331: Version = Version::new(3, 31);

@@ -38,7 +38,7 @@ use crate::model::policy::{
     implicit,
 };
 use crate::model::{Labels, Proto, Span, Spanned};
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// The tier Cilium's deny rules are compiled into, ahead of every allow.
 pub const DENY_TIER: &str = "deny";

@@ -377,7 +377,7 @@ pub(super) mod tests {
     use crate::model::policy::{
         Action, Cni, Criterion, NetScope, Policy, PortMatch, PortSpec, Rule, Side, Version,
     };
-    use crate::sim::selector::Expr;
+    use crate::selector::Expr;
 
     pub(in crate::dialect::lower) type Labels = BTreeMap<String, String>;
 

@@ -19,7 +19,7 @@ use crate::model::policy::{
     Side, Version,
 };
 use crate::model::{Proto, Span, Spanned};
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// The rule note of Calico's namedPort widening (§A10, §G2).
 const NAMED_PORT_WIDENED: &str = "Calico 3.29–3.31 does not implement namedPort: the rule applies to every port (conversion.go TODO)";

@@ -4,7 +4,7 @@
 
 use crate::dialect::common::LabelSelector;
 use crate::model::policy::implicit;
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// `projectcalico.org/namespace == '<ns>'`.
 pub fn in_namespace(namespace: &str) -> Expr {

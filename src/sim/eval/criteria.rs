@@ -14,7 +14,7 @@ use crate::model::policy::{
     PortSpec, Side,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Labels, Proto};
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// What criteria are evaluated against.
 pub struct Ctx<'a> {

@@ -8,7 +8,7 @@ use petgraph::visit::EdgeRef;
 
 use super::{Conns, Node, Reach};
 use crate::model::Proto;
-use crate::sim::selector::Expr;
+use crate::selector::Expr;
 
 /// Which nodes an end of an edge may be.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@ use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use super::source::{SourceFile, Sources, source_span};
-use crate::dialect::common::Problem;
+use super::span::Span;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum LoadError {
@@ -93,4 +93,27 @@ pub struct Warning {
     pub message: String,
     /// A file skipped for its extension: listed one by one only with -v.
     pub skipped_file: bool,
+}
+
+/// A problem found after typing: a span, a message and an optional hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Problem {
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
-use crate::model::{FileId, Span};
+use super::span::{FileId, Span};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {

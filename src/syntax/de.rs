@@ -10,8 +10,8 @@ use serde::de::{
 };
 use serde::{Deserialize, forward_to_deserialize_any};
 
+use super::span::{FileId, Span, Spanned};
 use super::yaml::{Node, Value};
-use crate::model::{FileId, Span, Spanned};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeError {
@@ -375,7 +375,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::yaml::parse_documents;
+    use crate::syntax::yaml::parse_documents;
     use std::collections::BTreeMap;
 
     #[derive(Debug, Deserialize)]

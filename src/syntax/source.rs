@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use crate::model::{FileId, Span};
+use super::span::{FileId, Span};
 
 /// One input file: its display name (a path, `<stdin>`) and its text.
 #[derive(Clone, Debug)]
