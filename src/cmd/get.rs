@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::{Ctx, ExitStatus, OutputFormat};
+use crate::dialect::lower::{self, Choice};
 use crate::render::get::{self as view, Filter};
 use crate::selector::parse_kubectl;
 
@@ -76,7 +77,18 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
     let view = match args.resource {
         Resource::Endpoints => view::endpoints(&inventory, &filter),
         Resource::Workloads => view::workloads(&inventory, &filter),
-        Resource::Policies => view::policies(&inventory, &filter),
+        Resource::Policies => {
+            // Listed in evaluation order for the detected dataplane; its
+            // notes belong to simulate and graph, not to a listing.
+            let input = lower::Input {
+                cluster: &inventory.cluster,
+                policies: &inventory.policies,
+                tiers: &inventory.tiers,
+                profiles: &inventory.profiles,
+            };
+            let set = lower::lower(&input, &Choice::default()).set;
+            view::policies(&inventory, &set, &filter)
+        }
         Resource::Tiers => view::tiers(&inventory, &filter),
         Resource::Namespaces => view::namespaces(&inventory, &filter),
         Resource::Services => view::services(&inventory, &filter),

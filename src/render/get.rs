@@ -1,6 +1,6 @@
 //! The tables and object lists `polctl get` prints.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use super::table::{self, labels, number};
 use crate::dialect::Policy;
 use crate::load::Inventory;
-use crate::model::{AddressSource, Endpoint, Labels};
+use crate::model::policy::PolicySet;
+use crate::model::{AddressSource, Endpoint, Labels, Span};
 use crate::selector::Expr;
 
 /// What the user asked to see.
@@ -217,7 +218,16 @@ fn tier_order(inv: &Inventory, tier: Option<&str>) -> f64 {
     }
 }
 
-fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
+/// Policies in the order the evaluator visits them: tier by tier as the
+/// compiled set sorts them (the dataplane version's tie-break included),
+/// each policy at its first compiled appearance. Policies the dataplane
+/// does not compile (another plugin's kinds) follow, by tier and order.
+fn sorted_policies<'a>(inv: &'a Inventory, set: &PolicySet, filter: &Filter) -> Vec<&'a Policy> {
+    let mut visited: HashMap<Span, usize> = HashMap::new();
+    for policy in set.tiers.iter().flat_map(|t| &t.policies) {
+        let next = visited.len();
+        visited.entry(policy.origin).or_insert(next);
+    }
     let mut pols: Vec<&Policy> = inv
         .policies
         .iter()
@@ -226,8 +236,13 @@ fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
         .collect();
     pols.sort_by(|a, b| {
         let (pa, pb) = (a.placement(), b.placement());
-        tier_order(inv, pa.tier.as_deref())
-            .total_cmp(&tier_order(inv, pb.tier.as_deref()))
+        let (va, vb) = (visited.get(&a.origin), visited.get(&b.origin));
+        va.is_none()
+            .cmp(&vb.is_none())
+            .then_with(|| va.cmp(&vb))
+            .then_with(|| {
+                tier_order(inv, pa.tier.as_deref()).total_cmp(&tier_order(inv, pb.tier.as_deref()))
+            })
             .then_with(|| pa.tier.cmp(&pb.tier))
             .then_with(|| {
                 pa.order
@@ -239,11 +254,11 @@ fn sorted_policies<'a>(inv: &'a Inventory, filter: &Filter) -> Vec<&'a Policy> {
     pols
 }
 
-pub fn policies(inv: &Inventory, filter: &Filter) -> View {
+pub fn policies(inv: &Inventory, set: &PolicySet, filter: &Filter) -> View {
     let mut view = View::new("policies", filter, true);
     view.headers = vec!["NAMESPACE", "NAME", "KIND", "DIALECT", "TIER", "ORDER"];
     view.wide_headers = vec!["SOURCE"];
-    for p in sorted_policies(inv, filter) {
+    for p in sorted_policies(inv, set, filter) {
         let placement = p.placement();
         view.rows.push(Row {
             cells: vec![

@@ -187,3 +187,40 @@ fn stdin_lists_and_typed_lists() {
             .any(|l| l.starts_with("b ") && l.contains("(synthetic)"))
     );
 }
+
+/// Policies are listed in the order the evaluator visits them: Calico 3.32
+/// breaks an `order` tie by `<name>/<namespace>/<kind>`, so `b/aaa` comes
+/// before `a/zzz` although namespace-then-name would put it second.
+#[test]
+fn policies_are_listed_in_evaluation_order() {
+    let manifests = "\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: zzz, namespace: a}
+spec: {order: 10, selector: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: aaa, namespace: b}
+spec: {order: 10, selector: all()}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: first, namespace: c}
+spec: {order: 5, selector: all()}
+";
+    let out = run_with_stdin(
+        &["get", "policies", "-A", "-o", "name", "-f", "-"],
+        Some(manifests),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let names: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        names,
+        [
+            "networkpolicy/first",
+            "networkpolicy/aaa",
+            "networkpolicy/zzz"
+        ]
+    );
+}
