@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::Labels;
+use super::LabelLookup;
 
 /// A Calico selector expression.
 ///
@@ -45,7 +45,7 @@ pub enum Expr {
 
 impl Expr {
     /// Evaluates the selector against a label set.
-    pub fn matches<L: Labels + ?Sized>(&self, labels: &L) -> bool {
+    pub fn matches<L: LabelLookup + ?Sized>(&self, labels: &L) -> bool {
         match self {
             Expr::All | Expr::Global => true,
             Expr::Has(k) => labels.label(k).is_some(),

@@ -32,31 +32,31 @@ pub use ast::Expr;
 pub use kubectl::parse_kubectl;
 pub use parser::{ParseError, parse};
 
-/// A set of labels a selector can be evaluated against.
-pub trait Labels {
+/// Where a selector looks labels up: a map, a pair list, an endpoint.
+pub trait LabelLookup {
     fn label(&self, key: &str) -> Option<&str>;
 }
 
-impl<L: Labels + ?Sized> Labels for &L {
+impl<L: LabelLookup + ?Sized> LabelLookup for &L {
     fn label(&self, key: &str) -> Option<&str> {
         (**self).label(key)
     }
 }
 
-impl<K: Borrow<str> + Ord, V: AsRef<str>> Labels for BTreeMap<K, V> {
+impl<K: Borrow<str> + Ord, V: AsRef<str>> LabelLookup for BTreeMap<K, V> {
     fn label(&self, key: &str) -> Option<&str> {
         self.get(key).map(AsRef::as_ref)
     }
 }
 
-impl<K: Borrow<str> + Hash + Eq, V: AsRef<str>, S: BuildHasher> Labels for HashMap<K, V, S> {
+impl<K: Borrow<str> + Hash + Eq, V: AsRef<str>, S: BuildHasher> LabelLookup for HashMap<K, V, S> {
     fn label(&self, key: &str) -> Option<&str> {
         self.get(key).map(AsRef::as_ref)
     }
 }
 
 /// Pair lists, mainly for tests and literals; the first pair with a key wins.
-impl<K: AsRef<str>, V: AsRef<str>> Labels for [(K, V)] {
+impl<K: AsRef<str>, V: AsRef<str>> LabelLookup for [(K, V)] {
     fn label(&self, key: &str) -> Option<&str> {
         self.iter()
             .find(|(k, _)| k.as_ref() == key)
@@ -64,13 +64,13 @@ impl<K: AsRef<str>, V: AsRef<str>> Labels for [(K, V)] {
     }
 }
 
-impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Labels for [(K, V); N] {
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> LabelLookup for [(K, V); N] {
     fn label(&self, key: &str) -> Option<&str> {
         self.as_slice().label(key)
     }
 }
 
-impl<K: AsRef<str>, V: AsRef<str>> Labels for Vec<(K, V)> {
+impl<K: AsRef<str>, V: AsRef<str>> LabelLookup for Vec<(K, V)> {
     fn label(&self, key: &str) -> Option<&str> {
         self.as_slice().label(key)
     }
