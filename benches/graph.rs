@@ -32,8 +32,6 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write as _};
@@ -49,7 +47,7 @@ use polctl::model::policy::{Cni, Version};
 use polctl::sim::eval::Evaluator;
 use polctl::sim::reach::{self, Options, Progress};
 
-use common::Spec;
+use polctl_testkit::cluster::{Spec, generate};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
@@ -299,7 +297,7 @@ impl Progress for PairCount {
 fn run_child(case: Case, threads: Option<usize>) {
     report("phase", "generate");
     let t = Instant::now();
-    let generated = common::generate(&case.family.spec(case.pods, case.policies));
+    let generated = generate(&case.family.spec(case.pods, case.policies));
     report_phase("generate_ms", t);
     report("yaml_bytes", generated.yaml.len());
 
@@ -570,7 +568,7 @@ fn load_average() -> String {
 
 fn write_yaml(dir: &std::path::Path, cases: &[Case]) {
     for case in cases {
-        let generated = common::generate(&case.family.spec(case.pods, case.policies));
+        let generated = generate(&case.family.spec(case.pods, case.policies));
         let sub = dir.join(case.name());
         std::fs::create_dir_all(&sub).expect("create the output directory");
         let path = sub.join("cluster.yaml");

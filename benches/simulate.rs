@@ -15,8 +15,6 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -26,7 +24,7 @@ use polctl::model::policy::{Cni, Direction, Version};
 use polctl::model::{Cluster, Flow, FlowEnd, HttpRequest, Peer, Proto};
 use polctl::sim::eval::{CriterionTrace, DirectionTrace, Evaluator, Layer, Outcome};
 
-use common::{Rng, Spec};
+use polctl_testkit::cluster::{Rng, Spec, generate};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -306,7 +304,7 @@ fn run(cfg: &Config, mode: Mode) {
 
     // 1. Generate.
     let t = Instant::now();
-    let generated = black_box(common::generate(&spec));
+    let generated = black_box(generate(&spec));
     let d = t.elapsed();
     let yaml = &generated.yaml;
     let docs = yaml.matches("---\n").count();

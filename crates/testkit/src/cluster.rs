@@ -1,12 +1,10 @@
-//! A deterministic synthetic cluster for benchmarks: namespaces, service
+//! A deterministic synthetic cluster for benchmarks, tests and fuzzing: namespaces, service
 //! accounts, Deployments (expanded into pods by the loader), Services, and a
 //! realistic mix of Kubernetes NetworkPolicies and Calico policies in tiers,
 //! all as one multi-document YAML text.
 //!
 //! Everything is driven by a seeded xorshift PRNG, so the same [`Spec`]
 //! always yields byte-identical YAML.
-
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 
