@@ -1,6 +1,10 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
+use super::dns::pattern_regex;
+use super::http::{http_rule, http_view};
+use super::path::{canonical_path, merge_slashes, unescape_slashes};
+use super::verdict::EMPTY_LIST;
 use super::*;
 use crate::model::policy::{FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match};
 use crate::model::{Flow, FlowEnd, HttpRequest, Peer, Proto};

@@ -1,0 +1,348 @@
+//! Kafka (proxylib/kafka, kafkalib/policy.go).
+
+use std::fmt::Write as _;
+
+use super::L7Check;
+use super::request::{Attrs, non_empty};
+use super::verdict::{
+    Cond, EMPTY_LIST, Verdict, judge, matched, no_request, refusals, without_request,
+};
+use crate::model::policy::{KAFKA_API_KEYS, KafkaRule};
+
+/// `role: produce` (GetAPIKeys): produce, metadata, apiversions.
+const KAFKA_PRODUCE: &[i16] = &[0, 3, 18];
+/// `role: consume`: fetch, offsets, metadata, offsetcommit, offsetfetch,
+/// findcoordinator, joingroup, heartbeat, leavegroup, syncgroup, apiversions.
+const KAFKA_CONSUME: &[i16] = &[1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18];
+/// Request types whose topics a rule's `topic` constrains (isTopicAPIKey).
+const KAFKA_TOPIC_KEYS: &[i16] = &[
+    0, 1, 2, 3, 4, 5, 6, 8, 9, 19, 20, 21, 23, 24, 27, 28, 34, 35, 37,
+];
+/// Request types whose topics proxylib decodes (request.go setTopics); the
+/// others carry an empty topic set, so a rule with a topic never matches
+/// them.
+const KAFKA_TOPICS_DECODED: &[i16] = &[0, 1, 2, 3, 8, 9];
+/// Request types proxylib can answer with an error (CreateResponse).
+const KAFKA_ERROR_REPLY: &[i16] = &[0, 1, 2, 3, 8, 9, 10];
+
+fn kafka_key_name(k: i16) -> String {
+    usize::try_from(k)
+        .ok()
+        .and_then(|i| KAFKA_API_KEYS.get(i))
+        .map_or_else(|| k.to_string(), |n| format!("{n}({k})"))
+}
+
+fn kafka_key_by_name(s: &str) -> Option<i16> {
+    let lower = s.to_ascii_lowercase();
+    KAFKA_API_KEYS
+        .iter()
+        .position(|n| *n == lower)
+        .and_then(|i| i16::try_from(i).ok())
+}
+
+fn kafka_response(kind: Option<i16>) -> String {
+    match kind {
+        Some(k) if !KAFKA_ERROR_REPLY.contains(&k) => format!(
+            "no reply: proxylib drops the {} request without an error response \
+             (it builds one only for produce, fetch, offsets, metadata, offsetcommit, \
+             offsetfetch, findcoordinator); the client times out",
+            kafka_key_name(k)
+        ),
+        _ => "Kafka error response, error code 29 TOPIC_AUTHORIZATION_FAILED".into(),
+    }
+}
+
+/// A Kafka rule as proxylib holds it (kafkalib.NewRule).
+struct KafkaPolicy {
+    keys: Option<(String, Vec<i16>)>,
+    version: Option<i16>,
+    client_id: Option<String>,
+    topic: Option<String>,
+}
+
+/// Cilium's PortRule.Sanitize: what makes the policy invalid.
+fn kafka_policy(r: &KafkaRule) -> Result<KafkaPolicy, String> {
+    let role = non_empty(&r.role);
+    let key = non_empty(&r.api_key);
+    let keys = match (role, key) {
+        (Some(role), Some(key)) => {
+            return Err(format!(
+                "role `{role}` and apiKey `{key}` cannot be set together"
+            ));
+        }
+        (Some(role), None) => match role.to_ascii_lowercase().as_str() {
+            "produce" => Some((format!("role `{role}`"), KAFKA_PRODUCE.to_vec())),
+            "consume" => Some((format!("role `{role}`"), KAFKA_CONSUME.to_vec())),
+            _ => return Err(format!("invalid role `{role}`")),
+        },
+        (None, Some(key)) => match kafka_key_by_name(key) {
+            Some(k) => Some((format!("apiKey `{key}`"), vec![k])),
+            None => return Err(format!("invalid apiKey `{key}`")),
+        },
+        (None, None) => None,
+    };
+    let version = match non_empty(&r.api_version) {
+        None => None,
+        Some(v) => match v.parse::<i16>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => return Err(format!("invalid apiVersion `{v}`")),
+        },
+    };
+    let topic = non_empty(&r.topic).map(str::to_string);
+    if let Some(t) = &topic {
+        // TopicValidChar `^[a-zA-Z0-9\\._\\-]+$`, MaxTopicLen 255.
+        if t.len() > 255
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\\'))
+        {
+            return Err(format!("invalid topic `{t}`"));
+        }
+    }
+    Ok(KafkaPolicy {
+        keys,
+        version,
+        client_id: non_empty(&r.client_id).map(str::to_string),
+        topic,
+    })
+}
+
+struct KafkaRequest<'a> {
+    kind: i16,
+    version: Option<i16>,
+    client_id: Option<&'a str>,
+    topics: Option<Vec<&'a str>>,
+}
+
+/// A rule against a request: whole match, a topic it covers, or not.
+enum KafkaVerdict {
+    Full(Vec<String>),
+    /// Other constraints hold; why it does not pass alone, and the topic of
+    /// the request it covers (with the conditions that held), if any.
+    Topic(String, Option<(String, Vec<String>)>),
+    Other(Verdict),
+}
+
+pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Check {
+    let mut policies = Vec::with_capacity(rules.len());
+    for (i, r) in rules.iter().enumerate() {
+        match kafka_policy(r) {
+            Ok(p) => policies.push(p),
+            Err(why) => {
+                return L7Check::Refused {
+                    reason: format!(
+                        "rules[{i}]: {why}; Cilium rejects the policy, so no request is allowed"
+                    ),
+                    response: kafka_response(None),
+                };
+            }
+        }
+    }
+    let attrs = match Attrs::parse(
+        l7,
+        "kafka",
+        &["api_key", "api_version", "client_id", "topic"],
+        &["topic"],
+        &kafka_response(None),
+    ) {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
+    let Some(key) = attrs.one("api_key") else {
+        let open = policies.iter().position(|p| {
+            p.keys.is_none() && p.version.is_none() && p.client_id.is_none() && p.topic.is_none()
+        });
+        return without_request(
+            rules.len(),
+            open,
+            "give --l7 api_key=<produce|fetch|metadata|...> (and --l7 topic=..., \
+             --l7 api_version=..., --l7 client_id=... as the rules need)",
+        );
+    };
+    let kind = match kafka_key_by_name(key).or_else(|| key.parse::<i16>().ok().filter(|n| *n >= 0))
+    {
+        Some(k) => k,
+        None => {
+            return L7Check::Refused {
+                reason: format!(
+                    "`{key}` is not a Kafka API key name or number; polctl assumes the request is refused"
+                ),
+                response: kafka_response(None),
+            };
+        }
+    };
+    let version = match attrs.one("api_version") {
+        None => None,
+        Some(v) => match v.parse::<i16>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                return L7Check::Refused {
+                    reason: format!(
+                        "api_version `{v}` is not a Kafka API version; polctl assumes the request is refused"
+                    ),
+                    response: kafka_response(Some(kind)),
+                };
+            }
+        },
+    };
+    if rules.is_empty() {
+        return L7Check::Pass(EMPTY_LIST.into());
+    }
+    // request.go extractClientID: version 0 requests carry no client ID.
+    let client_id = if version == Some(0) {
+        Some("")
+    } else {
+        attrs.one("client_id")
+    };
+    let req = KafkaRequest {
+        kind,
+        version,
+        client_id,
+        topics: attrs.all("topic").map(|t| t.to_vec()),
+    };
+    let response = kafka_response(Some(kind));
+    let verdicts: Vec<KafkaVerdict> = policies.iter().map(|p| kafka_rule(p, &req)).collect();
+    if let Some((i, d)) = verdicts.iter().enumerate().find_map(|(i, v)| match v {
+        KafkaVerdict::Full(d) => Some((i, d)),
+        _ => None,
+    }) {
+        return L7Check::Pass(matched(i, d));
+    }
+    // policy.go Matches: topic rules remove their topic from the request's
+    // set; the request passes when the set is empty, so together the
+    // matching rules must allow every topic.
+    let topics = req.topics.clone().unwrap_or_default();
+    let mut covered: Vec<(usize, &str, &[String])> = Vec::new();
+    for (i, v) in verdicts.iter().enumerate() {
+        if let KafkaVerdict::Topic(_, Some((t, d))) = v {
+            covered.push((i, t.as_str(), d.as_slice()));
+        }
+    }
+    let uncovered: Vec<&str> = topics
+        .iter()
+        .copied()
+        .filter(|t| !covered.iter().any(|(_, c, _)| c == t))
+        .collect();
+    if !topics.is_empty() && uncovered.is_empty() {
+        if let [(i, _, d)] = covered.as_slice() {
+            return L7Check::Pass(matched(*i, d));
+        }
+        let by: Vec<String> = covered.iter().map(|(i, _, d)| matched(*i, d)).collect();
+        return L7Check::Pass(format!(
+            "the rules together allow every topic of the request: {}",
+            by.join("; ")
+        ));
+    }
+    let partly = !covered.is_empty() && !uncovered.is_empty();
+    let plain: Vec<Verdict> = verdicts
+        .into_iter()
+        .map(|v| match v {
+            KafkaVerdict::Full(d) => Verdict::Match(d),
+            KafkaVerdict::Topic(why, _) => Verdict::Fail(why),
+            KafkaVerdict::Other(v) => v,
+        })
+        .collect();
+    if let Some(no) = no_request(&plain) {
+        return no;
+    }
+    let mut reason = refusals(&plain);
+    if partly {
+        let _ = write!(
+            reason,
+            "; no rule allows topic {} (every topic of a request must be allowed)",
+            uncovered.join(", ")
+        );
+    }
+    L7Check::Refused { reason, response }
+}
+
+fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
+    let mut conds = Vec::new();
+    let kind = kafka_key_name(req.kind);
+    if let Some((what, keys)) = &p.keys {
+        if keys.contains(&req.kind) {
+            conds.push(Cond::Holds(format!("{what} allows apiKey {kind}")));
+        } else {
+            conds.push(Cond::Fails(format!("{what} does not allow apiKey {kind}")));
+        }
+    }
+    if let Some(v) = p.version {
+        conds.push(match req.version {
+            None => Cond::Unknown {
+                give: "--l7 api_version=<n>".into(),
+                why: format!("has apiVersion {v}"),
+            },
+            Some(got) if got == v => Cond::Holds(format!("apiVersion {v}")),
+            Some(got) => Cond::Fails(format!("apiVersion {v} != {got}")),
+        });
+    }
+    if let Some(c) = &p.client_id {
+        conds.push(match req.client_id {
+            None => Cond::Unknown {
+                give: "--l7 client_id=<id>".into(),
+                why: format!("has clientID `{c}`"),
+            },
+            Some(got) if got == c => Cond::Holds(format!("clientID `{c}`")),
+            Some(got) => Cond::Fails(format!("clientID `{c}` != `{got}`")),
+        });
+    }
+    let topic = p
+        .topic
+        .as_ref()
+        .filter(|_| KAFKA_TOPIC_KEYS.contains(&req.kind));
+    let Some(topic) = topic else {
+        return match judge(conds) {
+            Verdict::Match(d) => KafkaVerdict::Full(d),
+            v => KafkaVerdict::Other(v),
+        };
+    };
+    if !KAFKA_TOPICS_DECODED.contains(&req.kind) {
+        conds.push(Cond::Fails(format!(
+            "topic `{topic}`: proxylib does not decode the topics of {kind} requests, so a rule with a topic never matches them"
+        )));
+        return KafkaVerdict::Other(judge(conds));
+    }
+    match &req.topics {
+        None => conds.push(Cond::Unknown {
+            give: "--l7 topic=<name>".into(),
+            why: format!("has topic `{topic}`"),
+        }),
+        Some(ts) => match judge(conds) {
+            Verdict::Match(mut d) if ts.contains(&topic.as_str()) => {
+                d.push(format!("topic `{topic}`"));
+                return KafkaVerdict::Topic(
+                    format!("topic `{topic}` is only one of the request's topics"),
+                    Some((topic.clone(), d)),
+                );
+            }
+            Verdict::Match(_) => {
+                return KafkaVerdict::Topic(
+                    format!("topic `{topic}` not in [{}]", ts.join(", ")),
+                    None,
+                );
+            }
+            v => return KafkaVerdict::Other(v),
+        },
+    }
+    KafkaVerdict::Other(judge(conds))
+}
+
+pub(super) fn describe_kafka_rule(r: &KafkaRule) -> String {
+    let mut parts = Vec::new();
+    for (label, v) in [
+        ("role", &r.role),
+        ("apiKey", &r.api_key),
+        ("apiVersion", &r.api_version),
+        ("clientID", &r.client_id),
+        ("topic", &r.topic),
+    ] {
+        if let Some(v) = non_empty(v) {
+            parts.push(format!("{label} {v}"));
+        }
+    }
+    if parts.is_empty() {
+        "any".into()
+    } else {
+        parts.join(" ")
+    }
+}

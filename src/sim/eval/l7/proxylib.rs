@@ -1,0 +1,65 @@
+//! What proxylib's key/value parsers share: rejected rule sets, parse
+//! failures, rule regexes, descriptions.
+
+use std::collections::BTreeMap;
+
+use super::L7Check;
+use super::verdict::cached_regex;
+
+/// proxylib rejects the whole policy update (ParseError); the proxy keeps
+/// its previous policy, which polctl cannot know: refuse.
+pub(super) fn parse_error(parser: &str, i: usize, why: &str, response: &str) -> L7Check {
+    L7Check::Refused {
+        reason: format!(
+            "rules[{i}]: {why}; proxylib's {parser} parser rejects the policy (ParseError), \
+             so polctl assumes no request passes"
+        ),
+        response: response.to_string(),
+    }
+}
+
+pub(super) fn parser_error(parser: &str, why: String) -> L7Check {
+    L7Check::Refused {
+        reason: format!("{why}: the {parser} parser cannot parse the request"),
+        response: "the proxy closes the connection (proxylib parser error)".into(),
+    }
+}
+
+/// The regex of a rule key, compiled as Go would (`regexp.MustCompile`).
+pub(super) fn rule_regex(v: &str) -> Result<String, String> {
+    match cached_regex(v) {
+        Some(_) => Ok(v.to_string()),
+        None => Err(format!("`{v}` is not a valid regex")),
+    }
+}
+
+pub(super) fn describe_generic_rule(parser: &str, r: &BTreeMap<String, String>) -> String {
+    let order: &[&str] = match parser {
+        "cassandra" => &["query_action", "query_table"],
+        "memcache" => &["command", "keyExact", "keyPrefix", "keyRegex"],
+        "r2d2" => &["cmd", "file"],
+        _ => &[],
+    };
+    let mut parts = Vec::new();
+    for (i, k) in order.iter().enumerate() {
+        if let Some(v) = r.get(*k) {
+            // The leading key speaks for itself; the others are labelled
+            // where the label carries meaning.
+            if i == 0 || parser != "memcache" {
+                parts.push(v.clone());
+            } else {
+                parts.push(format!("{k} {v}"));
+            }
+        }
+    }
+    for (k, v) in r {
+        if !order.contains(&k.as_str()) {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    if parts.is_empty() {
+        "any".into()
+    } else {
+        parts.join(" ")
+    }
+}

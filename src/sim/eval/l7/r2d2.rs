@@ -1,0 +1,99 @@
+//! r2d2 (proxylib/r2d2/r2d2parser.go).
+
+use std::collections::BTreeMap;
+
+use super::L7Check;
+use super::proxylib::{parse_error, rule_regex};
+use super::request::Attrs;
+use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+
+pub(super) const R2D2_DENIED: &str = "r2d2 reply `ERROR`";
+
+pub(super) struct R2d2Rule {
+    cmd: Option<String>,
+    file: Option<String>,
+}
+
+pub(super) fn r2d2_rule(r: &BTreeMap<String, String>) -> Result<R2d2Rule, String> {
+    let mut rule = R2d2Rule {
+        cmd: None,
+        file: None,
+    };
+    for (k, v) in r {
+        match k.as_str() {
+            "cmd" => rule.cmd = Some(v.clone()).filter(|v| !v.is_empty()),
+            "file" if v.is_empty() => {}
+            "file" => rule.file = Some(rule_regex(v)?),
+            _ => return Err(format!("unsupported key `{k}`")),
+        }
+    }
+    match rule.cmd.as_deref() {
+        None | Some("READ" | "WRITE") => {}
+        Some("HALT" | "RESET") if rule.file.is_none() => {}
+        Some(c @ ("HALT" | "RESET")) => {
+            return Err(format!("cmd `{c}` is not compatible with `file`"));
+        }
+        Some(c) => return Err(format!("invalid cmd `{c}`")),
+    }
+    Ok(rule)
+}
+
+pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, String)]) -> L7Check {
+    let mut parsed = Vec::with_capacity(rules.len());
+    for (i, r) in rules.iter().enumerate() {
+        match r2d2_rule(r) {
+            Ok(p) => parsed.push(p),
+            Err(why) => return parse_error("r2d2", i, &why, R2D2_DENIED),
+        }
+    }
+    let attrs = match Attrs::parse(l7, "r2d2", &["cmd", "file"], &[], R2D2_DENIED) {
+        Ok(a) => a,
+        Err(refused) => return refused,
+    };
+    let Some(cmd) = attrs.one("cmd") else {
+        let open = parsed
+            .iter()
+            .position(|r| r.cmd.is_none() && r.file.is_none());
+        return without_request(
+            rules.len(),
+            open,
+            "give --l7 cmd=<READ|WRITE|HALT|RESET> (and --l7 file=...)",
+        );
+    };
+    if rules.is_empty() {
+        return L7Check::Pass(EMPTY_LIST.into());
+    }
+    // READ and WRITE name a file; HALT and RESET carry none.
+    let file = match attrs.one("file") {
+        Some(f) => Some(f),
+        None if matches!(cmd, "READ" | "WRITE") => None,
+        None => Some(""),
+    };
+    let verdicts: Vec<Verdict> = parsed
+        .iter()
+        .map(|r| {
+            let mut conds = Vec::new();
+            if let Some(c) = &r.cmd {
+                conds.push(if c == cmd {
+                    Cond::Holds(format!("cmd `{c}`"))
+                } else {
+                    Cond::Fails(format!("cmd `{c}` != {cmd}"))
+                });
+            }
+            if let Some(re) = &r.file {
+                conds.push(match file {
+                    None => Cond::Unknown {
+                        give: "--l7 file=<path>".into(),
+                        why: format!("has file `{re}`"),
+                    },
+                    Some(f) => match go_match(re, f) {
+                        Some(true) => Cond::Holds(format!("file `{re}` ~ {f}")),
+                        _ => Cond::Fails(format!("file `{re}` !~ {f:?}")),
+                    },
+                });
+            }
+            judge(conds)
+        })
+        .collect();
+    decide(&verdicts, R2D2_DENIED)
+}
