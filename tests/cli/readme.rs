@@ -1,5 +1,6 @@
-//! The README's tour shows real output: every `$ polctl …` example in it
-//! is run and compared with what follows it.
+//! The README shows real output and real commands: every `$ polctl …`
+//! example in it is run and compared with what follows it, and the setup
+//! section's test command is the one CI runs.
 
 use crate::common::{repo, run};
 
@@ -43,19 +44,86 @@ fn readme_examples_print_what_the_readme_shows() {
     for ex in examples {
         let args: Vec<&str> = ex.args.iter().map(String::as_str).collect();
         let out = run(&args);
+        let command = format!("polctl {}", ex.args.join(" "));
         if out.code == 0 {
             let got: Vec<&str> = out.stdout.lines().filter(|l| !l.is_empty()).collect();
-            assert_eq!(got, ex.expected, "polctl {}", ex.args.join(" "));
+            assert_eq!(got, ex.expected, "{command}");
         } else {
-            // Diagnostics: the README shows an excerpt of stderr.
-            for line in &ex.expected {
-                assert!(
-                    out.stderr.contains(line.trim()),
-                    "polctl {}: `{line}` not in\n{}",
-                    ex.args.join(" "),
-                    out.stderr
-                );
-            }
+            // Bad input: the README shows the whole diagnostic, as printed.
+            assert_eq!(out.code, 2, "{command}: bad input exits 2\n{}", out.stderr);
+            assert_eq!(out.stdout, "", "{command}");
+            let got: Vec<&str> = out.stderr.lines().filter(|l| !l.is_empty()).collect();
+            assert_eq!(got, ex.expected, "{command}: stderr");
         }
+    }
+}
+
+/// The code blocks of the README section that starts with `heading`.
+fn section_blocks(heading: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = text
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("README has a `{heading}` section"));
+    let body = &text[start + heading.len() + 2..];
+    let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    let mut blocks = Vec::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in body.lines() {
+        if line.starts_with("```") {
+            match current.take() {
+                Some(block) => blocks.push(block),
+                None => current = Some(Vec::new()),
+            }
+        } else if let Some(block) = current.as_mut() {
+            block.push(line.to_string());
+        }
+    }
+    blocks
+}
+
+/// The setup section gives exactly two commands: one runs polctl on a
+/// fixture, one runs the tests. The second is what `.ci/run` runs, so the
+/// command a new user types is the one CI keeps passing.
+#[test]
+fn readme_setup_commands_are_the_ones_ci_runs() {
+    let blocks = section_blocks("## Set up on a fresh machine");
+    let commands: Vec<&str> = blocks.iter().flatten().map(|l| l.trim()).collect();
+    assert_eq!(commands.len(), 2, "two commands: {commands:?}");
+    assert_eq!(blocks.len(), 2, "one command per block: {blocks:?}");
+
+    let fixture_run = commands[0]
+        .strip_prefix("cargo run -- ")
+        .expect("the first command runs polctl through cargo");
+    let args: Vec<&str> = fixture_run.split_whitespace().collect();
+    assert!(
+        args.iter().any(|a| a.starts_with("fixtures/")),
+        "it runs on a fixture: {fixture_run}"
+    );
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{fixture_run}\n{}", out.stderr);
+
+    let test_command = commands[1];
+    let ci = std::fs::read_to_string(repo().join(".ci/run")).expect(".ci/run");
+    let ci_lines: Vec<&str> = ci
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("echo "))
+        .collect();
+    assert!(
+        ci_lines.contains(&test_command),
+        ".ci/run runs `{test_command}`, the README's test command:\n{ci}"
+    );
+    assert!(
+        !ci_lines.iter().any(|l| l.contains("cargo test")),
+        ".ci/run runs the tests only through `{test_command}`"
+    );
+    let script = test_command.split_whitespace().next().expect("a command");
+    let path = repo().join(script);
+    assert!(path.is_file(), "{script} exists");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = path.metadata().expect("metadata").permissions().mode();
+        assert!(mode & 0o111 != 0, "{script} is executable");
     }
 }
