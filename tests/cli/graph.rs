@@ -151,13 +151,58 @@ fn filters_narrow_the_graph() {
             .all(|n| n["type"] == "workload")
     );
 
+    // -n selects nodes: the namespace's workloads, every edge with an end
+    // there, and the nodes at the other ends.
     let ns = graph_json(&["-n", "other-ns"]);
-    assert_eq!(workload_ids(&ns), ["other-ns/client"]);
+    let ns_edges = edges(&ns);
+    assert!(!ns_edges.is_empty());
     assert!(
-        edges(&ns)
+        ns_edges
             .iter()
             .all(|(s, d, _)| s == "other-ns/client" || d == "other-ns/client")
     );
+    let all = graph_json(&[]);
+    let touching: Vec<_> = edges(&all)
+        .into_iter()
+        .filter(|(s, d, _)| s.starts_with("other-ns/") || d.starts_with("other-ns/"))
+        .collect();
+    assert_eq!(ns_edges, touching);
+    let mut ends: Vec<String> = touching
+        .iter()
+        .flat_map(|(s, d, _)| [s.clone(), d.clone()])
+        .chain(["other-ns/client".to_string()])
+        .collect();
+    ends.sort();
+    ends.dedup();
+    let mut ids = node_ids(&ns);
+    ids.sort();
+    assert_eq!(ids, ends);
+}
+
+#[test]
+fn a_namespace_shows_the_edges_that_leave_it() {
+    let out = run(&[
+        "graph",
+        "-f",
+        &fixture("cilium-deny"),
+        "-n",
+        "audit",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).expect("json");
+    // Six edges from the collector to other namespaces, one to it.
+    let crossing = edges(&v)
+        .into_iter()
+        .filter(|(s, d, _)| {
+            (s == "audit/collector" && !d.starts_with("audit/"))
+                || (d == "audit/collector" && !s.starts_with("audit/"))
+        })
+        .count();
+    assert_eq!(crossing, 7, "{v}");
+    let table = run(&["graph", "-f", &fixture("cilium-deny"), "-n", "audit"]);
+    assert!(!table.stdout.contains("No connections"), "{}", table.stdout);
 }
 
 #[test]
@@ -483,13 +528,13 @@ fn html_page_filters_in_a_browser() {
     let redis = fixture("redis-frontend");
     for (hash, flags, want_nodes) in [
         ("", vec![], 5),
-        ("ns=myns", vec!["-n", "myns"], 4),
-        ("ns=other-ns", vec!["-n", "other-ns"], 2),
+        ("ns=myns", vec!["-n", "myns"], 5),
+        ("ns=other-ns", vec!["-n", "other-ns"], 5),
         ("port=6379&proto=TCP", vec!["--port", "6379"], 5),
         (
             "ns=myns&port=6379&proto=TCP&ext=0",
             vec!["-n", "myns", "--port", "6379", "--exclude-external"],
-            3,
+            4,
         ),
         ("w=frontend", vec!["--focus", "myns/frontend"], 5),
         ("ext=0", vec!["--exclude-external"], 4),

@@ -251,17 +251,19 @@ const SCRIPT: &str = r##"
   }
 
   // The same rules as the command line: -n keeps a namespace's workloads
-  // (and external ranges); the workload and port filters keep matching
-  // edges and then only the nodes they touch.
+  // and the edges with an end there (with the nodes at their other ends);
+  // the workload and port filters keep matching edges and then only the
+  // nodes they touch.
   function apply() {
     var s = state();
-    var keep = function (n) { return n.external ? s.ext : (!s.ns || n.namespace === s.ns); };
+    var admit = function (n) { return !n.external || s.ext; };
+    var inNs = function (n) { return !s.ns || (!n.external && n.namespace === s.ns); };
     var isW = function (n) { return !!s.w && !n.external && has(n.id, s.w); };
     var narrowing = !!s.w || !!s.port;
     var touched = {}, shownEdges = 0, shownNodes = 0;
     data.edges.forEach(function (e) {
       var a = byKey[e.src], b = byKey[e.dst];
-      e.visible = keep(a) && keep(b) && (!s.w || isW(a) || isW(b)) &&
+      e.visible = admit(a) && admit(b) && (inNs(a) || inNs(b)) && (!s.w || isW(a) || isW(b)) &&
         (!s.port || allows(e, s.port, s.proto));
       if (e.visible) { touched[a.key] = touched[b.key] = true; shownEdges++; }
       show(edgeEls[e.key], e.visible);
@@ -269,7 +271,8 @@ const SCRIPT: &str = r##"
     });
     var visibleNs = {}, visibleSide = {};
     data.nodes.forEach(function (n) {
-      n.visible = keep(n) && (!narrowing || !!touched[n.key] || isW(n));
+      n.visible = admit(n) && (inNs(n) || !!touched[n.key]) &&
+        (!narrowing || !!touched[n.key] || isW(n));
       if (n.visible) {
         shownNodes++;
         visibleNs[n.namespace || ''] = true;

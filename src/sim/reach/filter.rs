@@ -66,7 +66,8 @@ pub struct PortFilter {
 /// What to keep.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    /// Only workloads in this namespace (external ranges stay).
+    /// Only workloads in this namespace and the edges with at least one
+    /// end there (with the nodes at their other ends).
     pub namespace: Option<String>,
     pub from: Option<NodeMatch>,
     pub to: Option<NodeMatch>,
@@ -77,13 +78,17 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn keeps_node(&self, n: &Node) -> bool {
-        if n.is_external() {
-            return !self.exclude_external;
-        }
+    /// Whether the node may appear at all (`--exclude-external`).
+    fn admits(&self, n: &Node) -> bool {
+        !(n.is_external() && self.exclude_external)
+    }
+
+    /// Whether the node is in the namespace asked for (every node is when
+    /// none is).
+    fn in_namespace(&self, n: &Node) -> bool {
         self.namespace
             .as_ref()
-            .is_none_or(|ns| n.namespace.as_ref() == Some(ns))
+            .is_none_or(|ns| !n.is_external() && n.namespace.as_ref() == Some(ns))
     }
 
     fn is_narrowing(&self) -> bool {
@@ -102,15 +107,18 @@ fn allows(conns: &Conns, port: PortFilter) -> bool {
 }
 
 impl Reach {
-    /// The graph with only what `filter` keeps. Edges need both ends kept
-    /// and must pass `from`/`to`/`port`/`focus`; with any of those given,
-    /// nodes left without an edge are dropped (except a focused one).
+    /// The graph with only what `filter` keeps. Edges need one end in the
+    /// namespace (when one is given), both ends admitted, and must pass
+    /// `from`/`to`/`port`/`focus`. A node is kept when it is in the
+    /// namespace or an edge kept touches it; with `from`/`to`/`port`/
+    /// `focus` given, only when an edge touches it (or it is focused).
     pub fn filtered(&self, filter: &Filter) -> Reach {
         let g = &self.graph;
         let keep_edge = |s: NodeIndex, d: NodeIndex, conns: &Conns| {
             let (sn, dn) = (&g[s], &g[d]);
-            filter.keeps_node(sn)
-                && filter.keeps_node(dn)
+            filter.admits(sn)
+                && filter.admits(dn)
+                && (filter.in_namespace(sn) || filter.in_namespace(dn))
                 && filter.from.as_ref().is_none_or(|m| m.matches(sn))
                 && filter.to.as_ref().is_none_or(|m| m.matches(dn))
                 && filter.port.is_none_or(|p| allows(conns, p))
@@ -134,7 +142,10 @@ impl Reach {
         let graph = g.filter_map(
             |i, n| {
                 let focused = filter.focus.as_ref().is_some_and(|m| m.matches(n));
-                let keep = filter.keeps_node(n) && (!narrowing || touched[i.index()] || focused);
+                let touched = touched[i.index()];
+                let keep = filter.admits(n)
+                    && (filter.in_namespace(n) || touched)
+                    && (!narrowing || touched || focused);
                 keep.then(|| n.clone())
             },
             |e, w| kept[e.index()].then(|| w.clone()),
