@@ -134,7 +134,16 @@ pub fn describe(
     };
     let own = match peer.end {
         FlowEnd::Pod { index } => cluster.endpoints[index].labels.clone(),
+        FlowEnd::HostEndpoint { index } => cluster.host_endpoints[index].labels.clone(),
         _ => owner.labels.clone(),
+    };
+    // The profile a label is inherited from: the first listed that has it.
+    let listed = d.profiles.clone();
+    let from_profile = |k: &String, v: &String| {
+        listed
+            .iter()
+            .find(|name| set.profiles.get(*name).and_then(|p| p.labels.get(k)) == Some(v))
+            .cloned()
     };
     for (k, v) in &owner.labels {
         let origin = if own.get(k) == Some(v) {
@@ -159,6 +168,8 @@ pub fn describe(
                 .unwrap_or_default();
             let sa = d.service_account.clone().unwrap_or_default();
             format!("service account {ns}/{sa} (profile ksa.{ns}.{sa})")
+        } else if let Some(profile) = from_profile(k, v) {
+            format!("profile {profile} (labelsToApply)")
         } else {
             "implicit (projectcalico.org)".to_string()
         };

@@ -2,6 +2,7 @@
 
 mod common;
 mod completion;
+mod endpoints;
 mod get;
 mod graph;
 mod help;

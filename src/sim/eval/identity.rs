@@ -2,15 +2,16 @@
 //! presents to selectors (SEMANTICS.md §B2): a pod's own labels plus
 //! `projectcalico.org/*` and the `pcns.*`/`pcsa.*` labels inherited from
 //! its namespace and service account; a namespaced network set's labels plus
-//! its namespace's; a global network set's or host endpoint's own labels.
+//! its namespace's; a global network set's own labels; a host endpoint's own
+//! labels plus its profiles' `labelsToApply`.
 //!
 //! Selectors match objects, rules match packets: a rule's selector matches
 //! a packet when some object owning its address matches.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use crate::model::policy::implicit;
+use crate::model::policy::{Profile, implicit};
 use crate::model::{Cluster, Labels, NamedPort};
 
 /// Calico adds `projectcalico.org/serviceaccount` only for names shorter
@@ -55,7 +56,9 @@ pub struct Identities {
 }
 
 impl Identities {
-    pub fn new(cluster: &Cluster) -> Self {
+    /// `profiles` are the loaded profiles by name: an endpoint that names
+    /// one inherits its `labelsToApply`.
+    pub fn new(cluster: &Cluster, profiles: &BTreeMap<String, Profile>) -> Self {
         let mut by_ip: HashMap<IpAddr, Vec<OwnerKind>> = HashMap::new();
         let mut cluster_ips = HashMap::new();
         let mut pods = Vec::with_capacity(cluster.endpoints.len());
@@ -99,10 +102,12 @@ impl Identities {
                     .or_default()
                     .push(OwnerKind::HostEndpoint(i));
             }
+            let mut labels = hep.labels.clone();
+            inherit_profiles(&hep.profiles, profiles, &mut labels);
             heps.push(Owner {
                 kind: OwnerKind::HostEndpoint(i),
                 name: format!("hep:{}", hep.name),
-                labels: hep.labels.clone(),
+                labels,
             });
         }
         let mut netsets = Vec::new();
@@ -234,6 +239,22 @@ fn inherit_namespace(cluster: &Cluster, namespace: &str, labels: &mut Labels) {
     }
     for (k, v) in inherited {
         labels.entry(k).or_insert(v);
+    }
+}
+
+/// Adds the `labelsToApply` of the profiles an endpoint names. Felix's
+/// label inheritance index (felix/labelindex/label_inheritance_index.go,
+/// for workload and host endpoints alike): the endpoint's own labels win,
+/// then the profiles in the order the endpoint lists them.
+pub fn inherit_profiles(
+    names: &[String],
+    profiles: &BTreeMap<String, Profile>,
+    labels: &mut Labels,
+) {
+    for profile in names.iter().filter_map(|n| profiles.get(n)) {
+        for (k, v) in &profile.labels {
+            labels.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
 }
 

@@ -138,7 +138,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             set,
             cluster,
-            ids: Identities::new(cluster),
+            ids: Identities::new(cluster, &set.profiles),
             overridden,
             has_staged: !staged.is_empty(),
             host_policies,
