@@ -24,7 +24,8 @@ use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
   hep:NAME            a Calico HostEndpoint
   node:NAME           a Node's own address
   netset:[NS/]NAME    a Calico (Global)NetworkSet (its first address)
-  IP or CIDR          an address (a CIDR stands for its first host address)
+  IP or CIDR          an address (a Service's cluster or external IP is the Service;
+                      a CIDR stands for its first host address)
 
 Examples:
   # Can the frontend reach redis on 6379?

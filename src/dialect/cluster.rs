@@ -358,6 +358,7 @@ impl Builder {
             }),
             ports,
             cluster_ip: svc.spec.cluster_ip.clone(),
+            addresses: service_addresses(&svc.spec),
             origin: span,
         });
     }
@@ -847,4 +848,21 @@ impl PolicySource {
             PolicySource::Cilium(p) => &p.metadata,
         }
     }
+}
+
+/// A Service's virtual addresses: `clusterIP`, `clusterIPs` and
+/// `externalIPs`, each once. `None` (a headless Service) is no address.
+fn service_addresses(spec: &core::ServiceSpec) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    let texts = spec
+        .cluster_ip
+        .iter()
+        .chain(&spec.cluster_ips)
+        .chain(&spec.external_ips);
+    for ip in texts.filter_map(|t| t.parse().ok()) {
+        if !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    out
 }

@@ -154,6 +154,10 @@ pub struct ServiceSpec {
     pub ports: Vec<ServicePort>,
     #[serde(default, rename = "clusterIP")]
     pub cluster_ip: Option<String>,
+    #[serde(default, rename = "clusterIPs")]
+    pub cluster_ips: Vec<String>,
+    #[serde(default, rename = "externalIPs")]
+    pub external_ips: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

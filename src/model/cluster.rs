@@ -180,6 +180,10 @@ pub struct Service {
     pub selector: Option<Labels>,
     pub ports: Vec<ServicePort>,
     pub cluster_ip: Option<String>,
+    /// The virtual addresses kube-proxy rewrites to a backend: the
+    /// cluster IPs and the external IPs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<IpAddr>,
     #[serde(skip)]
     pub origin: Span,
 }

@@ -232,30 +232,7 @@ fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, Stri
                 cluster.services.iter().map(|s| (&s.namespace, &s.name)),
             ));
         };
-        let svc = &cluster.services[si];
-        let Some(selector) = &svc.selector else {
-            return Err(format!(
-                "Service {ns}/{name} has no selector: its endpoints are not part of the loaded manifests"
-            ));
-        };
-        let backends: Vec<End> = cluster
-            .endpoints
-            .iter()
-            .enumerate()
-            .filter(|(_, ep)| {
-                ep.namespace == ns
-                    && !ep.ips.is_empty()
-                    && selector.iter().all(|(k, v)| ep.labels.get(k) == Some(v))
-            })
-            .map(|(i, ep)| End {
-                peer: pod_peer(i, ep),
-                service: Some(si),
-            })
-            .collect();
-        if backends.is_empty() {
-            return Err(format!("Service {ns}/{name} selects no loaded pod"));
-        }
-        return Ok(backends);
+        return service_ends(cluster, si);
     }
     if let Some(name) = text.strip_prefix("hep:") {
         let Some((i, hep)) = cluster
@@ -326,6 +303,16 @@ fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, Stri
         }]);
     }
     if let Ok(ip) = text.parse::<IpAddr>() {
+        // kube-proxy (and Cilium's socket LB) rewrite a Service's virtual
+        // address to a backend before any policy sees the packet
+        // (SEMANTICS.md §F15): the address stands for the Service.
+        if let Some(si) = cluster
+            .services
+            .iter()
+            .position(|s| s.addresses.contains(&ip))
+        {
+            return service_ends(cluster, si);
+        }
         return plain(address_peer(cluster, ip, text.to_string()));
     }
     if let Ok(net) = text.parse::<IpNet>() {
@@ -361,6 +348,36 @@ fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, Stri
         .map(|e| (&e.namespace, &e.name))
         .chain(cluster.workloads.iter().map(|w| (&w.namespace, &w.name)));
     Err(not_found("pod or workload", ns, name, candidates))
+}
+
+/// A Service's backends: the loaded pods its selector picks in its
+/// namespace, each reached after DNAT.
+fn service_ends(cluster: &Cluster, si: usize) -> Result<Vec<End>, String> {
+    let svc = &cluster.services[si];
+    let (ns, name) = (&svc.namespace, &svc.name);
+    let Some(selector) = &svc.selector else {
+        return Err(format!(
+            "Service {ns}/{name} has no selector: its endpoints are not part of the loaded manifests"
+        ));
+    };
+    let backends: Vec<End> = cluster
+        .endpoints
+        .iter()
+        .enumerate()
+        .filter(|(_, ep)| {
+            &ep.namespace == ns
+                && !ep.ips.is_empty()
+                && selector.iter().all(|(k, v)| ep.labels.get(k) == Some(v))
+        })
+        .map(|(i, ep)| End {
+            peer: pod_peer(i, ep),
+            service: Some(si),
+        })
+        .collect();
+    if backends.is_empty() {
+        return Err(format!("Service {ns}/{name} selects no loaded pod"));
+    }
+    Ok(backends)
 }
 
 fn split<'t>(text: &'t str, namespace: &'t str) -> (&'t str, &'t str) {

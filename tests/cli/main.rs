@@ -2,6 +2,7 @@
 
 mod common;
 mod completion;
+mod flow_ends;
 mod endpoints;
 mod get;
 mod graph;
