@@ -161,6 +161,7 @@ fn combined(outcomes: &[Outcome], set: &PolicySet) -> Value {
         .reduce(|a, b| if a == Verdict::Deny { a } else { b });
     let mut v = json!({
         "verdict": if denied.is_some() { "deny" } else { "allow" },
+        "l7_filtered": denied.is_none() && outcomes.iter().any(|o| o.l7_filtered),
         "dataplane": dataplane,
         "flows": outcomes,
     });

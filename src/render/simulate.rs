@@ -70,6 +70,9 @@ pub fn table(rows: &[Row], wide: bool) -> String {
         if let Some(layer) = r.outcome.denied_at {
             verdict = format!("{verdict} ({layer})");
         }
+        if r.outcome.l7_filtered {
+            verdict = format!("{verdict} (l7 filtered)");
+        }
         let expect = match r.expect {
             None => "-".to_string(),
             Some(e) if e == r.outcome.verdict => format!("{e} ok"),

@@ -87,8 +87,28 @@ pub fn tree(outcome: &Outcome, dp: &Dataplane, color: bool) -> String {
     if let Some(layer) = outcome.denied_at {
         let _ = write!(verdict, " at {}", layer_text(layer));
     }
+    if outcome.l7_filtered {
+        let flow = &outcome.flow;
+        if flow.http.is_none() && flow.l7.is_empty() {
+            verdict.push_str(
+                " for the connection; an L7 proxy checks each request (give request attributes to check one)",
+            );
+        } else {
+            verdict.push_str(" for this request; an L7 proxy checks each request");
+        }
+    }
     out.push_str(&verdict);
     out.push('\n');
+    for d in &outcome.l7_filtered_by {
+        let _ = writeln!(
+            out,
+            "{} {} {}{}",
+            st.bold("Requests filtered by:"),
+            d.policy.as_deref().unwrap_or("?"),
+            d.rule.as_deref().unwrap_or("?"),
+            st.at(&d.at)
+        );
+    }
     if let Some(d) = &outcome.refused_by {
         let what = match outcome.denied_at {
             Some(crate::sim::eval::Layer::Auth) => "requires mutual authentication",

@@ -2,11 +2,12 @@
 
 mod common;
 mod completion;
-mod flow_ends;
 mod endpoints;
+mod flow_ends;
 mod get;
 mod graph;
 mod help;
+mod l7_filtered;
 mod load;
 mod readme;
 mod simulate;

@@ -180,6 +180,11 @@ impl<'a> Evaluator<'a> {
                     .to_string()
             }
         });
+        let l7_filtered_by = if enforced.verdict.is_allow() && ctx.l7_seen.get() {
+            self.l7_filters(&mut ctx, &enforced)
+        } else {
+            Vec::new()
+        };
         let (pending_verdict, pending_decided_by, pending) = if self.has_staged {
             let pending = self.both(&ctx, View::Pending);
             let staged_seen = [&pending.egress, &pending.ingress].iter().any(|d| {
@@ -216,6 +221,8 @@ impl<'a> Evaluator<'a> {
             client_sees,
             pending_verdict,
             pending_decided_by,
+            l7_filtered: !l7_filtered_by.is_empty(),
+            l7_filtered_by,
             flow,
             egress: enforced.egress,
             ingress: enforced.ingress,
@@ -353,6 +360,27 @@ impl<'a> Evaluator<'a> {
             }
         });
         (layer, by)
+    }
+
+    /// For an allowed flow whose trace met application-layer rules: the
+    /// rules that admit the connection only through the proxy. A direction
+    /// counts when a request the proxy refuses would be denied there (no
+    /// L3/L4-only rule admits the connection as well).
+    fn l7_filters(&self, ctx: &mut Ctx, enforced: &Evaluation) -> Vec<Decider> {
+        ctx.refuse_requests = true;
+        let refusing = self.both(ctx, View::Enforced);
+        ctx.refuse_requests = false;
+        [
+            (&refusing.egress, &enforced.egress),
+            (&refusing.ingress, &enforced.ingress),
+        ]
+        .into_iter()
+        .filter(|(refusing, _)| !refusing.verdict.is_allow())
+        .map(|(_, admitted)| Decider {
+            step: "l7".into(),
+            ..admitted.decided_by.clone()
+        })
+        .collect()
     }
 
     fn both(&self, ctx: &Ctx, view: View) -> Evaluation {

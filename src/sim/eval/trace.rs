@@ -247,6 +247,13 @@ pub struct Outcome {
     /// The staged policy that makes the pending verdict differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_decided_by: Option<Decider>,
+    /// The connection is allowed, and an application-layer proxy checks
+    /// each of its requests: some requests may still be refused.
+    pub l7_filtered: bool,
+    /// For an L7-filtered flow: the rules that admit the connection and
+    /// send its requests to the proxy (egress, then ingress).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub l7_filtered_by: Vec<Decider>,
     pub flow: Flow,
     pub egress: DirectionTrace,
     pub ingress: DirectionTrace,
@@ -267,6 +274,9 @@ impl Outcome {
             d.at = d.origin.map(locate);
         }
         if let Some(d) = &mut self.refused_by {
+            d.at = d.origin.map(locate);
+        }
+        for d in &mut self.l7_filtered_by {
             d.at = d.origin.map(locate);
         }
         if let Some(p) = &mut self.pending {
