@@ -5,13 +5,14 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polctl::dialect::lower::{Choice, Input, lower};
-use polctl::load::{Inputs, load};
+use polctl::load::{Inputs, Inventory, load};
 use polctl::model::Proto;
+use polctl::model::policy::{Direction, PolicySet};
 use polctl::sim::eval::Evaluator;
-use polctl::sim::reach::{self, Conns, Options};
+use polctl::sim::reach::{self, Conns, IdentityClass, Options, VerdictMatrix};
 use polctl::sim::resolve::{FlowRequest, PortRef, flows};
 
 const COMMON_PORTS: &[u16] = &[1, 22, 53, 79, 80, 81, 443, 5000, 6379, 8080, 9000, 65535];
@@ -36,7 +37,8 @@ fn reference(id: &str, external: bool) -> String {
         .map_or(id.to_string(), |ip| ip.to_string())
 }
 
-fn check_fixture(dir: &Path) -> (usize, Vec<String>) {
+/// A fixture loaded and lowered with the application layer on.
+fn setup(dir: &Path) -> (Inventory, PolicySet) {
     let mut inventory = load(
         &Inputs {
             paths: vec![dir.to_path_buf()],
@@ -62,6 +64,11 @@ fn check_fixture(dir: &Path) -> (usize, Vec<String>) {
         ..Choice::default()
     };
     let set = lower(&input, &choice).set;
+    (inventory, set)
+}
+
+fn check_fixture(dir: &Path) -> (usize, Vec<String>) {
+    let (inventory, set) = setup(dir);
     let ev = Evaluator::new(&set, &inventory.cluster);
     let graph = reach::compute(&ev, &inventory.cluster, &Options::default(), &());
     let g = &graph.graph;
@@ -151,8 +158,7 @@ fn check_fixture(dir: &Path) -> (usize, Vec<String>) {
     (checked, wrong)
 }
 
-#[test]
-fn the_graph_agrees_with_simulate_on_every_fixture() {
+fn fixture_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut dirs: Vec<_> = std::fs::read_dir(&root)
         .expect("fixtures/")
@@ -160,6 +166,12 @@ fn the_graph_agrees_with_simulate_on_every_fixture() {
         .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
+    dirs
+}
+
+#[test]
+fn the_graph_agrees_with_simulate_on_every_fixture() {
+    let dirs = fixture_dirs();
     let mut total = 0;
     let mut wrong = Vec::new();
     for dir in &dirs {
@@ -171,6 +183,80 @@ fn the_graph_agrees_with_simulate_on_every_fixture() {
     assert!(
         wrong.is_empty(),
         "{} of {total} flows disagree:\n{}",
+        wrong.len(),
+        wrong
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Each cell of the verdict matrix is what the subject's policies alone
+/// decide for the direction: a flow between the classes' first members,
+/// probed in that direction, is allowed exactly where the cell says.
+#[test]
+fn every_matrix_cell_agrees_with_the_evaluator() {
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for dir in fixture_dirs() {
+        let (inventory, set) = setup(&dir);
+        let cluster = &inventory.cluster;
+        let ev = Evaluator::new(&set, cluster);
+        let matrix = VerdictMatrix::compute(&ev, cluster, &Options::default(), &());
+        let member = |class: usize, nth: usize| match &matrix.classes()[class] {
+            IdentityClass::Endpoints { members } => members.get(nth).map(|&m| {
+                let e = &cluster.endpoints[m];
+                format!("{}/{}", e.namespace, e.name)
+            }),
+            IdentityClass::External { .. } => None,
+        };
+        for (subject, peer, direction, allowed) in matrix.cells() {
+            let (Some(me), Some(other)) = (
+                member(subject, 0),
+                member(peer, usize::from(subject == peer)),
+            ) else {
+                continue;
+            };
+            let (from, to) = match direction {
+                Direction::Egress => (me, other),
+                Direction::Ingress => (other, me),
+            };
+            for &port in COMMON_PORTS {
+                let req = FlowRequest {
+                    from: from.clone(),
+                    to: to.clone(),
+                    port: Some(PortRef::Number(port)),
+                    protocol: Some(Proto::TCP),
+                    src_port: None,
+                    icmp_type: None,
+                    icmp_code: None,
+                    http: None,
+                    l7: Vec::new(),
+                    auth_fails: false,
+                };
+                let Ok(resolved) = flows(cluster, &req, "default") else {
+                    continue;
+                };
+                for flow in resolved {
+                    let probed = ev.probe(&flow, direction).allowed;
+                    checked += 1;
+                    if probed != allows(&allowed.conns, Proto::TCP, port) {
+                        wrong.push(format!(
+                            "{}: {flow} {direction:?}: the evaluator says {probed}, the cell is `{}`",
+                            dir.display(),
+                            allowed.conns
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} cells were checked");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} probes disagree:\n{}",
         wrong.len(),
         wrong
             .iter()

@@ -7,10 +7,18 @@
 //! named ports, and the policy CIDRs their address falls in) and expanded
 //! to workloads afterwards, so the cost follows the number of identities,
 //! not pods.
+//!
+//! The steps: [`IdentityClass`]es (`classes`), the [`VerdictMatrix`]
+//! between them, class × peer class × direction → allowed connections
+//! (`matrix`), and its expansion to workloads (`expand`).
 
+mod classes;
 mod compute;
 pub mod conns;
+mod expand;
 mod filter;
+mod matrix;
+mod scan;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -18,9 +26,11 @@ use std::sync::Arc;
 use petgraph::graph::DiGraph;
 use serde::Serialize;
 
+pub use classes::{IdentityClass, RangeRole};
 pub use compute::{Options, Progress, compute};
 pub use conns::{Conns, PortSet};
 pub use filter::{Filter, NodeMatch, PortFilter};
+pub use matrix::{Allowed, VerdictMatrix};
 
 use crate::model::Labels;
 

@@ -1,0 +1,622 @@
+//! The verdict matrix: per identity class, per peer class, per direction,
+//! the connections allowed.
+//!
+//! Exactness without sampling: for a pair of endpoints and a protocol, the
+//! evaluator's verdict can only change where a rule that applies to the
+//! pair (the subject's rules for the direction, its profiles) names a port
+//! boundary. The ports are cut at those boundaries, and each piece is
+//! probed once. External addresses are cut the same way by every CIDR the
+//! rules name (see [`IdentityClass::External`]), and each piece probed at an
+//! address no cluster endpoint owns.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use super::classes::{End, IdentityClass, NamedPortKey, Partition, Workloads};
+use super::conns::{Conns, PORT_PROTOCOLS, domain, is_icmp};
+use super::scan::{Scan, peer_side, walk};
+use super::{Options, Progress};
+use crate::model::policy::{Criterion, Direction, PortSpec, Side};
+use crate::model::{Cluster, Flow, Peer, Proto};
+use crate::sim::eval::{Evaluator, Probe};
+
+/// What one direction allows between a subject class and a peer class.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Allowed {
+    /// Connections the L3/L4 dataplane admits (protocol → port or ICMP
+    /// type/code intervals, plus `other` for protocols without ports).
+    pub conns: Conns,
+    /// The part of `conns` an application-layer proxy filters.
+    #[serde(skip_serializing_if = "Conns::is_empty")]
+    pub l7: Conns,
+    /// The part of `conns` that requires mutual authentication.
+    #[serde(skip_serializing_if = "Conns::is_empty")]
+    pub auth: Conns,
+    /// Policies whose rules decided (`tier/ns/name` keys).
+    pub policies: BTreeSet<String>,
+}
+
+impl Allowed {
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
+    }
+}
+
+/// Per identity class, per peer class and per direction: the connections
+/// allowed.
+///
+/// # Shape
+///
+/// * [`classes`](Self::classes) lists the identity classes, endpoint
+///   classes first ([`IdentityClass::Endpoints`]), then external source
+///   ranges, then external destination ranges. A class is named by its
+///   index.
+/// * [`get`](Self::get)`(subject, peer, direction)` is what the subject's
+///   policies allow: for [`Direction::Egress`] what the subject may open
+///   to the peer, for [`Direction::Ingress`] what it accepts from the peer
+///   ([`Allowed`]: port/protocol interval sets, with the parts an L7 proxy
+///   filters and the parts that need authentication marked). `None` where
+///   the pair cannot meet (two external ranges; a range facing the wrong
+///   way; a class of one member with itself; different IP families).
+/// * A connection from `a` to `b` passes when `get(a, b, Egress)` and
+///   `get(b, a, Ingress)` both allow it ([`between`](Self::between)).
+///
+/// Node enforcement compiles the cells whose subject is a local endpoint
+/// class into per-direction maps keyed by peer identity; `diff` compares
+/// the cells of two matrices.
+pub struct VerdictMatrix {
+    classes: Vec<IdentityClass>,
+    /// Distinct cells, stored once.
+    cells: Vec<Allowed>,
+    /// Per (subject, direction): per peer class, the index of its cell
+    /// (`NONE`: the pair cannot meet).
+    rows: HashMap<(usize, Direction), Vec<u32>>,
+    probes: u64,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl VerdictMatrix {
+    /// Computes the matrix of everything loaded.
+    pub fn compute(
+        ev: &Evaluator,
+        cluster: &Cluster,
+        opts: &Options,
+        progress: &dyn Progress,
+    ) -> Self {
+        let scan = Scan::new(ev.policy_set(), cluster);
+        let workloads = Workloads::new(cluster);
+        let partition = Partition::new(cluster, &scan, &workloads, opts.external);
+        Self::of_partition(ev, cluster, &scan, partition, opts, progress).0
+    }
+
+    /// The matrix over the classes of `partition`; also returns each
+    /// endpoint's class.
+    pub(super) fn of_partition(
+        ev: &Evaluator,
+        cluster: &Cluster,
+        scan: &Scan,
+        partition: Partition,
+        opts: &Options,
+        progress: &dyn Progress,
+    ) -> (Self, Vec<Option<usize>>) {
+        let Partition {
+            classes,
+            ends,
+            class_of,
+            ..
+        } = partition;
+        // Each peer-side criterion (a selector, CIDRs, entities...)
+        // evaluated once against every class: what a rule can tell apart
+        // about its peer.
+        let mut leaves: Vec<&Criterion> = Vec::new();
+        let mut leaf_index: HashMap<(usize, Side), usize> = HashMap::new();
+        for (dir, rule) in &scan.rules {
+            let side = peer_side(*dir);
+            walk(&rule.criteria, &mut |c| {
+                if is_peer_leaf(c, side) {
+                    leaf_index
+                        .entry((std::ptr::from_ref(c) as usize, side))
+                        .or_insert_with(|| {
+                            leaves.push(c);
+                            leaves.len() - 1
+                        });
+                }
+            });
+        }
+        progress.start(3 * ends.len() as u64);
+        let bits: Vec<Vec<bool>> = parallel(opts.threads, &ends, |e| {
+            // The peer at both ends: a leaf only looks at its own side.
+            let flow = probe_flow(&e.peer, &e.peer, Proto::TCP, 1);
+            let out = ev.criteria_match(&leaves, &flow);
+            progress.advance(1);
+            out
+        });
+        let job = Job {
+            ev,
+            cluster,
+            classes: &classes,
+            ends: &ends,
+            leaf_index: &leaf_index,
+            bits: &bits,
+            other_protocols: &scan.other_protocols,
+            unnamed: scan.unnamed,
+            named_ports: &named_port_numbers(cluster),
+            probes: AtomicU64::new(0),
+        };
+        // Each class's verdicts as the subject of each direction, per group
+        // of peers its rules cannot tell apart.
+        let subjects: Vec<(usize, Direction)> = (0..classes.len())
+            .flat_map(|i| [(i, Direction::Egress), (i, Direction::Ingress)])
+            .filter(|&(i, dir)| classes[i].subject_of(dir))
+            .collect();
+        let views: Vec<View> = parallel(opts.threads, &subjects, |&(i, dir)| {
+            let v = job.view(i, dir);
+            progress.advance(1);
+            v
+        });
+        // Identical cells are stored once; a row keeps, per peer, the index
+        // of its cell.
+        let mut cells: Vec<Allowed> = Vec::new();
+        let mut interned: HashMap<Allowed, u32> = HashMap::new();
+        let mut rows: HashMap<(usize, Direction), Vec<u32>> = HashMap::new();
+        for (key, view) in subjects.iter().zip(views) {
+            let ids: Vec<u32> = view
+                .results
+                .into_iter()
+                .map(|r| {
+                    *interned.entry(r).or_insert_with_key(|r| {
+                        cells.push(r.clone());
+                        (cells.len() - 1) as u32
+                    })
+                })
+                .collect();
+            let row = view
+                .group_of
+                .iter()
+                .map(|g| g.map_or(NONE, |g| ids[g]))
+                .collect();
+            rows.insert(*key, row);
+        }
+        let probes = job.probes.load(Ordering::Relaxed);
+        let matrix = VerdictMatrix {
+            classes,
+            cells,
+            rows,
+            probes,
+        };
+        (matrix, class_of)
+    }
+
+    /// The identity classes, in index order.
+    pub fn classes(&self) -> &[IdentityClass] {
+        &self.classes
+    }
+
+    /// What `subject`'s policies allow towards (egress) or from (ingress)
+    /// `peer`; `None` where the two cannot meet.
+    pub fn get(&self, subject: usize, peer: usize, dir: Direction) -> Option<&Allowed> {
+        self.cell_id(subject, peer, dir)
+            .map(|id| &self.cells[id as usize])
+    }
+
+    /// What passes from `src` to `dst`: the source's egress and the
+    /// destination's ingress together.
+    pub fn between(&self, src: usize, dst: usize) -> Option<Allowed> {
+        let eg = self.get(src, dst, Direction::Egress)?;
+        let ig = self.get(dst, src, Direction::Ingress)?;
+        Some(combine(eg, ig))
+    }
+
+    /// Every cell: `(subject, peer, direction, allowed)`, subjects in
+    /// index order, egress before ingress.
+    pub fn cells(&self) -> impl Iterator<Item = (usize, usize, Direction, &Allowed)> {
+        (0..self.classes.len())
+            .flat_map(|s| [(s, Direction::Egress), (s, Direction::Ingress)])
+            .filter_map(|key| self.rows.get(&key).map(|row| (key, row)))
+            .flat_map(move |((s, dir), row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, id)| **id != NONE)
+                    .map(move |(p, id)| (s, p, dir, &self.cells[*id as usize]))
+            })
+    }
+
+    /// Flows probed through the evaluator to fill the matrix.
+    pub fn probes(&self) -> u64 {
+        self.probes
+    }
+
+    /// The index of a cell, for callers that combine cells once per pair
+    /// of indexes.
+    pub(super) fn cell_id(&self, subject: usize, peer: usize, dir: Direction) -> Option<u32> {
+        let id = *self.rows.get(&(subject, dir))?.get(peer)?;
+        (id != NONE).then_some(id)
+    }
+
+    pub(super) fn cell(&self, id: u32) -> &Allowed {
+        &self.cells[id as usize]
+    }
+}
+
+/// Egress of the source and ingress of the destination together: both
+/// must allow; either may filter at L7 or require authentication.
+pub(super) fn combine(eg: &Allowed, ig: &Allowed) -> Allowed {
+    let conns = eg.conns.intersect(&ig.conns);
+    let mut policies = eg.policies.clone();
+    policies.extend(ig.policies.iter().cloned());
+    Allowed {
+        l7: eg.l7.union(&ig.l7).intersect(&conns),
+        auth: eg.auth.union(&ig.auth).intersect(&conns),
+        conns,
+        policies,
+    }
+}
+
+/// Per protocol, the values where a piece of the port (or ICMP) space
+/// starts.
+type Cuts = BTreeMap<Proto, BTreeSet<u32>>;
+
+/// One subject's verdicts in one direction.
+struct View {
+    /// Per class: the group of peers it falls in (`None`: not a peer).
+    group_of: Vec<Option<usize>>,
+    /// Per group: what the direction allows.
+    results: Vec<Allowed>,
+}
+
+/// Runs `f` over `items` on `threads` threads, keeping the order. Items
+/// are taken one at a time: their costs differ widely.
+fn parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.max(1).min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (f, next) = (&f, &next);
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Criteria whose answer depends on the peer alone.
+fn is_peer_leaf(c: &Criterion, peer: Side) -> bool {
+    match c {
+        Criterion::Selector { side, .. }
+        | Criterion::Nets { side, .. }
+        | Criterion::Entities { side, .. }
+        | Criterion::Nodes { side, .. }
+        | Criterion::Fqdn { side, .. } => *side == peer,
+        _ => false,
+    }
+}
+
+fn probe_flow(src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Flow {
+    let icmp = is_icmp(protocol);
+    Flow {
+        src: src.clone(),
+        dst: dst.clone(),
+        protocol,
+        port: if PORT_PROTOCOLS.contains(&protocol) {
+            value
+        } else {
+            0
+        },
+        src_port: None,
+        icmp_type: icmp.then_some((value >> 8) as u8),
+        icmp_code: icmp.then_some((value & 0xff) as u8),
+        http: None,
+        l7: Vec::new(),
+        auth_fails: false,
+    }
+}
+
+/// What every probe needs.
+struct Job<'a, 'e> {
+    ev: &'e Evaluator<'a>,
+    cluster: &'a Cluster,
+    classes: &'e [IdentityClass],
+    ends: &'e [End],
+    /// Criteria by address (they outlive the job; only compared).
+    leaf_index: &'e HashMap<(usize, Side), usize>,
+    /// Per class, per leaf criterion: whether it matches.
+    bits: &'e [Vec<bool>],
+    other_protocols: &'e [Proto],
+    unnamed: Proto,
+    named_ports: &'e HashMap<String, Vec<(Proto, u16)>>,
+    probes: AtomicU64,
+}
+impl Job<'_, '_> {
+    /// End `i`'s verdicts as the subject of `dir`: peers are grouped by how
+    /// every peer-side criterion of its rules sees them, and each group is
+    /// probed once, at every piece of the ports its rules cut.
+    fn view(&self, i: usize, dir: Direction) -> View {
+        let me = &self.ends[i];
+        let (rules, fixed) = self.ev.rules_for(&me.peer, dir);
+        let side = peer_side(dir);
+        let mut leaves: Vec<usize> = Vec::new();
+        let mut by_service = false;
+        let mut by_named_port = false;
+        // Per rule: the peer-side criteria it needs outright, and the port
+        // boundaries it names. A rule whose own peer criteria miss a peer
+        // never matches it, so its boundaries do not cut that peer's ports.
+        let mut per_rule: Vec<(Vec<usize>, Cuts)> = Vec::new();
+        for rule in &rules {
+            let needs: Vec<usize> = rule
+                .criteria
+                .iter()
+                .filter_map(|c| {
+                    self.leaf_index
+                        .get(&(std::ptr::from_ref(c) as usize, side))
+                        .copied()
+                })
+                .collect();
+            let mut cuts = Cuts::new();
+            walk(&rule.criteria, &mut |c| {
+                if let Some(&k) = self.leaf_index.get(&(std::ptr::from_ref(c) as usize, side)) {
+                    leaves.push(k);
+                }
+                match c {
+                    // A Service matches backends on their target ports:
+                    // peer and port together.
+                    Criterion::Service { side: s, .. } if *s == side => by_service = true,
+                    // Egress named ports resolve on the destination.
+                    Criterion::Ports { any_of, .. } if dir == Direction::Egress => {
+                        by_named_port |=
+                            any_of.iter().any(|m| matches!(m.ports, PortSpec::Named(_)));
+                    }
+                    _ => {}
+                }
+                self.cut(c, &mut cuts);
+            });
+            if !cuts.is_empty() {
+                per_rule.push((needs, cuts));
+            }
+        }
+        leaves.sort_unstable();
+        leaves.dedup();
+        let mut fixed_cuts = Cuts::new();
+        for &(p, port) in fixed {
+            let c = fixed_cuts.entry(p).or_default();
+            c.insert(u32::from(port));
+            c.insert(u32::from(port) + 1);
+        }
+        let cuts_for = |j: usize| {
+            let mut cuts = fixed_cuts.clone();
+            for (needs, rule_cuts) in &per_rule {
+                if needs.iter().all(|&k| self.bits[j][k]) {
+                    for (p, points) in rule_cuts {
+                        cuts.entry(*p).or_default().extend(points.iter().copied());
+                    }
+                }
+            }
+            cuts
+        };
+
+        // Partition the peers by the answers of the leaves.
+        let v6 = me.peer.ip.is_ipv6();
+        let candidates: Vec<usize> = (0..self.ends.len())
+            .filter(|&j| {
+                self.classes[j].faces(&self.classes[i], dir)
+                    && (j != i || me.alt.is_some())
+                    && self.ends[j].peer.ip.is_ipv6() == v6
+            })
+            .collect();
+        let mut group = vec![0usize; self.ends.len()];
+        let mut groups = usize::from(!candidates.is_empty());
+        for &k in &leaves {
+            let mut remap = vec![usize::MAX; groups * 2];
+            let mut n = 0;
+            for &j in &candidates {
+                let slot = &mut remap[group[j] * 2 + usize::from(self.bits[j][k])];
+                if *slot == usize::MAX {
+                    *slot = n;
+                    n += 1;
+                }
+                group[j] = *slot;
+            }
+            groups = n;
+        }
+        let mut refined: HashMap<(usize, Option<usize>, &[NamedPortKey]), usize> = HashMap::new();
+        let mut group_of = vec![None; self.ends.len()];
+        let mut reps: Vec<usize> = Vec::new();
+        for &j in &candidates {
+            let p = &self.ends[j];
+            let unique = (p.unique || by_service).then_some(j);
+            let ports: &[NamedPortKey] = if by_named_port { &p.ports } else { &[] };
+            let g = *refined.entry((group[j], unique, ports)).or_insert_with(|| {
+                reps.push(j);
+                reps.len() - 1
+            });
+            group_of[j] = Some(g);
+        }
+        let mut probes = 0;
+        let results = reps
+            .iter()
+            .map(|&j| self.direction(i, j, dir, &cuts_for(j), &mut probes))
+            .collect();
+        self.probes.fetch_add(probes, Ordering::Relaxed);
+        View { group_of, results }
+    }
+
+    /// What `dir` allows between subject `i` and peer `j`.
+    fn direction(
+        &self,
+        i: usize,
+        j: usize,
+        dir: Direction,
+        cuts: &Cuts,
+        probes: &mut u64,
+    ) -> Allowed {
+        let me = &self.ends[i];
+        let peer = if i == j {
+            me.alt.as_ref().unwrap_or(&me.peer)
+        } else {
+            &self.ends[j].peer
+        };
+        let (src, dst) = match dir {
+            Direction::Egress => (&me.peer, peer),
+            Direction::Ingress => (peer, &me.peer),
+        };
+        let mut edge = Allowed::default();
+        let icmp = if me.peer.ip.is_ipv6() {
+            Proto::ICMPV6
+        } else {
+            Proto::ICMP
+        };
+        let mut probe = |proto: Proto, value: u16| {
+            *probes += 1;
+            self.ev.probe(&probe_flow(src, dst, proto, value), dir)
+        };
+        let record = |edge: &mut Allowed, proto: Proto, lo: u16, hi: u16, probe: Probe| {
+            if !probe.allowed {
+                return;
+            }
+            edge.conns.add(proto, lo, hi);
+            if probe.l7 {
+                edge.l7.add(proto, lo, hi);
+            }
+            if probe.auth {
+                edge.auth.add(proto, lo, hi);
+            }
+            edge.policies.extend(probe.policies);
+        };
+        for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
+            let (lo, hi) = domain(proto);
+            let mut points: Vec<u32> = cuts
+                .get(&proto)
+                .map(|c| {
+                    c.range(u32::from(lo) + 1..=u32::from(hi))
+                        .copied()
+                        .collect()
+                })
+                .unwrap_or_default();
+            points.insert(0, u32::from(lo));
+            points.push(u32::from(hi) + 1);
+            for w in points.windows(2) {
+                let (a, b) = (w[0] as u16, (w[1] - 1) as u16);
+                let p = probe(proto, a);
+                record(&mut edge, proto, a, b, p);
+            }
+        }
+        for &proto in self.other_protocols {
+            let p = probe(proto, 0);
+            record(&mut edge, proto, 0, 0, p);
+        }
+        let p = probe(self.unnamed, 0);
+        if p.allowed {
+            edge.conns.other = true;
+            edge.l7.other |= p.l7;
+            edge.auth.other |= p.auth;
+            edge.policies.extend(p.policies);
+        }
+        edge
+    }
+
+    /// Adds the boundaries a criterion names.
+    fn cut(&self, c: &Criterion, cuts: &mut Cuts) {
+        let mut add = |protos: &[Proto], lo: u32, hi: u32| {
+            for p in protos {
+                let c = cuts.entry(*p).or_default();
+                c.insert(lo);
+                c.insert(hi + 1);
+            }
+        };
+        match c {
+            Criterion::Ports {
+                side: Side::Destination,
+                any_of,
+                ..
+            } => {
+                for m in any_of {
+                    let protos: Vec<Proto> = match m.protocol {
+                        Some(p) => vec![p],
+                        None => PORT_PROTOCOLS.to_vec(),
+                    };
+                    match &m.ports {
+                        PortSpec::All => {}
+                        PortSpec::Range(a, b) => add(&protos, u32::from(*a), u32::from(*b)),
+                        PortSpec::Named(name) => {
+                            for &(p, port) in self.named_ports.get(name).into_iter().flatten() {
+                                if protos.contains(&p) {
+                                    add(&[p], u32::from(port), u32::from(port));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Criterion::Service {
+                side: Side::Destination,
+                namespace,
+                name,
+            } => {
+                // The Service's target ports, numbered or named.
+                if let Some(svc) = self
+                    .cluster
+                    .services
+                    .iter()
+                    .find(|s| &s.namespace == namespace && &s.name == name)
+                {
+                    for sp in &svc.ports {
+                        match &sp.target {
+                            crate::model::TargetPort::Number(n) => {
+                                add(&[sp.protocol], u32::from(*n), u32::from(*n));
+                            }
+                            crate::model::TargetPort::Name(n) => {
+                                for &(p, port) in self.named_ports.get(n).into_iter().flatten() {
+                                    add(&[p], u32::from(port), u32::from(port));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Criterion::Icmp {
+                icmp_type, code, ..
+            } => {
+                let t = u32::from(*icmp_type) << 8;
+                let (lo, hi) = match code {
+                    Some(c) => (t | u32::from(*c), t | u32::from(*c)),
+                    None => (t, t | 0xff),
+                };
+                add(&[Proto::ICMP, Proto::ICMPV6], lo, hi);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every port number declared under each name, cluster-wide.
+fn named_port_numbers(cluster: &Cluster) -> HashMap<String, Vec<(Proto, u16)>> {
+    let mut out: HashMap<String, Vec<(Proto, u16)>> = HashMap::new();
+    let ports = cluster
+        .endpoints
+        .iter()
+        .flat_map(|e| e.ports.iter())
+        .chain(cluster.host_endpoints.iter().flat_map(|h| h.ports.iter()));
+    for p in ports {
+        let list = out.entry(p.name.clone()).or_default();
+        if !list.contains(&(p.protocol, p.port)) {
+            list.push((p.protocol, p.port));
+        }
+    }
+    out
+}
