@@ -114,7 +114,7 @@ impl Reader {
                 }
             } else if is_manifest_file(&path) {
                 self.file(&path);
-            } else {
+            } else if !is_documentation(&path) {
                 self.warnings.push(Warning {
                     location: format!("{}:1:1", path.display()),
                     message: "skipped: not a manifest file (.yaml, .yml or .json)".into(),
@@ -295,6 +295,15 @@ impl Reader {
             warnings: self.warnings,
         })
     }
+}
+
+/// A manifest directory's README and other Markdown files are part of the
+/// directory's purpose, not stray input: skipping them is not worth a
+/// warning.
+fn is_documentation(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
 }
 
 fn is_manifest_file(path: &Path) -> bool {

@@ -40,10 +40,14 @@ fn broken_manifests_yield_one_located_diagnostic_per_problem() {
     assert!(!out.stderr.contains("panicked"));
 }
 
+/// Unknown kinds and files that are not manifests are skipped with a
+/// warning; Markdown (a fixture's README.md) is skipped without one.
 #[test]
 fn unknown_kinds_and_other_files_are_warnings() {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("notes.txt"), "hello").expect("write");
+    std::fs::write(dir.path().join("README.md"), "# policies\n").expect("write");
+    std::fs::write(dir.path().join("CHANGES.MD"), "- v2\n").expect("write");
     std::fs::write(
         dir.path().join("cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n",
@@ -63,6 +67,11 @@ fn unknown_kinds_and_other_files_are_warnings() {
     assert!(
         out.stderr
             .contains("notes.txt:1:1: skipped: not a manifest file"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("README.md") && !out.stderr.contains("CHANGES.MD"),
         "{}",
         out.stderr
     );
