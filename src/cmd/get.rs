@@ -14,11 +14,11 @@ use crate::selector::parse_kubectl;
   # Every policy of every dialect, in evaluation order, with tier and order
   polctl get policies -A -f fixtures/ -R
 
-  # Pods (declared or expanded from workloads) with labels, service accounts, addresses
+  # Pods, declared or expanded from workloads, with labels and addresses
   polctl get endpoints -A -f fixtures/starwars -o wide
 
   # Workloads labelled app=web, as JSON
-  polctl get workloads -f manifests/ -l app=web -o json")]
+  polctl get workloads -A -f fixtures/tiers -l app=web -o json")]
 pub struct GetArgs {
     /// What to list
     #[arg(value_enum)]

@@ -37,11 +37,12 @@ Examples:
   # An SVG diagram, no Graphviz needed
   polctl graph -f fixtures/redis-frontend -o svg > graph.svg
 
-  # A page to search and filter in a browser (also from the URL: graph.html#ns=myns&port=6379)
+  # A page to search and filter in a browser (filters also in the URL:
+  # graph.html#ns=myns&port=6379)
   polctl graph -f fixtures/redis-frontend -o html > graph.html
 
   # Who can reach the database on 5432?
-  polctl graph -f manifests/ -R --to app=db --port 5432"
+  polctl graph -f fixtures/tiers --to app=db --port 5432"
 )]
 pub struct GraphArgs {
     /// Only edges from these workloads (see references below)

@@ -22,7 +22,7 @@ use crate::render::Printer;
 
 const EXAMPLES: &str = "\
 Examples:
-  # List the policies of every dialect in a directory tree, with tiers and order
+  # The policies of every dialect in a directory tree, with tiers and order
   polctl get policies -A -f fixtures/ -R
 
   # Show endpoints with labels, service accounts and addresses

@@ -28,14 +28,17 @@ use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
                       a CIDR stands for its first host address)
 
 Examples:
-  # Can the frontend reach redis on 6379?
-  polctl simulate -f fixtures/redis-frontend --from default/frontend --to default/redis-leader --port 6379
+  # Can the frontend reach its redis backend on 6379?
+  polctl simulate -f fixtures/redis-frontend \\
+    --from myns/frontend --to myns/backend --port 6379
 
   # An HTTP request through a Service, as JSON
-  polctl simulate -f fixtures/app-layer --from shop/frontend --to svc:shop/api --port 80 --method GET --path /v1/items -o json
+  polctl simulate -f fixtures/app-layer -o json \\
+    --from default/frontend --to svc:default/backend --port 8080 \\
+    --method GET --path /api/v1/data
 
   # A file of flows with expectations; exit 1 when one fails
-  polctl simulate -f manifests/ -R --flows flows.yaml")]
+  polctl simulate -f fixtures/tiers --flows tests/flows/tiers.yaml")]
 pub struct SimulateArgs {
     /// Source of the flow (see References below)
     #[arg(long, value_name = "REF", required_unless_present = "flows")]

@@ -77,6 +77,22 @@ fn unknown_kinds_and_other_files_are_warnings() {
     );
 }
 
+/// The fixtures load together with no warning but the one for the DNS
+/// answers file (not a manifest): no README, and no object that two
+/// fixtures define differently.
+#[test]
+fn all_fixtures_load_together_without_warnings() {
+    let out = run(&["get", "policies", "-A", "-v", "-f", "fixtures/", "-R"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let warnings: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: fixtures/dns-fqdn/dns.hosts:1:1: skipped: not a manifest file (.yaml, .yml or .json)"
+        ]
+    );
+}
+
 #[test]
 fn implicit_namespaces_get_their_name_label() {
     let out = run(&["get", "namespaces", "-f", "fixtures/starwars", "-o", "wide"]);

@@ -3,6 +3,7 @@
 mod common;
 mod completion;
 mod endpoints;
+mod examples;
 mod flow_ends;
 mod get;
 mod graph;
