@@ -43,6 +43,9 @@ pub struct Duplicate {
     pub span: Span,
     pub first: Span,
     pub message: String,
+    /// From another file, this object replaced the first (a warning); from
+    /// the same file, it is an error and the first is kept.
+    pub replaced: bool,
 }
 
 /// The result of assembling everything loaded.
@@ -181,10 +184,13 @@ impl Builder {
         self.out.errors.push(p);
     }
 
-    /// Drops repeated identical objects and reports conflicting ones.
+    /// Drops repeated identical objects and reports conflicting ones. Of two
+    /// different definitions in different files the later wins, as
+    /// `kubectl apply -f` leaves the cluster; two in one file are an error.
     fn check_duplicates(&mut self, objects: Vec<Loaded>) -> Vec<Loaded> {
         type Key = (String, String, Option<String>, String);
-        let mut seen: HashMap<Key, (Span, u64)> = HashMap::new();
+        // Where the definition in force is in `kept`, its name, its content.
+        let mut seen: HashMap<Key, (usize, Span, u64)> = HashMap::new();
         let mut kept = Vec::with_capacity(objects.len());
         for obj in objects {
             let Some(meta) = meta_of(&obj.manifest) else {
@@ -208,22 +214,28 @@ impl Builder {
                 ns.clone(),
                 name.value.clone(),
             );
-            match seen.get(&key) {
-                Some((_, fingerprint)) if *fingerprint == obj.fingerprint => continue,
-                Some((first, _)) => {
+            match seen.get(&key).copied() {
+                Some((_, _, fingerprint)) if fingerprint == obj.fingerprint => continue,
+                Some((index, first, _)) => {
                     let what = match &ns {
                         Some(ns) => format!("{ns}/{}", name.value),
                         None => name.value.clone(),
                     };
+                    let replaced = first.file != name.span.file;
                     self.out.duplicates.push(Duplicate {
                         span: name.span,
-                        first: *first,
+                        first,
                         message: format!("duplicate {} {what} with different content", obj.kind),
+                        replaced,
                     });
+                    if replaced {
+                        seen.insert(key, (index, name.span, obj.fingerprint));
+                        kept[index] = obj;
+                    }
                     continue;
                 }
                 None => {
-                    seen.insert(key, (name.span, obj.fingerprint));
+                    seen.insert(key, (kept.len(), name.span, obj.fingerprint));
                 }
             }
             kept.push(obj);

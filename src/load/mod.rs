@@ -270,9 +270,20 @@ impl Reader {
         }
         for d in assembled.duplicates {
             let first = self.sources.locate(d.first);
+            if d.replaced {
+                self.warn(
+                    d.span,
+                    format!(
+                        "{}: this definition replaces the one at {first} \
+                         (the later file wins, as with kubectl apply -f)",
+                        d.message
+                    ),
+                );
+                continue;
+            }
             self.problem(
                 Problem::new(d.span, d.message).help(format!(
-                    "first defined at {first}; an object may be defined once"
+                    "first defined at {first}; an object may be defined once in a file"
                 )),
                 "defined again here",
             );

@@ -113,3 +113,107 @@ fn missing_input_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("does/not/exist.yaml"));
 }
+
+const WEB_POD_V1: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web, version: v1}
+spec: {containers: []}
+";
+
+const WEB_POD_V2: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web, version: v2}
+spec: {containers: []}
+";
+
+/// One object defined differently in two files: the later file's
+/// definition is the one in force, as `kubectl apply -f` leaves it, and a
+/// warning names both places.
+#[test]
+fn the_later_file_wins_with_a_warning_naming_both_places() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = dir.path().join("base.yaml");
+    let overlay = dir.path().join("overlay.yaml");
+    std::fs::write(&base, WEB_POD_V1).expect("write");
+    std::fs::write(&overlay, format!("# the v2 rollout\n{WEB_POD_V2}")).expect("write");
+    let (base, overlay) = (base.display().to_string(), overlay.display().to_string());
+
+    // A directory is read in name order: overlay.yaml comes last.
+    let dir_path = dir.path().display().to_string();
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-n",
+        "shop",
+        "-o",
+        "wide",
+        "-f",
+        &dir_path,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("version=v2"), "{}", out.stdout);
+    assert!(!out.stdout.contains("version=v1"), "{}", out.stdout);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "warning: {overlay}:5:9: duplicate Pod shop/web with different content: this \
+             definition replaces the one at {base}:4:9 (the later file wins, as with kubectl \
+             apply -f)\n"
+        )
+    );
+
+    // Files are read in the order -f names them.
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-n",
+        "shop",
+        "-o",
+        "wide",
+        "-f",
+        &overlay,
+        "-f",
+        &base,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("version=v1"), "{}", out.stdout);
+    assert!(!out.stdout.contains("version=v2"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .starts_with(&format!("warning: {base}:4:9: duplicate Pod shop/web"))
+            && out
+                .stderr
+                .contains(&format!("replaces the one at {overlay}:5:9")),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Within one file, two different definitions are a mistake, not an
+/// overlay: an error naming both, exit 2.
+#[test]
+fn one_object_twice_in_one_file_is_an_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("pods.yaml");
+    std::fs::write(&file, format!("{WEB_POD_V1}---\n{WEB_POD_V2}")).expect("write");
+    let file = file.display().to_string();
+    let out = run(&["get", "endpoints", "-n", "shop", "-f", &file]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("duplicate Pod shop/web with different content"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("first defined at {file}:4:9")),
+        "{}",
+        out.stderr
+    );
+}
