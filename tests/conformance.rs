@@ -81,20 +81,18 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "nca/k8s-withIpBlock2-np3",
         "ipBlock `except` outside its `cidr`: the API server rejects it (SEMANTICS.md §F7), so does polctl",
     ),
-    // polctl gap: WorkloadEndpoint objects are not loaded.
-    ("nca/calico-testcase19-profiles-deny-all-profiles", WEP),
+    // Profile rules: the peer ignores them (its README, difference 3).
     (
         "nca/calico-testcase19-profiles-np9-cnc-fe-between-namespaces-with-label-to-apply",
-        WEP,
+        PROFILE_RULES,
     ),
-    ("nca/calico-testcase20-hostendpoint-Eran_gnps", WEP),
 ];
 
 const HOSTNET: &str = "hostNetwork pods: the peer isolates and selects them; polctl (the dataplane) does not police them and allows node-local traffic";
 const IPBLOCK: &str = "an ipBlock covers pod addresses: polctl matches pods by address (Calico), the peer matches only outside addresses";
 const NOTNETS: &str = "a notNets-only rule: Calico matches pod addresses against notNets, NCA treats every pod as outside the list";
 const PORT_NAME: &str = "container port name `calico-node-port` is 16 characters: the API server rejects it (max 15), so does polctl";
-const WEP: &str = "polctl gap: Calico WorkloadEndpoint objects are not loaded, so the peer's endpoints are missing";
+const PROFILE_RULES: &str = "profile rules: the peer allows everything to an endpoint no policy selects; the dataplane evaluates the profiles it lists, which allow less";
 
 /// At most this many addresses are probed per endpoint and direction.
 const MAX_IPS: usize = 24;
@@ -663,7 +661,8 @@ struct Report {
     notes: Vec<String>,
     /// Mismatching probes by class: `hostNetwork` when an end is a
     /// hostNetwork pod, `ipBlock` when polctl's deciding rule matched a pod
-    /// by address, else `other`.
+    /// by address, `profiles` when the peer allows what the endpoints'
+    /// profiles deny, else `other`.
     classes: BTreeMap<&'static str, usize>,
 }
 
@@ -700,6 +699,16 @@ fn describe(d: &DirectionTrace) -> String {
         write!(s, " (tier {t})").unwrap();
     }
     s
+}
+
+/// Whether a denied flow was denied only where an endpoint's profiles
+/// decided (no tier applied, or the last one passed).
+fn denied_by_profiles(o: &Outcome) -> bool {
+    let profile =
+        |d: &DirectionTrace| matches!(d.decided_by.step.as_str(), "profile" | "no-profile");
+    [&o.egress, &o.ingress]
+        .iter()
+        .all(|d| d.verdict.is_allow() || profile(d))
 }
 
 fn why(o: &Outcome) -> String {
@@ -746,12 +755,16 @@ impl Checker<'_> {
     /// Probes one (src, dst) with `expected` deciding each probe.
     fn pair(&mut self, src: &Peer, dst: &Peer, expected: &dyn Fn(&Probe) -> bool) {
         let mut wrong: Vec<(Probe, bool, String)> = Vec::new();
+        // Every mismatch is a denial by the endpoints' profiles that the
+        // peer allows (it ignores profile rules).
+        let mut by_profiles = true;
         for p in &self.probes {
             let want = expected(p);
             let outcome = self.eval.evaluate(Self::flow(src, dst, p));
             let got = outcome.verdict.is_allow();
             self.report.compared += 1;
             if got != want {
+                by_profiles &= want && denied_by_profiles(&outcome);
                 let detail = if wrong.is_empty() {
                     why(&outcome)
                 } else {
@@ -776,6 +789,8 @@ impl Checker<'_> {
                 .any(|r| r.contains(Addr::of(src.ip)) || r.contains(Addr::of(dst.ip)))
         {
             "ipBlock"
+        } else if by_profiles {
+            "profiles"
         } else {
             "other"
         };
@@ -1770,7 +1785,9 @@ fn check(
             (false, Some(reason)) => {
                 // A known difference of one class must not hide others.
                 let other = r.classes.get("other").copied().unwrap_or(0);
-                if (*reason == HOSTNET || *reason == IPBLOCK) && other > 0 {
+                if (*reason == HOSTNET || *reason == IPBLOCK || *reason == PROFILE_RULES)
+                    && other > 0
+                {
                     failures.push(format!(
                         "{}: {other} mismatches beyond the known difference",
                         r.id

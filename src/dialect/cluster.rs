@@ -441,6 +441,9 @@ impl Builder {
                     .collect(),
                 origin: span,
             }),
+            calico::Object::WorkloadEndpoint(w) => {
+                self.out.cluster.endpoints.push(w.endpoint(span));
+            }
             // Policies never reach here: decode files them as policies.
             _ => {}
         }
@@ -497,6 +500,7 @@ impl Builder {
             node: spec.node_name.clone(),
             owner: None,
             phase: None,
+            profiles: None,
             origin: span,
         }
     }

@@ -30,8 +30,8 @@ pub enum Manifest {
     Service(core::Service),
     Node(core::Node),
     Policy(PolicySource),
-    /// Calico objects that are not policies: tiers, profiles, network sets
-    /// and host endpoints.
+    /// Calico objects that are not policies: tiers, profiles, network sets,
+    /// host endpoints and workload endpoints.
     Calico(calico::Object),
 }
 
@@ -74,6 +74,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("projectcalico.org/v3", "NetworkSet"),
     ("projectcalico.org/v3", "GlobalNetworkSet"),
     ("projectcalico.org/v3", "HostEndpoint"),
+    ("projectcalico.org/v3", "WorkloadEndpoint"),
     ("cilium.io/v2", "CiliumNetworkPolicy"),
     ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"),
 ];

@@ -87,6 +87,9 @@ pub enum AddressSource {
     Node,
     /// Assigned by polctl from its documented synthetic range.
     Synthetic,
+    /// `spec.ipNetworks` of a Calico WorkloadEndpoint.
+    #[serde(rename = "ipNetworks")]
+    IpNetworks,
 }
 
 /// A pod: one that a manifest declares, or one expanded from a workload's
@@ -109,6 +112,11 @@ pub struct Endpoint {
     pub owner: Option<ObjectRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
+    /// The profiles a Calico WorkloadEndpoint lists, in order; `None` for a
+    /// pod, whose profiles Calico derives from its namespace and service
+    /// account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<String>>,
     #[serde(skip)]
     pub origin: Span,
 }

@@ -66,6 +66,8 @@ pub fn describe(
                 name: format!("{}/{}", ep.namespace, ep.name),
                 kind: if ep.host_network {
                     "Pod (host network)"
+                } else if ep.profiles.is_some() {
+                    "WorkloadEndpoint"
                 } else {
                     "Pod"
                 }
@@ -94,6 +96,8 @@ pub fn describe(
                     .collect(),
                 profiles: if ep.host_network {
                     Vec::new()
+                } else if let Some(listed) = &ep.profiles {
+                    listed.clone()
                 } else {
                     set.profiles_for_pod(&ep.namespace, &ep.service_account)
                         .into_iter()
@@ -147,10 +151,12 @@ pub fn describe(
     };
     for (k, v) in &owner.labels {
         let origin = if own.get(k) == Some(v) {
-            if matches!(peer.end, FlowEnd::HostEndpoint { .. }) {
-                "host endpoint"
-            } else {
-                "pod"
+            match peer.end {
+                FlowEnd::HostEndpoint { .. } => "host endpoint",
+                FlowEnd::Pod { index } if cluster.endpoints[index].profiles.is_some() => {
+                    "workload endpoint"
+                }
+                _ => "pod",
             }
             .to_string()
         } else if k.starts_with(implicit::NAMESPACE_PREFIX) {

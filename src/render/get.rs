@@ -165,7 +165,7 @@ fn addresses(ep: &Endpoint) -> String {
     let ips: Vec<String> = ep.ips.iter().map(|ip| ip.to_string()).collect();
     let ips = or_none(ips.join(","));
     match ep.address_source {
-        AddressSource::Status => ips,
+        AddressSource::Status | AddressSource::IpNetworks => ips,
         AddressSource::Synthetic => format!("{ips} (synthetic)"),
         AddressSource::Node => format!("{ips} (node)"),
     }

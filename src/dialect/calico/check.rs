@@ -44,6 +44,7 @@ impl Check for Object {
             Object::NetworkSet(o) => o.check(source_text, out),
             Object::GlobalNetworkSet(o) => o.check(source_text, out),
             Object::HostEndpoint(o) => o.check(source_text, out),
+            Object::WorkloadEndpoint(o) => o.check(out),
         }
     }
 }

@@ -10,6 +10,7 @@
 mod check;
 #[cfg(test)]
 mod tests;
+mod workload_endpoint;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,6 +28,7 @@ use crate::syntax::yaml::Node;
 pub(crate) use check::trim_span;
 pub use check::{Check, check};
 pub use k8s::PolicyType;
+pub use workload_endpoint::{WorkloadEndpoint, WorkloadEndpointPort, WorkloadEndpointSpec};
 
 /// The apiVersion of every kind here.
 pub const API_VERSION: &str = "projectcalico.org/v3";
@@ -43,6 +45,7 @@ pub const KINDS: &[&str] = &[
     "NetworkSet",
     "GlobalNetworkSet",
     "HostEndpoint",
+    "WorkloadEndpoint",
 ];
 
 /// The name of the tier a policy without `spec.tier` belongs to.
@@ -133,6 +136,7 @@ pub enum Object {
     NetworkSet(NetworkSet),
     GlobalNetworkSet(GlobalNetworkSet),
     HostEndpoint(HostEndpoint),
+    WorkloadEndpoint(WorkloadEndpoint),
 }
 
 impl Object {
@@ -152,6 +156,7 @@ impl Object {
             "NetworkSet" => from_node(node).map(Object::NetworkSet),
             "GlobalNetworkSet" => from_node(node).map(Object::GlobalNetworkSet),
             "HostEndpoint" => from_node(node).map(Object::HostEndpoint),
+            "WorkloadEndpoint" => from_node(node).map(Object::WorkloadEndpoint),
             _ => return None,
         })
     }
@@ -206,6 +211,7 @@ impl Object {
             Object::NetworkSet(o) => &o.metadata,
             Object::GlobalNetworkSet(o) => &o.metadata,
             Object::HostEndpoint(o) => &o.metadata,
+            Object::WorkloadEndpoint(o) => &o.metadata,
         }
     }
 }

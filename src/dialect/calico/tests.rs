@@ -301,7 +301,7 @@ fn object_decodes_every_kind() {
     assert!(matches!(obj, Object::GlobalNetworkPolicy(_)));
     assert_eq!(obj.metadata().name(), "security.allow-web-api");
     assert!(Object::decode("Nope", &docs[0]).is_none());
-    assert_eq!(KINDS.len(), 10);
+    assert_eq!(KINDS.len(), 11);
 }
 
 // --- errors located by the reader ------------------------------------------
@@ -545,4 +545,54 @@ fn forwarding_flags() {
             "preDNAT requires applyOnForward: true",
         ]
     );
+}
+
+#[test]
+fn workload_endpoint_reads_as_an_endpoint() {
+    let wep = r#"apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata:
+  name: node1-k8s-api--1-eth0
+  namespace: shop
+  labels: {app: api}
+spec:
+  orchestrator: k8s
+  node: node1
+  pod: api-1
+  endpoint: eth0
+  serviceAccountName: api
+  ipNetworks: [10.1.0.5/32]
+  profiles: [kns.shop, extra]
+  interfaceName: cali0
+  ports:
+    - {name: http, protocol: TCP, port: 8080}
+    - {protocol: UDP, port: 53, hostPort: 53}
+"#;
+    let w: WorkloadEndpoint = load(wep).expect("wep");
+    let mut out = Vec::new();
+    w.check(&mut out);
+    assert!(out.is_empty(), "{out:#?}");
+    let ep = w.endpoint(Span::default());
+    assert_eq!((ep.namespace.as_str(), ep.name.as_str()), ("shop", "api-1"));
+    assert_eq!(ep.ips, ["10.1.0.5".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(ep.service_account, "api");
+    assert_eq!(ep.labels["projectcalico.org/namespace"], "shop");
+    assert_eq!(ep.labels["projectcalico.org/orchestrator"], "k8s");
+    assert_eq!(ep.labels["projectcalico.org/serviceaccount"], "api");
+    assert_eq!(
+        ep.profiles.as_deref(),
+        Some(&["kns.shop".to_string(), "extra".to_string()][..])
+    );
+    // Only named ports are named ports.
+    assert_eq!(ep.ports.len(), 1);
+    assert_eq!(ep.node.as_deref(), Some("node1"));
+
+    let bad = wep.replace("{name: http,", "{name: far-too-long-port-name,");
+    let w: WorkloadEndpoint = load(&bad).expect("wep");
+    let mut out = Vec::new();
+    w.check(&mut out);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert_eq!(at(&bad, out[0].span), "far-too-long-port-name");
+    let unknown = wep.replace("  endpoint: eth0", "  endpoints: eth0");
+    assert!(load::<WorkloadEndpoint>(&unknown).is_err());
 }

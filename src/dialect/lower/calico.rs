@@ -127,7 +127,8 @@ pub fn lower(b: &mut Builder, policy: &Loaded, obj: &calico::Object) {
         | calico::Object::Profile(_)
         | calico::Object::NetworkSet(_)
         | calico::Object::GlobalNetworkSet(_)
-        | calico::Object::HostEndpoint(_) => {}
+        | calico::Object::HostEndpoint(_)
+        | calico::Object::WorkloadEndpoint(_) => {}
     }
 }
 

@@ -75,10 +75,20 @@ impl Identities {
             for ip in &ep.ips {
                 by_ip.entry(*ip).or_default().push(OwnerKind::Pod(i));
             }
+            let labels = match &ep.profiles {
+                // A WorkloadEndpoint carries its projectcalico.org labels;
+                // the rest comes from the profiles it lists.
+                Some(listed) => {
+                    let mut labels = ep.labels.clone();
+                    inherit_profiles(listed, profiles, &mut labels);
+                    labels
+                }
+                None => pod_labels(cluster, &ep.namespace, &ep.service_account, &ep.labels),
+            };
             pods.push(Some(Owner {
                 kind: OwnerKind::Pod(i),
                 name: format!("{}/{}", ep.namespace, ep.name),
-                labels: pod_labels(cluster, &ep.namespace, &ep.service_account, &ep.labels),
+                labels,
             }));
         }
         let mut nodes = Vec::new();

@@ -691,10 +691,12 @@ impl<'a> Evaluator<'a> {
             return hit;
         }
         let ep = &self.cluster.endpoints[index];
-        let computed = Arc::new(
-            self.set
+        let computed = Arc::new(match &ep.profiles {
+            Some(listed) => listed.clone(),
+            None => self
+                .set
                 .profiles_for_pod(&ep.namespace, &ep.service_account),
-        );
+        });
         if let Ok(mut m) = self.profiles.write() {
             m.insert(index, computed.clone());
         }

@@ -105,6 +105,8 @@ struct ClassKey {
     /// pod is the node's traffic: where there are any, the node counts.
     node: Option<String>,
     phase: Option<String>,
+    /// The profiles a WorkloadEndpoint lists (their rules and labels).
+    profiles: Option<Vec<String>>,
     /// Indexes of the rule CIDRs (and network sets) the address lies in.
     nets: Vec<usize>,
     v6: bool,
@@ -206,6 +208,7 @@ impl Partition {
                     .then(|| format!("{}/{}", ep.namespace, ep.name)),
                 node: ep.node.clone().filter(|_| host_pods),
                 phase: ep.phase.clone(),
+                profiles: ep.profiles.clone(),
                 nets: (0..scan.nets.len())
                     .filter(|&n| scan.nets[n].contains(&ip))
                     .collect(),
