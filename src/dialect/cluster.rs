@@ -378,15 +378,15 @@ impl Builder {
     fn policy(&mut self, kind: String, source: PolicySource, span: Span) {
         let errors = &mut self.out.errors;
         match &source {
-            PolicySource::NetworkPolicy(p) => super::check::network_policy(p, errors),
+            PolicySource::NetworkPolicy(p) => super::k8s::check::network_policy(p, errors),
             PolicySource::AdminNetworkPolicy(p) => {
-                super::check::admin_network_policy(p, false, errors)
+                super::npapi::check::admin_network_policy(p, false, errors)
             }
             PolicySource::BaselineAdminNetworkPolicy(p) => {
-                super::check::admin_network_policy(p, true, errors)
+                super::npapi::check::admin_network_policy(p, true, errors)
             }
             PolicySource::ClusterNetworkPolicy(p) => {
-                super::check::cluster_network_policy(p, errors)
+                super::npapi::check::cluster_network_policy(p, errors)
             }
             // Checked while loading, where their source text is at hand.
             PolicySource::Calico(_) | PolicySource::Cilium(_) => {}

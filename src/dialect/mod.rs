@@ -1,8 +1,13 @@
 //! The policy and workload languages polctl reads, typed as their APIs
 //! define them, and the step that turns workloads into the cluster model.
+//!
+//! Each policy language has one folder: `k8s` (NetworkPolicy), `npapi`
+//! (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy),
+//! `calico` and `cilium`, each with its types (`mod.rs`), its meaning
+//! checks (`check.rs`) and its compiler into the policy IR (`lower.rs`).
+//! `lower` chooses the dataplane and dispatches to them.
 
 pub mod calico;
-pub mod check;
 pub mod cilium;
 pub mod cluster;
 pub mod common;

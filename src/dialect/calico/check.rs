@@ -115,7 +115,7 @@ impl Check for StagedKubernetesNetworkPolicy {
             spec: spec.to_k8s_spec(),
             status: None,
         };
-        crate::dialect::check::network_policy(&staged, out);
+        crate::dialect::k8s::check::network_policy(&staged, out);
     }
 }
 

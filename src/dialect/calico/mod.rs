@@ -8,6 +8,7 @@
 //! Selectors stay text here and are parsed by the check pass.
 
 mod check;
+pub(crate) mod lower;
 #[cfg(test)]
 mod tests;
 mod workload_endpoint;

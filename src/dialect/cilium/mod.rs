@@ -8,6 +8,7 @@
 //! a key without one matches any source.
 
 mod check;
+pub mod lower;
 #[cfg(test)]
 mod tests;
 

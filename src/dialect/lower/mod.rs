@@ -2,22 +2,18 @@
 //!
 //! The dataplane (CNI and version) is an explicit input: the same
 //! Kubernetes NetworkPolicy compiles differently for Calico and Cilium, and
-//! the same AdminNetworkPolicy differently for Calico 3.31 and 3.32. Each
-//! dialect's quirks live in its own file next to the citation.
+//! the same AdminNetworkPolicy differently for Calico 3.31 and 3.32. This
+//! module chooses the dataplane, orders tiers and hands each policy to its
+//! dialect's compiler (`<dialect>/lower.rs`), where the dialect's quirks
+//! live next to their citations.
 
-mod calico;
-pub mod cilium;
-#[cfg(test)]
-mod cilium_tests;
-mod k8s;
-mod npapi;
 pub mod scope;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 
-use super::{Policy as Loaded, PolicySource, calico as cal};
+use super::{Policy as Loaded, PolicySource, calico, cilium, k8s, npapi};
 use crate::model::policy::{
     Cni, Dataplane, Policy, PolicySet, Profile, Rule, Tier, TierDefault, Version,
 };
@@ -61,8 +57,8 @@ pub struct Lowered {
 pub struct Input<'a> {
     pub cluster: &'a Cluster,
     pub policies: &'a [Loaded],
-    pub tiers: &'a [Spanned<cal::Tier>],
-    pub profiles: &'a [Spanned<cal::Profile>],
+    pub tiers: &'a [Spanned<calico::Tier>],
+    pub profiles: &'a [Spanned<calico::Profile>],
 }
 
 /// Picks the dataplane: the user's choice, else what the loaded kinds say.
@@ -126,21 +122,23 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
     let mut b = Builder::new(dataplane, input.cluster);
     b.declare_builtin_tiers();
     match b.dataplane.cni {
-        Cni::Calico => calico::declare_tiers(&mut b, input.tiers),
-        Cni::Cilium => cilium::declare_tiers(&mut b),
+        Cni::Calico => calico::lower::declare_tiers(&mut b, input.tiers),
+        Cni::Cilium => cilium::lower::declare_tiers(&mut b),
         Cni::K8s => {}
     }
     for policy in input.policies {
         match &policy.source {
-            PolicySource::NetworkPolicy(np) => k8s::lower(&mut b, policy, np),
-            PolicySource::AdminNetworkPolicy(anp) => npapi::lower_anp(&mut b, policy, anp, false),
-            PolicySource::BaselineAdminNetworkPolicy(banp) => {
-                npapi::lower_anp(&mut b, policy, banp, true)
+            PolicySource::NetworkPolicy(np) => k8s::lower::lower(&mut b, policy, np),
+            PolicySource::AdminNetworkPolicy(anp) => {
+                npapi::lower::lower_anp(&mut b, policy, anp, false)
             }
-            PolicySource::ClusterNetworkPolicy(cnp) => npapi::lower_cnp(&mut b, policy, cnp),
-            PolicySource::Calico(obj) => calico::lower(&mut b, policy, obj),
+            PolicySource::BaselineAdminNetworkPolicy(banp) => {
+                npapi::lower::lower_anp(&mut b, policy, banp, true)
+            }
+            PolicySource::ClusterNetworkPolicy(cnp) => npapi::lower::lower_cnp(&mut b, policy, cnp),
+            PolicySource::Calico(obj) => calico::lower::lower(&mut b, policy, obj),
             PolicySource::Cilium(cnp) if b.dataplane.cni == Cni::Cilium => {
-                cilium::lower(&mut b, policy, cnp)
+                cilium::lower::lower(&mut b, policy, cnp)
             }
             PolicySource::Cilium(_) => b.ignore(
                 policy,
@@ -149,7 +147,7 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
         }
     }
     match b.dataplane.cni {
-        Cni::Calico => calico::profiles(&mut b, input.profiles),
+        Cni::Calico => calico::lower::profiles(&mut b, input.profiles),
         Cni::K8s | Cni::Cilium => b.default_allow_profile(),
     }
     b.finish()

@@ -2,7 +2,7 @@
 //! and edge rule shapes"), deny precedence, default-deny switches, selector
 //! rewriting, CIDR scope, named ports by version and mutual authentication.
 
-use super::{Choice, Input, lower};
+use crate::dialect::lower::{Choice, Input, lower};
 use crate::model::policy::{Cni, Version};
 use crate::sim::eval::{Evaluator, Layer, Outcome, Verdict};
 use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};

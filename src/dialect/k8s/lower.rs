@@ -7,8 +7,8 @@
 //! same way; Cilium differs in two places, both kept in a function of their
 //! own below ([`ip_block_scope`], [`governed`]).
 
-use super::{Builder, scope, tie_break};
 use crate::dialect::common::{Cidr, Port};
+use crate::dialect::lower::{Builder, scope, tie_break};
 use crate::dialect::{Policy as Loaded, k8s};
 use crate::model::policy::{
     Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
@@ -63,7 +63,7 @@ pub fn lower(b: &mut Builder, policy: &Loaded, np: &k8s::NetworkPolicy) {
     };
     if cni == Cni::Cilium {
         // Cilium matches identities, which leave some labels out (§C2).
-        super::cilium::filter_policy(&mut lowered);
+        crate::dialect::cilium::lower::filter_policy(&mut lowered);
     }
     let tier = b.tier_names().default;
     b.add(tier, lowered);
@@ -71,7 +71,7 @@ pub fn lower(b: &mut Builder, policy: &Loaded, np: &k8s::NetworkPolicy) {
 
 /// The rules of the governed directions (`None` for the others). Shared
 /// with StagedKubernetesNetworkPolicy, which Calico converts the same way.
-pub(super) fn rules(
+pub(in crate::dialect) fn rules(
     cni: Cni,
     namespace: &str,
     origin: Span,
@@ -184,7 +184,7 @@ fn note_cilium_policy_types(
 /// polctl's `--cni k8s` picks the address-based reading, like Calico. To
 /// make the API reading strict instead, return `ExternalOnly` for `Cni::K8s`
 /// here: this is the only place that decides it.
-pub(super) fn ip_block_scope(cni: Cni) -> NetScope {
+pub(in crate::dialect) fn ip_block_scope(cni: Cni) -> NetScope {
     match cni {
         Cni::Calico | Cni::K8s => NetScope::AnyAddress,
         Cni::Cilium => NetScope::ExternalOnly,
@@ -341,7 +341,7 @@ fn port_match(port: &k8s::NetworkPolicyPort) -> PortMatch {
     }
 }
 
-pub(super) fn proto(p: k8s::Protocol) -> Proto {
+pub(in crate::dialect) fn proto(p: k8s::Protocol) -> Proto {
     match p {
         k8s::Protocol::Tcp => Proto::TCP,
         k8s::Protocol::Udp => Proto::UDP,
@@ -350,7 +350,7 @@ pub(super) fn proto(p: k8s::Protocol) -> Proto {
 }
 
 /// The smallest span covering every span of the first one's file.
-pub(super) fn cover(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
+pub(in crate::dialect) fn cover(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
     let mut spans = spans.into_iter();
     let first = spans.next()?;
     Some(spans.fold(first, |acc, s| {
@@ -367,7 +367,7 @@ pub(super) fn cover(spans: impl IntoIterator<Item = Span>) -> Option<Span> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(in crate::dialect) mod tests {
     //! Helpers shared with the NPAPI tests, then NetworkPolicy behaviour.
 
     use std::collections::BTreeMap;
@@ -379,14 +379,10 @@ pub(super) mod tests {
     };
     use crate::selector::Expr;
 
-    pub(in crate::dialect::lower) type Labels = BTreeMap<String, String>;
+    pub(in crate::dialect) type Labels = BTreeMap<String, String>;
 
     /// Loads `yaml` and compiles it for `cni` (and a Calico version).
-    pub(in crate::dialect::lower) fn compile(
-        yaml: &str,
-        cni: Cni,
-        calico: Option<Version>,
-    ) -> Lowered {
+    pub(in crate::dialect) fn compile(yaml: &str, cni: Cni, calico: Option<Version>) -> Lowered {
         let inv = crate::load::load_text("t.yaml", yaml).unwrap_or_else(|e| panic!("{e:?}"));
         let input = Input {
             cluster: &inv.cluster,
@@ -404,7 +400,7 @@ pub(super) mod tests {
     }
 
     /// The tier and the compiled policy called `name`.
-    pub(in crate::dialect::lower) fn find<'a>(l: &'a Lowered, name: &str) -> (&'a str, &'a Policy) {
+    pub(in crate::dialect) fn find<'a>(l: &'a Lowered, name: &str) -> (&'a str, &'a Policy) {
         l.set
             .policies()
             .find(|(_, p)| p.name == name)
@@ -412,13 +408,13 @@ pub(super) mod tests {
             .unwrap_or_else(|| panic!("no policy {name}"))
     }
 
-    pub(in crate::dialect::lower) fn has(l: &Lowered, name: &str) -> bool {
+    pub(in crate::dialect) fn has(l: &Lowered, name: &str) -> bool {
         l.set.policies().any(|(_, p)| p.name == name)
     }
 
     /// A pod's label universe: its labels, the implicit ones and its
     /// namespace's labels under `pcns.`.
-    pub(in crate::dialect::lower) fn pod(
+    pub(in crate::dialect) fn pod(
         ns: &str,
         ns_labels: &[(&str, &str)],
         labels: &[(&str, &str)],
@@ -429,7 +425,7 @@ pub(super) mod tests {
     }
 
     /// A namespaced Calico NetworkSet: no orchestrator label.
-    pub(in crate::dialect::lower) fn network_set(
+    pub(in crate::dialect) fn network_set(
         ns: &str,
         ns_labels: &[(&str, &str)],
         labels: &[(&str, &str)],
@@ -448,7 +444,7 @@ pub(super) mod tests {
     }
 
     /// The alternatives of the rule's `from`/`to` criterion.
-    pub(in crate::dialect::lower) fn peers(rule: &Rule) -> Vec<&[Criterion]> {
+    pub(in crate::dialect) fn peers(rule: &Rule) -> Vec<&[Criterion]> {
         rule.criteria
             .iter()
             .find_map(|c| match c {
@@ -461,7 +457,7 @@ pub(super) mod tests {
     }
 
     /// The selector expression of a one-criterion peer.
-    pub(in crate::dialect::lower) fn selector(peer: &[Criterion]) -> &Expr {
+    pub(in crate::dialect) fn selector(peer: &[Criterion]) -> &Expr {
         match peer {
             [Criterion::Selector { expr, .. }] => expr,
             other => panic!("not a selector peer: {other:?}"),
@@ -469,7 +465,7 @@ pub(super) mod tests {
     }
 
     /// The port items of the rule, `None` when it has no port criterion.
-    pub(in crate::dialect::lower) fn ports(rule: &Rule) -> Option<&[PortMatch]> {
+    pub(in crate::dialect) fn ports(rule: &Rule) -> Option<&[PortMatch]> {
         rule.criteria.iter().find_map(|c| match c {
             Criterion::Ports { any_of, .. } => Some(any_of.as_slice()),
             _ => None,

@@ -25,13 +25,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Builder, scope};
 use crate::dialect::Policy as Loaded;
 use crate::dialect::cilium::{
     self as cil, AuthenticationMode, CidrRule, CiliumNetworkPolicy, CiliumPort, EndpointSelector,
     FqdnSelector, IcmpFamily, IcmpRule, L4Proto, L7Rules, PortRule, Service,
 };
 use crate::dialect::common::{Cidr, LabelSelector, SelectorOperator};
+use crate::dialect::lower::{Builder, scope};
 use crate::model::policy::{
     Action, Alternative, AuthMode, Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, Isolates,
     KafkaRule, L7Match, NetScope, Policy, PortMatch, PortSpec, Rule, Side, TierDefault, Version,
@@ -96,7 +96,10 @@ fn lower_rule(
     let cx = Lowering {
         scope,
         cluster: b.cluster,
-        version: b.dataplane.cilium_version.unwrap_or(super::CILIUM_LATEST),
+        version: b
+            .dataplane
+            .cilium_version
+            .unwrap_or(crate::dialect::lower::CILIUM_LATEST),
     };
     let mut notes = Vec::new();
 
@@ -1311,3 +1314,7 @@ pub fn selector_text(sel: &LabelSelector) -> String {
         format!("{{{}}}", parts.join(", "))
     }
 }
+
+#[cfg(test)]
+#[path = "lower_tests.rs"]
+mod tests;

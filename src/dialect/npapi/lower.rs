@@ -10,9 +10,9 @@
 
 use ipnet::IpNet;
 
-use super::k8s::{cover, proto};
-use super::{Builder, scope, tie_break};
 use crate::dialect::common::{Cidr, LabelSelector};
+use crate::dialect::k8s::lower::{cover, proto};
+use crate::dialect::lower::{Builder, scope, tie_break};
 use crate::dialect::{Policy as Loaded, npapi};
 use crate::model::policy::{
     Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
@@ -647,7 +647,9 @@ fn subject(s: &npapi::Subject) -> (Expr, String) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::k8s::tests::{compile, find, has, network_set, peers, pod, ports, selector};
+    use crate::dialect::k8s::lower::tests::{
+        compile, find, has, network_set, peers, pod, ports, selector,
+    };
     use crate::model::Proto;
     use crate::model::policy::{
         Action, Cni, Criterion, NetScope, PortMatch, PortSpec, Side, Version,

@@ -1,6 +1,12 @@
 //! policy.networking.k8s.io: AdminNetworkPolicy and
 //! BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2),
 //! from kubernetes-sigs/network-policy-api `apis/`.
+//!
+//! `check` holds the CRDs' validation, `lower` the compiler into the policy
+//! IR for each dataplane.
+
+pub mod check;
+pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
 

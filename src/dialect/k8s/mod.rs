@@ -1,5 +1,11 @@
 //! networking.k8s.io/v1 NetworkPolicy, typed exactly as the API defines it
 //! (unknown fields are errors, as with kubectl's strict validation).
+//!
+//! `check` holds the API server's cross-field validation, `lower` the
+//! compiler into the policy IR for each dataplane.
+
+pub mod check;
+pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
 

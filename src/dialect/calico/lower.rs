@@ -8,12 +8,12 @@
 
 use ipnet::IpNet;
 
-use super::{Builder, CALICO_LATEST, scope, tie_break};
 use crate::dialect::Policy as Loaded;
 use crate::dialect::calico::{
     self, CalicoPort, EntityRule, IpVersion, PolicyType, SpecView, StagedAction, TierAction,
 };
 use crate::dialect::common::Net;
+use crate::dialect::lower::{Builder, CALICO_LATEST, scope, tie_break};
 use crate::model::policy::{
     Action, Cni, Criterion, HttpMatch, Isolates, NetScope, PathMatch, Policy, PortMatch, PortSpec,
     Profile, Rule, Side, Staged, TierDefault, Version, implicit,
@@ -670,7 +670,7 @@ fn lower_staged_k8s(
         );
     }
     let governs = |t: PolicyType| staged != Some(Staged::Delete) && types.contains(&t);
-    let (ingress, egress) = super::k8s::rules(
+    let (ingress, egress) = crate::dialect::k8s::lower::rules(
         b.dataplane.cni,
         &ns,
         policy.origin,
@@ -828,5 +828,5 @@ pub fn profiles(b: &mut Builder, profiles: &[Spanned<calico::Profile>]) {
 }
 
 #[cfg(test)]
-#[path = "calico_tests.rs"]
+#[path = "lower_tests.rs"]
 mod tests;
