@@ -311,12 +311,7 @@ fn run_child(case: Case, threads: Option<usize>) {
     });
     // The loader keeps its own copy of the text, as it does for a file.
     drop(generated);
-    let input = Input {
-        cluster: &inv.cluster,
-        policies: &inv.policies,
-        tiers: &inv.tiers,
-        profiles: &inv.profiles,
-    };
+    let input = Input::from(&inv);
     let lowered = lower(&input, &case.family.choice());
     let evaluator = Evaluator::new(&lowered.set, &inv.cluster);
     report_phase("load_ms", t);

@@ -377,12 +377,7 @@ fn run(cfg: &Config, mode: Mode) {
         cilium_version: None,
         app_layer: true,
     };
-    let input = Input {
-        cluster: &inv.cluster,
-        policies: &inv.policies,
-        tiers: &inv.tiers,
-        profiles: &inv.profiles,
-    };
+    let input = Input::from(&inv);
     let t = Instant::now();
     let lowered = black_box(lower(&input, &choice));
     let d = t.elapsed();

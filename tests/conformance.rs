@@ -1369,15 +1369,7 @@ fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
         cilium_version: None,
         app_layer: true,
     };
-    let lowered = lower(
-        &Input {
-            cluster: &inv.cluster,
-            policies: &inv.policies,
-            tiers: &inv.tiers,
-            profiles: &inv.profiles,
-        },
-        &choice,
-    );
+    let lowered = lower(&Input::from(&inv), &choice);
     for n in &lowered.notes {
         report.notes.push(n.message.clone());
     }
@@ -2091,15 +2083,7 @@ fn run_graph_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
         cilium_version: None,
         app_layer: true,
     };
-    let lowered = lower(
-        &Input {
-            cluster: &inv.cluster,
-            policies: &inv.policies,
-            tiers: &inv.tiers,
-            profiles: &inv.profiles,
-        },
-        &choice,
-    );
+    let lowered = lower(&Input::from(&inv), &choice);
     let cluster = &inv.cluster;
     let eval = Evaluator::new(&lowered.set, cluster);
     // All threads for each scenario: one scenario (ipblockstest_4) costs

@@ -53,12 +53,7 @@ fn setup(dir: &Path) -> (Inventory, PolicySet) {
         polctl::load::dns::read_hosts("dns.hosts", &text, &mut inventory.cluster.dns)
             .expect("dns table parses");
     }
-    let input = Input {
-        cluster: &inventory.cluster,
-        policies: &inventory.policies,
-        tiers: &inventory.tiers,
-        profiles: &inventory.profiles,
-    };
+    let input = Input::from(&inventory);
     let choice = Choice {
         app_layer: true,
         ..Choice::default()

@@ -80,12 +80,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         Resource::Policies => {
             // Listed in evaluation order for the detected dataplane; its
             // notes belong to simulate and graph, not to a listing.
-            let input = lower::Input {
-                cluster: &inventory.cluster,
-                policies: &inventory.policies,
-                tiers: &inventory.tiers,
-                profiles: &inventory.profiles,
-            };
+            let input = lower::Input::from(&inventory);
             let set = lower::lower(&input, &Choice::default()).set;
             view::policies(&inventory, &set, &filter)
         }

@@ -331,12 +331,7 @@ impl Ctx {
                 "unsupported --calico-version {v}"
             ));
         }
-        let input = lower::Input {
-            cluster: &inventory.cluster,
-            policies: &inventory.policies,
-            tiers: &inventory.tiers,
-            profiles: &inventory.profiles,
-        };
+        let input = lower::Input::from(inventory);
         let lowered = lower::lower(&input, &choice);
         for note in &lowered.notes {
             match note.span {

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::common::{LabelSelector, ObjectMeta};
 use super::core::{self, PodSpec};
-use super::{Manifest, Policy, PolicySource, calico};
+use super::{Manifest, PolicyObject, PolicySource, calico};
 use crate::model::{
     AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto,
     Service, ServiceAccount, ServicePort, Span, Spanned, TargetPort, Workload, WorkloadKind,
@@ -52,7 +52,7 @@ pub struct Duplicate {
 #[derive(Debug, Default)]
 pub struct Assembled {
     pub cluster: Cluster,
-    pub policies: Vec<Policy>,
+    pub policies: Vec<PolicyObject>,
     pub tiers: Vec<Spanned<calico::Tier>>,
     pub profiles: Vec<Spanned<calico::Profile>>,
     pub errors: Vec<Problem>,
@@ -394,7 +394,7 @@ impl Builder {
         let meta = source.metadata();
         let namespace = is_namespaced(&kind).then(|| namespace_of(meta));
         let name = meta.name().to_string();
-        self.out.policies.push(Policy {
+        self.out.policies.push(PolicyObject {
             kind,
             namespace,
             name,

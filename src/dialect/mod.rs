@@ -17,7 +17,7 @@ pub mod lower;
 pub mod npapi;
 mod policy;
 
-pub use policy::{Dialect, Placement, Policy, PolicySource};
+pub use policy::{Dialect, Placement, PolicyObject, PolicySource};
 
 use crate::model::WorkloadKind;
 use crate::syntax::de::{DeError, from_node};

@@ -63,9 +63,10 @@ pub struct Placement {
     pub order: Option<f64>,
 }
 
-/// A policy object as loaded.
+/// A policy object as loaded, of any dialect (compiled, it is a
+/// `model::policy::Policy`).
 #[derive(Clone, Debug, Serialize)]
-pub struct Policy {
+pub struct PolicyObject {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -76,7 +77,7 @@ pub struct Policy {
     pub source: PolicySource,
 }
 
-impl Policy {
+impl PolicyObject {
     pub fn dialect(&self) -> Dialect {
         match &self.source {
             PolicySource::NetworkPolicy(_) => Dialect::K8s,

@@ -12,7 +12,8 @@ pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
 
 use crate::dialect::cluster::{Loaded, assemble};
-use crate::dialect::{Decoded, Manifest, Policy, PolicySource, calico, cilium, decode};
+use crate::dialect::lower;
+use crate::dialect::{Decoded, Manifest, PolicyObject, PolicySource, calico, cilium, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
 use crate::syntax::Problem;
 use crate::syntax::yaml::{self, Node, Value};
@@ -30,11 +31,24 @@ pub struct Inputs {
 pub struct Inventory {
     pub sources: Sources,
     pub cluster: Cluster,
-    pub policies: Vec<Policy>,
+    pub policies: Vec<PolicyObject>,
     /// Calico Tier objects (the built-in tiers are implied, not listed).
     pub tiers: Vec<Spanned<calico::Tier>>,
     pub profiles: Vec<Spanned<calico::Profile>>,
     pub warnings: Vec<Warning>,
+}
+
+impl<'a> From<&'a Inventory> for lower::Input<'a> {
+    /// What the policy compiler reads: the cluster and every policy, tier
+    /// and profile loaded.
+    fn from(inventory: &'a Inventory) -> Self {
+        lower::Input {
+            cluster: &inventory.cluster,
+            policies: &inventory.policies,
+            tiers: &inventory.tiers,
+            profiles: &inventory.profiles,
+        }
+    }
 }
 
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::table::{self, labels, number};
-use crate::dialect::Policy;
+use crate::dialect::PolicyObject;
 use crate::load::Inventory;
 use crate::model::policy::PolicySet;
 use crate::model::{AddressSource, Endpoint, Labels, Span};
@@ -222,13 +222,17 @@ fn tier_order(inv: &Inventory, tier: Option<&str>) -> f64 {
 /// compiled set sorts them (the dataplane version's tie-break included),
 /// each policy at its first compiled appearance. Policies the dataplane
 /// does not compile (another plugin's kinds) follow, by tier and order.
-fn sorted_policies<'a>(inv: &'a Inventory, set: &PolicySet, filter: &Filter) -> Vec<&'a Policy> {
+fn sorted_policies<'a>(
+    inv: &'a Inventory,
+    set: &PolicySet,
+    filter: &Filter,
+) -> Vec<&'a PolicyObject> {
     let mut visited: HashMap<Span, usize> = HashMap::new();
     for policy in set.tiers.iter().flat_map(|t| &t.policies) {
         let next = visited.len();
         visited.entry(policy.origin).or_insert(next);
     }
-    let mut pols: Vec<&Policy> = inv
+    let mut pols: Vec<&PolicyObject> = inv
         .policies
         .iter()
         .filter(|p| filter.namespace(p.namespace.as_deref()))

@@ -53,12 +53,7 @@ pub fn check_diagnostics(text: &str, errors: &LoadErrors) {
 /// Compiles what loaded for every dataplane, simulates flows between a few
 /// endpoints and an outside address, and computes and renders the graph.
 pub fn exercise(inv: &Inventory) {
-    let input = Input {
-        cluster: &inv.cluster,
-        policies: &inv.policies,
-        tiers: &inv.tiers,
-        profiles: &inv.profiles,
-    };
+    let input = Input::from(inv);
     let names: Vec<String> = inv
         .cluster
         .endpoints

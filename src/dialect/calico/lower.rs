@@ -8,7 +8,7 @@
 
 use ipnet::IpNet;
 
-use crate::dialect::Policy as Loaded;
+use crate::dialect::PolicyObject;
 use crate::dialect::calico::{
     self, CalicoPort, EntityRule, IpVersion, PolicyType, SpecView, StagedAction, TierAction,
 };
@@ -93,7 +93,7 @@ pub fn declare_tiers(b: &mut Builder, tiers: &[Spanned<calico::Tier>]) {
 // ---------------------------------------------------------------------------
 
 /// Compiles one of Calico's five policy kinds.
-pub fn lower(b: &mut Builder, policy: &Loaded, obj: &calico::Object) {
+pub fn lower(b: &mut Builder, policy: &PolicyObject, obj: &calico::Object) {
     if b.dataplane.cni != Cni::Calico {
         b.ignore(
             policy,
@@ -137,7 +137,7 @@ pub fn lower(b: &mut Builder, policy: &Loaded, obj: &calico::Object) {
 /// policy-recommendation states, not proposals to evaluate).
 fn staged(
     b: &mut Builder,
-    policy: &Loaded,
+    policy: &PolicyObject,
     action: Option<StagedAction>,
 ) -> Result<Option<Staged>, ()> {
     match action {
@@ -169,7 +169,7 @@ fn backend_name(version: Version, staged: bool, name: &str) -> String {
     }
 }
 
-fn lower_spec(b: &mut Builder, policy: &Loaded, view: &SpecView<'_>, backend_kind: &str) {
+fn lower_spec(b: &mut Builder, policy: &PolicyObject, view: &SpecView<'_>, backend_kind: &str) {
     let Ok(staged) = staged(b, policy, view.staged_action()) else {
         return;
     };
@@ -635,7 +635,7 @@ fn positive_selector(e: &EntityRule, ns: Option<&str>) -> Result<Option<(Expr, S
 /// The rules are the enforced NetworkPolicy's conversion (`k8s::rules`).
 fn lower_staged_k8s(
     b: &mut Builder,
-    policy: &Loaded,
+    policy: &PolicyObject,
     spec: &calico::StagedKubernetesNetworkPolicySpec,
 ) {
     let Ok(staged) = staged(b, policy, Some(spec.staged_action())) else {

@@ -18,12 +18,7 @@ const V331: Version = Version::new(3, 31);
 
 fn compile_with(yaml: &str, version: Version) -> Lowered {
     let inv = load_text("t.yaml", yaml).unwrap_or_else(|e| panic!("{:#?}", e.errors));
-    let input = Input {
-        cluster: &inv.cluster,
-        policies: &inv.policies,
-        tiers: &inv.tiers,
-        profiles: &inv.profiles,
-    };
+    let input = Input::from(&inv);
     lower(
         &input,
         &Choice {
@@ -183,12 +178,7 @@ spec: {order: 1000000}
     inv.tiers[0].value.spec.default_action = Some(Spanned::new(span, TierAction::Pass));
     let compile = |version| {
         lower(
-            &Input {
-                cluster: &inv.cluster,
-                policies: &inv.policies,
-                tiers: &inv.tiers,
-                profiles: &inv.profiles,
-            },
+            &Input::from(&inv),
             &Choice {
                 cni: Some(Cni::Calico),
                 calico_version: Some(version),
@@ -854,12 +844,7 @@ fn tiers_fixture_compiles() {
     let inv = load(&inputs, &mut std::io::empty()).unwrap_or_else(|e| panic!("{:#?}", e.errors));
     for version in [Version::new(3, 29), V331, V332] {
         let l = lower(
-            &Input {
-                cluster: &inv.cluster,
-                policies: &inv.policies,
-                tiers: &inv.tiers,
-                profiles: &inv.profiles,
-            },
+            &Input::from(&inv),
             &Choice {
                 cni: Some(Cni::Calico),
                 calico_version: Some(version),
@@ -918,12 +903,7 @@ spec: {}
     )
     .unwrap_or_else(|e| panic!("{:#?}", e.errors));
     let l = lower(
-        &Input {
-            cluster: &inv.cluster,
-            policies: &inv.policies,
-            tiers: &inv.tiers,
-            profiles: &inv.profiles,
-        },
+        &Input::from(&inv),
         &Choice {
             cni: Some(Cni::Cilium),
             ..Default::default()

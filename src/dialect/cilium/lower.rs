@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dialect::Policy as Loaded;
+use crate::dialect::PolicyObject;
 use crate::dialect::cilium::{
     self as cil, AuthenticationMode, CidrRule, CiliumNetworkPolicy, CiliumPort, EndpointSelector,
     FqdnSelector, IcmpFamily, IcmpRule, L4Proto, L7Rules, PortRule, Service,
@@ -63,7 +63,7 @@ enum Scope<'a> {
     Clusterwide,
 }
 
-pub fn lower(b: &mut Builder, policy: &Loaded, cnp: &CiliumNetworkPolicy) {
+pub fn lower(b: &mut Builder, policy: &PolicyObject, cnp: &CiliumNetworkPolicy) {
     let scope = match (cnp.is_clusterwide(), policy.namespace.as_deref()) {
         (false, Some(ns)) => Scope::Namespace(ns),
         (false, None) => Scope::Namespace("default"),
@@ -85,7 +85,7 @@ pub fn lower(b: &mut Builder, policy: &Loaded, cnp: &CiliumNetworkPolicy) {
 
 fn lower_rule(
     b: &mut Builder,
-    policy: &Loaded,
+    policy: &PolicyObject,
     scope: Scope,
     prefix: &str,
     index: usize,

@@ -98,12 +98,7 @@ impl Sim {
     /// Simulates `from -> to` on `proto`/`port`.
     fn flow(&self, from: &str, to: &str, proto: &str, port: u16) -> Outcome {
         let inv = crate::load::load_text("t.yaml", &self.yaml).unwrap_or_else(|e| panic!("{e:?}"));
-        let input = Input {
-            cluster: &inv.cluster,
-            policies: &inv.policies,
-            tiers: &inv.tiers,
-            profiles: &inv.profiles,
-        };
+        let input = Input::from(&inv);
         let choice = Choice {
             cni: Some(Cni::Cilium),
             cilium_version: self.version,

@@ -9,14 +9,14 @@
 
 use crate::dialect::common::{Cidr, Port};
 use crate::dialect::lower::{Builder, scope, tie_break};
-use crate::dialect::{Policy as Loaded, k8s};
+use crate::dialect::{PolicyObject, k8s};
 use crate::model::policy::{
     Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
     Side, Version,
 };
 use crate::model::{Proto, Span, Spanned};
 
-pub fn lower(b: &mut Builder, policy: &Loaded, np: &k8s::NetworkPolicy) {
+pub fn lower(b: &mut Builder, policy: &PolicyObject, np: &k8s::NetworkPolicy) {
     let namespace = policy.namespace.as_deref().unwrap_or("default");
     let name = policy.name.as_str();
     let cni = b.dataplane.cni;
@@ -150,7 +150,7 @@ fn governed(cni: Cni, spec: &k8s::NetworkPolicySpec) -> (bool, bool) {
 /// say so when that changes the meaning.
 fn note_cilium_policy_types(
     b: &mut Builder,
-    policy: &Loaded,
+    policy: &PolicyObject,
     np: &k8s::NetworkPolicy,
     ingress: bool,
     egress: bool,
@@ -384,12 +384,7 @@ pub(in crate::dialect) mod tests {
     /// Loads `yaml` and compiles it for `cni` (and a Calico version).
     pub(in crate::dialect) fn compile(yaml: &str, cni: Cni, calico: Option<Version>) -> Lowered {
         let inv = crate::load::load_text("t.yaml", yaml).unwrap_or_else(|e| panic!("{e:?}"));
-        let input = Input {
-            cluster: &inv.cluster,
-            policies: &inv.policies,
-            tiers: &inv.tiers,
-            profiles: &inv.profiles,
-        };
+        let input = Input::from(&inv);
         let choice = Choice {
             cni: Some(cni),
             calico_version: calico,

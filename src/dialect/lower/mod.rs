@@ -13,7 +13,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use super::{Policy as Loaded, PolicySource, calico, cilium, k8s, npapi};
+use super::{PolicyObject, PolicySource, calico, cilium, k8s, npapi};
 use crate::model::policy::{
     Cni, Dataplane, Policy, PolicySet, Profile, Rule, Tier, TierDefault, Version,
 };
@@ -56,7 +56,7 @@ pub struct Lowered {
 /// Everything loaded that compiles into the IR.
 pub struct Input<'a> {
     pub cluster: &'a Cluster,
-    pub policies: &'a [Loaded],
+    pub policies: &'a [PolicyObject],
     pub tiers: &'a [Spanned<calico::Tier>],
     pub profiles: &'a [Spanned<calico::Profile>],
 }
@@ -270,7 +270,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Records that the dataplane does not enforce a loaded policy.
-    pub fn ignore(&mut self, policy: &Loaded, why: &str) {
+    pub fn ignore(&mut self, policy: &PolicyObject, why: &str) {
         self.note(
             Some(policy.origin),
             format!(

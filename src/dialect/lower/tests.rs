@@ -5,12 +5,7 @@ use crate::model::policy::{Cni, TierDefault, Version};
 
 fn compile(yaml: &str, choice: &Choice) -> super::Lowered {
     let inv = crate::load::load_text("t.yaml", yaml).unwrap_or_else(|e| panic!("{e:?}"));
-    let input = Input {
-        cluster: &inv.cluster,
-        policies: &inv.policies,
-        tiers: &inv.tiers,
-        profiles: &inv.profiles,
-    };
+    let input = Input::from(&inv);
     lower(&input, choice)
 }
 

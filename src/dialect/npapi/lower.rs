@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use crate::dialect::common::{Cidr, LabelSelector};
 use crate::dialect::k8s::lower::{cover, proto};
 use crate::dialect::lower::{Builder, scope, tie_break};
-use crate::dialect::{Policy as Loaded, npapi};
+use crate::dialect::{PolicyObject, npapi};
 use crate::model::policy::{
     Action, Alternative, Cni, Criterion, Isolates, NetScope, Policy, PortMatch, PortSpec, Rule,
     Side, Version,
@@ -26,7 +26,7 @@ const NAMED_PORT_WIDENED: &str = "Calico 3.29–3.31 does not implement namedPor
 
 pub fn lower_anp(
     b: &mut Builder,
-    policy: &Loaded,
+    policy: &PolicyObject,
     anp: &npapi::AdminNetworkPolicy,
     baseline: bool,
 ) {
@@ -188,7 +188,7 @@ fn anp_ports(mode: Mode, ports: Option<&[Spanned<npapi::AnpPort>]>) -> Vec<PortI
         .collect()
 }
 
-pub fn lower_cnp(b: &mut Builder, policy: &Loaded, cnp: &npapi::ClusterNetworkPolicy) {
+pub fn lower_cnp(b: &mut Builder, policy: &PolicyObject, cnp: &npapi::ClusterNetworkPolicy) {
     match (b.dataplane.cni, b.calico()) {
         (Cni::Cilium, _) => {
             b.ignore(policy, "Cilium does not implement ClusterNetworkPolicy");
@@ -362,7 +362,7 @@ enum PortKind {
 fn convert(
     b: &mut Builder,
     mode: Mode,
-    policy: &Loaded,
+    policy: &PolicyObject,
     handler: &str,
     src: &Source,
 ) -> Option<Rule> {
