@@ -6,7 +6,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::table::{self, number};
-use crate::model::policy::{Direction, implicit};
+use crate::dialect::cilium::lower::identity_labels;
+use crate::model::policy::{Cni, Direction, implicit};
 use crate::model::{Cluster, FlowEnd, Peer, Span};
 use crate::sim::eval::Evaluator;
 
@@ -21,6 +22,10 @@ pub struct Description {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
     pub addresses: Vec<String>,
+    /// Whose view the labels are: `calico` (what Calico selectors match),
+    /// `cilium identity` (the endpoint's security identity), or
+    /// `kubernetes` (the pod's own labels).
+    pub labels_as: String,
     pub labels: Vec<LabelLine>,
     pub named_ports: Vec<String>,
     pub profiles: Vec<String>,
@@ -75,6 +80,7 @@ pub fn describe(
                 workload: ep.owner.as_ref().map(|o| o.to_string()),
                 node: ep.node.clone(),
                 service_account: Some(ep.service_account.clone()),
+                labels_as: "calico".into(),
                 addresses: ep
                     .ips
                     .iter()
@@ -117,6 +123,7 @@ pub fn describe(
                 workload: None,
                 node: hep.node.clone(),
                 service_account: None,
+                labels_as: "calico".into(),
                 addresses: hep.ips.iter().map(|ip| ip.to_string()).collect(),
                 labels: Vec::new(),
                 named_ports: hep
@@ -132,6 +139,38 @@ pub fn describe(
         }
         _ => return empty(peer),
     };
+    // Under another dataplane, a pod is what that dataplane sees: Calico's
+    // implicit labels and profiles are not there.
+    let cni = set.dataplane.cni;
+    if let (FlowEnd::Pod { index }, Cni::Cilium | Cni::K8s) = (peer.end.clone(), cni) {
+        let ep = &cluster.endpoints[index];
+        d.profiles = Vec::new();
+        let lines: Vec<(String, String, String)> = if cni == Cni::Cilium {
+            d.labels_as = "cilium identity".into();
+            identity_labels(cluster, ep)
+        } else {
+            // A pod selector sees the pod's labels, a namespace selector
+            // its namespace's.
+            d.labels_as = "kubernetes".into();
+            let ns = &ep.namespace;
+            let ns_labels = cluster.namespaces.get(ns).map(|n| &n.labels);
+            ep.labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone(), "pod".to_string()))
+                .chain(ns_labels.into_iter().flatten().map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.clone(),
+                        format!("namespace {ns} (namespace selectors)"),
+                    )
+                }))
+                .collect()
+        };
+        d.labels = lines
+            .into_iter()
+            .map(|(key, value, origin)| LabelLine { key, value, origin })
+            .collect();
+    }
     let Some(owner) = owner else {
         // A hostNetwork pod: host traffic, no workload endpoint.
         return d;
@@ -149,7 +188,8 @@ pub fn describe(
             .find(|name| set.profiles.get(*name).and_then(|p| p.labels.get(k)) == Some(v))
             .cloned()
     };
-    for (k, v) in &owner.labels {
+    let calico_view = d.labels_as == "calico";
+    for (k, v) in owner.labels.iter().filter(|_| calico_view) {
         let origin = if own.get(k) == Some(v) {
             match peer.end {
                 FlowEnd::HostEndpoint { .. } => "host endpoint",
@@ -218,6 +258,7 @@ fn empty(peer: &Peer) -> Description {
         node: None,
         service_account: None,
         addresses: vec![peer.ip.to_string()],
+        labels_as: String::new(),
         labels: Vec::new(),
         named_ports: Vec::new(),
         profiles: Vec::new(),
@@ -244,8 +285,13 @@ pub fn text(d: &Description) -> String {
     }
     field(&mut out, "Addresses", &or_none(d.addresses.join(", ")));
     field(&mut out, "Named ports", &or_none(d.named_ports.join(", ")));
-    field(&mut out, "Profiles", &or_none(d.profiles.join(", ")));
-    out.push_str("Labels:\n");
+    if d.labels_as == "calico" {
+        field(&mut out, "Profiles", &or_none(d.profiles.join(", ")));
+    }
+    match d.labels_as.as_str() {
+        "cilium identity" => out.push_str("Labels (Cilium identity):\n"),
+        _ => out.push_str("Labels:\n"),
+    }
     if d.labels.is_empty() {
         out.push_str("  <none>\n");
     } else {

@@ -223,3 +223,62 @@ fn workload_endpoints_are_endpoints_with_their_profiles() {
     assert_eq!(other["verdict"], "deny", "{other}");
     assert_eq!(other["ingress"]["decided_by"]["step"], "no-profile");
 }
+
+#[test]
+fn under_cilium_an_endpoint_shows_its_identity_labels() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: probe
+  namespace: default
+  labels: {app: probe, pod-template-hash: 5d8f7c, io.cilium.k8s.policy.cluster: other}
+spec:
+  serviceAccountName: prober
+  containers: [{name: c, image: x}]
+",
+    )
+    .expect("write pod");
+    let d = json(&[
+        "describe",
+        "endpoint",
+        "-f",
+        "fixtures/starwars",
+        "-f",
+        pod.to_str().expect("utf-8 path"),
+        "default/probe",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(d["labels_as"], "cilium identity");
+    let keys: Vec<&str> = d["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l["key"].as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "k8s:app",
+            "k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name",
+            "k8s:io.cilium.k8s.policy.cluster",
+            "k8s:io.cilium.k8s.policy.serviceaccount",
+            "k8s:io.kubernetes.pod.namespace",
+        ],
+        "{d}"
+    );
+    assert_eq!(
+        label(&d, "k8s:io.cilium.k8s.policy.serviceaccount").expect("sa")["value"],
+        "prober"
+    );
+    // Cilium overrides the cluster label and has no profiles.
+    assert_eq!(
+        label(&d, "k8s:io.cilium.k8s.policy.cluster").expect("cluster")["value"],
+        "default"
+    );
+    assert_eq!(d["profiles"], serde_json::json!([]));
+}

@@ -37,7 +37,7 @@ use crate::model::policy::{
     KafkaRule, L7Match, NetScope, Policy, PortMatch, PortSpec, Rule, Side, TierDefault, Version,
     implicit,
 };
-use crate::model::{Labels, Proto, Span, Spanned};
+use crate::model::{Cluster, Endpoint, Labels, Proto, Span, Spanned};
 use crate::selector::Expr;
 
 /// The tier Cilium's deny rules are compiled into, ahead of every allow.
@@ -1232,6 +1232,55 @@ pub fn in_identity(key: &str) -> bool {
         "etcd_node",
     ];
     !IGNORED_PREFIXES.iter().any(|p| key.starts_with(p)) && !key.contains("beta.kubernetes.io")
+}
+
+/// The labels of a pod's security identity, as Cilium derives them
+/// (pkg/k8s/utils/utils.go `SanitizePodLabels`, then the label filter
+/// above): its own labels (less `io.cilium.k8s.*`), its namespace's labels
+/// as `io.cilium.k8s.namespace.labels.*`, `io.kubernetes.pod.namespace`,
+/// `io.cilium.k8s.policy.serviceaccount` and `io.cilium.k8s.policy.cluster`,
+/// all with source `k8s:`. Each comes with where it is from. A hostNetwork
+/// pod has the node's identity instead.
+pub fn identity_labels(cluster: &Cluster, ep: &Endpoint) -> Vec<(String, String, String)> {
+    if ep.host_network {
+        return vec![(
+            "reserved:host".to_string(),
+            String::new(),
+            "the host network: the node's identity (reserved:remote-node from other nodes)"
+                .to_string(),
+        )];
+    }
+    let ns = &ep.namespace;
+    let mut out: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for (k, v) in &ep.labels {
+        if !k.starts_with("io.cilium.k8s.") && in_identity(k) {
+            out.insert(format!("k8s:{k}"), (v.clone(), "pod".to_string()));
+        }
+    }
+    if let Some(namespace) = cluster.namespaces.get(ns) {
+        for (k, v) in &namespace.labels {
+            out.insert(
+                format!("k8s:io.cilium.k8s.namespace.labels.{k}"),
+                (v.clone(), format!("namespace {ns}")),
+            );
+        }
+    }
+    out.insert(
+        "k8s:io.kubernetes.pod.namespace".to_string(),
+        (ns.clone(), "namespace".to_string()),
+    );
+    out.insert(
+        "k8s:io.cilium.k8s.policy.serviceaccount".to_string(),
+        (ep.service_account.clone(), "service account".to_string()),
+    );
+    out.insert(
+        "k8s:io.cilium.k8s.policy.cluster".to_string(),
+        (
+            CLUSTER_NAME.to_string(),
+            "cluster (Cilium's default cluster-name)".to_string(),
+        ),
+    );
+    out.into_iter().map(|(k, (v, from))| (k, v, from)).collect()
 }
 
 /// Rewrites an expression over the IR universe so that terms on labels
