@@ -11,6 +11,7 @@ use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
 use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
 use crate::model::HttpRequest;
 use crate::model::policy::PolicySet;
+use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
 use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
@@ -115,14 +116,17 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         return run_file(ctx, args, &mut inventory, &set, path, namespace);
     }
     let req = request(args)?;
-    let flows = flows(&inventory.cluster, &req, namespace)
-        .map_err(|e| miette::miette!(code = "polctl::usage::flow", "{e}"))?;
+    let flows = flows(&inventory.cluster, &req, namespace).map_err(|e| {
+        let message = e.worded(&|h| hint::word(h, Wording::Flags));
+        miette::miette!(code = "polctl::usage::flow", "{message}")
+    })?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let outcomes: Vec<Outcome> = flows
         .into_iter()
         .map(|f| {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));
+            o.word_hints(&|h| hint::word(h, Wording::Flags));
             o
         })
         .collect();
@@ -291,13 +295,15 @@ fn run_file(
         let flows = flows(&inventory.cluster, &req, namespace).map_err(|e| {
             miette::miette!(
                 code = "polctl::usage::flow",
-                "{}: {e}",
-                inventory.sources.locate(spec.span)
+                "{}: {}",
+                inventory.sources.locate(spec.span),
+                e.worded(&|h| hint::word(h, Wording::FlowsFile))
             )
         })?;
         for f in flows {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));
+            o.word_hints(&|h| hint::word(h, Wording::FlowsFile));
             rows.push(view::Row {
                 outcome: o,
                 expect: spec.value.expect.map(|e| match e {

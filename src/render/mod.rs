@@ -3,6 +3,7 @@
 pub mod describe;
 pub mod get;
 pub mod graph;
+pub mod hint;
 mod printer;
 pub mod simulate;
 pub mod table;

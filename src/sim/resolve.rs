@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::model::{Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort};
+use crate::sim::eval::hint::{Hint, Input};
 
 /// A destination port as given: a number or a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +39,7 @@ pub struct FlowRequest {
     pub icmp_code: Option<u8>,
     pub http: Option<HttpRequest>,
     pub l7: Vec<(String, String)>,
-    /// Mutual authentication between the ends fails (`--auth fail`).
+    /// Mutual authentication between the ends fails.
     pub auth_fails: bool,
 }
 
@@ -73,7 +74,45 @@ pub fn parse_protocol(text: &str) -> Result<Proto, String> {
 }
 
 /// Resolves a flow request into one flow per (source, destination backend).
-pub fn flows(cluster: &Cluster, req: &FlowRequest, namespace: &str) -> Result<Vec<Flow>, String> {
+/// Why a flow request does not resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError {
+    pub message: String,
+    /// What the request lacks, for the caller to word.
+    pub hint: Option<Hint>,
+}
+
+impl ResolveError {
+    /// The message with its hint worded by `word`.
+    pub fn worded(&self, word: &dyn Fn(&Hint) -> String) -> String {
+        match &self.hint {
+            Some(h) => format!("{}: {}", self.message, word(h)),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl From<String> for ResolveError {
+    fn from(message: String) -> Self {
+        ResolveError {
+            message,
+            hint: None,
+        }
+    }
+}
+
+/// The message alone; [`ResolveError::worded`] adds the hint.
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub fn flows(
+    cluster: &Cluster,
+    req: &FlowRequest,
+    namespace: &str,
+) -> Result<Vec<Flow>, ResolveError> {
     let sources = ends(cluster, &req.from, namespace)?;
     let destinations = ends(cluster, &req.to, namespace)?;
     let mut out = Vec::new();
@@ -85,7 +124,7 @@ pub fn flows(cluster: &Cluster, req: &FlowRequest, namespace: &str) -> Result<Ve
     Ok(out)
 }
 
-fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Flow, String> {
+fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Flow, ResolveError> {
     let mut protocol = req.protocol;
     let mut dst_peer = dst.peer.clone();
     let port = match (&req.port, dst.service) {
@@ -119,7 +158,8 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
                     } else {
                         ports.join(", ")
                     }
-                ));
+                )
+                .into());
             };
             protocol = Some(sp.protocol);
             let target = match &sp.target {
@@ -159,7 +199,8 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
                     "{} declares no port named `{name}`{}",
                     dst.peer.name,
                     ep.map(describe_ports).unwrap_or_default()
-                ));
+                )
+                .into());
             };
             protocol = Some(np.protocol);
             np.port
@@ -169,9 +210,10 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
     let protocol = protocol.unwrap_or(Proto::TCP);
     let has_ports = matches!(protocol, Proto::TCP | Proto::UDP | Proto::SCTP);
     if has_ports && port == 0 {
-        return Err(format!(
-            "a {protocol} flow needs a destination port: give --port N or --port NAME"
-        ));
+        return Err(ResolveError {
+            message: format!("a {protocol} flow needs a destination port"),
+            hint: Some(Hint::Named(Input::Port)),
+        });
     }
     let is_icmp = matches!(protocol, Proto::ICMP | Proto::ICMPV6);
     // Without a type, ICMP means ping: echo request (8, or 128 for ICMPv6).

@@ -8,6 +8,7 @@ mod flow_ends;
 mod get;
 mod graph;
 mod help;
+mod hints;
 mod l7_filtered;
 mod load;
 mod readme;

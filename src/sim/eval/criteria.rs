@@ -5,10 +5,11 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::hint::{Hint, Input};
 use super::http;
 use super::identity::{Identities, Owner, named_ports};
 use super::l7::{self, L7Check};
-use super::trace::{AlternativeTrace, CriterionTrace};
+use super::trace::{AlternativeTrace, CriterionTrace, PlacedHint};
 use crate::model::policy::{
     AuthMode, Criterion, Dataplane, Entity, FqdnPattern, HttpMatch, L7Match, NetScope, PortMatch,
     PortSpec, Side,
@@ -223,6 +224,21 @@ fn trace(test: String, matched: bool, reason: String) -> CriterionTrace {
         alternatives: Vec::new(),
         at: None,
         origin: None,
+        hint: None,
+    }
+}
+
+/// A trace whose reason ends with a hint (the renderer words it).
+fn hinted(test: String, matched: bool, reason: String, hint: Hint) -> CriterionTrace {
+    let at = reason.len();
+    hinted_at(test, matched, reason, at, hint)
+}
+
+/// A trace with a hint at byte `at` of its reason.
+fn hinted_at(test: String, matched: bool, reason: String, at: usize, hint: Hint) -> CriterionTrace {
+    CriterionTrace {
+        hint: Some(PlacedHint { at, hint }),
+        ..trace(test, matched, reason)
     }
 }
 
@@ -295,6 +311,7 @@ pub fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
                 alternatives,
                 at: None,
                 origin: None,
+                hint: None,
             }
         }
         Criterion::Http(m) => http_match(ctx, m),
@@ -513,10 +530,11 @@ fn fqdn(ctx: &Ctx, side: Side, patterns: &[FqdnPattern]) -> CriterionTrace {
         .map(|(n, _)| n.as_str())
         .collect();
     if names.is_empty() {
-        return trace(
+        return hinted(
             test,
             false,
-            format!("no DNS answer gives {ip} (supply answers with --dns NAME=IP or --dns-file)"),
+            format!("no DNS answer gives {ip}"),
+            Hint::Named(Input::DnsAnswers),
         );
     }
     let hit = names
@@ -553,16 +571,20 @@ fn auth(ctx: &Ctx, mode: AuthMode) -> CriterionTrace {
         ),
         AuthMode::Required if ctx.flow.auth_fails => {
             ctx.auth_refused.set(true);
-            trace(
+            let fails = "mutual authentication fails";
+            hinted_at(
                 "authentication required".into(),
                 false,
-                "mutual authentication fails (--auth fail): Cilium drops with \"Authentication required\"".into(),
+                format!("{fails}: Cilium drops with \"Authentication required\""),
+                fails.len(),
+                Hint::Named(Input::Auth { fails: true }),
             )
         }
-        AuthMode::Required => trace(
+        AuthMode::Required => hinted(
             "authentication required".into(),
             true,
-            "mutual authentication succeeds (--auth ok, the default)".into(),
+            "mutual authentication succeeds".into(),
+            Hint::Named(Input::Auth { fails: false }),
         ),
     }
 }
@@ -570,7 +592,12 @@ fn auth(ctx: &Ctx, mode: AuthMode) -> CriterionTrace {
 fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
     let test = l7::describe(m);
     if !ctx.dataplane.app_layer {
-        return trace(test, true, "ignored: no L7 proxy (--no-app-layer)".into());
+        return hinted(
+            test,
+            true,
+            "ignored: no L7 proxy".into(),
+            Hint::Named(Input::NoAppLayer),
+        );
     }
     ctx.l7_seen.set(true);
     if !ctx.l7 {
@@ -580,7 +607,13 @@ fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
         return trace(test, false, "the proxy refuses some requests".into());
     }
     match l7::check(m, ctx.flow) {
-        L7Check::NoRequest(why) => trace(
+        L7Check::NoRequest(hint) => hinted(
+            test,
+            true,
+            "the connection is admitted and sent to the proxy, which checks each request".into(),
+            hint,
+        ),
+        L7Check::Unmodelled(why) => trace(
             test,
             true,
             format!(
@@ -729,12 +762,15 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
     };
     let test = format!("{what} {}[{list}]", if negated { "not in " } else { "in " });
     let Some(port) = ctx.port(side) else {
-        let reason = if ctx.flow.has_ports() {
-            "the flow gives no source port (--src-port)".to_string()
-        } else {
-            format!("{} has no ports", ctx.flow.protocol)
-        };
-        return trace(test, false, reason);
+        if ctx.flow.has_ports() {
+            return hinted(
+                test,
+                false,
+                "the flow gives no source port".into(),
+                Hint::Named(Input::SrcPort),
+            );
+        }
+        return trace(test, false, format!("{} has no ports", ctx.flow.protocol));
     };
     let proto = ctx.flow.protocol;
     let mut named_notes = Vec::new();
@@ -874,11 +910,13 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
     }
     let test = format!("HTTP {}", parts.join(" "));
     if !ctx.dataplane.app_layer {
-        return trace(
+        let ignored = "ignored: no application layer";
+        return hinted_at(
             test,
             true,
-            "ignored: no application layer (--no-app-layer); the L3/L4 dataplane does not see HTTP"
-                .into(),
+            format!("{ignored}; the L3/L4 dataplane does not see HTTP"),
+            ignored.len(),
+            Hint::Named(Input::NoAppLayer),
         );
     }
     ctx.l7_seen.set(true);
@@ -889,10 +927,11 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
         return trace(test, false, "the proxy refuses some requests".into());
     }
     let Some(req) = &ctx.flow.http else {
-        return trace(
+        return hinted(
             test,
             true,
-            "the connection is admitted; each HTTP request is checked (give --method/--path to check one)".into(),
+            "the connection is admitted; each HTTP request is checked".into(),
+            Hint::give([Input::Method, Input::Path]),
         );
     };
     let version = ctx.dataplane.calico_version;

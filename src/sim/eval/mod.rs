@@ -16,6 +16,7 @@
 //! both allow it. Staged policies are evaluated in a second, pending view.
 
 mod criteria;
+pub mod hint;
 mod http;
 pub mod identity;
 pub mod l7;

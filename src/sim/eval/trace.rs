@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+use super::hint::Hint;
+pub use super::hint::PlacedHint;
 use crate::model::policy::{Action, Direction, TierDefault};
 use crate::model::{Flow, Span};
 
@@ -71,6 +73,10 @@ pub struct CriterionTrace {
     pub at: Option<String>,
     #[serde(skip)]
     pub origin: Option<Span>,
+    /// What the reason refers to that the user supplies, until
+    /// [`Outcome::word_hints`] words it into the reason.
+    #[serde(skip)]
+    pub hint: Option<PlacedHint>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -282,6 +288,48 @@ impl Outcome {
         if let Some(p) = &mut self.pending {
             locate_direction(&mut p.egress, locate);
             locate_direction(&mut p.ingress, locate);
+        }
+    }
+}
+
+impl Outcome {
+    /// Words every hint into its reason with `word` (the renderer knows
+    /// whether the user typed flags or wrote a flows file).
+    pub fn word_hints(&mut self, word: &dyn Fn(&Hint) -> String) {
+        let mut each = |c: &mut CriterionTrace| {
+            if let Some(PlacedHint { at, hint }) = c.hint.take() {
+                let at = at.min(c.reason.len());
+                c.reason.insert_str(at, &format!(" ({})", word(&hint)));
+            }
+        };
+        visit_criteria(&mut self.egress, &mut each);
+        visit_criteria(&mut self.ingress, &mut each);
+        if let Some(p) = &mut self.pending {
+            visit_criteria(&mut p.egress, &mut each);
+            visit_criteria(&mut p.ingress, &mut each);
+        }
+    }
+}
+
+fn visit_criteria(d: &mut DirectionTrace, f: &mut dyn FnMut(&mut CriterionTrace)) {
+    fn all(criteria: &mut [CriterionTrace], f: &mut dyn FnMut(&mut CriterionTrace)) {
+        for c in criteria {
+            f(c);
+            for alt in &mut c.alternatives {
+                all(&mut alt.criteria, f);
+            }
+        }
+    }
+    for tier in &mut d.tiers {
+        for policy in &mut tier.policies {
+            for rule in &mut policy.rules {
+                all(&mut rule.criteria, f);
+            }
+        }
+    }
+    for profile in &mut d.profiles {
+        for rule in &mut profile.rules {
+            all(&mut rule.criteria, f);
         }
     }
 }

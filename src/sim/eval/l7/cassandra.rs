@@ -6,6 +6,12 @@ use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::hint::{Hint, Input};
+
+const QUERY_TABLE: Input = Input::L7 {
+    key: "query_table",
+    value: "<keyspace.table>",
+};
 
 const CASSANDRA_DENIED: &str =
     "Cassandra ERROR frame, code 0x2100 Unauthorized: \"Request Unauthorized\"";
@@ -125,8 +131,14 @@ pub(super) fn check_cassandra(
         return without_request(
             rules.len(),
             open,
-            "give --l7 query_action=<select|insert|...> --l7 query_table=<keyspace.table> \
-             (non-query requests such as STARTUP and OPTIONS always pass)",
+            Hint::give([
+                Input::L7 {
+                    key: "query_action",
+                    value: "<select|insert|...>",
+                },
+                QUERY_TABLE,
+            ])
+            .note("non-query requests such as STARTUP and OPTIONS always pass"),
         );
     };
     // parseQuery lower-cases the query.
@@ -162,7 +174,7 @@ pub(super) fn check_cassandra(
             if let Some(re) = &r.table {
                 conds.push(match table.as_deref() {
                     None => Cond::Unknown {
-                        give: "--l7 query_table=<keyspace.table>".into(),
+                        give: QUERY_TABLE,
                         why: format!("has query_table `{re}`"),
                     },
                     // The parser leaves the table empty for actions without

@@ -6,6 +6,7 @@ use super::L7Check;
 use super::request::Attrs;
 use super::verdict::{EMPTY_LIST, Verdict, cached_regex, decide};
 use crate::model::policy::FqdnPattern;
+use crate::sim::eval::hint::{Hint, Input};
 
 /// Cilium toFQDNs / DNS-rule name matching (pkg/fqdn/matchpattern): used
 /// for both.
@@ -105,7 +106,10 @@ pub(super) fn check_dns(patterns: &[FqdnPattern], l7: &[(String, String)]) -> L7
             .position(|p| matches!(p, FqdnPattern::Pattern(s) if all_stars(s.trim())));
         return match open {
             Some(i) => L7Check::Pass(format!("rules[{i}] matches every name: every query passes")),
-            None => L7Check::NoRequest("give --l7 query=<name> (the DNS query name)".into()),
+            None => L7Check::NoRequest(Hint::give([Input::L7 {
+                key: "query",
+                value: "<the query name>",
+            }])),
         };
     };
     let name = fqdn(query);

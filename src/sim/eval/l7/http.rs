@@ -8,6 +8,7 @@ use super::request::non_empty;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, full_match, judge, without_request};
 use crate::model::HttpRequest;
 use crate::model::policy::{HeaderRule, HttpRule};
+use crate::sim::eval::hint::{Hint, Input};
 
 /// cilium/proxy `cilium/l7policy.cc`: `sendLocalReply(Forbidden,
 /// denied_403_body)`, default body "Access denied\r\n".
@@ -57,7 +58,7 @@ pub(super) fn check_http(rules: &[HttpRule], req: Option<&HttpRequest>) -> L7Che
         return without_request(
             rules.len(),
             open,
-            "give --method/--path (and --host, --header when rules name them)",
+            Hint::give([Input::Method, Input::Path]).also([Input::Host, Input::Header]),
         );
     };
     let mut view = match http_view(req) {
@@ -152,10 +153,10 @@ pub(super) fn http_view(req: &HttpRequest) -> Result<HttpView, L7Check> {
 }
 
 /// A regex condition on a pseudo-header.
-fn regex_cond(field: &str, re: &str, value: Option<&str>, give: &str) -> Cond {
+fn regex_cond(field: &str, re: &str, value: Option<&str>, give: Input) -> Cond {
     let Some(value) = value else {
         return Cond::Unknown {
-            give: give.into(),
+            give,
             why: format!("has {field} `{re}`"),
         };
     };
@@ -180,13 +181,18 @@ pub(super) fn http_rule(rule: &HttpRule, view: &mut HttpView) -> Verdict {
     // Envoy HeaderMatchers first (`allowed`), then Cilium's HeaderMatches.
     let mut conds = Vec::new();
     if let Some(re) = non_empty(&rule.method) {
-        conds.push(regex_cond("method", re, view.method.as_deref(), "--method"));
+        conds.push(regex_cond(
+            "method",
+            re,
+            view.method.as_deref(),
+            Input::Method,
+        ));
     }
     if let Some(re) = non_empty(&rule.path) {
-        conds.push(regex_cond("path", re, view.path.as_deref(), "--path"));
+        conds.push(regex_cond("path", re, view.path.as_deref(), Input::Path));
     }
     if let Some(re) = non_empty(&rule.host) {
-        conds.push(regex_cond("host", re, view.host.as_deref(), "--host"));
+        conds.push(regex_cond("host", re, view.host.as_deref(), Input::Host));
     }
     let (plain, actions): (Vec<&HeaderRule>, Vec<&HeaderRule>) = rule
         .headers

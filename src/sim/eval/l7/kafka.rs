@@ -8,6 +8,7 @@ use super::verdict::{
     Cond, EMPTY_LIST, Verdict, judge, matched, no_request, refusals, without_request,
 };
 use crate::model::policy::{KAFKA_API_KEYS, KafkaRule};
+use crate::sim::eval::hint::{Hint, Input};
 
 /// `role: produce` (GetAPIKeys): produce, metadata, apiversions.
 const KAFKA_PRODUCE: &[i16] = &[0, 3, 18];
@@ -51,6 +52,23 @@ fn kafka_response(kind: Option<i16>) -> String {
         _ => "Kafka error response, error code 29 TOPIC_AUTHORIZATION_FAILED".into(),
     }
 }
+
+const API_KEY: Input = Input::L7 {
+    key: "api_key",
+    value: "<produce|fetch|metadata|...>",
+};
+const API_VERSION: Input = Input::L7 {
+    key: "api_version",
+    value: "<n>",
+};
+const CLIENT_ID: Input = Input::L7 {
+    key: "client_id",
+    value: "<id>",
+};
+const TOPIC: Input = Input::L7 {
+    key: "topic",
+    value: "<name>",
+};
 
 /// A Kafka rule as proxylib holds it (kafkalib.NewRule).
 struct KafkaPolicy {
@@ -155,8 +173,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
         return without_request(
             rules.len(),
             open,
-            "give --l7 api_key=<produce|fetch|metadata|...> (and --l7 topic=..., \
-             --l7 api_version=..., --l7 client_id=... as the rules need)",
+            Hint::give([API_KEY]).also([TOPIC, API_VERSION, CLIENT_ID]),
         );
     };
     let kind = match kafka_key_by_name(key).or_else(|| key.parse::<i16>().ok().filter(|n| *n >= 0))
@@ -269,7 +286,7 @@ fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
     if let Some(v) = p.version {
         conds.push(match req.version {
             None => Cond::Unknown {
-                give: "--l7 api_version=<n>".into(),
+                give: API_VERSION,
                 why: format!("has apiVersion {v}"),
             },
             Some(got) if got == v => Cond::Holds(format!("apiVersion {v}")),
@@ -279,7 +296,7 @@ fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
     if let Some(c) = &p.client_id {
         conds.push(match req.client_id {
             None => Cond::Unknown {
-                give: "--l7 client_id=<id>".into(),
+                give: CLIENT_ID,
                 why: format!("has clientID `{c}`"),
             },
             Some(got) if got == c => Cond::Holds(format!("clientID `{c}`")),
@@ -304,7 +321,7 @@ fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
     }
     match &req.topics {
         None => conds.push(Cond::Unknown {
-            give: "--l7 topic=<name>".into(),
+            give: TOPIC,
             why: format!("has topic `{topic}`"),
         }),
         Some(ts) => match judge(conds) {

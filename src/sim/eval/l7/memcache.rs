@@ -6,6 +6,12 @@ use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::hint::{Hint, Input};
+
+const KEY: Input = Input::L7 {
+    key: "key",
+    value: "<key>",
+};
 
 const MEMCACHE_DENIED: &str = "memcached reply `CLIENT_ERROR access denied` \
     (none for a noreply request)";
@@ -197,7 +203,14 @@ pub(super) fn check_memcache(
         return without_request(
             rules.len(),
             open,
-            "give --l7 command=<get|set|delete|...> and --l7 key=<key> for each key",
+            Hint::give([
+                Input::L7 {
+                    key: "command",
+                    value: "<get|set|delete|...>",
+                },
+                KEY,
+            ])
+            .note("one key attribute for each key of the request"),
         );
     };
     let Some(class) = memcache_command(cmd) else {
@@ -239,7 +252,7 @@ fn memcache_verdict(r: &MemcacheRule, cmd: &str, keys: Option<&[&str]>) -> Verdi
         let what = rule.to_string();
         conds.push(match keys {
             None => Cond::Unknown {
-                give: "--l7 key=<key>".into(),
+                give: KEY,
                 why: format!("has {what}"),
             },
             // Every key of the request must satisfy the rule.

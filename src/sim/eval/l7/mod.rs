@@ -14,7 +14,7 @@
 //! # The request a flow carries
 //!
 //! HTTP comes from `flow.http` (method, path as the request target, host,
-//! headers). The other protocols read `flow.l7` (`--l7 key=value`):
+//! headers). The other protocols read `flow.l7` (key/value pairs):
 //!
 //! | protocol | keys (`*` = repeatable) | needed |
 //! |---|---|---|
@@ -30,12 +30,12 @@
 //! as the allow-all rule Cilium appends when an L3/L4-only rule shares the
 //! port): every request passes. When a rule's outcome depends on an
 //! attribute the flow does not give (a Kafka `api_version`, an HTTP
-//! `--host`, ...) and no other rule decides, the result is also
+//! host, ...) and no other rule decides, the result is also
 //! `NoRequest`, naming what to give. A key the protocol does not have, or a
 //! key given twice that a request carries once, is refused (polctl will not
 //! claim a pass for a request it cannot model). The proxylib parsers polctl
 //! does not model (`kafka` with `l7` key/value rules, the `test.*` ones)
-//! give `NoRequest`.
+//! give [`L7Check::Unmodelled`].
 //!
 //! # Decisions where upstream leaves room
 //!
@@ -90,15 +90,18 @@ pub use dns::fqdn_matches;
 
 use crate::model::Flow;
 use crate::model::policy::L7Match;
+use crate::sim::eval::hint::Hint;
 
 /// What the proxy does with the flow's request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum L7Check {
-    /// The flow carries no request of this protocol: the connection is
-    /// admitted, each request will be checked. `String` says what to pass to
-    /// check one (e.g. "give --method/--path", "give --l7 query_action=...
-    /// --l7 query_table=...").
-    NoRequest(String),
+    /// The flow carries no request of this protocol (or not all the
+    /// attributes the rules read): the connection is admitted, each request
+    /// will be checked. The hint says what the flow lacks.
+    NoRequest(Hint),
+    /// The proxy judges requests with a parser polctl does not model: the
+    /// connection is admitted; why.
+    Unmodelled(String),
     /// Allowed; the reason names the rule that matched, e.g. "rules\[1\]
     /// matched: method `POST` ~ POST, path `/v1/request-landing` ~
     /// /v1/request-landing", or "the rule list is empty: every request
@@ -123,7 +126,7 @@ pub fn check(m: &L7Match, flow: &Flow) -> L7Check {
             // but not modelled: the connection goes through, requests are
             // judged by a parser polctl does not reproduce.
             "kafka" | "test.blockparser" | "test.headerparser" | "test.lineparser"
-            | "test.passer" => L7Check::NoRequest(format!(
+            | "test.passer" => L7Check::Unmodelled(format!(
                 "polctl does not model proxylib's `{parser}` parser with `l7` key/value rules; \
                  the connection is admitted and its requests are judged by that parser"
             )),

@@ -6,8 +6,14 @@ use super::L7Check;
 use super::proxylib::{parse_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::hint::{Hint, Input};
 
-pub(super) const R2D2_DENIED: &str = "r2d2 reply `ERROR`";
+pub(super) const FILE: Input = Input::L7 {
+    key: "file",
+    value: "<path>",
+};
+
+const R2D2_DENIED: &str = "r2d2 reply `ERROR`";
 
 pub(super) struct R2d2Rule {
     cmd: Option<String>,
@@ -57,7 +63,11 @@ pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, Stri
         return without_request(
             rules.len(),
             open,
-            "give --l7 cmd=<READ|WRITE|HALT|RESET> (and --l7 file=...)",
+            Hint::give([Input::L7 {
+                key: "cmd",
+                value: "<READ|WRITE|HALT|RESET>",
+            }])
+            .also([FILE]),
         );
     };
     if rules.is_empty() {
@@ -83,7 +93,7 @@ pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, Stri
             if let Some(re) = &r.file {
                 conds.push(match file {
                     None => Cond::Unknown {
-                        give: "--l7 file=<path>".into(),
+                        give: FILE,
                         why: format!("has file `{re}`"),
                     },
                     Some(f) => match go_match(re, f) {

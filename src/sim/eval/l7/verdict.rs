@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use regex::Regex;
 
 use super::L7Check;
+use crate::sim::eval::hint::{Hint, Input};
 
 pub(super) const EMPTY_LIST: &str = "the rule list is empty: every request passes";
 
@@ -14,9 +15,9 @@ pub(super) const EMPTY_LIST: &str = "the rule list is empty: every request passe
 pub(super) enum Cond {
     Holds(String),
     Fails(String),
-    /// The flow does not say; `give` is the flag to add.
+    /// The flow does not say; `give` is what it lacks.
     Unknown {
-        give: String,
+        give: Input,
         why: String,
     },
 }
@@ -25,7 +26,7 @@ pub(super) enum Cond {
 pub(super) enum Verdict {
     Match(Vec<String>),
     Fail(String),
-    Unknown { give: String, why: String },
+    Unknown { give: Input, why: String },
 }
 
 /// A rule fails on its first failing condition; otherwise it is unknown if
@@ -52,13 +53,13 @@ pub(super) fn judge(conds: Vec<Cond>) -> Verdict {
 /// empty or holds a rule without conditions (such as the allow-all rule
 /// Cilium appends when an L3/L4-only rule shares the port); otherwise each
 /// request will be checked.
-pub(super) fn without_request(n_rules: usize, open: Option<usize>, hint: &str) -> L7Check {
+pub(super) fn without_request(n_rules: usize, open: Option<usize>, hint: Hint) -> L7Check {
     match open {
         _ if n_rules == 0 => L7Check::Pass(EMPTY_LIST.into()),
         Some(i) => L7Check::Pass(format!(
             "rules[{i}] has no conditions: every request passes"
         )),
-        None => L7Check::NoRequest(hint.into()),
+        None => L7Check::NoRequest(hint),
     }
 }
 
@@ -88,11 +89,11 @@ pub(super) fn decide(verdicts: &[Verdict], response: &str) -> L7Check {
 }
 
 pub(super) fn no_request(verdicts: &[Verdict]) -> Option<L7Check> {
-    let mut gives: Vec<&str> = Vec::new();
+    let mut gives: Vec<&Input> = Vec::new();
     let mut whys = Vec::new();
     for (i, v) in verdicts.iter().enumerate() {
         if let Verdict::Unknown { give, why } = v {
-            if !gives.contains(&give.as_str()) {
+            if !gives.contains(&give) {
                 gives.push(give);
             }
             whys.push(format!("rules[{i}] {why}"));
@@ -101,11 +102,12 @@ pub(super) fn no_request(verdicts: &[Verdict]) -> Option<L7Check> {
     if gives.is_empty() {
         return None;
     }
-    Some(L7Check::NoRequest(format!(
-        "give {} to check a request ({})",
-        gives.join(" "),
-        whys.join("; ")
-    )))
+    Some(L7Check::NoRequest(Hint::Give {
+        inputs: gives.into_iter().cloned().collect(),
+        also: Vec::new(),
+        because: whys,
+        note: None,
+    }))
 }
 
 pub(super) fn refusals(verdicts: &[Verdict]) -> String {
