@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::common::{LabelSelector, ObjectMeta};
 use super::core::{self, PodSpec};
-use super::{Manifest, PolicyObject, PolicySource, calico};
+use super::{Kind, Manifest, PolicyObject, PolicySource, calico};
 use crate::model::{
     AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto,
     Service, ServiceAccount, ServicePort, Span, Spanned, TargetPort, Workload, WorkloadKind,
@@ -26,8 +26,7 @@ pub const MAX_REPLICAS: usize = 10_000;
 /// A typed manifest with where it came from.
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    pub api_version: String,
-    pub kind: String,
+    pub kind: &'static Kind,
     pub manifest: Manifest,
     /// The object's mapping.
     pub span: Span,
@@ -141,29 +140,6 @@ fn namespace_of(meta: &ObjectMeta) -> String {
         .map_or_else(|| "default".to_string(), |n| n.value.clone())
 }
 
-/// The API group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
-fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
-}
-
-fn is_namespaced(kind: &str) -> bool {
-    !matches!(
-        kind,
-        "Namespace"
-            | "Node"
-            | "AdminNetworkPolicy"
-            | "BaselineAdminNetworkPolicy"
-            | "ClusterNetworkPolicy"
-            | "GlobalNetworkPolicy"
-            | "StagedGlobalNetworkPolicy"
-            | "GlobalNetworkSet"
-            | "HostEndpoint"
-            | "Tier"
-            | "Profile"
-            | "CiliumClusterwideNetworkPolicy"
-    )
-}
-
 fn meta_of(m: &Manifest) -> Option<&ObjectMeta> {
     Some(match m {
         Manifest::Namespace(o) => &o.metadata,
@@ -200,17 +176,17 @@ impl Builder {
                 self.error(
                     Problem::new(
                         obj.span.sub(0, 0),
-                        format!("{} has no metadata.name", obj.kind),
+                        format!("{} has no metadata.name", obj.kind.kind),
                     )
                     .help("every object needs `metadata.name`"),
                 );
                 continue;
             };
             self.check_labels(meta);
-            let ns = is_namespaced(&obj.kind).then(|| namespace_of(meta));
+            let ns = obj.kind.namespaced.then(|| namespace_of(meta));
             let key = (
-                group(&obj.api_version).to_string(),
-                obj.kind.clone(),
+                obj.kind.group().to_string(),
+                obj.kind.kind.to_string(),
                 ns.clone(),
                 name.value.clone(),
             );
@@ -225,7 +201,10 @@ impl Builder {
                     self.out.duplicates.push(Duplicate {
                         span: name.span,
                         first,
-                        message: format!("duplicate {} {what} with different content", obj.kind),
+                        message: format!(
+                            "duplicate {} {what} with different content",
+                            obj.kind.kind
+                        ),
                         replaced,
                     });
                     if replaced {
@@ -375,27 +354,12 @@ impl Builder {
         });
     }
 
-    fn policy(&mut self, kind: String, source: PolicySource, span: Span) {
-        let errors = &mut self.out.errors;
-        match &source {
-            PolicySource::NetworkPolicy(p) => super::k8s::check::network_policy(p, errors),
-            PolicySource::AdminNetworkPolicy(p) => {
-                super::npapi::check::admin_network_policy(p, false, errors)
-            }
-            PolicySource::BaselineAdminNetworkPolicy(p) => {
-                super::npapi::check::admin_network_policy(p, true, errors)
-            }
-            PolicySource::ClusterNetworkPolicy(p) => {
-                super::npapi::check::cluster_network_policy(p, errors)
-            }
-            // Checked while loading, where their source text is at hand.
-            PolicySource::Calico(_) | PolicySource::Cilium(_) => {}
-        }
+    fn policy(&mut self, kind: &Kind, source: PolicySource, span: Span) {
         let meta = source.metadata();
-        let namespace = is_namespaced(&kind).then(|| namespace_of(meta));
+        let namespace = kind.namespaced.then(|| namespace_of(meta));
         let name = meta.name().to_string();
         self.out.policies.push(PolicyObject {
-            kind,
+            kind: kind.kind.to_string(),
             namespace,
             name,
             origin: span,

@@ -6,8 +6,31 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Manifest;
 use super::common::{IntOrString, Ip, LabelSelector, ObjectMeta, PortNumber};
-use crate::model::Spanned;
+use crate::model::{Spanned, WorkloadKind};
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml;
+
+/// Types `node` as the core or workload `kind`; `None` for a kind this
+/// module does not read.
+pub fn decode(kind: &str, node: &yaml::Node) -> Option<Result<Manifest, DeError>> {
+    let workload = |kind| from_node(node).map(|w| Manifest::Workload(kind, w));
+    Some(match kind {
+        "Namespace" => from_node(node).map(Manifest::Namespace),
+        "Pod" => from_node(node).map(Manifest::Pod),
+        "Service" => from_node(node).map(Manifest::Service),
+        "ServiceAccount" => from_node(node).map(Manifest::ServiceAccount),
+        "Node" => from_node(node).map(Manifest::Node),
+        "Deployment" => workload(WorkloadKind::Deployment),
+        "StatefulSet" => workload(WorkloadKind::StatefulSet),
+        "DaemonSet" => workload(WorkloadKind::DaemonSet),
+        "ReplicaSet" => workload(WorkloadKind::ReplicaSet),
+        "Job" => from_node(node).map(Manifest::Job),
+        "CronJob" => from_node(node).map(Manifest::CronJob),
+        _ => return None,
+    })
+}
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Namespace {

@@ -13,14 +13,17 @@ pub mod cluster;
 pub mod common;
 pub mod core;
 pub mod k8s;
+pub mod kinds;
 pub mod lower;
 pub mod npapi;
 mod policy;
 
+pub use kinds::{Kind, Language};
 pub use policy::{Dialect, Placement, PolicyObject, PolicySource};
 
 use crate::model::WorkloadKind;
-use crate::syntax::de::{DeError, from_node};
+use crate::syntax::Problem;
+use crate::syntax::de::DeError;
 use crate::syntax::yaml::Node;
 
 /// One typed object from a manifest.
@@ -40,9 +43,33 @@ pub enum Manifest {
     Calico(calico::Object),
 }
 
+impl Manifest {
+    /// The meaning checks of the object's language: what the API server's
+    /// validation (or a CRD's) would refuse once the object is typed.
+    /// `source_text` is the text of the object's file, for problems that
+    /// point inside a string (a selector expression).
+    pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
+        match self {
+            Manifest::Policy(source) => source.check(source_text, out),
+            Manifest::Calico(o) => calico::check(o, source_text, out),
+            Manifest::Namespace(_)
+            | Manifest::ServiceAccount(_)
+            | Manifest::Pod(_)
+            | Manifest::Workload(..)
+            | Manifest::Job(_)
+            | Manifest::CronJob(_)
+            | Manifest::Service(_)
+            | Manifest::Node(_) => {}
+        }
+    }
+}
+
 /// What `decode` made of an object's apiVersion and kind.
 pub enum Decoded {
-    Manifest(Box<Result<Manifest, DeError>>),
+    Manifest {
+        kind: &'static Kind,
+        result: Box<Result<Manifest, DeError>>,
+    },
     /// A kind polctl knows, under an apiVersion it does not read.
     UnsupportedVersion {
         expected: &'static str,
@@ -50,82 +77,35 @@ pub enum Decoded {
     UnknownKind,
 }
 
-/// The (apiVersion, kind) pairs polctl reads.
-pub const KINDS: &[(&str, &str)] = &[
-    ("v1", "Namespace"),
-    ("v1", "Pod"),
-    ("v1", "Service"),
-    ("v1", "ServiceAccount"),
-    ("v1", "Node"),
-    ("apps/v1", "Deployment"),
-    ("apps/v1", "StatefulSet"),
-    ("apps/v1", "DaemonSet"),
-    ("apps/v1", "ReplicaSet"),
-    ("batch/v1", "Job"),
-    ("batch/v1", "CronJob"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"),
-    (
-        "policy.networking.k8s.io/v1alpha1",
-        "BaselineAdminNetworkPolicy",
-    ),
-    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"),
-    ("projectcalico.org/v3", "GlobalNetworkPolicy"),
-    ("projectcalico.org/v3", "StagedNetworkPolicy"),
-    ("projectcalico.org/v3", "StagedGlobalNetworkPolicy"),
-    ("projectcalico.org/v3", "StagedKubernetesNetworkPolicy"),
-    ("projectcalico.org/v3", "Tier"),
-    ("projectcalico.org/v3", "Profile"),
-    ("projectcalico.org/v3", "NetworkSet"),
-    ("projectcalico.org/v3", "GlobalNetworkSet"),
-    ("projectcalico.org/v3", "HostEndpoint"),
-    ("projectcalico.org/v3", "WorkloadEndpoint"),
-    ("cilium.io/v2", "CiliumNetworkPolicy"),
-    ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"),
-];
-
+/// Types an object by the kind table: the one place a kind meets the
+/// folder that reads it.
 pub fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
-    let workload = |kind| from_node(node).map(|w| Manifest::Workload(kind, w));
-    let policy =
-        |p: Result<PolicySource, DeError>| Decoded::Manifest(Box::new(p.map(Manifest::Policy)));
-    let manifest = match (api_version, kind) {
-        ("v1", "Namespace") => from_node(node).map(Manifest::Namespace),
-        ("v1", "Pod") => from_node(node).map(Manifest::Pod),
-        ("v1", "Service") => from_node(node).map(Manifest::Service),
-        ("v1", "ServiceAccount") => from_node(node).map(Manifest::ServiceAccount),
-        ("v1", "Node") => from_node(node).map(Manifest::Node),
-        ("apps/v1", "Deployment") => workload(WorkloadKind::Deployment),
-        ("apps/v1", "StatefulSet") => workload(WorkloadKind::StatefulSet),
-        ("apps/v1", "DaemonSet") => workload(WorkloadKind::DaemonSet),
-        ("apps/v1", "ReplicaSet") => workload(WorkloadKind::ReplicaSet),
-        ("batch/v1", "Job") => from_node(node).map(Manifest::Job),
-        ("batch/v1", "CronJob") => from_node(node).map(Manifest::CronJob),
-        ("networking.k8s.io/v1", "NetworkPolicy") => {
-            return policy(from_node(node).map(PolicySource::NetworkPolicy));
-        }
-        ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy") => {
-            return policy(from_node(node).map(PolicySource::AdminNetworkPolicy));
-        }
-        ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy") => {
-            return policy(from_node(node).map(PolicySource::BaselineAdminNetworkPolicy));
-        }
-        ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy") => {
-            return policy(from_node(node).map(PolicySource::ClusterNetworkPolicy));
-        }
-        (calico::API_VERSION, kind) => match calico::Object::decode(kind, node) {
-            Some(Ok(obj)) if obj.is_policy() => Ok(Manifest::Policy(PolicySource::Calico(obj))),
-            Some(result) => result.map(Manifest::Calico),
-            None => return Decoded::UnknownKind,
-        },
-        (cilium::API_VERSION, "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy") => {
-            return policy(from_node(node).map(PolicySource::Cilium));
-        }
-        _ => {
-            return match KINDS.iter().find(|(_, k)| *k == kind) {
-                Some(&(expected, _)) => Decoded::UnsupportedVersion { expected },
-                None => Decoded::UnknownKind,
-            };
-        }
+    let Some(found) = kinds::find(api_version, kind) else {
+        return match kinds::by_name(kind) {
+            Some(k) => Decoded::UnsupportedVersion {
+                expected: k.api_version,
+            },
+            None => Decoded::UnknownKind,
+        };
     };
-    Decoded::Manifest(Box::new(manifest))
+    let decoded = match found.language {
+        Language::Core => core::decode(kind, node),
+        Language::K8s => Some(k8s::decode(node).map(Manifest::Policy)),
+        Language::Npapi => npapi::decode(kind, node).map(|r| r.map(Manifest::Policy)),
+        Language::Calico => calico::Object::decode(kind, node).map(|r| {
+            r.map(|obj| match obj.is_policy() {
+                true => Manifest::Policy(PolicySource::Calico(obj)),
+                false => Manifest::Calico(obj),
+            })
+        }),
+        Language::Cilium => Some(cilium::decode(node).map(Manifest::Policy)),
+    };
+    // A row whose folder does not read it (the table test rules it out).
+    let Some(result) = decoded else {
+        return Decoded::UnknownKind;
+    };
+    Decoded::Manifest {
+        kind: found,
+        result: Box::new(result),
+    }
 }

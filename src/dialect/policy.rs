@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{calico, cilium, k8s, npapi};
 use crate::model::Span;
+use crate::syntax::Problem;
 
 /// The typed source of a policy, per dialect.
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +76,24 @@ pub struct PolicyObject {
     pub origin: Span,
     #[serde(skip)]
     pub source: PolicySource,
+}
+
+impl PolicySource {
+    /// The dialect's meaning checks (see [`super::Manifest::check`]).
+    pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
+        match self {
+            PolicySource::NetworkPolicy(p) => k8s::check::network_policy(p, out),
+            PolicySource::AdminNetworkPolicy(p) => {
+                npapi::check::admin_network_policy(p, false, out)
+            }
+            PolicySource::BaselineAdminNetworkPolicy(p) => {
+                npapi::check::admin_network_policy(p, true, out)
+            }
+            PolicySource::ClusterNetworkPolicy(p) => npapi::check::cluster_network_policy(p, out),
+            PolicySource::Calico(o) => calico::check(o, source_text, out),
+            PolicySource::Cilium(p) => cilium::check(p, source_text, out),
+        }
+    }
 }
 
 impl PolicyObject {

@@ -13,7 +13,7 @@ pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
 
 use crate::dialect::cluster::{Loaded, assemble};
 use crate::dialect::lower;
-use crate::dialect::{Decoded, Manifest, PolicyObject, PolicySource, calico, cilium, decode};
+use crate::dialect::{Decoded, Manifest, PolicyObject, calico, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
 use crate::syntax::Problem;
 use crate::syntax::yaml::{self, Node, Value};
@@ -238,10 +238,10 @@ impl Reader {
         }
 
         match decode(&api_version, &kind, node) {
-            Decoded::Manifest(result) => match *result {
+            Decoded::Manifest { kind: known, result } => match *result {
             Ok(manifest) => {
                 self.check(&manifest, file);
-                self.objects.push(Loaded { api_version, kind, manifest, span: node.span, fingerprint: node.fingerprint() })
+                self.objects.push(Loaded { kind: known, manifest, span: node.span, fingerprint: node.fingerprint() })
             }
             Err(e) => {
                 let span = e.span.unwrap_or(node.span);
@@ -256,22 +256,14 @@ impl Reader {
         }
     }
 
-    /// Meaning checks that need the source text (selector strings whose
-    /// errors point inside the string).
+    /// Every meaning check, with the source text at hand (selector strings
+    /// whose errors point inside the string).
     fn check(&mut self, manifest: &Manifest, file: FileId) {
         let Some(src) = self.sources.get(file).cloned() else {
             return;
         };
         let mut problems = Vec::new();
-        match manifest {
-            Manifest::Policy(PolicySource::Calico(o)) | Manifest::Calico(o) => {
-                calico::check(o, src.text(), &mut problems)
-            }
-            Manifest::Policy(PolicySource::Cilium(p)) => {
-                cilium::check(p, src.text(), &mut problems)
-            }
-            _ => {}
-        }
+        manifest.check(src.text(), &mut problems);
         for p in problems {
             self.problem(p, "here");
         }
@@ -341,6 +333,28 @@ fn is_manifest_file(path: &Path) -> bool {
 mod tests {
     use super::*;
     use crate::dialect::Dialect;
+
+    /// A kind read under another apiVersion is pointed there, whichever
+    /// group the wrong apiVersion names; a kind read nowhere is unknown.
+    #[test]
+    fn a_known_kind_under_another_api_version_names_the_one_read() {
+        let inv = load_text(
+            "t.yaml",
+            "apiVersion: projectcalico.org/v3\nkind: Pod\nmetadata: {name: a}\n---\n\
+             apiVersion: networking.k8s.io/v1beta1\nkind: NetworkPolicy\nmetadata: {name: b}\n---\n\
+             apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: c}\n",
+        )
+        .unwrap();
+        let messages: Vec<&str> = inv.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "skipped: Pod of apiVersion projectcalico.org/v3 is not supported (polctl reads v1)",
+                "skipped: NetworkPolicy of apiVersion networking.k8s.io/v1beta1 is not supported (polctl reads networking.k8s.io/v1)",
+                "skipped: unknown kind IPPool (projectcalico.org/v3)",
+            ]
+        );
+    }
 
     /// Every fixture loads through the whole pipeline (typing and every
     /// dialect's meaning checks) without a problem. Fixtures are separate

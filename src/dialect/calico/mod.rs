@@ -34,21 +34,6 @@ pub use workload_endpoint::{WorkloadEndpoint, WorkloadEndpointPort, WorkloadEndp
 /// The apiVersion of every kind here.
 pub const API_VERSION: &str = "projectcalico.org/v3";
 
-/// The kinds this module types, all under [`API_VERSION`].
-pub const KINDS: &[&str] = &[
-    "NetworkPolicy",
-    "GlobalNetworkPolicy",
-    "StagedNetworkPolicy",
-    "StagedGlobalNetworkPolicy",
-    "StagedKubernetesNetworkPolicy",
-    "Tier",
-    "Profile",
-    "NetworkSet",
-    "GlobalNetworkSet",
-    "HostEndpoint",
-    "WorkloadEndpoint",
-];
-
 /// The name of the tier a policy without `spec.tier` belongs to.
 pub const DEFAULT_TIER: &str = "default";
 
@@ -142,7 +127,7 @@ pub enum Object {
 
 impl Object {
     /// Types `node` as the projectcalico.org/v3 `kind`; `None` for a kind
-    /// not in [`KINDS`].
+    /// this module does not read.
     pub fn decode(kind: &str, node: &Node) -> Option<Result<Object, DeError>> {
         Some(match kind {
             "NetworkPolicy" => from_node(node).map(Object::NetworkPolicy),

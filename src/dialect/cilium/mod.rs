@@ -17,16 +17,22 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
+use super::PolicySource;
 use super::common::{Cidr, IntOrString, LabelSelector, ObjectMeta};
 use crate::model::Spanned;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::Node;
 
 pub use check::{check, check_selector_key};
 
 /// The apiVersion of both kinds.
 pub const API_VERSION: &str = "cilium.io/v2";
 
-/// The kinds this module types, both as [`CiliumNetworkPolicy`].
-pub const KINDS: &[&str] = &["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"];
+/// Types `node` as a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy
+/// (one shape; `kind` tells them apart).
+pub fn decode(node: &Node) -> Result<PolicySource, DeError> {
+    from_node(node).map(PolicySource::Cilium)
+}
 
 /// A Cilium endpoint (or node) selector.
 pub type EndpointSelector = LabelSelector;

@@ -9,8 +9,16 @@ pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
 
+use super::PolicySource;
 use super::common::{Cidr, LabelSelector, ObjectMeta, Port};
 use crate::model::Spanned;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::Node;
+
+/// Types `node` as a NetworkPolicy.
+pub fn decode(node: &Node) -> Result<PolicySource, DeError> {
+    from_node(node).map(PolicySource::NetworkPolicy)
+}
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,24 @@ pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
 
+use super::PolicySource;
 use super::common::{Cidr, LabelSelector, ObjectMeta, PortNumber};
 use crate::model::Spanned;
+use crate::syntax::de::{DeError, from_node};
+use crate::syntax::yaml::Node;
+
+/// Types `node` as the policy.networking.k8s.io `kind`; `None` for a kind
+/// this module does not read.
+pub fn decode(kind: &str, node: &Node) -> Option<Result<PolicySource, DeError>> {
+    Some(match kind {
+        "AdminNetworkPolicy" => from_node(node).map(PolicySource::AdminNetworkPolicy),
+        "BaselineAdminNetworkPolicy" => {
+            from_node(node).map(PolicySource::BaselineAdminNetworkPolicy)
+        }
+        "ClusterNetworkPolicy" => from_node(node).map(PolicySource::ClusterNetworkPolicy),
+        _ => return None,
+    })
+}
 
 /// AdminNetworkPolicy; a BaselineAdminNetworkPolicy has the same shape
 /// without `priority` and without the Pass action.
