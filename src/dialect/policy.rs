@@ -149,6 +149,26 @@ impl PolicyObject {
         }
     }
 
+    /// The enforced kind this policy is, or stands in for when staged, as
+    /// `dialect:kind` (see `model::policy::Policy::enforced_kind`).
+    pub fn enforced_kind(&self) -> String {
+        let (dialect, kind) = match &self.source {
+            PolicySource::Calico(calico::Object::StagedNetworkPolicy(_)) => {
+                (Dialect::Calico, "NetworkPolicy")
+            }
+            PolicySource::Calico(calico::Object::StagedGlobalNetworkPolicy(_)) => {
+                (Dialect::Calico, "GlobalNetworkPolicy")
+            }
+            // Calico evaluates it in place of the Kubernetes NetworkPolicy
+            // of the same name (SEMANTICS.md §A9).
+            PolicySource::Calico(calico::Object::StagedKubernetesNetworkPolicy(_)) => {
+                (Dialect::K8s, "NetworkPolicy")
+            }
+            _ => (self.dialect(), self.kind.as_str()),
+        };
+        format!("{dialect}:{kind}")
+    }
+
     /// `namespace/name`, or the bare name of a cluster-scoped policy.
     pub fn key(&self) -> String {
         match &self.namespace {

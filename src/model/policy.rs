@@ -522,6 +522,13 @@ pub struct Policy {
     pub isolates: Isolates,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staged: Option<Staged>,
+    /// The enforced kind the policy is, or for a staged policy the one it
+    /// stands in for, as `dialect:kind` (`k8s:NetworkPolicy` for both a
+    /// NetworkPolicy and a StagedKubernetesNetworkPolicy): a staged policy
+    /// replaces or deletes the enforced policy of the same tier, enforced
+    /// kind, namespace and name.
+    #[serde(skip)]
+    pub enforced_kind: String,
     #[serde(skip)]
     pub origin: Span,
 }

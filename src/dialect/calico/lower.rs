@@ -237,6 +237,7 @@ fn lower_spec(b: &mut Builder, policy: &PolicyObject, view: &SpecView<'_>, backe
         egress,
         isolates: Isolates::BOTH,
         staged,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     b.add(view.tier_name(), compiled);
@@ -702,6 +703,7 @@ fn lower_staged_k8s(
         egress,
         isolates: Isolates::BOTH,
         staged,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     let tier = b.tier_names().default;

@@ -664,11 +664,14 @@ fn staged_set_and_delete() {
     let p = policy(&l, "proposal");
     assert_eq!(p.staged, Some(Staged::Set));
     assert_eq!(p.dialect, "calico-staged");
+    // It stands in for the Calico NetworkPolicy of its name.
+    assert_eq!(p.enforced_kind, "calico:NetworkPolicy");
     assert_eq!(p.tie_break, "proposal/shop/StagedNetworkPolicy");
     assert_eq!(rules(p, true)[0].action, Action::Deny);
 
     let p = policy(&l, "drop-me");
     assert_eq!(p.staged, Some(Staged::Delete));
+    assert_eq!(p.enforced_kind, "calico:GlobalNetworkPolicy");
     assert!(p.ingress.is_none() && p.egress.is_none());
 
     // Learn proposes nothing: skipped with a note.
@@ -686,6 +689,67 @@ fn staged_set_and_delete() {
     assert!(l.notes.iter().any(|n| n.message.contains("3.30")));
 }
 
+/// A staged policy is paired with the enforced policy it stands in for by
+/// the enforced kind decided at lowering: a StagedKubernetesNetworkPolicy
+/// deletes the NetworkPolicy of its name, not a Calico NetworkPolicy of
+/// that name, and a staged Calico policy the other way round.
+#[test]
+fn a_staged_policy_replaces_only_the_enforced_kind_it_stands_for() {
+    use crate::sim::eval::{Evaluator, Verdict};
+    use crate::sim::resolve::{FlowRequest, PortRef, flows};
+    let pods = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: c}]}
+"#;
+    // Both isolate db for ingress with no rule: api -> db is denied.
+    let k8s = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+        metadata: {name: p, namespace: shop}\n\
+        spec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Ingress]}\n";
+    let calico = "---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n\
+        metadata: {name: p, namespace: shop}\n\
+        spec: {selector: app == 'db', types: [Ingress]}\n";
+    let staged_delete = |kind: &str| {
+        let spec = if kind == "StagedKubernetesNetworkPolicy" {
+            "{stagedAction: Delete, podSelector: {}}"
+        } else {
+            "{stagedAction: Delete}"
+        };
+        format!(
+            "---\napiVersion: projectcalico.org/v3\nkind: {kind}\nmetadata: {{name: p, namespace: shop}}\nspec: {spec}\n"
+        )
+    };
+    let pending = |yaml: String| {
+        let inv = load_text("t.yaml", &yaml).unwrap_or_else(|e| panic!("{:#?}", e.errors));
+        let set = compile(&yaml).set;
+        let req = FlowRequest {
+            from: "shop/api".into(),
+            to: "shop/db".into(),
+            port: Some(PortRef::Number(5432)),
+            ..FlowRequest::default()
+        };
+        let flow = flows(&inv.cluster, &req, "default").unwrap().remove(0);
+        let outcome = Evaluator::new(&set, &inv.cluster).evaluate(flow);
+        assert_eq!(outcome.verdict, Verdict::Deny);
+        outcome.pending_verdict
+    };
+    let knp = staged_delete("StagedKubernetesNetworkPolicy");
+    let snp = staged_delete("StagedNetworkPolicy");
+    assert_eq!(pending(format!("{pods}{k8s}{knp}")), Some(Verdict::Allow));
+    assert_eq!(pending(format!("{pods}{k8s}{snp}")), Some(Verdict::Deny));
+    assert_eq!(
+        pending(format!("{pods}{calico}{snp}")),
+        Some(Verdict::Allow)
+    );
+    assert_eq!(pending(format!("{pods}{calico}{knp}")), Some(Verdict::Deny));
+}
+
 #[test]
 fn staged_kubernetes_policy_converts_like_a_network_policy() {
     let l = compile(STAGED);
@@ -694,6 +758,8 @@ fn staged_kubernetes_policy_converts_like_a_network_policy() {
     assert_eq!(tier.name, "default");
     assert_eq!(p.order, Some(1000.0));
     assert_eq!(p.staged, Some(Staged::Set));
+    // It stands in for the Kubernetes NetworkPolicy of its name.
+    assert_eq!(p.enforced_kind, "k8s:NetworkPolicy");
     assert_eq!(p.tie_break, "knp/shop/StagedKubernetesNetworkPolicy");
     assert!(
         p.subject

@@ -192,6 +192,7 @@ fn lower_rule(
         egress: None,
         isolates,
         staged: None,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     if !deny_ingress.is_empty() || !deny_egress.is_empty() {

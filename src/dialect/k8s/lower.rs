@@ -59,6 +59,7 @@ pub fn lower(b: &mut Builder, policy: &PolicyObject, np: &k8s::NetworkPolicy) {
         egress,
         isolates: Isolates::BOTH,
         staged: None,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     if cni == Cni::Cilium {

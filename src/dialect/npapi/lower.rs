@@ -114,6 +114,7 @@ pub fn lower_anp(
         // The tier's default is Pass: isolation only means "Pass at the end".
         isolates: Isolates::BOTH,
         staged: None,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     b.add(tier, lowered);
@@ -257,6 +258,7 @@ pub fn lower_cnp(b: &mut Builder, policy: &PolicyObject, cnp: &npapi::ClusterNet
         egress: (!egress.is_empty()).then_some(egress),
         isolates: Isolates::BOTH,
         staged: None,
+        enforced_kind: policy.enforced_kind(),
         origin: policy.origin,
     };
     b.add(tier, lowered);

@@ -110,10 +110,9 @@ impl<'a> Evaluator<'a> {
             .policies()
             .filter(|(_, p)| p.staged.is_some())
             .map(|(t, p)| {
-                let (kind, dialect) = enforced_counterpart(p);
                 (
                     t.name.clone(),
-                    format!("{dialect}:{kind}"),
+                    p.enforced_kind.clone(),
                     p.namespace.as_deref(),
                     p.name.as_str(),
                 )
@@ -124,9 +123,11 @@ impl<'a> Evaluator<'a> {
                 if p.staged.is_some() {
                     continue;
                 }
-                let key = format!("{}:{}", p.dialect, p.kind);
                 if staged.iter().any(|(t, k, ns, name)| {
-                    *t == tier.name && *k == key && *ns == p.namespace.as_deref() && *name == p.name
+                    *t == tier.name
+                        && *k == p.enforced_kind
+                        && *ns == p.namespace.as_deref()
+                        && *name == p.name
                 }) {
                     overridden.insert((ti, pi));
                 }
@@ -954,15 +955,5 @@ fn rule_trace(ctx: &Ctx, rule: &Rule) -> RuleTrace {
         note: if quiet { None } else { rule.note.clone() },
         at: None,
         origin: rule.origin,
-    }
-}
-
-/// The enforced kind and dialect a staged policy stands in for.
-fn enforced_counterpart(p: &Policy) -> (&str, &str) {
-    match p.kind.as_str() {
-        "StagedKubernetesNetworkPolicy" => ("NetworkPolicy", "k8s"),
-        "StagedGlobalNetworkPolicy" => ("GlobalNetworkPolicy", "calico"),
-        "StagedNetworkPolicy" => ("NetworkPolicy", "calico"),
-        other => (other, p.dialect.as_str()),
     }
 }
