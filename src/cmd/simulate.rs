@@ -14,7 +14,7 @@ use crate::model::policy::PolicySet;
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
-use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
+use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range, parse_protocol};
 
 /// Simulate a flow through every policy and print the rule trace
 #[derive(Debug, Args)]
@@ -25,8 +25,8 @@ use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
   hep:NAME            a Calico HostEndpoint
   node:NAME           a Node's own address
   netset:[NS/]NAME    a Calico (Global)NetworkSet (its first address)
-  IP or CIDR          an address (a Service's cluster or external IP is the Service;
-                      a CIDR stands for its first host address)
+  IP or CIDR          an address (a Service's cluster or external IP is the Service);
+                      a CIDR gives one result per range whose verdict differs
 
 Examples:
   # Can the frontend reach its redis backend on 6379?
@@ -116,11 +116,11 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         return run_file(ctx, args, &mut inventory, &set, path, namespace);
     }
     let req = request(args)?;
-    let flows = flows(&inventory.cluster, &req, namespace).map_err(|e| {
+    let evaluator = Evaluator::new(&set, &inventory.cluster);
+    let flows = flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
         let message = e.worded(&|h| hint::word(h, Wording::Flags));
         miette::miette!(code = "polctl::usage::flow", "{message}")
     })?;
-    let evaluator = Evaluator::new(&set, &inventory.cluster);
     let outcomes: Vec<Outcome> = flows
         .into_iter()
         .map(|f| {
@@ -292,14 +292,15 @@ fn run_file(
                 inventory.sources.locate(spec.span)
             )
         })?;
-        let flows = flows(&inventory.cluster, &req, namespace).map_err(|e| {
-            miette::miette!(
-                code = "polctl::usage::flow",
-                "{}: {}",
-                inventory.sources.locate(spec.span),
-                e.worded(&|h| hint::word(h, Wording::FlowsFile))
-            )
-        })?;
+        let flows =
+            flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
+                miette::miette!(
+                    code = "polctl::usage::flow",
+                    "{}: {}",
+                    inventory.sources.locate(spec.span),
+                    e.worded(&|h| hint::word(h, Wording::FlowsFile))
+                )
+            })?;
         for f in flows {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));

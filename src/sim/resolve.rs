@@ -3,12 +3,15 @@
 //! request into flows. A Service resolves to each of its backends, after
 //! DNAT (service port to target port), because policy sees the backend.
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::model::{Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort};
 use crate::sim::eval::hint::{Hint, Input};
+use crate::sim::eval::{Evaluator, Outcome};
+use crate::sim::reach;
 
 /// A destination port as given: a number or a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +52,17 @@ struct End {
     peer: Peer,
     /// Set when the end is a Service (its port mapping applies).
     service: Option<usize>,
+    /// Set when the end is one range of a CIDR the user gave.
+    range: Option<Range>,
+}
+
+/// A range of addresses of a CIDR given as a flow end, that every rule
+/// sees alike.
+#[derive(Clone, Debug)]
+struct Range {
+    cidr: String,
+    lo: IpAddr,
+    hi: IpAddr,
 }
 
 /// Parses a protocol name or number (`TCP`, `udp`, `sctp`, `icmp`,
@@ -113,8 +127,8 @@ pub fn flows(
     req: &FlowRequest,
     namespace: &str,
 ) -> Result<Vec<Flow>, ResolveError> {
-    let sources = ends(cluster, &req.from, namespace)?;
-    let destinations = ends(cluster, &req.to, namespace)?;
+    let sources = ends(cluster, &req.from, namespace, None)?;
+    let destinations = ends(cluster, &req.to, namespace, None)?;
     let mut out = Vec::new();
     for src in &sources {
         for dst in &destinations {
@@ -123,10 +137,155 @@ pub fn flows(
     }
     Ok(out)
 }
+/// Resolves a flow request as [`flows`] does, except that a CIDR is cut
+/// into the ranges the loaded rules tell apart (at every CIDR they and the
+/// network sets name), each range is evaluated, and adjacent ranges with
+/// the same outcome are merged: one flow per range whose verdict (or
+/// deciding rule) differs, or one for the whole CIDR when all agree.
+pub fn flows_by_range(
+    evaluator: &Evaluator,
+    cluster: &Cluster,
+    req: &FlowRequest,
+    namespace: &str,
+) -> Result<Vec<Flow>, ResolveError> {
+    let nets = reach::rule_nets(evaluator.policy_set(), cluster);
+    let sources = ends(cluster, &req.from, namespace, Some(&nets))?;
+    let destinations = ends(cluster, &req.to, namespace, Some(&nets))?;
+    // (flow, the range end's CIDR range, outcome signature), merged in place.
+    let mut out: Vec<(Flow, Option<Range>, String)> = Vec::new();
+    let mut last_of: HashMap<String, usize> = HashMap::new();
+    for src in &sources {
+        for dst in &destinations {
+            let f = flow(cluster, req, src, dst)?;
+            let (range, key) = match (&src.range, &dst.range) {
+                (Some(r), None) => (Some(r.clone()), format!("src {} -> {}", r.cidr, f.dst.name)),
+                (None, Some(r)) => (Some(r.clone()), format!("{} -> dst {}", f.src.name, r.cidr)),
+                _ => (None, String::new()),
+            };
+            let Some(range) = range else {
+                out.push((f, None, String::new()));
+                continue;
+            };
+            let signature = signature(&evaluator.evaluate(f.clone()));
+            let merged = last_of.get(&key).and_then(|&i| {
+                let (_, prev, sig) = &out[i];
+                let prev = prev.as_ref()?;
+                let adjacent = next_address(prev.hi) == Some(range.lo);
+                (adjacent && *sig == signature).then_some(i)
+            });
+            match merged {
+                Some(i) => {
+                    if let Some(prev) = &mut out[i].1 {
+                        prev.hi = range.hi;
+                    }
+                }
+                None => {
+                    last_of.insert(key, out.len());
+                    out.push((f, Some(range), signature));
+                }
+            }
+        }
+    }
+    // Name each range by what it covers of its CIDR.
+    Ok(out
+        .into_iter()
+        .map(|(mut f, range, _)| {
+            if let Some(r) = range {
+                let peer = if f.src.name.starts_with(&format!("{} ", r.cidr)) {
+                    &mut f.src
+                } else {
+                    &mut f.dst
+                };
+                let label = reach::range_label(r.lo, r.hi);
+                peer.name = if label == r.cidr {
+                    format!("{} (every address alike, as {})", r.cidr, peer.ip)
+                } else {
+                    format!("{label} of {} (as {})", r.cidr, peer.ip)
+                };
+            }
+            f
+        })
+        .collect())
+}
+
+/// What decides an outcome: two ranges with the same signature need not be
+/// shown apart.
+fn signature(o: &Outcome) -> String {
+    let d = |d: &crate::sim::eval::Decider| {
+        format!("{}|{:?}|{:?}|{:?}", d.step, d.tier, d.policy, d.rule)
+    };
+    format!(
+        "{:?}|{:?}|{}|{}",
+        o.verdict,
+        o.denied_at,
+        d(&o.egress.decided_by),
+        d(&o.ingress.decided_by)
+    )
+}
+
+/// The address after `ip`, if any.
+fn next_address(ip: IpAddr) -> Option<IpAddr> {
+    match ip {
+        IpAddr::V4(a) => u32::from(a)
+            .checked_add(1)
+            .map(|n| IpAddr::from(n.to_be_bytes())),
+        IpAddr::V6(a) => u128::from(a)
+            .checked_add(1)
+            .map(|n| IpAddr::from(n.to_be_bytes())),
+    }
+}
+
+/// A flow stays within one address family. A pod with addresses of both
+/// families is reached at the one of the other end's family.
+fn same_family(cluster: &Cluster, src: &mut Peer, dst: &mut Peer) -> Result<(), String> {
+    if src.ip.is_ipv4() == dst.ip.is_ipv4() {
+        return Ok(());
+    }
+    let other_family = |peer: &Peer, v4: bool| match peer.end {
+        FlowEnd::Pod { index } => cluster
+            .endpoints
+            .get(index)
+            .and_then(|e| e.ips.iter().find(|ip| ip.is_ipv4() == v4).copied()),
+        _ => None,
+    };
+    if let Some(ip) = other_family(dst, src.ip.is_ipv4()) {
+        dst.ip = ip;
+        return Ok(());
+    }
+    if let Some(ip) = other_family(src, dst.ip.is_ipv4()) {
+        src.ip = ip;
+        return Ok(());
+    }
+    let family = |ip: IpAddr| if ip.is_ipv4() { "IPv4" } else { "IPv6" };
+    Err(format!(
+        "{} is {} and {} is {}: a flow stays within one address family (give ends of the same family)",
+        src.name,
+        describe_family(cluster, src, family(src.ip)),
+        dst.name,
+        describe_family(cluster, dst, family(dst.ip)),
+    ))
+}
+
+/// `IPv4`, or for a pod `IPv4-only (10.0.0.1)`.
+fn describe_family(cluster: &Cluster, peer: &Peer, family: &str) -> String {
+    match peer.end {
+        FlowEnd::Pod { index } => {
+            let ips: Vec<String> = cluster
+                .endpoints
+                .get(index)
+                .map(|e| e.ips.iter().map(IpAddr::to_string).collect())
+                .unwrap_or_default();
+            format!("{family}-only ({})", ips.join(", "))
+        }
+        _ => family.to_string(),
+    }
+}
 
 fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Flow, ResolveError> {
     let mut protocol = req.protocol;
+    let mut src_peer = src.peer.clone();
     let mut dst_peer = dst.peer.clone();
+    same_family(cluster, &mut src_peer, &mut dst_peer)?;
     let port = match (&req.port, dst.service) {
         (port, Some(si)) => {
             let svc = &cluster.services[si];
@@ -224,7 +383,7 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
         (false, _) => None,
     };
     Ok(Flow {
-        src: src.peer.clone(),
+        src: src_peer,
         dst: dst_peer,
         protocol,
         port: if has_ports { port } else { 0 },
@@ -253,11 +412,19 @@ fn describe_ports(ep: &Endpoint) -> String {
     format!(" (it declares {})", names.join(", "))
 }
 
-fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, String> {
+/// The ends `text` names. With `nets`, a CIDR is cut into the ranges they
+/// tell apart; without, it stands for one address.
+fn ends(
+    cluster: &Cluster,
+    text: &str,
+    namespace: &str,
+    nets: Option<&[IpNet]>,
+) -> Result<Vec<End>, String> {
     let plain = |peer: Peer| {
         Ok(vec![End {
             peer,
             service: None,
+            range: None,
         }])
     };
     if let Some(rest) = text.strip_prefix("svc:") {
@@ -342,6 +509,7 @@ fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, Stri
         return Ok(vec![End {
             peer: address_peer(cluster, ip, format!("netset:{rest} ({ip})")),
             service: None,
+            range: None,
         }]);
     }
     if let Ok(ip) = text.parse::<IpAddr>() {
@@ -358,6 +526,12 @@ fn ends(cluster: &Cluster, text: &str, namespace: &str) -> Result<Vec<End>, Stri
         return plain(address_peer(cluster, ip, text.to_string()));
     }
     if let Ok(net) = text.parse::<IpNet>() {
+        if let Some(nets) = nets {
+            let ranges = cidr_ranges(cluster, nets, net, text);
+            if !ranges.is_empty() {
+                return Ok(ranges);
+            }
+        }
         let ip = representative(&net);
         return plain(address_peer(cluster, ip, format!("{text} (as {ip})")));
     }
@@ -414,12 +588,38 @@ fn service_ends(cluster: &Cluster, si: usize) -> Result<Vec<End>, String> {
         .map(|(i, ep)| End {
             peer: pod_peer(i, ep),
             service: Some(si),
+            range: None,
         })
         .collect();
     if backends.is_empty() {
         return Err(format!("Service {ns}/{name} selects no loaded pod"));
     }
     Ok(backends)
+}
+
+/// A CIDR's ranges, each probed at an address no endpoint owns (an
+/// endpoint's address is that endpoint: name it to evaluate it).
+fn cidr_ranges(cluster: &Cluster, nets: &[IpNet], net: IpNet, text: &str) -> Vec<End> {
+    let taken: HashSet<IpAddr> = cluster
+        .endpoints
+        .iter()
+        .flat_map(|e| e.ips.iter())
+        .chain(cluster.nodes.iter().flat_map(|n| n.ips.iter()))
+        .chain(cluster.host_endpoints.iter().flat_map(|h| h.ips.iter()))
+        .copied()
+        .collect();
+    reach::ranges_within(nets, net, &taken)
+        .into_iter()
+        .map(|(lo, hi, probe, _)| End {
+            peer: address_peer(cluster, probe, format!("{text} (as {probe})")),
+            service: None,
+            range: Some(Range {
+                cidr: text.to_string(),
+                lo,
+                hi,
+            }),
+        })
+        .collect()
 }
 
 fn split<'t>(text: &'t str, namespace: &'t str) -> (&'t str, &'t str) {

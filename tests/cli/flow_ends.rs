@@ -60,3 +60,90 @@ fn a_service_address_in_a_flows_file_is_the_service() {
         out.stdout
     );
 }
+
+#[test]
+fn ends_of_different_address_families_are_a_usage_error() {
+    for from in ["2001:db8::1", "2001:db8::/64"] {
+        let out = run(&[
+            "simulate",
+            "-f",
+            "fixtures/redis-frontend",
+            "--from",
+            from,
+            "--to",
+            "myns/frontend",
+            "--port",
+            "443",
+        ]);
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        // The diagnostic wraps; read it as one line.
+        let text = out
+            .stderr
+            .split_whitespace()
+            .filter(|w| *w != "|")
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(
+                "is IPv6 and myns/frontend is IPv4-only (10.244.0.2): a flow stays within one address family"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(from), "{text}");
+    }
+}
+
+#[test]
+fn a_cidr_gives_one_result_per_range_that_differs() {
+    // The profile admits 9100 from 10.10.0.0/24 only.
+    let flow = |from: &str| {
+        json(&[
+            "simulate",
+            "-f",
+            "fixtures/tiers",
+            "--from",
+            from,
+            "--to",
+            "hep:node1-eth0",
+            "--port",
+            "9100",
+            "-o",
+            "json",
+        ])
+    };
+    let v = flow("10.10.0.0/16");
+    assert_eq!(v["verdict"], "deny", "{v}");
+    let parts: Vec<(String, String)> = v["flows"]
+        .as_array()
+        .expect("one flow per range")
+        .iter()
+        .map(|f| {
+            (
+                f["flow"]["src"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                f["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (
+                "10.10.0.0/24 of 10.10.0.0/16 (as 10.10.0.0)".to_string(),
+                "allow".to_string()
+            ),
+            (
+                "10.10.1.0-10.10.255.255 of 10.10.0.0/16 (as 10.10.1.0)".to_string(),
+                "deny".to_string()
+            ),
+        ]
+    );
+    let alike = flow("10.10.0.0/25");
+    assert_eq!(alike["verdict"], "allow");
+    assert_eq!(
+        alike["flow"]["src"]["name"],
+        "10.10.0.0/25 (every address alike, as 10.10.0.0)"
+    );
+}

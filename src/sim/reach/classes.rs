@@ -315,6 +315,28 @@ fn address(ips: &[IpAddr]) -> Option<IpAddr> {
         .copied()
 }
 
+/// The ranges `within` is cut into by `nets` (every CIDR the rules and
+/// network sets name, so that each range is seen alike by every rule):
+/// `(lo, hi, probe)` as in [`ranges`], and the range's label.
+pub fn ranges_within(
+    nets: &[IpNet],
+    within: IpNet,
+    taken: &HashSet<IpAddr>,
+) -> Vec<(IpAddr, IpAddr, IpAddr, String)> {
+    let within = within.trunc();
+    let mut all: BTreeSet<IpNet> = nets
+        .iter()
+        .filter(|n| n.addr().is_ipv4() == within.addr().is_ipv4())
+        .map(IpNet::trunc)
+        .collect();
+    all.insert(within);
+    ranges(&all, taken)
+        .into_iter()
+        .filter(|(lo, _, _)| within.contains(lo))
+        .map(|(lo, hi, probe)| (lo, hi, probe, range_label(lo, hi)))
+        .collect()
+}
+
 /// The ranges cut from the whole IPv4 space (and the IPv6 space when an
 /// IPv6 CIDR is named) by `nets`: `(lo, hi, probe)`, where `probe` is an
 /// address in the range that no cluster endpoint owns (a range without one
@@ -370,7 +392,7 @@ fn from_u128(v: u128, v6: bool) -> IpAddr {
 }
 
 /// `10.0.0.0/8` when the range is exactly a CIDR, else `a-b`.
-fn range_label(lo: IpAddr, hi: IpAddr) -> String {
+pub fn range_label(lo: IpAddr, hi: IpAddr) -> String {
     let (a, b) = (to_u128(lo), to_u128(hi));
     let bits: u32 = if lo.is_ipv6() { 128 } else { 32 };
     let size = b - a;

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use petgraph::graph::DiGraph;
 use serde::Serialize;
 
-pub use classes::{IdentityClass, RangeRole};
+pub use classes::{IdentityClass, RangeRole, range_label, ranges_within};
 pub use compute::{Options, Progress, compute};
 pub use conns::{Conns, PortSet};
 pub use filter::{Filter, NodeMatch, PortFilter};
@@ -100,4 +100,13 @@ pub struct Reach {
     pub probes: u64,
     /// What the graph does not show and why (pods without addresses, ...).
     pub notes: Vec<String>,
+}
+
+/// Every CIDR the rules of `set` and the network sets of `cluster` name:
+/// the boundaries where a rule can tell two addresses apart.
+pub fn rule_nets(
+    set: &crate::model::policy::PolicySet,
+    cluster: &crate::model::Cluster,
+) -> Vec<ipnet::IpNet> {
+    scan::Scan::new(set, cluster).nets
 }
