@@ -164,6 +164,23 @@ pub struct HttpMatch {
     pub methods: Vec<String>,
     /// ORed; empty matches any path.
     pub paths: Vec<PathMatch>,
+    /// How the request path is compared.
+    #[serde(skip)]
+    pub path_mode: PathMode,
+}
+
+/// How an HTTP request path is compared with path rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PathMode {
+    /// Query and fragment stripped, the rest compared as sent; a prefix is
+    /// a plain string prefix.
+    Raw,
+    /// Normalised first (one percent-decoding, `\` to `/`, duplicate
+    /// slashes, matrix parameters and dot segments removed); a prefix
+    /// matches at segment boundaries; a path still holding an encoded
+    /// separator or NUL matches nothing.
+    #[default]
+    Normalised,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -697,6 +714,9 @@ pub struct PolicySet {
     /// `{serviceaccount}` substituted (Calico: `kns.{namespace}`,
     /// `ksa.{namespace}.{serviceaccount}`).
     pub pod_profiles: Vec<String>,
+    /// Nodes, and the hostNetwork pods on them, are endpoints that
+    /// policies select by the host label (Cilium's host firewall).
+    pub host_firewall: bool,
 }
 
 impl PolicySet {

@@ -15,8 +15,8 @@ use crate::dialect::calico::{
 use crate::dialect::common::Net;
 use crate::dialect::lower::{Builder, CALICO_LATEST, scope, tie_break};
 use crate::model::policy::{
-    Action, Cni, Criterion, HttpMatch, Isolates, NetScope, PathMatch, Policy, PortMatch, PortSpec,
-    Profile, Rule, Side, Staged, TierDefault, Version, implicit,
+    Action, Cni, Criterion, HttpMatch, Isolates, NetScope, PathMatch, PathMode, Policy, PortMatch,
+    PortSpec, Profile, Rule, Side, Staged, TierDefault, Version, implicit,
 };
 use crate::model::{Labels, Proto, Spanned};
 use crate::selector::{self, Expr};
@@ -216,8 +216,10 @@ fn lower_spec(b: &mut Builder, policy: &PolicyObject, view: &SpecView<'_>, backe
     let types = view.effective_types();
     // A Delete proposes removing a policy: it has no rules of its own.
     let governs = |t: PolicyType| staged != Some(Staged::Delete) && types.contains(&t);
-    let ingress = governs(PolicyType::Ingress).then(|| compile_rules(view.ingress, "ingress", ns));
-    let egress = governs(PolicyType::Egress).then(|| compile_rules(view.egress, "egress", ns));
+    let ingress =
+        governs(PolicyType::Ingress).then(|| compile_rules(view.ingress, "ingress", ns, version));
+    let egress =
+        governs(PolicyType::Egress).then(|| compile_rules(view.egress, "egress", ns, version));
     let name = policy.name.clone();
     let compiled = Policy {
         kind: policy.kind.clone(),
@@ -306,12 +308,27 @@ fn subject(view: &SpecView<'_>, ns: Option<&str>) -> Result<(Expr, String), Stri
     Ok((expr, text))
 }
 
-fn compile_rules(rules: &[Spanned<calico::Rule>], direction: &str, ns: Option<&str>) -> Vec<Rule> {
+fn compile_rules(
+    rules: &[Spanned<calico::Rule>],
+    direction: &str,
+    ns: Option<&str>,
+    version: Version,
+) -> Vec<Rule> {
     rules
         .iter()
         .enumerate()
-        .map(|(i, r)| compile_rule(r, format!("{direction}[{i}]"), ns))
+        .map(|(i, r)| compile_rule(r, format!("{direction}[{i}]"), ns, version))
         .collect()
+}
+
+/// How Dikastes compares request paths: raw up to 3.31; normalised from
+/// 3.32 (calico#12532/#12533).
+fn path_mode(version: Version) -> PathMode {
+    if version >= Version::new(3, 32) {
+        PathMode::Normalised
+    } else {
+        PathMode::Raw
+    }
 }
 
 fn action(a: calico::Action) -> Action {
@@ -326,7 +343,12 @@ fn action(a: calico::Action) -> Action {
 /// One rule; all its criteria are ANDed (SEMANTICS.md §B4). A selector
 /// that does not parse (the loader reports it first) makes the rule match
 /// nothing rather than something.
-fn compile_rule(rule: &Spanned<calico::Rule>, label: String, ns: Option<&str>) -> Rule {
+fn compile_rule(
+    rule: &Spanned<calico::Rule>,
+    label: String,
+    ns: Option<&str>,
+    version: Version,
+) -> Rule {
     let r = &rule.value;
     let mut criteria = Vec::new();
     let mut notes = Vec::new();
@@ -377,6 +399,7 @@ fn compile_rule(rule: &Spanned<calico::Rule>, label: String, ns: Option<&str>) -
                     (None, None) => None,
                 })
                 .collect(),
+            path_mode: path_mode(version),
         }));
     }
     Rule {
@@ -814,9 +837,10 @@ pub fn profiles(b: &mut Builder, profiles: &[Spanned<calico::Profile>]) {
             );
         }
         let spec = &profile.spec;
+        let version = b.calico().unwrap_or(CALICO_LATEST);
         b.add_profile(Profile {
-            ingress: compile_rules(&spec.ingress, "ingress", None),
-            egress: compile_rules(&spec.egress, "egress", None),
+            ingress: compile_rules(&spec.ingress, "ingress", None, version),
+            egress: compile_rules(&spec.egress, "egress", None, version),
             labels: spec
                 .labels_to_apply
                 .iter()

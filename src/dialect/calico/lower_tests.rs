@@ -1000,3 +1000,30 @@ spec:
     assert!(selectors(&r.criteria, Side::Destination, false).is_empty());
     assert_eq!(selectors(&r.criteria, Side::Destination, true).len(), 1);
 }
+
+#[test]
+fn http_paths_are_compared_raw_up_to_331_and_normalised_from_332() {
+    const HTTP: &str = r#"
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  ingress:
+    - action: Allow
+      http:
+        paths: [{prefix: /public/}]
+"#;
+    let mode = |version| {
+        let l = compile_with(HTTP, version);
+        let found = rules(policy(&l, "web"), true)[0]
+            .criteria
+            .iter()
+            .find_map(|c| match c {
+                Criterion::Http(m) => Some(m.path_mode),
+                _ => None,
+            });
+        found.expect("an HTTP criterion")
+    };
+    assert_eq!(mode(V331), crate::model::policy::PathMode::Raw);
+    assert_eq!(mode(V332), crate::model::policy::PathMode::Normalised);
+}

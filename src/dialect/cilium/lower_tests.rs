@@ -564,3 +564,26 @@ fn host_policies_apply_to_nodes() {
     // node-2 is not selected.
     assert_eq!(s.verdict("203.0.113.9", "node:node-2", 10250), Allow);
 }
+
+#[test]
+fn the_host_firewall_is_on_once_a_policy_selects_nodes() {
+    let firewall = |policies: &str| {
+        let inv = crate::load::load_text("t.yaml", &format!("{CLUSTER}\n---\n{policies}"))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let choice = Choice {
+            cni: Some(Cni::Cilium),
+            ..Choice::default()
+        };
+        lower(&Input::from(&inv), &choice).set.host_firewall
+    };
+    let host = ccnp(
+        "host-fw",
+        "  nodeSelector: {matchLabels: {pool: blue}}\n  ingress: [{fromEntities: [cluster]}]",
+    );
+    let pods = ccnp(
+        "pods",
+        "  endpointSelector: {}\n  ingress: [{fromEntities: [cluster]}]",
+    );
+    assert!(firewall(&host));
+    assert!(!firewall(&pods));
+}

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::{PolicyObject, PolicySource, calico, cilium, k8s, npapi};
 use crate::model::policy::{
-    Cni, Dataplane, Policy, PolicySet, Profile, Rule, Tier, TierDefault, Version,
+    Cni, Dataplane, Policy, PolicySet, Profile, Rule, Tier, TierDefault, Version, implicit,
 };
 use crate::model::{Cluster, Span, Spanned};
 
@@ -358,12 +358,21 @@ impl<'a> Builder<'a> {
                     .then_with(|| a.tie_break.cmp(&b.tie_break))
             });
         }
+        // Cilium's host firewall: once a policy selects the host, nodes
+        // (and their hostNetwork pods) are endpoints policies select
+        // (docs.cilium.io "Host Firewall").
+        let host_firewall = self.dataplane.cni == Cni::Cilium
+            && tiers
+                .iter()
+                .flat_map(|t| &t.policies)
+                .any(|p| p.subject.keys().contains(&implicit::HOST));
         Lowered {
             set: PolicySet {
                 dataplane: self.dataplane,
                 tiers,
                 profiles: self.profiles,
                 pod_profiles: self.pod_profiles,
+                host_firewall,
             },
             notes: self.notes,
         }

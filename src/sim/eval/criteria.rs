@@ -934,8 +934,7 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
             Hint::give([Input::Method, Input::Path]),
         );
     };
-    let version = ctx.dataplane.calico_version;
-    let (hit, reason) = http::matches(m, req, version);
+    let (hit, reason) = http::matches(m, req);
     if !hit {
         ctx.l7_refused.set(true);
         let mut first = ctx.l7_response.borrow_mut();

@@ -2,19 +2,17 @@
 //! methods ORed with `*` matching all; paths ORed, `exact` or `prefix`;
 //! methods AND paths.
 //!
-//! Up to 3.31 the query and fragment are stripped and paths compared raw.
-//! From 3.32 (calico#12532/#12533) the path is normalised first — one
-//! percent-decoding, `\` to `/`, duplicate slashes collapsed, matrix
-//! parameters and dot segments removed — prefixes only match at segment
-//! boundaries, and a path still holding an encoded `.`, `/`, `\` or a NUL
-//! after decoding matches nothing.
+//! The path is compared as the rule's [`PathMode`] says: raw (query and
+//! fragment stripped), or normalised first — one percent-decoding, `\` to
+//! `/`, duplicate slashes collapsed, matrix parameters and dot segments
+//! removed — with prefixes matching only at segment boundaries, and a path
+//! still holding an encoded `.`, `/`, `\` or a NUL after decoding matching
+//! nothing.
 
 use crate::model::HttpRequest;
-use crate::model::policy::{HttpMatch, PathMatch, Version};
+use crate::model::policy::{HttpMatch, PathMatch, PathMode};
 
-const NORMALISING: Version = Version::new(3, 32);
-
-pub fn matches(m: &HttpMatch, req: &HttpRequest, calico: Option<Version>) -> (bool, String) {
+pub fn matches(m: &HttpMatch, req: &HttpRequest) -> (bool, String) {
     let method = req.method.as_deref().unwrap_or("GET");
     let method_ok = m.methods.is_empty() || m.methods.iter().any(|x| x == "*" || x == method);
     if !method_ok {
@@ -27,7 +25,7 @@ pub fn matches(m: &HttpMatch, req: &HttpRequest, calico: Option<Version>) -> (bo
         return (true, format!("method {method} allowed, any path"));
     }
     let raw = req.path.as_deref().unwrap_or("/");
-    let normalising = calico.is_none_or(|v| v >= NORMALISING);
+    let normalising = m.path_mode == PathMode::Normalised;
     let path = if normalising {
         match normalise(raw) {
             Some(p) => p,
@@ -148,46 +146,57 @@ mod tests {
         HttpMatch {
             methods: methods.iter().map(|s| s.to_string()).collect(),
             paths,
+            path_mode: PathMode::Normalised,
         }
     }
 
-    const V31: Option<Version> = Some(Version::new(3, 31));
-    const V32: Option<Version> = Some(Version::new(3, 32));
+    /// Calico up to 3.31.
+    const RAW: PathMode = PathMode::Raw;
+    /// Calico 3.32 and later.
+    const NORMALISED: PathMode = PathMode::Normalised;
+
+    fn matches_in(m: &HttpMatch, req: &HttpRequest, mode: PathMode) -> (bool, String) {
+        let m = HttpMatch {
+            path_mode: mode,
+            ..m.clone()
+        };
+        matches(&m, req)
+    }
 
     #[test]
     fn methods_are_ored_exact_and_star_matches_all() {
         let m = rule(&["GET", "HEAD"], vec![]);
-        assert!(matches(&m, &req("HEAD", "/"), V32).0);
+        assert!(matches_in(&m, &req("HEAD", "/"), NORMALISED).0);
         assert!(
-            !matches(&m, &req("get", "/"), V32).0,
+            !matches_in(&m, &req("get", "/"), NORMALISED).0,
             "methods are case-sensitive"
         );
-        assert!(matches(&rule(&["*"], vec![]), &req("DELETE", "/x"), V32).0);
+        assert!(matches_in(&rule(&["*"], vec![]), &req("DELETE", "/x"), NORMALISED).0);
     }
 
     #[test]
     fn prefix_is_raw_before_332_and_segment_anchored_after() {
         let m = rule(&[], vec![PathMatch::Prefix("/pub".into())]);
-        assert!(matches(&m, &req("GET", "/public"), V31).0);
-        assert!(!matches(&m, &req("GET", "/public"), V32).0);
-        assert!(matches(&m, &req("GET", "/pub/x"), V32).0);
-        assert!(matches(&m, &req("GET", "/pub"), V32).0);
+        assert!(matches_in(&m, &req("GET", "/public"), RAW).0);
+        assert!(!matches_in(&m, &req("GET", "/public"), NORMALISED).0);
+        assert!(matches_in(&m, &req("GET", "/pub/x"), NORMALISED).0);
+        assert!(matches_in(&m, &req("GET", "/pub"), NORMALISED).0);
     }
 
     #[test]
     fn query_is_stripped_in_every_version() {
         let m = rule(&[], vec![PathMatch::Exact("/a".into())]);
-        assert!(matches(&m, &req("GET", "/a?x=1"), V31).0);
-        assert!(matches(&m, &req("GET", "/a#frag"), V32).0);
+        assert!(matches_in(&m, &req("GET", "/a?x=1"), RAW).0);
+        assert!(matches_in(&m, &req("GET", "/a#frag"), NORMALISED).0);
     }
 
     #[test]
     fn dot_segments_escape_a_prefix_only_before_332() {
         let m = rule(&[], vec![PathMatch::Prefix("/public/".into())]);
         // 3.31 compares the raw path: the traversal passes the prefix check.
-        assert!(matches(&m, &req("GET", "/public/../admin"), V31).0);
+        assert!(matches_in(&m, &req("GET", "/public/../admin"), RAW).0);
         // 3.32 normalises it to /admin first.
-        assert!(!matches(&m, &req("GET", "/public/../admin"), V32).0);
+        assert!(!matches_in(&m, &req("GET", "/public/../admin"), NORMALISED).0);
     }
 
     #[test]

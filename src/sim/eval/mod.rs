@@ -30,7 +30,7 @@ use identity::{Identities, Owner};
 pub use trace::*;
 
 use crate::model::policy::{
-    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault, implicit,
+    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
 
@@ -133,17 +133,13 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        let host_policies = set.dataplane.cni == crate::model::policy::Cni::Cilium
-            && set
-                .policies()
-                .any(|(_, p)| p.subject.keys().contains(&implicit::HOST));
         Evaluator {
             set,
             cluster,
             ids: Identities::new(cluster, &set.profiles),
             overridden,
             has_staged: !staged.is_empty(),
-            host_policies,
+            host_policies: set.host_firewall,
             selection: RwLock::new(HashMap::new()),
             profiles: RwLock::new(HashMap::new()),
         }
@@ -426,8 +422,8 @@ impl<'a> Evaluator<'a> {
             }
         };
         if self.host_policies {
-            // Cilium's host firewall: a node (and its hostNetwork pods) is
-            // an endpoint that host policies select.
+            // A node (and its hostNetwork pods) is an endpoint that host
+            // policies select.
             let node_name = match &peer.end {
                 FlowEnd::Node { index } => cluster.nodes.get(*index).map(|n| n.name.as_str()),
                 FlowEnd::Pod { index } => cluster
