@@ -1,6 +1,6 @@
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
-use miette::{IntoDiagnostic, Result};
+use miette::Result;
 
 use super::{Cli, Ctx, ExitStatus};
 
@@ -21,7 +21,7 @@ pub struct CompletionArgs {
 
 pub fn run(ctx: &Ctx, args: &CompletionArgs) -> Result<ExitStatus> {
     let script = generate(args.shell);
-    ctx.printer.raw(&script).into_diagnostic()?;
+    ctx.printer.raw(&script)?;
     Ok(ExitStatus::Success)
 }
 

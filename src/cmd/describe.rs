@@ -2,9 +2,10 @@
 //! which policies select it, per direction, in evaluation order.
 
 use clap::{Args, ValueEnum};
-use miette::{IntoDiagnostic, Result};
+use miette::Result;
 
-use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
+use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::model::FlowEnd;
 use crate::render::describe as view;
 use crate::sim::eval::Evaluator;
@@ -25,8 +26,21 @@ pub struct DescribeArgs {
     /// The endpoint: NAMESPACE/NAME (a pod or workload), NAME (with -n), hep:NAME
     #[arg(value_name = "REF")]
     pub reference: String,
+    /// Output format [default: text]
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<DescribeFormat>::new())]
+    pub output: Option<DescribeFormat>,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DescribeFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -36,10 +50,9 @@ pub enum Describable {
 }
 
 pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
-    let output = ctx.output("describe", "text (the default), yaml or json")?;
-    let inventory = ctx.load()?;
+    let inventory = ctx.load(&args.input)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
-    let namespace = ctx.global.namespace.as_deref().unwrap_or("default");
+    let namespace = args.namespace.resolve();
     // Resolve through the flow resolver so references mean the same as in
     // `simulate` (a workload stands for its first pod).
     let req = FlowRequest {
@@ -49,32 +62,33 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
         protocol: Some(crate::model::Proto::ICMP),
         ..Default::default()
     };
+    let reference = |message: String| UsageError::Reference {
+        flag: "REF",
+        reference: args.reference.clone(),
+        message,
+        help: None,
+    };
     let flow = flows(&inventory.cluster, &req, namespace)
-        .map_err(|e| miette::miette!(code = "polctl::usage::reference", "{e}"))?
+        .map_err(|e| reference(e.to_string()))?
         .into_iter()
         .next()
-        .ok_or_else(|| miette::miette!("{} resolves to nothing", args.reference))?;
+        .ok_or_else(|| reference("resolves to nothing".into()))?;
     if !matches!(
         flow.src.end,
         FlowEnd::Pod { .. } | FlowEnd::HostEndpoint { .. }
     ) {
-        return Err(miette::miette!(
-            code = "polctl::usage::reference",
-            "{} is not an endpoint (a pod, workload or host endpoint)",
-            args.reference
-        ));
+        return Err(
+            reference("is not an endpoint (a pod, workload or host endpoint)".into()).into(),
+        );
     }
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let description = view::describe(&evaluator, &inventory.cluster, &flow.src, &|s| {
         inventory.sources.locate(s)
     });
-    match output {
-        Some(OutputFormat::Json) => ctx.printer.json(&description)?,
-        Some(OutputFormat::Yaml) => ctx.printer.yaml(&description)?,
-        _ => ctx
-            .printer
-            .raw(&view::text(&description))
-            .into_diagnostic()?,
+    match args.output {
+        Some(DescribeFormat::Json) => ctx.printer.json(&description)?,
+        Some(DescribeFormat::Yaml) => ctx.printer.yaml(&description)?,
+        None => ctx.printer.raw(&view::text(&description))?,
     }
     Ok(ExitStatus::Success)
 }

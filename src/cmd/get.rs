@@ -3,7 +3,8 @@
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::{Ctx, ExitStatus, OutputFormat};
+use super::args::{FormatParser, InputArgs, ScopeArgs, SelectorArgs};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::dialect::lower::{self, Choice};
 use crate::render::get::{self as view, Filter};
 use crate::selector::parse_kubectl;
@@ -23,6 +24,24 @@ pub struct GetArgs {
     /// What to list
     #[arg(value_enum)]
     pub resource: Resource,
+    /// Output format
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<GetFormat>::new())]
+    pub output: Option<GetFormat>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub selector: SelectorArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GetFormat {
+    Table,
+    Wide,
+    Yaml,
+    Json,
+    Name,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,31 +66,20 @@ pub enum Resource {
     Services,
 }
 
-/// What `-o` takes here.
-const GET_FORMATS: &str = "table (the default), wide, yaml, json or name";
-
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
-    let format = ctx
-        .output("get", GET_FORMATS)?
-        .unwrap_or(OutputFormat::Table);
-    let selector = match &ctx.global.selector {
-        Some(text) => Some(parse_kubectl(text).map_err(|e| {
-            miette::miette!(
-                code = "polctl::usage::selector",
-                labels = vec![miette::LabeledSpan::at(
-                    e.offset..e.offset + e.len,
-                    e.message.clone()
-                )],
-                "invalid --selector: {}",
-                e.message
-            )
-            .with_source_code(text.clone())
+    let format = args.output.unwrap_or(GetFormat::Table);
+    let selector = match &args.selector.selector {
+        Some(text) => Some(parse_kubectl(text).map_err(|e| UsageError::Selector {
+            flag: "--selector",
+            message: e.message.clone(),
+            text: text.clone(),
+            span: (e.offset, e.len).into(),
         })?),
         None => None,
     };
-    let inventory = ctx.load()?;
+    let inventory = ctx.load(&args.input)?;
     let filter = Filter {
-        namespace: ctx.namespace_filter(),
+        namespace: args.scope.filter(),
         selector: selector.as_ref(),
     };
     let view = match args.resource {
@@ -89,21 +97,14 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         Resource::Services => view::services(&inventory, &filter),
     };
     match format {
-        OutputFormat::Table => ctx.printer.raw(&view.table(false)),
-        OutputFormat::Wide => ctx.printer.raw(&view.table(true)),
-        OutputFormat::Name => ctx.printer.raw(&view.names()),
-        OutputFormat::Json => return ctx.printer.json(&view.items()).map(|_| ExitStatus::Success),
-        OutputFormat::Yaml => return ctx.printer.yaml(&view.items()).map(|_| ExitStatus::Success),
-        diagram @ (OutputFormat::Dot
-        | OutputFormat::Mermaid
-        | OutputFormat::Svg
-        | OutputFormat::Html) => {
-            return Err(super::diagram_only(diagram, "get", GET_FORMATS));
-        }
+        GetFormat::Table => ctx.printer.raw(&view.table(false))?,
+        GetFormat::Wide => ctx.printer.raw(&view.table(true))?,
+        GetFormat::Name => ctx.printer.raw(&view.names())?,
+        GetFormat::Json => ctx.printer.json(&view.items())?,
+        GetFormat::Yaml => ctx.printer.yaml(&view.items())?,
     }
-    .map_err(|e| miette::miette!("{e}"))?;
-    if view.is_empty() && matches!(format, OutputFormat::Table | OutputFormat::Wide) {
-        ctx.printer.warn(&match ctx.namespace_filter() {
+    if view.is_empty() && matches!(format, GetFormat::Table | GetFormat::Wide) {
+        ctx.printer.warn(&match args.scope.filter() {
             Some(ns) => format!("no {} found in namespace {ns}", view.noun),
             None => format!("no {} found", view.noun),
         });

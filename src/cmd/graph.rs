@@ -1,12 +1,11 @@
 //! `polctl graph`: who can reach whom, on which ports, for everything
 //! loaded.
 
-use std::io::IsTerminal;
-
-use clap::Args;
+use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
+use super::args::{self as flags, DataplaneArgs, InputArgs};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::render::graph as view;
 use crate::selector::parse_kubectl;
 use crate::sim::eval::Evaluator;
@@ -23,7 +22,7 @@ Without -n, every namespace is shown.
 
 Workload references (--from/--to/--focus):
   NAMESPACE/NAME      a workload, or a pod without one
-  NAME                the same, in any namespace
+  NAME                the same in the namespace given with -n (default: default)
   k=v,tier in (a,b)   workloads whose labels the selector matches
   IP or CIDR          external ranges overlapping it
 
@@ -60,57 +59,134 @@ pub struct GraphArgs {
     /// Leave out external address ranges
     #[arg(long)]
     pub exclude_external: bool,
+    /// Only workloads of this namespace (and the edges between them); bare names are in it
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Output format [default: table]
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<GraphFormat>,
+    #[command(flatten)]
+    pub input: InputArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Table,
+    Wide,
+    Yaml,
+    Json,
+    Name,
+    Dot,
+    Mermaid,
+    Svg,
+    Html,
+}
+
 pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
-    let filter = filter(ctx, args)?;
-    let mut inventory = ctx.load()?;
-    args.dataplane.read_dns(&mut inventory.cluster)?;
+    let filter = filter(args)?;
+    let mut inventory = ctx.load(&args.input)?;
+    super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let opts = reach::Options {
         external: !args.exclude_external,
         ..reach::Options::default()
     };
-    let bar = Bar::new();
+    let bar = Bar(ctx
+        .printer
+        .progress_bar("{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}"));
     let graph = reach::compute(&evaluator, &inventory.cluster, &opts, &bar);
-    bar.finish();
+    bar.0.finish_and_clear();
     for note in &graph.notes {
         ctx.printer.warn(note);
     }
+    for (flag, node_match) in [
+        ("--from", &filter.from),
+        ("--to", &filter.to),
+        ("--focus", &filter.focus),
+    ] {
+        if let Some(m) = node_match {
+            known_workload(&graph, flag, m)?;
+        }
+    }
     let graph = graph.filtered(&filter);
-    let text = match ctx.global.output.unwrap_or(OutputFormat::Table) {
-        OutputFormat::Table => view::table(&graph, false),
-        OutputFormat::Wide => view::table(&graph, true),
-        OutputFormat::Json => {
-            return ctx
-                .printer
-                .json(&view::JsonGraph(&graph))
-                .map(|_| ExitStatus::Success);
+    let text = match args.output.unwrap_or(GraphFormat::Table) {
+        GraphFormat::Table => view::table(&graph, false),
+        GraphFormat::Wide => view::table(&graph, true),
+        GraphFormat::Json => {
+            ctx.printer.json(&view::JsonGraph(&graph))?;
+            return Ok(ExitStatus::Success);
         }
-        OutputFormat::Yaml => {
-            return ctx
-                .printer
-                .yaml(&view::JsonGraph(&graph))
-                .map(|_| ExitStatus::Success);
+        GraphFormat::Yaml => {
+            ctx.printer.yaml(&view::JsonGraph(&graph))?;
+            return Ok(ExitStatus::Success);
         }
-        OutputFormat::Name => graph
+        GraphFormat::Name => graph
             .graph
             .node_weights()
             .map(|n| format!("{}\n", n.id))
             .collect(),
-        OutputFormat::Dot => view::dot(&graph),
-        OutputFormat::Mermaid => view::mermaid(&graph),
-        OutputFormat::Svg => view::svg(&graph),
-        OutputFormat::Html => view::html(&graph),
+        GraphFormat::Dot => view::dot(&graph),
+        GraphFormat::Mermaid => view::mermaid(&graph),
+        GraphFormat::Svg => view::svg(&graph),
+        GraphFormat::Html => view::html(&graph),
     };
-    ctx.printer.raw(&text).map_err(|e| miette::miette!("{e}"))?;
+    ctx.printer.raw(&text)?;
     Ok(ExitStatus::Success)
 }
 
-fn filter(ctx: &Ctx, args: &GraphArgs) -> Result<Filter> {
+/// A workload named with --from/--to/--focus must exist: a typo would
+/// otherwise print an empty graph.
+fn known_workload(
+    graph: &reach::Reach,
+    flag: &'static str,
+    m: &NodeMatch,
+) -> Result<(), UsageError> {
+    let NodeMatch::Name { namespace, name } = m else {
+        return Ok(());
+    };
+    if graph.graph.node_weights().any(|n| m.matches(n)) {
+        return Ok(());
+    }
+    let wanted = match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.clone(),
+    };
+    let mut near: Vec<(f64, &str)> = graph
+        .graph
+        .node_weights()
+        .filter(|n| !n.is_external())
+        .map(|n| {
+            let score =
+                strsim::jaro_winkler(&n.id, &wanted).max(strsim::jaro_winkler(&n.name, name));
+            (score, n.id.as_str())
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    near.dedup_by(|a, b| a.1 == b.1);
+    let help = match near.as_slice() {
+        [] => "`polctl graph -o name` lists the workloads".to_string(),
+        near => format!(
+            "did you mean {}?",
+            near.iter()
+                .take(3)
+                .map(|(_, id)| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
+    };
+    Err(UsageError::Reference {
+        flag,
+        reference: wanted,
+        message: "no workload or pod of that name is loaded".into(),
+        help: Some(help),
+    })
+}
+
+fn filter(args: &GraphArgs) -> Result<Filter> {
     let port = args
         .port
         .as_deref()
@@ -119,28 +195,31 @@ fn filter(ctx: &Ctx, args: &GraphArgs) -> Result<Filter> {
             let port = num.parse::<u16>().ok().filter(|p| *p > 0);
             match (port, parse_protocol(proto)) {
                 (Some(port), Ok(protocol)) => Ok(PortFilter { protocol, port }),
-                (None, _) => Err(format!("`{text}`: the port must be a number 1-65535")),
+                (None, _) => Err("the port must be a number 1-65535".to_string()),
                 (_, Err(e)) => Err(e),
             }
         })
         .transpose()
-        .map_err(|e| miette::miette!(code = "polctl::usage::port", "--port {e}"))?;
+        .map_err(|e| UsageError::value("--port", args.port.clone().unwrap_or_default(), e))?;
+    let bare = flags::resolve_namespace(args.namespace.as_deref());
+    let node = |flag, text: &Option<String>| {
+        text.as_deref()
+            .map(|t| node_match(flag, t, bare))
+            .transpose()
+    };
     Ok(Filter {
-        namespace: if ctx.global.all_namespaces {
-            None
-        } else {
-            ctx.global.namespace.clone()
-        },
-        from: args.from.as_deref().map(node_match).transpose()?,
-        to: args.to.as_deref().map(node_match).transpose()?,
+        namespace: args.namespace.clone(),
+        from: node("--from", &args.from)?,
+        to: node("--to", &args.to)?,
         port,
-        focus: args.focus.as_deref().map(node_match).transpose()?,
+        focus: node("--focus", &args.focus)?,
         exclude_external: args.exclude_external,
     })
 }
 
-/// A workload reference, a label selector, or an address.
-fn node_match(text: &str) -> Result<NodeMatch> {
+/// A workload reference, a label selector, or an address; a bare name is
+/// in `namespace`.
+fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMatch, UsageError> {
     if let Ok(net) = text.parse::<ipnet::IpNet>() {
         return Ok(NodeMatch::Addresses(net));
     }
@@ -149,50 +228,24 @@ fn node_match(text: &str) -> Result<NodeMatch> {
     }
     let is_selector = text.contains(['=', '!', '(', ',', ' ']);
     if is_selector {
-        return parse_kubectl(text).map(NodeMatch::Selector).map_err(|e| {
-            miette::miette!(
-                code = "polctl::usage::selector",
-                "`{text}` is not a label selector: {e}"
-            )
-        });
+        return parse_kubectl(text)
+            .map(NodeMatch::Selector)
+            .map_err(|e| UsageError::Selector {
+                flag,
+                message: e.message.clone(),
+                text: text.to_string(),
+                span: (e.offset, e.len).into(),
+            });
     }
-    Ok(match text.split_once('/') {
-        Some((ns, name)) => NodeMatch::Name {
-            namespace: Some(ns.to_string()),
-            name: name.to_string(),
-        },
-        None => NodeMatch::Name {
-            namespace: None,
-            name: text.to_string(),
-        },
+    let (ns, name) = text.split_once('/').unwrap_or((namespace, text));
+    Ok(NodeMatch::Name {
+        namespace: Some(ns.to_string()),
+        name: name.to_string(),
     })
 }
 
-/// A progress bar on stderr for long runs; hidden when stderr is not a
-/// terminal.
+/// The printer's progress bar, fed by the reachability computation.
 struct Bar(indicatif::ProgressBar);
-
-impl Bar {
-    fn new() -> Self {
-        let bar = if std::io::stderr().is_terminal() {
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        Bar(bar)
-    }
-
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
 
 impl Progress for Bar {
     fn start(&self, total: u64) {

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
-use miette::{IntoDiagnostic, Result};
+use clap::{Args, ValueEnum};
+use miette::Result;
 use serde_json::{Value, json};
 
-use super::{Ctx, DataplaneArgs, ExitStatus, OutputFormat};
+use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
 use crate::model::HttpRequest;
 use crate::model::policy::PolicySet;
@@ -92,8 +93,23 @@ pub struct SimulateArgs {
     /// Exit with status 1 when a flow is denied
     #[arg(long)]
     pub exit_code: bool,
+    /// Output format [default: a trace; with --flows a table, which wide widens]
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<SimulateFormat>::new())]
+    pub output: Option<SimulateFormat>,
+    #[command(flatten)]
+    pub namespace: NamespaceArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimulateFormat {
+    // The --flows table, with the pending verdict and where each flow is written.
+    Wide,
+    Yaml,
+    Json,
 }
 
 /// `--auth`: the outcome of the mutual-authentication handshake.
@@ -104,23 +120,23 @@ pub enum AuthArg {
 }
 
 pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
-    let output = ctx.output(
-        "simulate",
-        "a trace or table (the default), wide, yaml or json",
-    )?;
-    let mut inventory = ctx.load()?;
-    args.dataplane.read_dns(&mut inventory.cluster)?;
+    if args.flows.is_none() && args.output == Some(SimulateFormat::Wide) {
+        return Err(UsageError::Output {
+            message: "-o wide widens the table of a --flows run; one flow prints a trace".into(),
+        }
+        .into());
+    }
+    let mut inventory = ctx.load(&args.input)?;
+    super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
-    let namespace = ctx.global.namespace.as_deref().unwrap_or("default");
+    let namespace = args.namespace.resolve();
     if let Some(path) = &args.flows {
         return run_file(ctx, args, &mut inventory, &set, path, namespace);
     }
     let req = request(args)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
-    let flows = flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
-        let message = e.worded(&|h| hint::word(h, Wording::Flags));
-        miette::miette!(code = "polctl::usage::flow", "{message}")
-    })?;
+    let flows = flows_by_range(&evaluator, &inventory.cluster, &req, namespace)
+        .map_err(|e| UsageError::flow(e.worded(&|h| hint::word(h, Wording::Flags))))?;
     let outcomes: Vec<Outcome> = flows
         .into_iter()
         .map(|f| {
@@ -131,16 +147,16 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         })
         .collect();
     let denied = outcomes.iter().any(|o| o.verdict == Verdict::Deny);
-    match output {
-        Some(OutputFormat::Json) => ctx.printer.json(&combined(&outcomes, &set))?,
-        Some(OutputFormat::Yaml) => ctx.printer.yaml(&combined(&outcomes, &set))?,
-        _ => {
+    match args.output {
+        Some(SimulateFormat::Json) => ctx.printer.json(&combined(&outcomes, &set))?,
+        Some(SimulateFormat::Yaml) => ctx.printer.yaml(&combined(&outcomes, &set))?,
+        Some(SimulateFormat::Wide) | None => {
             let color = ctx.printer.out_color();
             let text: Vec<String> = outcomes
                 .iter()
                 .map(|o| trace::tree(o, &set.dataplane, color))
                 .collect();
-            ctx.printer.raw(&text.join("\n")).into_diagnostic()?;
+            ctx.printer.raw(&text.join("\n"))?;
         }
     }
     Ok(if args.exit_code && denied {
@@ -183,26 +199,24 @@ fn combined(outcomes: &[Outcome], set: &PolicySet) -> Value {
     v
 }
 
-fn request(args: &SimulateArgs) -> Result<FlowRequest> {
-    let usage = |msg: String| miette::miette!(code = "polctl::usage::flow", "{msg}");
+fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
     let protocol = args
         .proto
         .as_deref()
-        .map(parse_protocol)
-        .transpose()
-        .map_err(usage)?;
+        .map(|p| parse_protocol(p).map_err(|e| UsageError::value("--proto", p, e)))
+        .transpose()?;
     let mut headers = Vec::new();
     for h in &args.header {
         let (k, v) = h
             .split_once(':')
-            .ok_or_else(|| usage(format!("--header `{h}`: expected NAME:VALUE")))?;
+            .ok_or_else(|| UsageError::value("--header", h, "expected NAME:VALUE"))?;
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
     let mut l7 = Vec::new();
     for kv in &args.l7 {
         let (k, v) = kv
             .split_once('=')
-            .ok_or_else(|| usage(format!("--l7 `{kv}`: expected KEY=VALUE")))?;
+            .ok_or_else(|| UsageError::value("--l7", kv, "expected KEY=VALUE"))?;
         l7.push((k.to_string(), v.to_string()));
     }
     let http = http_request(&args.method, &args.path, &args.host, headers);
@@ -275,10 +289,6 @@ fn run_file(
     path: &std::path::Path,
     namespace: &str,
 ) -> Result<ExitStatus> {
-    let output = ctx.output(
-        "simulate",
-        "a trace or table (the default), wide, yaml or json",
-    )?;
     let text = super::read_input(path)?;
     let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
     let inventory = &*inventory;
@@ -320,22 +330,19 @@ fn run_file(
         .iter()
         .filter(|r| r.outcome.verdict == Verdict::Deny)
         .count();
-    match output {
-        Some(OutputFormat::Json) => {
+    match args.output {
+        Some(SimulateFormat::Json) => {
             for row in &rows {
-                ctx.printer
-                    .line(&serde_json::to_string(&row.json()).into_diagnostic()?)?;
+                ctx.printer.json_line(&row.json())?;
             }
         }
-        Some(OutputFormat::Yaml) => {
+        Some(SimulateFormat::Yaml) => {
             let all: Vec<Value> = rows.iter().map(view::Row::json).collect();
             ctx.printer.yaml(&all)?;
         }
         format => {
-            let wide = format == Some(OutputFormat::Wide);
-            ctx.printer
-                .raw(&view::table(&rows, wide))
-                .into_diagnostic()?;
+            let wide = format == Some(SimulateFormat::Wide);
+            ctx.printer.raw(&view::table(&rows, wide))?;
             ctx.printer.line(&view::summary(&rows))?;
         }
     }

@@ -5,8 +5,9 @@ pub mod get;
 pub mod graph;
 pub mod hint;
 mod printer;
+pub mod report;
 pub mod simulate;
 pub mod table;
 pub mod trace;
 
-pub use printer::Printer;
+pub use printer::{Printer, PrinterOptions, Verbosity};

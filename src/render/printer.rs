@@ -1,4 +1,5 @@
-//! The one place polctl writes to the terminal.
+//! The one place polctl writes to the terminal: results on stdout,
+//! warnings, errors and the progress bar on stderr.
 
 #![allow(clippy::print_stderr)]
 
@@ -9,52 +10,75 @@ use colored::Colorize;
 use miette::{IntoDiagnostic, Result};
 use serde::Serialize;
 
+/// How much polctl says besides its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-qq`: nothing but errors, not even the result.
+    Silent,
+    /// `-q`: the result and errors; no warnings, no progress.
+    Quiet,
+    #[default]
+    Normal,
+    /// `-v`: also what is normally summarised (each skipped file).
+    Verbose,
+}
+
+/// What the printer was told once, at startup.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrinterOptions {
+    /// Whether results on stdout are colored.
+    pub out_color: bool,
+    /// Whether warnings and errors on stderr are colored.
+    pub err_color: bool,
+    pub verbosity: Verbosity,
+    /// Whether a progress bar may be drawn (stderr is a terminal and
+    /// neither `--no-progress` nor `-q` was given).
+    pub progress: bool,
+}
+
 pub struct Printer {
-    /// Whether warnings on stderr are colored.
-    err_color: bool,
-    /// Whether trace trees on stdout are colored.
-    out_color: bool,
+    options: PrinterOptions,
     /// Set once stdout's reader went away (`polctl get … | head`): later
     /// output is dropped instead of failing.
     closed: Cell<bool>,
 }
 
 impl Printer {
-    pub fn new(err_color: bool, out_color: bool) -> Self {
+    pub fn new(options: PrinterOptions) -> Self {
+        // Every colored write is gated on the options; `colored` itself
+        // would also look at whether *stdout* is a terminal.
+        colored::control::set_override(options.out_color || options.err_color);
         Printer {
-            err_color,
-            out_color,
+            options,
             closed: Cell::new(false),
         }
     }
 
     pub fn out_color(&self) -> bool {
-        self.out_color
+        self.options.out_color
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.options.verbosity >= Verbosity::Verbose
     }
 
     /// Writes text to stdout as is. A closed pipe is not an error.
-    pub fn raw(&self, text: &str) -> io::Result<()> {
-        if self.closed.get() {
+    pub fn raw(&self, text: &str) -> Result<()> {
+        if self.closed.get() || self.options.verbosity == Verbosity::Silent {
             return Ok(());
         }
         let mut out = io::stdout().lock();
-        match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                self.closed.set(true);
-                Ok(())
-            }
-            other => other,
-        }
+        self.written(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
     }
 
     pub fn line(&self, text: &str) -> Result<()> {
-        self.raw(&format!("{text}\n")).into_diagnostic()
+        self.raw(&format!("{text}\n"))
     }
 
     /// Pretty JSON on stdout, written as it is serialized (a graph of
     /// millions of edges is never held as one string).
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        if self.closed.get() {
+        if self.closed.get() || self.options.verbosity == Verbosity::Silent {
             return Ok(());
         }
         let mut out = io::BufWriter::new(io::stdout().lock());
@@ -62,7 +86,22 @@ impl Printer {
             .map_err(io::Error::from)
             .and_then(|_| out.write_all(b"\n"))
             .and_then(|_| out.flush());
-        match written {
+        self.written(written)
+    }
+
+    /// One compact JSON document per line (JSON Lines).
+    pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        self.line(&serde_json::to_string(value).into_diagnostic()?)
+    }
+
+    pub fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_yaml::to_string(value).into_diagnostic()?;
+        self.raw(&text)
+    }
+
+    /// A broken pipe ends output quietly; other write errors are errors.
+    fn written(&self, result: io::Result<()>) -> Result<()> {
+        match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
                 self.closed.set(true);
                 Ok(())
@@ -71,17 +110,62 @@ impl Printer {
         }
     }
 
-    pub fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let text = serde_yaml::to_string(value).into_diagnostic()?;
-        self.raw(&text).into_diagnostic()
-    }
-
     pub fn warn(&self, message: &str) {
-        let tag = if self.err_color {
+        if self.options.verbosity < Verbosity::Normal {
+            return;
+        }
+        let tag = if self.options.err_color {
             "warning".yellow().bold().to_string()
         } else {
             "warning".to_string()
         };
         eprintln!("{tag}: {message}");
+    }
+
+    /// The report of a failed run: every problem, then one summary line.
+    pub fn error(&self, report: &miette::Report) {
+        eprint!(
+            "{}",
+            super::report::render(report.as_ref(), self.options.err_color)
+        );
+    }
+
+    /// A progress bar on stderr, hidden when stderr is not a terminal, under
+    /// `-q`, `-v` (its lines would interleave) and `--no-progress`.
+    pub fn progress_bar(&self, template: &str) -> indicatif::ProgressBar {
+        if !self.options.progress || self.options.verbosity != Verbosity::Normal {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(progress: bool, verbosity: Verbosity) -> indicatif::ProgressBar {
+        Printer::new(PrinterOptions {
+            progress,
+            verbosity,
+            ..PrinterOptions::default()
+        })
+        .progress_bar("{pos}")
+    }
+
+    #[test]
+    fn progress_is_hidden_without_a_terminal_and_when_quiet_or_verbose() {
+        assert!(bar(false, Verbosity::Normal).is_hidden());
+        assert!(bar(true, Verbosity::Quiet).is_hidden());
+        assert!(bar(true, Verbosity::Silent).is_hidden());
+        assert!(bar(true, Verbosity::Verbose).is_hidden());
     }
 }

@@ -65,24 +65,31 @@ impl LoadError {
     }
 }
 
-/// Every problem of one run, reported together.
+/// Every problem of one run, reported together; its own message is the
+/// summary printed after them.
 #[derive(Debug, Error, Diagnostic)]
-#[error("{} in the input", plural(.errors.len()))]
-#[diagnostic(
-    code(polctl::input::errors),
-    help("fix the problems above; nothing was evaluated")
-)]
+#[error("{}; nothing was evaluated", summary(.errors))]
+#[diagnostic(code(polctl::input::errors))]
 pub struct LoadErrors {
     #[related]
     pub errors: Vec<LoadError>,
 }
 
-fn plural(n: usize) -> String {
-    if n == 1 {
-        "1 problem".into()
-    } else {
-        format!("{n} problems")
-    }
+/// `3 problems in 2 files`.
+fn summary(errors: &[LoadError]) -> String {
+    let files: std::collections::BTreeSet<String> = errors.iter().map(|e| e.sort_key().0).collect();
+    let count = |n: usize, noun: &str| {
+        if n == 1 {
+            format!("1 {noun}")
+        } else {
+            format!("{n} {noun}s")
+        }
+    };
+    format!(
+        "{} in {}",
+        count(errors.len(), "problem"),
+        count(files.len(), "file")
+    )
 }
 
 /// A problem that does not stop the run (an unknown kind, a file that is

@@ -4,6 +4,7 @@ mod common;
 mod completion;
 mod endpoints;
 mod examples;
+mod flags;
 mod flow_ends;
 mod get;
 mod graph;

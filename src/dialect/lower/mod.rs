@@ -37,6 +37,11 @@ pub const CALICO_LAST_ANP: Version = Version::new(3, 31);
 pub const CALICO_OLDEST: Version = Version::new(3, 29);
 /// The Cilium release polctl models by default.
 pub const CILIUM_LATEST: Version = Version::new(1, 19);
+/// The oldest Cilium release polctl models (`enableDefaultDeny`, 1.15).
+pub const CILIUM_OLDEST: Version = Version::new(1, 15);
+/// The newest Cilium release polctl models (egress named ports resolved per
+/// destination, 1.20).
+pub const CILIUM_NEWEST: Version = Version::new(1, 20);
 
 /// Something the compiler wants the user to know: a policy the chosen
 /// dataplane ignores, a quirk that changes meaning.

@@ -1,0 +1,222 @@
+//! Flag groups that only some commands read. Each command includes, with
+//! `#[command(flatten)]`, exactly the groups it honours, so clap refuses a
+//! flag the command would otherwise ignore (exit 2).
+
+use std::path::PathBuf;
+
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
+use clap::{Args, ValueEnum};
+
+use super::error::UsageError;
+use crate::dialect::lower::{self, Choice};
+use crate::model::policy::{Cni, Version};
+
+/// The namespace bare names resolve in when `-n` is not given (kubectl's).
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Where manifests come from.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Input")]
+pub struct InputArgs {
+    /// Manifest file, directory, or `-` for stdin (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filename: Vec<PathBuf>,
+    /// Read directories given with -f recursively
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+}
+
+/// `-n` for commands that name endpoints: the namespace of a bare `NAME`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NamespaceArgs {
+    /// Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+impl NamespaceArgs {
+    /// The namespace of a bare name: `-n`, else `default`.
+    pub fn resolve(&self) -> &str {
+        resolve_namespace(self.namespace.as_deref())
+    }
+}
+
+/// The one place the default namespace is decided.
+pub fn resolve_namespace(namespace: Option<&str>) -> &str {
+    namespace.unwrap_or(DEFAULT_NAMESPACE)
+}
+
+/// `-n`/`-A` for commands that list objects of a namespace, as kubectl's.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Namespace to list [default: default]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// List every namespace
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+}
+
+impl ScopeArgs {
+    /// The namespace to list; `None` means every namespace.
+    pub fn filter(&self) -> Option<&str> {
+        (!self.all_namespaces).then(|| resolve_namespace(self.namespace.as_deref()))
+    }
+}
+
+/// `-l` for commands that filter what they list by labels.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectorArgs {
+    /// Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+}
+
+/// The dataplane being simulated: explicit inputs for plugin- and
+/// version-specific behaviour (auto-detected from the loaded kinds).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Dataplane")]
+pub struct DataplaneArgs {
+    /// Network plugin whose semantics apply [default: detected from the loaded kinds]
+    #[arg(long, value_enum, value_name = "CNI")]
+    pub cni: Option<CniArg>,
+    /// Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching
+    #[arg(long, value_name = "X.Y", value_parser = parse_calico_version)]
+    pub calico_version: Option<Version>,
+    /// Cilium release (1.15-1.20): how an egress named port resolves
+    #[arg(long, value_name = "X.Y", value_parser = parse_cilium_version)]
+    pub cilium_version: Option<Version>,
+    /// No application layer: HTTP rules act as plain L3/L4 rules
+    #[arg(long)]
+    pub no_app_layer: bool,
+    /// A DNS answer Cilium's proxy saw, for toFQDNs rules (repeatable)
+    #[arg(long, value_name = "NAME=IP[,IP]")]
+    pub dns: Vec<String>,
+    /// DNS answers in /etc/hosts form (`IP NAME...` per line)
+    #[arg(long, value_name = "FILE")]
+    pub dns_file: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CniArg {
+    K8s,
+    Calico,
+    Cilium,
+}
+
+/// A release of a dataplane polctl models, `oldest..=newest`.
+fn parse_modelled(
+    text: &str,
+    name: &str,
+    oldest: Version,
+    newest: Version,
+) -> Result<Version, String> {
+    let version =
+        Version::parse(text).ok_or_else(|| format!("`{text}` is not a version like {newest}"))?;
+    if (oldest..=newest).contains(&version) {
+        Ok(version)
+    } else {
+        Err(format!(
+            "polctl models {name} {oldest} to {newest}, not {version}"
+        ))
+    }
+}
+
+fn parse_calico_version(text: &str) -> Result<Version, String> {
+    parse_modelled(text, "Calico", lower::CALICO_OLDEST, lower::CALICO_LATEST)
+}
+
+fn parse_cilium_version(text: &str) -> Result<Version, String> {
+    parse_modelled(text, "Cilium", lower::CILIUM_OLDEST, lower::CILIUM_NEWEST)
+}
+
+impl DataplaneArgs {
+    /// The dataplane choice, or the usage error of a contradictory one.
+    pub fn choice(&self) -> Result<Choice, UsageError> {
+        let cni = self.cni.map(|c| match c {
+            CniArg::K8s => Cni::K8s,
+            CniArg::Calico => Cni::Calico,
+            CniArg::Cilium => Cni::Cilium,
+        });
+        if let (Some(version), Some(cni @ (Cni::K8s | Cni::Cilium))) = (self.calico_version, cni) {
+            return Err(UsageError::VersionForOtherCni {
+                flag: "--calico-version",
+                version,
+                wants: "calico",
+                cni,
+            });
+        }
+        if let (Some(version), Some(cni @ (Cni::K8s | Cni::Calico))) = (self.cilium_version, cni) {
+            return Err(UsageError::VersionForOtherCni {
+                flag: "--cilium-version",
+                version,
+                wants: "cilium",
+                cni,
+            });
+        }
+        Ok(Choice {
+            cni,
+            calico_version: self.calico_version,
+            cilium_version: self.cilium_version,
+            app_layer: !self.no_app_layer,
+        })
+    }
+}
+
+/// Formats that draw a graph: only `polctl graph` has one to draw.
+const DIAGRAMS: &[&str] = &["dot", "mermaid", "svg", "html"];
+
+/// The `-o` parser of a command whose formats are `F`: clap's enum parser,
+/// with a pointer to `polctl graph` when a diagram format is asked of a
+/// command that has no graph.
+#[derive(Clone)]
+pub struct FormatParser<F: ValueEnum + Clone + Send + Sync + 'static>(EnumValueParser<F>);
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> FormatParser<F> {
+    pub fn new() -> Self {
+        FormatParser(EnumValueParser::new())
+    }
+}
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> Default for FormatParser<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for FormatParser<F> {
+    type Value = F;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<F, clap::Error> {
+        self.0.parse_ref(cmd, arg, value).map_err(|e| {
+            let text = value.to_string_lossy();
+            if !DIAGRAMS.contains(&text.as_ref()) {
+                return e;
+            }
+            let formats: Vec<String> = F::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+                .collect();
+            let mut err = clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "-o {text} draws a graph: only `polctl graph` takes it\n\n\
+                     tip: `polctl {}` prints {}; `polctl graph -o {text}` draws the reachability graph\n",
+                    cmd.get_name(),
+                    formats.join(", ")
+                ),
+            );
+            err = err.with_cmd(cmd);
+            err
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        self.0.possible_values()
+    }
+}
