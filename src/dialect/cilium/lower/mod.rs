@@ -1366,5 +1366,4 @@ pub fn selector_text(sel: &LabelSelector) -> String {
 }
 
 #[cfg(test)]
-#[path = "lower_tests.rs"]
 mod tests;
