@@ -626,6 +626,23 @@ impl Profile {
     }
 }
 
+/// Rules that decide a host endpoint's traffic before any policy: the
+/// first that matches allows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Failsafe {
+    pub ingress: Vec<Rule>,
+    pub egress: Vec<Rule>,
+}
+
+impl Failsafe {
+    pub fn rules(&self, direction: Direction) -> &[Rule] {
+        match direction {
+            Direction::Ingress => &self.ingress,
+            Direction::Egress => &self.egress,
+        }
+    }
+}
+
 /// The network plugin whose semantics are simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -717,6 +734,8 @@ pub struct PolicySet {
     /// Nodes, and the hostNetwork pods on them, are endpoints that
     /// policies select by the host label (Cilium's host firewall).
     pub host_firewall: bool,
+    /// What host endpoints allow before any policy.
+    pub failsafe: Failsafe,
 }
 
 impl PolicySet {

@@ -180,6 +180,7 @@ fn decider(d: &crate::sim::eval::Decider) -> String {
             d.rule.as_deref().unwrap_or("?")
         ),
         "no-profile" => "no profile allowed it".to_string(),
+        "failsafe" => format!("failsafe {}", d.rule.as_deref().unwrap_or("?")),
         "auth" => format!(
             "{} {} requires mutual authentication, which failed",
             d.policy.as_deref().unwrap_or("?"),
@@ -206,7 +207,13 @@ fn direction(out: &mut String, st: &Style, d: &DirectionTrace) {
         st.verdict(d.verdict)
     );
     if let Some(why) = &d.unpoliced {
-        let _ = writeln!(out, "  {why}");
+        // A failsafe rule's note is the reason: the rule says it.
+        if d.failsafe.is_empty() {
+            let _ = writeln!(out, "  {why}");
+        }
+        for r in &d.failsafe {
+            rule(out, st, r, "  ");
+        }
         out.push('\n');
         return;
     }

@@ -274,6 +274,20 @@ fn traces() {
             ],
         ),
         (
+            "tiers-host-endpoint-failsafe",
+            &[
+                "simulate",
+                "-f",
+                "fixtures/tiers",
+                "--from",
+                "10.20.0.5",
+                "--to",
+                "192.168.10.11",
+                "--port",
+                "22",
+            ],
+        ),
+        (
             "app-layer-l7-denied",
             &[
                 "simulate",

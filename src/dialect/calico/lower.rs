@@ -15,8 +15,8 @@ use crate::dialect::calico::{
 use crate::dialect::common::Net;
 use crate::dialect::lower::{Builder, CALICO_LATEST, scope, tie_break};
 use crate::model::policy::{
-    Action, Cni, Criterion, HttpMatch, Isolates, NetScope, PathMatch, PathMode, Policy, PortMatch,
-    PortSpec, Profile, Rule, Side, Staged, TierDefault, Version, implicit,
+    Action, Cni, Criterion, Failsafe, HttpMatch, Isolates, NetScope, PathMatch, PathMode, Policy,
+    PortMatch, PortSpec, Profile, Rule, Side, Staged, TierDefault, Version, implicit,
 };
 use crate::model::{Labels, Proto, Spanned};
 use crate::selector::{self, Expr};
@@ -856,3 +856,57 @@ pub fn profiles(b: &mut Builder, profiles: &[Spanned<calico::Profile>]) {
 #[cfg(test)]
 #[path = "lower_tests.rs"]
 mod tests;
+
+/// Ports Felix always allows to and from a host endpoint, before policy
+/// (FelixConfiguration failsafeInboundHostPorts/failsafeOutboundHostPorts
+/// defaults, felixconfig.go), as one allow rule per port.
+pub(crate) fn failsafe() -> Failsafe {
+    const INBOUND: &[(Proto, u16)] = &[
+        (Proto::TCP, 22),
+        (Proto::TCP, 179),
+        (Proto::TCP, 2379),
+        (Proto::TCP, 2380),
+        (Proto::TCP, 5473),
+        (Proto::TCP, 6443),
+        (Proto::TCP, 6666),
+        (Proto::TCP, 6667),
+        (Proto::UDP, 68),
+    ];
+    const OUTBOUND: &[(Proto, u16)] = &[
+        (Proto::UDP, 53),
+        (Proto::UDP, 67),
+        (Proto::TCP, 179),
+        (Proto::TCP, 2379),
+        (Proto::TCP, 2380),
+        (Proto::TCP, 5473),
+        (Proto::TCP, 6443),
+        (Proto::TCP, 6666),
+        (Proto::TCP, 6667),
+    ];
+    let rules = |list: &[(Proto, u16)], setting: &str| -> Vec<Rule> {
+        list.iter()
+            .enumerate()
+            .map(|(i, &(protocol, port))| Rule {
+                label: format!("{setting}[{i}]"),
+                action: Action::Allow,
+                criteria: vec![Criterion::Ports {
+                    side: Side::Destination,
+                    any_of: vec![PortMatch {
+                        protocol: Some(protocol),
+                        ports: PortSpec::Range(port, port),
+                    }],
+                    negated: false,
+                }],
+                note: Some(format!(
+                    "{port}/{protocol} is a failsafe port of host endpoints: Felix allows it before \
+                     policy (FelixConfiguration {setting}, default)"
+                )),
+                origin: None,
+            })
+            .collect()
+    };
+    Failsafe {
+        ingress: rules(INBOUND, "failsafeInboundHostPorts"),
+        egress: rules(OUTBOUND, "failsafeOutboundHostPorts"),
+    }
+}

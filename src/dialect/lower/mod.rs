@@ -378,6 +378,7 @@ impl<'a> Builder<'a> {
                 profiles: self.profiles,
                 pod_profiles: self.pod_profiles,
                 host_firewall,
+                failsafe: calico::lower::failsafe(),
             },
             notes: self.notes,
         }

@@ -32,7 +32,7 @@ pub use trace::*;
 use crate::model::policy::{
     Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault,
 };
-use crate::model::{Cluster, Flow, FlowEnd, Peer, Proto};
+use crate::model::{Cluster, Flow, FlowEnd, Peer};
 
 /// Which policies count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,32 +43,6 @@ enum View {
     /// flow logs).
     Pending,
 }
-
-/// Ports Felix always allows to and from a host endpoint, before policy
-/// (FelixConfiguration failsafeInboundHostPorts/failsafeOutboundHostPorts
-/// defaults, felixconfig.go).
-const FAILSAFE_IN: &[(Proto, u16)] = &[
-    (Proto::TCP, 22),
-    (Proto::TCP, 179),
-    (Proto::TCP, 2379),
-    (Proto::TCP, 2380),
-    (Proto::TCP, 5473),
-    (Proto::TCP, 6443),
-    (Proto::TCP, 6666),
-    (Proto::TCP, 6667),
-    (Proto::UDP, 68),
-];
-const FAILSAFE_OUT: &[(Proto, u16)] = &[
-    (Proto::UDP, 53),
-    (Proto::UDP, 67),
-    (Proto::TCP, 179),
-    (Proto::TCP, 2379),
-    (Proto::TCP, 2380),
-    (Proto::TCP, 5473),
-    (Proto::TCP, 6443),
-    (Proto::TCP, 6666),
-    (Proto::TCP, 6667),
-];
 
 /// For each tier, the indexes of its policies that select an endpoint.
 type Selection = Arc<Vec<Vec<usize>>>;
@@ -284,20 +258,19 @@ impl<'a> Evaluator<'a> {
             .collect()
     }
 
-    /// The rules that can decide `peer`'s traffic in `dir` (those of the
-    /// enforced policies selecting it, and of its profiles), and the ports
-    /// decided before policy (failsafe ports of host endpoints).
-    pub fn rules_for(
-        &self,
-        peer: &Peer,
-        dir: Direction,
-    ) -> (Vec<&'a Rule>, &'static [(Proto, u16)]) {
+    /// The rules that can decide `peer`'s traffic in `dir`: the failsafe
+    /// rules of a host endpoint, those of the enforced policies selecting
+    /// it, and of its profiles.
+    pub fn rules_for(&self, peer: &Peer, dir: Direction) -> Vec<&'a Rule> {
         let Ok((owner, profiles, is_host)) = self.policed(self.enforcer(peer)) else {
-            return (Vec::new(), &[]);
+            return Vec::new();
         };
         let set: &'a PolicySet = self.set;
         let selection = self.selection(owner, dir, View::Enforced);
         let mut rules: Vec<&'a Rule> = Vec::new();
+        if is_host {
+            rules.extend(set.failsafe.rules(dir));
+        }
         for (ti, tier) in set.tiers.iter().enumerate() {
             for &pi in &selection[ti] {
                 rules.extend(tier.policies[pi].rules(dir).unwrap_or(&[]));
@@ -308,12 +281,7 @@ impl<'a> Evaluator<'a> {
                 rules.extend(profile.rules(dir));
             }
         }
-        let failsafe = match (is_host, dir) {
-            (false, _) => &[][..],
-            (true, Direction::Ingress) => FAILSAFE_IN,
-            (true, Direction::Egress) => FAILSAFE_OUT,
-        };
-        (rules, failsafe)
+        rules
     }
 
     /// Where a denied flow was stopped, and for an L7 or authentication
@@ -495,6 +463,7 @@ impl<'a> Evaluator<'a> {
             verdict: Verdict::Allow,
             decided_by: step("not-policed"),
             unpoliced: None,
+            failsafe: Vec::new(),
             tiers: Vec::new(),
             skipped_tiers: Vec::new(),
             profiles: Vec::new(),
@@ -523,12 +492,21 @@ impl<'a> Evaluator<'a> {
         if !ctx.quiet {
             out.endpoint = owner.name.clone();
         }
-        if is_host && self.failsafe(flow, dir) {
-            out.decided_by = step("failsafe");
-            out.unpoliced = Some(format!(
-                "{}/{} is a failsafe port of host endpoints (Felix allows it before policy)",
-                flow.port, flow.protocol
-            ));
+        if is_host
+            && let Some(rule) = self
+                .set
+                .failsafe
+                .rules(dir)
+                .iter()
+                .find(|r| r.action == Action::Allow && criteria::all(ctx, &r.criteria).0)
+        {
+            out.decided_by = Decider {
+                rule: Some(rule.label.clone()),
+                origin: rule.origin,
+                ..step("failsafe")
+            };
+            out.unpoliced = rule.note.clone();
+            out.failsafe = vec![rule_trace(ctx, rule)];
             return out;
         }
         let selection = self.selection(owner, dir, view);
@@ -885,14 +863,6 @@ impl<'a> Evaluator<'a> {
         }
         out.verdict = Verdict::Deny;
         out.decided_by = step("no-profile");
-    }
-
-    fn failsafe(&self, flow: &Flow, dir: Direction) -> bool {
-        let list = match dir {
-            Direction::Ingress => FAILSAFE_IN,
-            Direction::Egress => FAILSAFE_OUT,
-        };
-        flow.has_ports() && list.contains(&(flow.protocol, flow.port))
     }
 
     /// Whether `src` is the node `dst` (a pod) runs on.

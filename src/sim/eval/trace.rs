@@ -215,6 +215,10 @@ pub struct DirectionTrace {
     /// Why no policy applies at all, when that is the case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unpoliced: Option<String>,
+    /// The failsafe rule that allowed a host endpoint's traffic before
+    /// any policy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failsafe: Vec<RuleTrace>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tiers: Vec<TierTrace>,
     /// Tiers with no policy selecting the endpoint for this direction.

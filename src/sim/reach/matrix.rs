@@ -349,7 +349,7 @@ impl Job<'_, '_> {
     /// probed once, at every piece of the ports its rules cut.
     fn view(&self, i: usize, dir: Direction) -> View {
         let me = &self.ends[i];
-        let (rules, fixed) = self.ev.rules_for(&me.peer, dir);
+        let rules = self.ev.rules_for(&me.peer, dir);
         let side = peer_side(dir);
         let mut leaves: Vec<usize> = Vec::new();
         let mut by_service = false;
@@ -392,14 +392,8 @@ impl Job<'_, '_> {
         }
         leaves.sort_unstable();
         leaves.dedup();
-        let mut fixed_cuts = Cuts::new();
-        for &(p, port) in fixed {
-            let c = fixed_cuts.entry(p).or_default();
-            c.insert(u32::from(port));
-            c.insert(u32::from(port) + 1);
-        }
         let cuts_for = |j: usize| {
-            let mut cuts = fixed_cuts.clone();
+            let mut cuts = Cuts::new();
             for (needs, rule_cuts) in &per_rule {
                 if needs.iter().all(|&k| self.bits[j][k]) {
                     for (p, points) in rule_cuts {
