@@ -778,4 +778,12 @@ pub mod implicit {
     /// Carried by nodes as Cilium host endpoints (`reserved:host`); no
     /// Kubernetes label can have this key, so pods never match it.
     pub const HOST: &str = "reserved:host";
+
+    /// Whether a label key is one of the added ones (namespace, service
+    /// account, orchestrator, inherited), not one the user wrote.
+    pub fn is_added(key: &str) -> bool {
+        key.starts_with("projectcalico.org/")
+            || key.starts_with(NAMESPACE_PREFIX)
+            || key.starts_with(SERVICE_ACCOUNT_PREFIX)
+    }
 }

@@ -12,7 +12,7 @@ use super::l7::{self, L7Check};
 use super::trace::{AlternativeTrace, CriterionTrace, PlacedHint};
 use crate::model::policy::{
     AuthMode, Criterion, Dataplane, Entity, FqdnPattern, HttpMatch, L7Match, NetScope, PortMatch,
-    PortSpec, Side,
+    PortSpec, Side, implicit,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Labels, Proto};
 use crate::selector::Expr;
@@ -724,11 +724,7 @@ fn describe_owner(owner: &Owner) -> String {
 fn short_labels(labels: &Labels) -> String {
     let shown: Vec<String> = labels
         .iter()
-        .filter(|(k, _)| {
-            !k.starts_with("projectcalico.org/")
-                && !k.starts_with("pcns.")
-                && !k.starts_with("pcsa.")
-        })
+        .filter(|(k, _)| !implicit::is_added(k))
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     format!("{{{}}}", shown.join(","))
