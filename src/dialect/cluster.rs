@@ -816,20 +816,6 @@ impl Pool {
     }
 }
 
-impl PolicySource {
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            PolicySource::NetworkPolicy(p) => &p.metadata,
-            PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => {
-                &p.metadata
-            }
-            PolicySource::ClusterNetworkPolicy(p) => &p.metadata,
-            PolicySource::Calico(o) => o.metadata(),
-            PolicySource::Cilium(p) => &p.metadata,
-        }
-    }
-}
-
 /// A Service's virtual addresses: `clusterIP`, `clusterIPs` and
 /// `externalIPs`, each once. `None` (a headless Service) is no address.
 fn service_addresses(spec: &core::ServiceSpec) -> Vec<IpAddr> {

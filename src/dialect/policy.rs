@@ -1,12 +1,16 @@
-//! A loaded policy object of any dialect, with what every listing needs:
-//! its dialect, kind, name and place in the evaluation order.
+//! A loaded policy object of any dialect, with what every listing needs
+//! (its dialect, kind, name and place in the evaluation order), and the one
+//! place a policy meets its dialect's checks and compiler.
 
 use std::fmt;
 
 use serde::Serialize;
 
+use super::common::ObjectMeta;
+use super::lower::Builder;
 use super::{calico, cilium, k8s, npapi};
 use crate::model::Span;
+use crate::model::policy::Cni;
 use crate::syntax::Problem;
 
 /// The typed source of a policy, per dialect.
@@ -79,6 +83,18 @@ pub struct PolicyObject {
 }
 
 impl PolicySource {
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            PolicySource::NetworkPolicy(p) => &p.metadata,
+            PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => {
+                &p.metadata
+            }
+            PolicySource::ClusterNetworkPolicy(p) => &p.metadata,
+            PolicySource::Calico(o) => o.metadata(),
+            PolicySource::Cilium(p) => &p.metadata,
+        }
+    }
+
     /// The dialect's meaning checks (see [`super::Manifest::check`]).
     pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
         match self {
@@ -97,6 +113,26 @@ impl PolicySource {
 }
 
 impl PolicyObject {
+    /// Compiles the policy into the IR with its dialect's compiler.
+    pub fn lower(&self, b: &mut Builder) {
+        match &self.source {
+            PolicySource::NetworkPolicy(np) => k8s::lower::lower(b, self, np),
+            PolicySource::AdminNetworkPolicy(anp) => npapi::lower::lower_anp(b, self, anp, false),
+            PolicySource::BaselineAdminNetworkPolicy(banp) => {
+                npapi::lower::lower_anp(b, self, banp, true)
+            }
+            PolicySource::ClusterNetworkPolicy(cnp) => npapi::lower::lower_cnp(b, self, cnp),
+            PolicySource::Calico(obj) => calico::lower::lower(b, self, obj),
+            PolicySource::Cilium(cnp) if b.dataplane.cni == Cni::Cilium => {
+                cilium::lower::lower(b, self, cnp)
+            }
+            PolicySource::Cilium(_) => b.ignore(
+                self,
+                "Cilium policies are enforced only by Cilium (--cni cilium)",
+            ),
+        }
+    }
+
     pub fn dialect(&self) -> Dialect {
         match &self.source {
             PolicySource::NetworkPolicy(_) => Dialect::K8s,

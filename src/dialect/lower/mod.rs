@@ -13,7 +13,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use super::{PolicyObject, PolicySource, calico, cilium, k8s, npapi};
+use super::{PolicyObject, PolicySource, calico, cilium};
 use crate::model::policy::{
     Cni, Dataplane, Policy, PolicySet, Profile, Rule, Tier, TierDefault, Version, implicit,
 };
@@ -132,24 +132,7 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
         Cni::K8s => {}
     }
     for policy in input.policies {
-        match &policy.source {
-            PolicySource::NetworkPolicy(np) => k8s::lower::lower(&mut b, policy, np),
-            PolicySource::AdminNetworkPolicy(anp) => {
-                npapi::lower::lower_anp(&mut b, policy, anp, false)
-            }
-            PolicySource::BaselineAdminNetworkPolicy(banp) => {
-                npapi::lower::lower_anp(&mut b, policy, banp, true)
-            }
-            PolicySource::ClusterNetworkPolicy(cnp) => npapi::lower::lower_cnp(&mut b, policy, cnp),
-            PolicySource::Calico(obj) => calico::lower::lower(&mut b, policy, obj),
-            PolicySource::Cilium(cnp) if b.dataplane.cni == Cni::Cilium => {
-                cilium::lower::lower(&mut b, policy, cnp)
-            }
-            PolicySource::Cilium(_) => b.ignore(
-                policy,
-                "Cilium policies are enforced only by Cilium (--cni cilium)",
-            ),
-        }
+        policy.lower(&mut b);
     }
     match b.dataplane.cni {
         Cni::Calico => calico::lower::profiles(&mut b, input.profiles),
