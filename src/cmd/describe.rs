@@ -5,6 +5,7 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::request::{self, Field};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::model::FlowEnd;
 use crate::render::describe as view;
@@ -68,6 +69,23 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
         message,
         help: None,
     };
+    request::end(Field::To, &args.reference, &["svc", "hep", "node"]).map_err(|e| {
+        UsageError::Reference {
+            flag: "REF",
+            reference: e.value.clone(),
+            message: e.message,
+            help: e.help,
+        }
+    })?;
+    if let Some(service) = args.reference.strip_prefix("svc:") {
+        return Err(service_is_not_an_endpoint(
+            &inventory.cluster,
+            service,
+            namespace,
+            &args.reference,
+        )
+        .into());
+    }
     let flow = flows(&inventory.cluster, &req, namespace)
         .map_err(|e| reference(e.to_string()))?
         .into_iter()
@@ -91,4 +109,41 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
         None => ctx.printer.raw(&view::text(&description))?,
     }
     Ok(ExitStatus::Success)
+}
+
+/// A Service is not an endpoint: policy sees its backends, so the error
+/// names them.
+fn service_is_not_an_endpoint(
+    cluster: &crate::model::Cluster,
+    service: &str,
+    namespace: &str,
+    reference: &str,
+) -> UsageError {
+    let (ns, name) = service.split_once('/').unwrap_or((namespace, service));
+    let selector = cluster
+        .services
+        .iter()
+        .find(|s| s.namespace == ns && s.name == name)
+        .and_then(|s| s.selector.as_ref());
+    let backends: Vec<String> = match selector {
+        Some(selector) => cluster
+            .endpoints
+            .iter()
+            .filter(|ep| {
+                ep.namespace == ns && selector.iter().all(|(k, v)| ep.labels.get(k) == Some(v))
+            })
+            .map(|ep| format!("{}/{}", ep.namespace, ep.name))
+            .collect(),
+        None => Vec::new(),
+    };
+    UsageError::Reference {
+        flag: "REF",
+        reference: reference.to_string(),
+        message: "a Service is not an endpoint: policy applies to its backends".into(),
+        help: Some(if backends.is_empty() {
+            format!("no loaded pod backs Service {ns}/{name}; describe a pod or workload")
+        } else {
+            format!("describe a backend: {}", backends.join(", "))
+        }),
+    }
 }

@@ -5,6 +5,7 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::args::{self as flags, DataplaneArgs, InputArgs};
+use super::request::{self, Field};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::render::graph as view;
 use crate::selector::parse_kubectl;
@@ -227,6 +228,15 @@ fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMat
         return Ok(NodeMatch::Addresses(ip.into()));
     }
     let is_selector = text.contains(['=', '!', '(', ',', ' ']);
+    if !is_selector {
+        // Graph nodes are workloads and address ranges: no prefixes.
+        request::end(Field::From, text, &[]).map_err(|e| UsageError::Reference {
+            flag,
+            reference: e.value.clone(),
+            message: e.message,
+            help: e.help,
+        })?;
+    }
     if is_selector {
         return parse_kubectl(text)
             .map(NodeMatch::Selector)

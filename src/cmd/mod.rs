@@ -6,6 +6,7 @@ mod describe;
 pub mod error;
 mod get;
 mod graph;
+mod request;
 mod simulate;
 mod version;
 

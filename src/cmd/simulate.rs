@@ -8,6 +8,7 @@ use miette::Result;
 use serde_json::{Value, json};
 
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::request::{self, Field, FieldError, Naming};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
 use crate::model::HttpRequest;
@@ -15,7 +16,8 @@ use crate::model::policy::PolicySet;
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
-use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range, parse_protocol};
+use crate::sim::resolve::{FlowRequest, flows_by_range, parse_protocol};
+use crate::syntax::{LoadError, LoadErrors, Problem};
 
 /// Simulate a flow through every policy and print the rule trace
 #[derive(Debug, Args)]
@@ -200,11 +202,6 @@ fn combined(outcomes: &[Outcome], set: &PolicySet) -> Value {
 }
 
 fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
-    let protocol = args
-        .proto
-        .as_deref()
-        .map(|p| parse_protocol(p).map_err(|e| UsageError::value("--proto", p, e)))
-        .transpose()?;
     let mut headers = Vec::new();
     for h in &args.header {
         let (k, v) = h
@@ -219,18 +216,80 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
             .ok_or_else(|| UsageError::value("--l7", kv, "expected KEY=VALUE"))?;
         l7.push((k.to_string(), v.to_string()));
     }
-    let http = http_request(&args.method, &args.path, &args.host, headers);
-    Ok(FlowRequest {
+    let given = Given {
         from: args.from.clone().unwrap_or_default(),
         to: args.to.clone().unwrap_or_default(),
-        port: args.port.as_deref().map(PortRef::parse),
-        protocol,
+        port: args.port.clone(),
+        protocol: args.proto.clone(),
         src_port: args.src_port,
         icmp_type: args.icmp_type,
         icmp_code: args.icmp_code,
-        http,
+        http: http_request(&args.method, &args.path, &args.host, headers),
         l7,
         auth_fails: args.auth == AuthArg::Fail,
+    };
+    checked(given).map_err(|e| UsageError::Value {
+        flag: Naming::Flags.name(e.field),
+        value: e.value.clone(),
+        message: e
+            .message
+            .replace("{proto}", Naming::Flags.name(Field::Proto)),
+        help: e.help,
+    })
+}
+
+/// A flow request as written, before its fields are checked.
+struct Given {
+    from: String,
+    to: String,
+    port: Option<String>,
+    protocol: Option<String>,
+    src_port: Option<u16>,
+    icmp_type: Option<u8>,
+    icmp_code: Option<u8>,
+    http: Option<HttpRequest>,
+    l7: Vec<(String, String)>,
+    auth_fails: bool,
+}
+
+/// The one place a written flow becomes a request: the same checks for
+/// flags and flows files.
+fn checked(given: Given) -> Result<FlowRequest, FieldError> {
+    request::end(Field::From, &given.from, request::END_PREFIXES)?;
+    request::end(Field::To, &given.to, request::END_PREFIXES)?;
+    let protocol = given
+        .protocol
+        .as_deref()
+        .map(|p| {
+            parse_protocol(p).map_err(|e| FieldError {
+                field: Field::Proto,
+                value: p.to_string(),
+                message: e,
+                help: None,
+            })
+        })
+        .transpose()?;
+    let port = given.port.as_deref().map(request::port).transpose()?;
+    request::protocol_fields(
+        protocol,
+        given.port.as_deref(),
+        given.src_port,
+        (given.icmp_type, given.icmp_code),
+    )?;
+    for (k, v) in &given.l7 {
+        request::l7_key(k, &format!("{k}={v}"))?;
+    }
+    Ok(FlowRequest {
+        from: given.from,
+        to: given.to,
+        port,
+        protocol,
+        src_port: given.src_port,
+        icmp_type: given.icmp_type,
+        icmp_code: given.icmp_code,
+        http: given.http,
+        l7: given.l7,
+        auth_fails: given.auth_fails,
     })
 }
 
@@ -251,31 +310,22 @@ fn http_request(
     })
 }
 
-fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
+fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, FieldError> {
     use crate::dialect::common::IntOrString;
-    let port = match &spec.port {
-        Some(IntOrString::Int(n)) => Some(PortRef::Number(
-            u16::try_from(*n).map_err(|_| format!("port {n} is out of range"))?,
-        )),
-        Some(IntOrString::Str(s)) => Some(PortRef::parse(s)),
-        None => None,
-    };
-    let protocol = match &spec.protocol {
-        Some(IntOrString::Int(n)) => Some(parse_protocol(&n.to_string())?),
-        Some(IntOrString::Str(s)) => Some(parse_protocol(s)?),
-        None => None,
+    let text = |v: &IntOrString| match v {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::Str(s) => s.clone(),
     };
     let headers = spec.headers.clone().into_iter().collect();
-    let http = http_request(&spec.method, &spec.path, &spec.host, headers);
-    Ok(FlowRequest {
+    checked(Given {
         from: spec.from.clone(),
         to: spec.to.clone(),
-        port,
-        protocol,
+        port: spec.port.as_ref().map(text),
+        protocol: spec.protocol.as_ref().map(text),
         src_port: spec.src_port,
         icmp_type: spec.icmp_type,
         icmp_code: spec.icmp_code,
-        http,
+        http: http_request(&spec.method, &spec.path, &spec.host, headers),
         l7: spec.l7.clone().into_iter().collect(),
         auth_fails: spec.auth == Some(crate::load::AuthOutcome::Fail),
     })
@@ -294,23 +344,30 @@ fn run_file(
     let inventory = &*inventory;
     let evaluator = Evaluator::new(set, &inventory.cluster);
     let mut rows = Vec::new();
+    // Every flow is resolved first, so every bad one is reported at once.
+    let mut problems = Vec::new();
+    let mut resolved = Vec::new();
     for spec in &specs {
-        let req = spec_request(&spec.value).map_err(|e| {
-            miette::miette!(
-                code = "polctl::usage::flow",
-                "{}: {e}",
-                inventory.sources.locate(spec.span)
-            )
-        })?;
-        let flows =
-            flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
-                miette::miette!(
-                    code = "polctl::usage::flow",
-                    "{}: {}",
-                    inventory.sources.locate(spec.span),
-                    e.worded(&|h| hint::word(h, Wording::FlowsFile))
-                )
-            })?;
+        let flows = spec_request(&spec.value)
+            .map_err(|e| Problem::new(spec.span, e.worded(Naming::FlowsFile)).help_opt(e.help))
+            .and_then(|req| {
+                flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
+                    Problem::new(spec.span, e.worded(&|h| hint::word(h, Wording::FlowsFile)))
+                })
+            });
+        match flows {
+            Ok(flows) => resolved.push((spec, flows)),
+            Err(p) => problems.push(LoadError::from_problem(
+                &inventory.sources,
+                p,
+                "in this flow",
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadErrors { errors: problems }.into());
+    }
+    for (spec, flows) in resolved {
         for f in flows {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));

@@ -123,4 +123,9 @@ impl Problem {
         self.help = Some(help.into());
         self
     }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help.or(self.help);
+        self
+    }
 }

@@ -13,4 +13,5 @@ mod hints;
 mod l7_filtered;
 mod load;
 mod readme;
+mod requests;
 mod simulate;

@@ -117,7 +117,7 @@ pub(super) fn check_cassandra(
     let attrs = match Attrs::parse(
         l7,
         "cassandra",
-        &["query_action", "query_table"],
+        super::CASSANDRA_KEYS,
         &[],
         CASSANDRA_DENIED,
     ) {

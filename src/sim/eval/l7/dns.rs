@@ -92,7 +92,7 @@ pub(super) fn pattern_regex(p: &str) -> Option<String> {
 }
 
 pub(super) fn check_dns(patterns: &[FqdnPattern], l7: &[(String, String)]) -> L7Check {
-    let attrs = match Attrs::parse(l7, "dns", &["query"], &[], DNS_REFUSED) {
+    let attrs = match Attrs::parse(l7, "dns", super::DNS_KEYS, &[], DNS_REFUSED) {
         Ok(a) => a,
         Err(refused) => return refused,
     };

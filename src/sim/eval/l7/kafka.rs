@@ -159,7 +159,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
     let attrs = match Attrs::parse(
         l7,
         "kafka",
-        &["api_key", "api_version", "client_id", "topic"],
+        super::KAFKA_KEYS,
         &["topic"],
         &kafka_response(None),
     ) {

@@ -191,7 +191,7 @@ pub(super) fn check_memcache(
     let attrs = match Attrs::parse(
         l7,
         "memcache",
-        &["command", "key"],
+        super::MEMCACHE_KEYS,
         &["key"],
         MEMCACHE_DENIED,
     ) {

@@ -88,6 +88,21 @@ mod verdict;
 
 pub use dns::fqdn_matches;
 
+/// The keys each protocol reads from `flow.l7`: the request a flow can
+/// carry (the table above). A key outside it is a mistake in the input.
+pub const REQUEST_KEYS: &[(&str, &[&str])] = &[
+    ("kafka", KAFKA_KEYS),
+    ("dns", DNS_KEYS),
+    ("cassandra", CASSANDRA_KEYS),
+    ("memcache", MEMCACHE_KEYS),
+    ("r2d2", R2D2_KEYS),
+];
+const KAFKA_KEYS: &[&str] = &["api_key", "api_version", "client_id", "topic"];
+const DNS_KEYS: &[&str] = &["query"];
+const CASSANDRA_KEYS: &[&str] = &["query_action", "query_table"];
+const MEMCACHE_KEYS: &[&str] = &["command", "key"];
+const R2D2_KEYS: &[&str] = &["cmd", "file"];
+
 use crate::model::Flow;
 use crate::model::policy::L7Match;
 use crate::sim::eval::hint::Hint;

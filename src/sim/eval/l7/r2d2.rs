@@ -52,7 +52,7 @@ pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, Stri
             Err(why) => return parse_error("r2d2", i, &why, R2D2_DENIED),
         }
     }
-    let attrs = match Attrs::parse(l7, "r2d2", &["cmd", "file"], &[], R2D2_DENIED) {
+    let attrs = match Attrs::parse(l7, "r2d2", super::R2D2_KEYS, &[], R2D2_DENIED) {
         Ok(a) => a,
         Err(refused) => return refused,
     };
