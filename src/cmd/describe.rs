@@ -24,7 +24,7 @@ pub struct DescribeArgs {
     /// What to describe
     #[arg(value_enum)]
     pub what: Describable,
-    /// The endpoint: NAMESPACE/NAME (a pod or workload), NAME (with -n), hep:NAME
+    /// The endpoint: NAMESPACE/NAME (a pod or workload), NAME (with -n), [NS/]KIND/NAME, hep:NAME
     #[arg(value_name = "REF")]
     pub reference: String,
     /// Output format [default: text]

@@ -11,7 +11,7 @@ use crate::render::graph as view;
 use crate::selector::parse_kubectl;
 use crate::sim::eval::Evaluator;
 use crate::sim::reach::{self, Filter, NodeMatch, PortFilter, Progress};
-use crate::sim::resolve::parse_protocol;
+use crate::sim::resolve::{Reference, parse_protocol};
 
 /// Compute the reachability graph of everything loaded and render it
 #[derive(Debug, Args)]
@@ -24,6 +24,7 @@ Without -n, every namespace is shown.
 Workload references (--from/--to/--focus):
   NAMESPACE/NAME      a workload, or a pod without one
   NAME                the same in the namespace given with -n (default: default)
+  [NS/]KIND/NAME      only a workload of that kind (deployment/web, shop/pod/web)
   k=v,tier in (a,b)   workloads whose labels the selector matches
   IP or CIDR          external ranges overlapping it
 
@@ -145,15 +146,21 @@ fn known_workload(
     flag: &'static str,
     m: &NodeMatch,
 ) -> Result<(), UsageError> {
-    let NodeMatch::Name { namespace, name } = m else {
+    let NodeMatch::Name {
+        namespace,
+        kind,
+        name,
+    } = m
+    else {
         return Ok(());
     };
     if graph.graph.node_weights().any(|n| m.matches(n)) {
         return Ok(());
     }
+    let kind = kind.as_deref().map(|k| format!("{}/", k.to_lowercase()));
     let wanted = match namespace {
-        Some(ns) => format!("{ns}/{name}"),
-        None => name.clone(),
+        Some(ns) => format!("{ns}/{}{name}", kind.unwrap_or_default()),
+        None => format!("{}{name}", kind.unwrap_or_default()),
     };
     let mut near: Vec<(f64, &str)> = graph
         .graph
@@ -247,10 +254,12 @@ fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMat
                 span: (e.offset, e.len).into(),
             });
     }
-    let (ns, name) = text.split_once('/').unwrap_or((namespace, text));
+    // Before loading, a kind word is a kind, never a namespace.
+    let r = Reference::parse(text, &|_| false);
     Ok(NodeMatch::Name {
-        namespace: Some(ns.to_string()),
-        name: name.to_string(),
+        namespace: Some(r.namespace.unwrap_or(namespace).to_string()),
+        kind: r.kind.map(str::to_string),
+        name: r.name.to_string(),
     })
 }
 

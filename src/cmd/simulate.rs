@@ -24,6 +24,8 @@ use crate::syntax::{LoadError, LoadErrors, Problem};
 #[command(after_help = "References (--from/--to):
   NAMESPACE/NAME      a pod, or a workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob)
   NAME                the same in the namespace given with -n (default: default)
+  [NS/]KIND/NAME      one of a pod and a workload of the same name (pod/web, deployment/web,
+                      shop/deploy/web; kubectl's kind names); required when a name is ambiguous
   svc:[NS/]NAME       a Service: each backend is evaluated, after DNAT (port -> targetPort)
   hep:NAME            a Calico HostEndpoint
   node:NAME           a Node's own address

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::model::{Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort};
+use crate::model::{
+    Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort, Workload,
+};
 use crate::sim::eval::hint::{Hint, Input};
 use crate::sim::eval::{Evaluator, Outcome};
 use crate::sim::reach;
@@ -535,35 +537,137 @@ fn ends(
         let ip = representative(&net);
         return plain(address_peer(cluster, ip, format!("{text} (as {ip})")));
     }
-    let (ns, name) = split(text, namespace);
-    if let Some((i, ep)) = cluster
+    let reference = Reference::parse(text, &|ns| cluster.namespaces.contains_key(ns));
+    let ns = reference.namespace.unwrap_or(namespace);
+    let (kind, name) = (reference.kind, reference.name);
+    let pod = cluster
         .endpoints
         .iter()
         .enumerate()
         .find(|(_, e)| e.namespace == ns && e.name == name)
-    {
-        return plain(pod_peer(i, ep));
-    }
-    if let Some(w) = cluster
+        .filter(|_| kind.is_none_or(|k| k == "Pod"));
+    // Lone pods are workloads of kind Pod too: the pod stands for them. A
+    // workload that owns the pod of the same name is that pod.
+    let workloads: Vec<&Workload> = cluster
         .workloads
         .iter()
-        .find(|w| w.namespace == ns && w.name == name)
-    {
-        // Every pod of a workload has the template's labels and ports: the
-        // first one stands for all.
-        let Some(&i) = w.endpoints.first() else {
-            return Err(format!("{} {ns}/{name} has no pods", w.kind));
-        };
-        let mut peer = pod_peer(i, &cluster.endpoints[i]);
-        peer.name = format!("{ns}/{name} ({}/{})", ns, cluster.endpoints[i].name);
-        return plain(peer);
+        .filter(|w| w.namespace == ns && w.name == name && w.kind != "Pod")
+        .filter(|w| kind.is_none_or(|k| w.kind.eq_ignore_ascii_case(k)))
+        .filter(|w| pod.is_none_or(|(i, _)| !w.endpoints.contains(&i)))
+        .collect();
+    // Named with its kind, an end keeps the kind in its name.
+    let shown = match kind {
+        Some(k) => format!("{ns}/{}/{name}", k.to_lowercase()),
+        None => format!("{ns}/{name}"),
+    };
+    match (pod, workloads.as_slice()) {
+        (Some((i, ep)), []) => {
+            let mut peer = pod_peer(i, ep);
+            peer.name = shown;
+            return plain(peer);
+        }
+        (None, [w]) => {
+            // Every pod of a workload has the template's labels and ports:
+            // the first one stands for all.
+            let Some(&i) = w.endpoints.first() else {
+                return Err(format!("{} {ns}/{name} has no pods", w.kind));
+            };
+            let mut peer = pod_peer(i, &cluster.endpoints[i]);
+            peer.name = format!("{shown} ({}/{})", ns, cluster.endpoints[i].name);
+            return plain(peer);
+        }
+        (None, []) => {}
+        (pod, workloads) => {
+            let mut candidates: Vec<String> = pod
+                .map(|_| format!("{ns}/pod/{name}"))
+                .into_iter()
+                .chain(
+                    workloads
+                        .iter()
+                        .map(|w| format!("{ns}/{}/{name}", w.kind.to_lowercase())),
+                )
+                .collect();
+            candidates.sort();
+            return Err(format!(
+                "`{text}` is ambiguous: it names {} objects ({}); name one with its kind",
+                candidates.len(),
+                candidates.join(", ")
+            ));
+        }
     }
     let candidates = cluster
         .endpoints
         .iter()
         .map(|e| (&e.namespace, &e.name))
         .chain(cluster.workloads.iter().map(|w| (&w.namespace, &w.name)));
-    Err(not_found("pod or workload", ns, name, candidates))
+    let what = match kind {
+        Some(k) => k.to_string(),
+        None => "pod or workload".to_string(),
+    };
+    Err(not_found(&what, ns, name, candidates))
+}
+
+/// A pod or workload as a user names it: `NAME`, `NS/NAME`, and, as
+/// kubectl writes it, `KIND/NAME` (`deployment/web`, `pod/web`) or
+/// `NS/KIND/NAME`. A first segment that is a kind (`pod`, `po`,
+/// `deployment`, `deploy`, `statefulset`, `sts`, `daemonset`, `ds`,
+/// `replicaset`, `rs`, `job`, `cronjob`, `cj`, plurals too) is the kind,
+/// unless `is_namespace` says it is a namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference<'t> {
+    /// `None`: the namespace given with `-n`.
+    pub namespace: Option<&'t str>,
+    /// The canonical kind (`Deployment`), when given.
+    pub kind: Option<&'static str>,
+    pub name: &'t str,
+}
+
+impl<'t> Reference<'t> {
+    pub fn parse(text: &'t str, is_namespace: &dyn Fn(&str) -> bool) -> Reference<'t> {
+        let parts: Vec<&str> = text.split('/').collect();
+        match parts.as_slice() {
+            [ns, kind, name] if workload_kind(kind).is_some() => Reference {
+                namespace: Some(ns),
+                kind: workload_kind(kind),
+                name,
+            },
+            [kind, name] if workload_kind(kind).is_some() && !is_namespace(kind) => Reference {
+                namespace: None,
+                kind: workload_kind(kind),
+                name,
+            },
+            _ => match text.split_once('/') {
+                Some((ns, name)) => Reference {
+                    namespace: Some(ns),
+                    kind: None,
+                    name,
+                },
+                None => Reference {
+                    namespace: None,
+                    kind: None,
+                    name: text,
+                },
+            },
+        }
+    }
+}
+
+/// The kind a word names, as kubectl reads resource names and short names.
+fn workload_kind(word: &str) -> Option<&'static str> {
+    let kinds: [(&str, &[&str]); 7] = [
+        ("Pod", &["pod", "pods", "po"]),
+        ("Deployment", &["deployment", "deployments", "deploy"]),
+        ("StatefulSet", &["statefulset", "statefulsets", "sts"]),
+        ("DaemonSet", &["daemonset", "daemonsets", "ds"]),
+        ("ReplicaSet", &["replicaset", "replicasets", "rs"]),
+        ("Job", &["job", "jobs"]),
+        ("CronJob", &["cronjob", "cronjobs", "cj"]),
+    ];
+    let word = word.to_ascii_lowercase();
+    kinds
+        .iter()
+        .find(|(_, words)| words.contains(&word.as_str()))
+        .map(|(kind, _)| *kind)
 }
 
 /// A Service's backends: the loaded pods its selector picks in its

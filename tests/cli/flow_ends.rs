@@ -147,3 +147,111 @@ fn a_cidr_gives_one_result_per_range_that_differs() {
         "10.10.0.0/25 (every address alike, as 10.10.0.0)"
     );
 }
+
+/// A Deployment and a lone Pod, both `a/web`; a policy isolates the pod.
+const SAME_NAME: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: lone}}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: isolate-lone, namespace: a}
+spec:
+  podSelector: {matchLabels: {app: lone}}
+  policyTypes: [Ingress]
+";
+
+#[test]
+fn a_name_shared_by_a_pod_and_a_workload_is_qualified_by_kind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("same-name.yaml");
+    std::fs::write(&path, SAME_NAME).expect("write manifests");
+    let file = path.to_str().expect("utf-8 path");
+
+    // Ambiguous: an error that lists the candidates.
+    let out = run(&[
+        "simulate", "-f", file, "--from", "a/web", "--to", "a/web", "--port", "80",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let text = out
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("`a/web` is ambiguous: it names 2 objects (a/deployment/web, a/pod/web)"),
+        "{text}"
+    );
+
+    // Kind-qualified as kubectl writes it, with or without the namespace.
+    let verdict = |to: &str, extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "-f",
+            file,
+            "--from",
+            "a/deployment/web",
+            "--to",
+            to,
+            "--port",
+            "80",
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let v = json(&args);
+        (
+            v["verdict"].as_str().unwrap_or_default().to_string(),
+            v["flow"]["dst"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    assert_eq!(
+        verdict("a/pod/web", &[]),
+        ("deny".into(), "a/pod/web".into())
+    );
+    assert_eq!(
+        verdict("po/web", &["-n", "a"]),
+        ("deny".into(), "a/pod/web".into())
+    );
+    assert_eq!(
+        verdict("deploy/web", &["-n", "a"]),
+        ("allow".into(), "a/deployment/web (a/web-0)".into())
+    );
+
+    // The graph's ids are unique, kind-qualified where they would clash.
+    let g = json(&["graph", "-f", file, "-o", "json"]);
+    let mut ids: Vec<&str> = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["0.0.0.0/0", "a/deployment/web", "a/pod/web"]);
+    let from_deployment = json(&["graph", "-f", file, "--from", "a/deploy/web", "-o", "json"]);
+    let sources: Vec<&str> = from_deployment["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["src"].as_str())
+        .collect();
+    assert!(!sources.is_empty());
+    assert!(
+        sources.iter().all(|s| *s == "a/deployment/web"),
+        "{sources:?}"
+    );
+}

@@ -157,6 +157,20 @@ impl Workloads {
                 });
             }
         }
+        // Ids are `namespace/name`; where two workloads share one (a
+        // Deployment and a lone Pod both named web), each is qualified with
+        // its kind, as kubectl writes it: `a/deployment/web`, `a/pod/web`.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for n in &nodes {
+            *seen.entry(n.id.clone()).or_default() += 1;
+        }
+        for n in &mut nodes {
+            if seen.get(&n.id).is_some_and(|&c| c > 1)
+                && let (NodeKind::Workload { kind }, Some(ns)) = (&n.kind, &n.namespace)
+            {
+                n.id = format!("{ns}/{}/{}", kind.to_lowercase(), n.name);
+            }
+        }
         for (i, ep) in cluster.endpoints.iter().enumerate() {
             if let (Some(_), Some(w)) = (address(&ep.ips), of[i]) {
                 nodes[w].pods += 1;

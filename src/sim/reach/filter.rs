@@ -13,9 +13,11 @@ use crate::selector::Expr;
 /// Which nodes an end of an edge may be.
 #[derive(Clone, Debug)]
 pub enum NodeMatch {
-    /// `namespace/name` of a workload, or a bare name in `namespace`.
+    /// `namespace/name` of a workload, or a bare name in `namespace`;
+    /// with a kind (`deployment/web`), only workloads of that kind.
     Name {
         namespace: Option<String>,
+        kind: Option<String>,
         name: String,
     },
     /// Workloads whose labels a selector matches.
@@ -27,8 +29,19 @@ pub enum NodeMatch {
 impl NodeMatch {
     pub fn matches(&self, node: &Node) -> bool {
         match self {
-            NodeMatch::Name { namespace, name } => {
+            NodeMatch::Name {
+                namespace,
+                kind,
+                name,
+            } => {
+                let kind_matches = match (&node.kind, kind) {
+                    (super::NodeKind::Workload { kind: k }, Some(want)) => {
+                        k.eq_ignore_ascii_case(want)
+                    }
+                    _ => true,
+                };
                 !node.is_external()
+                    && kind_matches
                     && node.name == *name
                     && namespace
                         .as_ref()
