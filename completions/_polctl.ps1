@@ -36,7 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version, its build, and the API versions it models')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -200,7 +200,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
-            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the polctl version, its build, and the API versions it models')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

@@ -33,7 +33,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
-            cand version 'Print the polctl version'
+            cand version 'Print the polctl version, its build, and the API versions it models'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'polctl;simulate'= {
@@ -190,7 +190,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
-            cand version 'Print the polctl version'
+            cand version 'Print the polctl version, its build, and the API versions it models'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'polctl;help;simulate'= {

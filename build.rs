@@ -1,0 +1,63 @@
+//! Records what `polctl version` reports about the build: the commit and
+//! its date, the build date, the compiler and the target. Outside a git
+//! checkout (a crate tarball) the commit is `unknown`; nothing fails.
+
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git").args(args).output().ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        (out.status.success() && !text.trim().is_empty()).then(|| text.trim().to_string())
+    };
+    // Rebuild when HEAD moves: the HEAD file and the branch it points at.
+    for path in [git(&["rev-parse", "--git-path", "HEAD"])]
+        .into_iter()
+        .chain([git(&["symbolic-ref", "-q", "HEAD"])
+            .and_then(|r| git(&["rev-parse", "--git-path", &r]))])
+        .flatten()
+    {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let commit_date = git(&["log", "-1", "--format=%cs"]).unwrap_or_else(|| "unknown".into());
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc_version = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".into());
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
+    println!("cargo:rustc-env=POLCTL_COMMIT={commit}");
+    println!("cargo:rustc-env=POLCTL_COMMIT_DATE={commit_date}");
+    println!("cargo:rustc-env=POLCTL_BUILD_DATE={}", date(seconds));
+    println!("cargo:rustc-env=POLCTL_RUSTC={rustc_version}");
+    println!("cargo:rustc-env=POLCTL_TARGET={target}");
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time (Howard Hinnant's civil_from_days).
+fn date(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
