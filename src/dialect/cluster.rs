@@ -140,21 +140,6 @@ fn namespace_of(meta: &ObjectMeta) -> String {
         .map_or_else(|| "default".to_string(), |n| n.value.clone())
 }
 
-fn meta_of(m: &Manifest) -> Option<&ObjectMeta> {
-    Some(match m {
-        Manifest::Namespace(o) => &o.metadata,
-        Manifest::ServiceAccount(o) => &o.metadata,
-        Manifest::Pod(o) => &o.metadata,
-        Manifest::Workload(_, o) => &o.metadata,
-        Manifest::Job(o) => &o.metadata,
-        Manifest::CronJob(o) => &o.metadata,
-        Manifest::Service(o) => &o.metadata,
-        Manifest::Node(o) => &o.metadata,
-        Manifest::Policy(p) => p.metadata(),
-        Manifest::Calico(o) => o.metadata(),
-    })
-}
-
 impl Builder {
     fn error(&mut self, p: Problem) {
         self.out.errors.push(p);
@@ -169,9 +154,7 @@ impl Builder {
         let mut seen: HashMap<Key, (usize, Span, u64)> = HashMap::new();
         let mut kept = Vec::with_capacity(objects.len());
         for obj in objects {
-            let Some(meta) = meta_of(&obj.manifest) else {
-                continue;
-            };
+            let meta = obj.manifest.metadata();
             let Some(name) = &meta.name else {
                 self.error(
                     Problem::new(
@@ -182,7 +165,6 @@ impl Builder {
                 );
                 continue;
             };
-            self.check_labels(meta);
             let ns = obj.kind.namespaced.then(|| namespace_of(meta));
             let key = (
                 obj.kind.group().to_string(),
@@ -220,24 +202,6 @@ impl Builder {
             kept.push(obj);
         }
         kept
-    }
-
-    fn check_labels(&mut self, meta: &ObjectMeta) {
-        use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
-        for (k, v) in &meta.labels {
-            if let Err(e) = validate_k8s_label_key(&k.value) {
-                self.error(Problem::new(
-                    k.span,
-                    format!("invalid label key `{}`: {e}", k.value),
-                ));
-            }
-            if let Err(e) = validate_k8s_label_value(&v.value) {
-                self.error(Problem::new(
-                    v.span,
-                    format!("invalid label value `{}`: {e}", v.value),
-                ));
-            }
-        }
     }
 
     fn namespace(&mut self, ns: core::Namespace, span: Span) {

@@ -9,6 +9,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, de};
 
 use crate::model::Spanned;
+use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
+use crate::syntax::Problem;
 
 /// Kubernetes object metadata: the fields polctl reads; others are ignored
 /// (they carry no network semantics).
@@ -37,6 +39,25 @@ impl ObjectMeta {
             .iter()
             .map(|(k, v)| (k.value.clone(), v.value.clone()))
             .collect()
+    }
+
+    /// Label keys and values as the API server validates them on every
+    /// object.
+    pub fn check(&self, out: &mut Vec<Problem>) {
+        for (k, v) in &self.labels {
+            if let Err(e) = validate_k8s_label_key(&k.value) {
+                out.push(Problem::new(
+                    k.span,
+                    format!("invalid label key `{}`: {e}", k.value),
+                ));
+            }
+            if let Err(e) = validate_k8s_label_value(&v.value) {
+                out.push(Problem::new(
+                    v.span,
+                    format!("invalid label value `{}`: {e}", v.value),
+                ));
+            }
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use crate::model::WorkloadKind;
 use crate::syntax::Problem;
 use crate::syntax::de::DeError;
 use crate::syntax::yaml::Node;
+use common::ObjectMeta;
 
 /// One typed object from a manifest.
 #[derive(Clone, Debug)]
@@ -44,11 +45,27 @@ pub enum Manifest {
 }
 
 impl Manifest {
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Manifest::Namespace(o) => &o.metadata,
+            Manifest::ServiceAccount(o) => &o.metadata,
+            Manifest::Pod(o) => &o.metadata,
+            Manifest::Workload(_, o) => &o.metadata,
+            Manifest::Job(o) => &o.metadata,
+            Manifest::CronJob(o) => &o.metadata,
+            Manifest::Service(o) => &o.metadata,
+            Manifest::Node(o) => &o.metadata,
+            Manifest::Policy(p) => p.metadata(),
+            Manifest::Calico(o) => o.metadata(),
+        }
+    }
+
     /// The meaning checks of the object's language: what the API server's
     /// validation (or a CRD's) would refuse once the object is typed.
     /// `source_text` is the text of the object's file, for problems that
     /// point inside a string (a selector expression).
     pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
+        self.metadata().check(out);
         match self {
             Manifest::Policy(source) => source.check(source_text, out),
             Manifest::Calico(o) => calico::check(o, source_text, out),

@@ -334,6 +334,29 @@ mod tests {
     use super::*;
     use crate::dialect::Dialect;
 
+    /// Metadata is checked with the rest of the object's meaning, whether
+    /// or not assembly can use the object: a nameless pod's bad label is
+    /// reported along with the missing name.
+    #[test]
+    fn every_problem_of_a_nameless_object_is_reported() {
+        let errors = load_text(
+            "t.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {labels: {-bad: x}}\nspec: {containers: []}\n",
+        )
+        .unwrap_err()
+        .errors;
+        let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].contains("Pod has no metadata.name"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].contains("invalid label key `-bad`"),
+            "{messages:?}"
+        );
+    }
+
     /// A kind read under another apiVersion is pointed there, whichever
     /// group the wrong apiVersion names; a kind read nowhere is unknown.
     #[test]
