@@ -152,8 +152,15 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         .collect();
     let denied = outcomes.iter().any(|o| o.verdict == Verdict::Deny);
     match args.output {
-        Some(SimulateFormat::Json) => ctx.printer.json(&combined(&outcomes, &set))?,
-        Some(SimulateFormat::Yaml) => ctx.printer.yaml(&combined(&outcomes, &set))?,
+        Some(SimulateFormat::Json | SimulateFormat::Yaml) => {
+            let all: Vec<&Outcome> = outcomes.iter().collect();
+            let v = view::json(&all, &set.dataplane, &inventory.cluster);
+            if args.output == Some(SimulateFormat::Json) {
+                ctx.printer.json(&v)?
+            } else {
+                ctx.printer.yaml(&v)?
+            }
+        }
         Some(SimulateFormat::Wide) | None => {
             let color = ctx.printer.out_color();
             let text: Vec<String> = outcomes
@@ -168,39 +175,6 @@ pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
-}
-
-/// One outcome as is; several (a Service's backends) under a combined
-/// verdict: allowed only if every backend is.
-fn combined(outcomes: &[Outcome], set: &PolicySet) -> Value {
-    let dataplane = serde_json::to_value(&set.dataplane).unwrap_or(Value::Null);
-    if let [one] = outcomes {
-        let mut v = serde_json::to_value(one).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut v {
-            map.insert("dataplane".into(), dataplane);
-        }
-        return v;
-    }
-    let denied = outcomes.iter().find(|o| o.verdict == Verdict::Deny);
-    let pending = outcomes
-        .iter()
-        .filter_map(|o| o.pending_verdict)
-        .reduce(|a, b| if a == Verdict::Deny { a } else { b });
-    let mut v = json!({
-        "verdict": if denied.is_some() { "deny" } else { "allow" },
-        "l7_filtered": denied.is_none() && outcomes.iter().any(|o| o.l7_filtered),
-        "dataplane": dataplane,
-        "flows": outcomes,
-    });
-    if let Value::Object(map) = &mut v {
-        if let Some(layer) = denied.and_then(|o| o.denied_at) {
-            map.insert("denied_at".into(), json!(layer));
-        }
-        if let Some(p) = pending {
-            map.insert("pending_verdict".into(), json!(p));
-        }
-    }
-    v
 }
 
 fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
@@ -369,7 +343,10 @@ fn run_file(
     if !problems.is_empty() {
         return Err(LoadErrors { errors: problems }.into());
     }
+    // The rows of each entry, for its one JSON object.
+    let mut entries = Vec::new();
     for (spec, flows) in resolved {
+        let start = rows.len();
         for f in flows {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));
@@ -383,20 +360,39 @@ fn run_file(
                 at: inventory.sources.locate(spec.span),
             });
         }
+        entries.push(start..rows.len());
     }
     let failed = rows.iter().filter(|r| r.failed()).count();
     let denied = rows
         .iter()
         .filter(|r| r.outcome.verdict == Verdict::Deny)
         .count();
+    // Each entry is the same object `simulate -o json` prints for one
+    // request, with the expectation and where the entry is written.
+    let entry_json = |range: &std::ops::Range<usize>| {
+        let rows = &rows[range.clone()];
+        let outcomes: Vec<&Outcome> = rows.iter().map(|r| &r.outcome).collect();
+        let mut v = view::json(&outcomes, &set.dataplane, &inventory.cluster);
+        if let (Some(row), Value::Object(map)) = (rows.first(), &mut v) {
+            if let Some(e) = row.expect {
+                map.insert("expect".into(), json!(e));
+                map.insert(
+                    "expectation_met".into(),
+                    json!(rows.iter().all(|r| !r.failed())),
+                );
+            }
+            map.insert("at".into(), json!(row.at));
+        }
+        v
+    };
     match args.output {
         Some(SimulateFormat::Json) => {
-            for row in &rows {
-                ctx.printer.json_line(&row.json())?;
+            for range in &entries {
+                ctx.printer.json_line(&entry_json(range))?;
             }
         }
         Some(SimulateFormat::Yaml) => {
-            let all: Vec<Value> = rows.iter().map(view::Row::json).collect();
+            let all: Vec<Value> = entries.iter().map(entry_json).collect();
             ctx.printer.yaml(&all)?;
         }
         format => {

@@ -1,9 +1,109 @@
-//! `polctl simulate --flows`: one row per flow and a summary line.
+//! `polctl simulate`: the JSON contract of a simulated request, and for
+//! `--flows` one row per flow and a summary line.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::table;
+use crate::model::policy::Dataplane;
+use crate::model::{Cluster, FlowEnd, Peer};
 use crate::sim::eval::{Decider, Outcome, Verdict};
+
+/// The JSON contract of one simulated request (`simulate -o json`, and each
+/// line of `--flows -o json`): the deciding flow's outcome at the top
+/// (verdict, flow, both directions' traces, the staged verdict), the
+/// dataplane, and `flows` with every flow's outcome when the request
+/// resolved into several (a Service's backends, a CIDR's ranges). The top
+/// level has the same keys whatever the target was.
+pub fn json(outcomes: &[&Outcome], dataplane: &Dataplane, cluster: &Cluster) -> Value {
+    let Some(&first) = outcomes.first() else {
+        return Value::Null;
+    };
+    // The first denied flow decides a request that is denied.
+    let denied = outcomes
+        .iter()
+        .copied()
+        .find(|o| o.verdict == Verdict::Deny);
+    let decisive = denied.unwrap_or(first);
+    let mut top = flow_json(decisive, cluster);
+    let pending = outcomes
+        .iter()
+        .filter_map(|o| o.pending_verdict)
+        .reduce(|a, b| if a == Verdict::Deny { a } else { b });
+    top.insert("verdict".into(), json!(decisive.verdict));
+    top.insert(
+        "l7_filtered".into(),
+        json!(denied.is_none() && outcomes.iter().any(|o| o.l7_filtered)),
+    );
+    match pending {
+        Some(p) => top.insert("pending_verdict".into(), json!(p)),
+        None => top.remove("pending_verdict"),
+    };
+    top.insert(
+        "dataplane".into(),
+        serde_json::to_value(dataplane).unwrap_or(Value::Null),
+    );
+    if outcomes.len() > 1 {
+        let flows: Vec<Value> = outcomes
+            .iter()
+            .map(|&o| Value::Object(flow_json(o, cluster)))
+            .collect();
+        top.insert("flows".into(), Value::Array(flows));
+    }
+    Value::Object(top)
+}
+
+/// One flow's outcome, its ends structured.
+fn flow_json(outcome: &Outcome, cluster: &Cluster) -> Map<String, Value> {
+    let mut v = match serde_json::to_value(outcome) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    if let Some(Value::Object(flow)) = v.get_mut("flow") {
+        flow.insert("src".into(), end(&outcome.flow.src, cluster));
+        flow.insert("dst".into(), end(&outcome.flow.dst, cluster));
+    }
+    v
+}
+
+/// A flow end: what owns the address (`kind`, `namespace`, `name`), the
+/// address, and how the user named it (`display`).
+pub fn end(peer: &Peer, cluster: &Cluster) -> Value {
+    let (kind, namespace, name, workload) = match peer.end {
+        FlowEnd::Pod { index } => match cluster.endpoints.get(index) {
+            Some(ep) => (
+                "pod",
+                Some(ep.namespace.clone()),
+                Some(ep.name.clone()),
+                ep.owner.as_ref().map(|o| format!("{}/{}", o.kind, o.name)),
+            ),
+            None => ("pod", None, None, None),
+        },
+        FlowEnd::HostEndpoint { index } => (
+            "host-endpoint",
+            None,
+            cluster.host_endpoints.get(index).map(|h| h.name.clone()),
+            None,
+        ),
+        FlowEnd::Node { index } => (
+            "node",
+            None,
+            cluster.nodes.get(index).map(|n| n.name.clone()),
+            None,
+        ),
+        FlowEnd::External => ("external", None, None, None),
+    };
+    let mut v = json!({
+        "kind": kind,
+        "namespace": namespace,
+        "name": name,
+        "ip": peer.ip,
+        "display": peer.name,
+    });
+    if let (Some(w), Value::Object(map)) = (workload, &mut v) {
+        map.insert("workload".into(), json!(w));
+    }
+    v
+}
 
 /// One simulated flow of a flows file.
 pub struct Row {
@@ -17,18 +117,6 @@ impl Row {
     /// Whether the flow's expectation failed.
     pub fn failed(&self) -> bool {
         self.expect.is_some_and(|e| e != self.outcome.verdict)
-    }
-
-    pub fn json(&self) -> Value {
-        let mut v = serde_json::to_value(&self.outcome).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut v {
-            if let Some(e) = self.expect {
-                map.insert("expect".into(), json!(e));
-                map.insert("expectation_met".into(), json!(!self.failed()));
-            }
-            map.insert("at".into(), json!(self.at));
-        }
-        v
     }
 }
 

@@ -119,7 +119,7 @@ fn a_cidr_gives_one_result_per_range_that_differs() {
         .iter()
         .map(|f| {
             (
-                f["flow"]["src"]["name"]
+                f["flow"]["src"]["display"]
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
@@ -143,7 +143,7 @@ fn a_cidr_gives_one_result_per_range_that_differs() {
     let alike = flow("10.10.0.0/25");
     assert_eq!(alike["verdict"], "allow");
     assert_eq!(
-        alike["flow"]["src"]["name"],
+        alike["flow"]["src"]["display"],
         "10.10.0.0/25 (every address alike, as 10.10.0.0)"
     );
 }
@@ -213,7 +213,7 @@ fn a_name_shared_by_a_pod_and_a_workload_is_qualified_by_kind() {
         let v = json(&args);
         (
             v["verdict"].as_str().unwrap_or_default().to_string(),
-            v["flow"]["dst"]["name"]
+            v["flow"]["dst"]["display"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),

@@ -2,6 +2,7 @@
 
 mod common;
 mod completion;
+mod contracts;
 mod endpoints;
 mod examples;
 mod flags;

@@ -409,7 +409,10 @@ fn json_contract() {
     );
     assert_eq!(v["pending_verdict"], "deny");
     assert_eq!(v["pending_decided_by"]["staged"], true);
-    assert_eq!(v["flow"]["src"]["name"], "shop/web");
+    assert_eq!(v["flow"]["src"]["kind"], "pod");
+    assert_eq!(v["flow"]["src"]["namespace"], "shop");
+    assert_eq!(v["flow"]["src"]["name"], "web");
+    assert_eq!(v["flow"]["src"]["display"], "shop/web");
     assert_eq!(v["flow"]["protocol"], 6);
     assert_eq!(v["egress"]["direction"], "egress");
     assert_eq!(v["ingress"]["direction"], "ingress");
@@ -441,10 +444,13 @@ fn a_service_evaluates_every_backend() {
     ]);
     let v: Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v["verdict"], "allow");
-    let dst = v["flow"]["dst"]["name"]
-        .as_str()
-        .or_else(|| v["flows"][0]["flow"]["dst"]["name"].as_str());
-    assert!(dst.unwrap().contains("kube-dns:53"), "{v}");
+    let dst = &v["flow"]["dst"];
+    assert_eq!(dst["kind"], "pod", "{v}");
+    assert_eq!(dst["namespace"], "kube-system", "{v}");
+    assert!(
+        dst["display"].as_str().unwrap().contains("kube-dns:53"),
+        "{v}"
+    );
 }
 
 #[test]

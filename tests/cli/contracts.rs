@@ -1,0 +1,164 @@
+//! The JSON contracts other tools read: one shape for `simulate -o json`
+//! whatever the target, the same object per entry of `--flows -o json`,
+//! structured flow ends.
+
+use serde_json::Value;
+
+use crate::common::run;
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "polctl {}\n{}",
+        args.join(" "),
+        out.stderr
+    );
+    serde_json::from_str(&out.stdout).expect("json")
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .filter(|k| *k != "flows")
+        .cloned()
+        .collect();
+    k.sort();
+    k
+}
+
+fn simulate(to: &str) -> Value {
+    json(&[
+        "simulate",
+        "-f",
+        "fixtures/web-deny-all",
+        "--from",
+        "default/client",
+        "--to",
+        to,
+        "--port",
+        "80",
+        "-o",
+        "json",
+    ])
+}
+
+#[test]
+fn simulate_json_has_one_top_level_shape() {
+    let pod = simulate("default/web-0");
+    let workload = simulate("default/web");
+    let service = simulate("svc:default/web");
+    assert_eq!(keys(&pod), keys(&workload));
+    assert_eq!(keys(&pod), keys(&service));
+    for key in [
+        "verdict",
+        "flow",
+        "egress",
+        "ingress",
+        "dataplane",
+        "l7_filtered",
+    ] {
+        assert!(pod.get(key).is_some(), "{key} in {pod}");
+    }
+    // A Service adds each backend's result.
+    assert!(pod.get("flows").is_none());
+    let backends = service["flows"].as_array().expect("per-backend results");
+    assert_eq!(backends.len(), 2);
+    assert_eq!(service["verdict"], "deny");
+    for b in backends {
+        assert_eq!(b["flow"]["dst"]["kind"], "pod");
+        assert_eq!(b["flow"]["dst"]["workload"], "Deployment/web");
+    }
+}
+
+#[test]
+fn flow_ends_are_structured() {
+    let v = simulate("default/web");
+    let src = &v["flow"]["src"];
+    assert_eq!(src["kind"], "pod");
+    assert_eq!(src["namespace"], "default");
+    assert_eq!(src["name"], "client");
+    assert!(
+        src["ip"]
+            .as_str()
+            .expect("ip")
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+    );
+    let dst = &v["flow"]["dst"];
+    assert_eq!(dst["name"], "web-0");
+    let external = simulate("192.0.2.1");
+    assert_eq!(external["flow"]["dst"]["kind"], "external");
+    assert_eq!(external["flow"]["dst"]["ip"], "192.0.2.1");
+    assert!(external["flow"]["dst"]["name"].is_null());
+    let hep = json(&[
+        "simulate",
+        "-f",
+        "fixtures/tiers",
+        "--from",
+        "shop/web",
+        "--to",
+        "hep:node1-eth0",
+        "--port",
+        "9100",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(hep["flow"]["dst"]["kind"], "host-endpoint");
+    assert_eq!(hep["flow"]["dst"]["name"], "node1-eth0");
+}
+
+/// Each line of `--flows -o json` is what `simulate -o json` prints for
+/// that entry, plus the expectation and where it is written.
+#[test]
+fn a_flows_file_entry_is_the_single_flow_contract() {
+    let out = run(&[
+        "simulate",
+        "-f",
+        "fixtures/tiers",
+        "--flows",
+        "tests/flows/tiers.yaml",
+        "-o",
+        "json",
+    ]);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let entries = std::fs::read_to_string("tests/flows/tiers.yaml")
+        .expect("flows")
+        .lines()
+        .filter(|l| l.starts_with("- "))
+        .count();
+    assert_eq!(lines.len(), entries);
+    let single = json(&[
+        "simulate",
+        "-f",
+        "fixtures/tiers",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api",
+        "--port",
+        "8080",
+        "-o",
+        "json",
+    ]);
+    let first = &lines[0];
+    assert_eq!(first["dataplane"], single["dataplane"]);
+    assert_eq!(first["flow"], single["flow"]);
+    assert_eq!(first["verdict"], single["verdict"]);
+    let mut with_entry = keys(&single);
+    with_entry.extend(["at".to_string(), "expect".into(), "expectation_met".into()]);
+    with_entry.sort();
+    assert_eq!(keys(first), with_entry);
+    // The Service entry is one object with its backends under `flows`.
+    let dns = lines
+        .iter()
+        .find(|l| l["at"].as_str().is_some_and(|a| a.ends_with(":5:3")))
+        .expect("the kube-dns entry");
+    assert_eq!(dns["expectation_met"], true, "{dns}");
+}
