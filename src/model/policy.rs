@@ -369,12 +369,50 @@ pub enum L7Match {
     Kafka(Vec<KafkaRule>),
     /// Query names (Cilium's DNS proxy).
     Dns(Vec<FqdnPattern>),
-    /// A proxylib parser (`cassandra`, `memcache`, ...) and its key/value
-    /// rules.
+    /// A proxylib parser and its key/value rules.
     Generic {
-        parser: String,
+        parser: Proxylib,
         rules: Vec<BTreeMap<String, String>>,
     },
+    /// Rules the proxy cannot apply: no request passes (fail closed).
+    Refused {
+        /// The protocol as written.
+        protocol: String,
+        /// Each rule as written, for the trace.
+        rules: Vec<String>,
+        /// Why the rules cannot be applied.
+        reason: String,
+    },
+}
+
+/// A proxylib parser of cilium-envoy (libcilium/proxylib.go).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Proxylib {
+    Cassandra,
+    Memcache,
+    R2d2,
+    /// Registered but not modelled (`kafka` with key/value rules, the
+    /// `test.*` parsers): the connection is admitted and its requests are
+    /// judged by a parser polctl does not reproduce.
+    Unmodelled(String),
+}
+
+impl Proxylib {
+    /// The parser's name as an `l7proto` value.
+    pub fn name(&self) -> &str {
+        match self {
+            Proxylib::Cassandra => "cassandra",
+            Proxylib::Memcache => "memcache",
+            Proxylib::R2d2 => "r2d2",
+            Proxylib::Unmodelled(name) => name,
+        }
+    }
+}
+
+impl Serialize for Proxylib {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl L7Match {
@@ -384,7 +422,8 @@ impl L7Match {
             L7Match::Http(_) => "http",
             L7Match::Kafka(_) => "kafka",
             L7Match::Dns(_) => "dns",
-            L7Match::Generic { parser, .. } => parser,
+            L7Match::Generic { parser, .. } => parser.name(),
+            L7Match::Refused { protocol, .. } => protocol,
         }
     }
 }

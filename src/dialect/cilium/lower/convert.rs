@@ -1,10 +1,13 @@
 //! Cilium API values as IR values: CIDR sets, entities, FQDN patterns and
 //! L7 rules.
 
+use std::collections::BTreeMap;
+
 use crate::dialect::cilium::{self as cil, CidrRule, FqdnSelector, L7Rules};
 use crate::model::Spanned;
 use crate::model::policy::{
-    Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, NetScope, Side,
+    Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, NetScope, Proxylib,
+    Side,
 };
 
 /// `fromCIDRSet`/`toCIDRSet` entry: the CIDR minus its own exceptions.
@@ -147,19 +150,53 @@ pub(super) fn l7_match(rules: &L7Rules) -> Option<L7Match> {
         ));
     }
     if let Some(parser) = &rules.l7proto {
-        return Some(L7Match::Generic {
-            parser: parser.value.clone(),
-            rules: rules
-                .l7
-                .iter()
-                .flatten()
-                .map(|r| {
-                    r.value
+        let written: Vec<BTreeMap<String, String>> = rules
+            .l7
+            .iter()
+            .flatten()
+            .map(|r| {
+                r.value
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .collect()
+            })
+            .collect();
+        let name = parser.value.as_str();
+        let parser = match name {
+            "cassandra" => Proxylib::Cassandra,
+            "memcache" => Proxylib::Memcache,
+            "r2d2" => Proxylib::R2d2,
+            // Registered in cilium-envoy's proxylib (libcilium/proxylib.go)
+            // but not modelled.
+            "kafka" | "test.blockparser" | "test.headerparser" | "test.lineparser"
+            | "test.passer" => Proxylib::Unmodelled(name.to_string()),
+            // policymap.go: "Unknown L7 (..), should drop everything", and
+            // OnNewConnection returns UNKNOWN_PARSER.
+            _ => {
+                return Some(L7Match::Refused {
+                    protocol: name.to_string(),
+                    rules: written
                         .iter()
-                        .map(|(k, v)| (k.value.clone(), v.value.clone()))
-                        .collect()
-                })
-                .collect(),
+                        .map(|r| {
+                            let kv: Vec<String> =
+                                r.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                            if kv.is_empty() {
+                                "any".into()
+                            } else {
+                                kv.join(" ")
+                            }
+                        })
+                        .collect(),
+                    reason: format!(
+                        "cilium-envoy has no proxylib parser `{name}` (built in: cassandra, kafka, \
+                         memcache, r2d2): the policy for the port cannot be applied"
+                    ),
+                });
+            }
+        };
+        return Some(L7Match::Generic {
+            parser,
+            rules: written,
         });
     }
     None

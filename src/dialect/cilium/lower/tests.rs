@@ -587,3 +587,28 @@ fn the_host_firewall_is_on_once_a_policy_selects_nodes() {
     assert!(firewall(&host));
     assert!(!firewall(&pods));
 }
+
+#[test]
+fn an_unknown_proxylib_parser_fails_closed_at_lowering() {
+    let s = |parser: &str| {
+        with(&cnp(
+            "l7proto",
+            "apps",
+            &format!(
+                "{WEB}  ingress:\n  - toPorts: [{{ports: [{{port: \"8080\", protocol: TCP}}], rules: {{l7proto: {parser}, l7: [{{cmd: GET}}]}}}}]"
+            ),
+        ))
+        .flow("tools/probe", "apps/web", "TCP", 8080)
+    };
+    // policymap.go: an unknown parser drops everything.
+    let unknown = s("redis");
+    assert_eq!(unknown.verdict, Deny);
+    assert_eq!(unknown.denied_at, Some(Layer::L7));
+    assert_eq!(
+        unknown.client_sees.as_deref(),
+        Some("the proxy closes the connection")
+    );
+    // A parser cilium-envoy has but polctl does not model admits the
+    // connection.
+    assert_eq!(s("test.passer").verdict, Allow);
+}

@@ -104,7 +104,7 @@ const MEMCACHE_KEYS: &[&str] = &["command", "key"];
 const R2D2_KEYS: &[&str] = &["cmd", "file"];
 
 use crate::model::Flow;
-use crate::model::policy::L7Match;
+use crate::model::policy::{L7Match, Proxylib};
 use crate::sim::eval::hint::Hint;
 
 /// What the proxy does with the flow's request.
@@ -133,27 +133,18 @@ pub fn check(m: &L7Match, flow: &Flow) -> L7Check {
         L7Match::Http(rules) => http::check_http(rules, flow.http.as_ref()),
         L7Match::Kafka(rules) => kafka::check_kafka(rules, &flow.l7),
         L7Match::Dns(patterns) => dns::check_dns(patterns, &flow.l7),
-        L7Match::Generic { parser, rules } => match parser.as_str() {
-            "cassandra" => cassandra::check_cassandra(rules, &flow.l7),
-            "memcache" => memcache::check_memcache(rules, &flow.l7),
-            "r2d2" => r2d2::check_r2d2(rules, &flow.l7),
-            // Registered in cilium-envoy's proxylib (libcilium/proxylib.go)
-            // but not modelled: the connection goes through, requests are
-            // judged by a parser polctl does not reproduce.
-            "kafka" | "test.blockparser" | "test.headerparser" | "test.lineparser"
-            | "test.passer" => L7Check::Unmodelled(format!(
-                "polctl does not model proxylib's `{parser}` parser with `l7` key/value rules; \
+        L7Match::Generic { parser, rules } => match parser {
+            Proxylib::Cassandra => cassandra::check_cassandra(rules, &flow.l7),
+            Proxylib::Memcache => memcache::check_memcache(rules, &flow.l7),
+            Proxylib::R2d2 => r2d2::check_r2d2(rules, &flow.l7),
+            Proxylib::Unmodelled(name) => L7Check::Unmodelled(format!(
+                "polctl does not model proxylib's `{name}` parser with `l7` key/value rules; \
                  the connection is admitted and its requests are judged by that parser"
             )),
-            // policymap.go: "Unknown L7 (..), should drop everything", and
-            // OnNewConnection returns UNKNOWN_PARSER.
-            _ => L7Check::Refused {
-                reason: format!(
-                    "cilium-envoy has no proxylib parser `{parser}` (built in: cassandra, kafka, \
-                     memcache, r2d2): the policy for the port cannot be applied"
-                ),
-                response: "the proxy closes the connection".into(),
-            },
+        },
+        L7Match::Refused { reason, .. } => L7Check::Refused {
+            reason: reason.clone(),
+            response: "the proxy closes the connection".into(),
         },
     }
 }
@@ -169,8 +160,11 @@ pub fn describe(m: &L7Match) -> String {
             rules.iter().map(kafka::describe_kafka_rule).collect(),
         ),
         L7Match::Dns(patterns) => ("DNS", patterns.iter().map(|p| p.to_string()).collect()),
+        L7Match::Refused {
+            protocol, rules, ..
+        } => (protocol.as_str(), rules.clone()),
         L7Match::Generic { parser, rules } => (
-            parser.as_str(),
+            parser.name(),
             rules
                 .iter()
                 .map(|r| proxylib::describe_generic_rule(parser, r))

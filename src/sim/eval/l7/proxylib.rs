@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::L7Check;
 use super::verdict::cached_regex;
+use crate::model::policy::Proxylib;
 
 /// proxylib rejects the whole policy update (ParseError); the proxy keeps
 /// its previous policy, which polctl cannot know: refuse.
@@ -33,19 +34,19 @@ pub(super) fn rule_regex(v: &str) -> Result<String, String> {
     }
 }
 
-pub(super) fn describe_generic_rule(parser: &str, r: &BTreeMap<String, String>) -> String {
+pub(super) fn describe_generic_rule(parser: &Proxylib, r: &BTreeMap<String, String>) -> String {
     let order: &[&str] = match parser {
-        "cassandra" => &["query_action", "query_table"],
-        "memcache" => &["command", "keyExact", "keyPrefix", "keyRegex"],
-        "r2d2" => &["cmd", "file"],
-        _ => &[],
+        Proxylib::Cassandra => &["query_action", "query_table"],
+        Proxylib::Memcache => &["command", "keyExact", "keyPrefix", "keyRegex"],
+        Proxylib::R2d2 => &["cmd", "file"],
+        Proxylib::Unmodelled(_) => &[],
     };
     let mut parts = Vec::new();
     for (i, k) in order.iter().enumerate() {
         if let Some(v) = r.get(*k) {
             // The leading key speaks for itself; the others are labelled
             // where the label carries meaning.
-            if i == 0 || parser != "memcache" {
+            if i == 0 || *parser != Proxylib::Memcache {
                 parts.push(v.clone());
             } else {
                 parts.push(format!("{k} {v}"));

@@ -6,7 +6,7 @@ use super::http::{http_rule, http_view};
 use super::path::{canonical_path, merge_slashes, unescape_slashes};
 use super::verdict::EMPTY_LIST;
 use super::*;
-use crate::model::policy::{FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match};
+use crate::model::policy::{FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, Proxylib};
 use crate::model::{Flow, FlowEnd, HttpRequest, Peer, Proto};
 use crate::sim::eval::hint::{Hint, Input};
 
@@ -104,8 +104,14 @@ fn asks_l7(hint: &Hint, key: &str) -> bool {
 }
 
 fn generic(parser: &str, rules: &[&[(&str, &str)]]) -> L7Match {
+    let parser = match parser {
+        "cassandra" => Proxylib::Cassandra,
+        "memcache" => Proxylib::Memcache,
+        "r2d2" => Proxylib::R2d2,
+        other => Proxylib::Unmodelled(other.to_string()),
+    };
     L7Match::Generic {
-        parser: parser.into(),
+        parser,
         rules: rules
             .iter()
             .map(|r| {
@@ -836,8 +842,19 @@ fn r2d2_rules() {
 
 #[test]
 fn unknown_and_unmodelled_parsers() {
-    let unknown = generic("redis", &[&[("cmd", "GET")]]);
-    assert!(is_refused(&check(&unknown, &l7(&[("cmd", "GET")]))));
+    let unknown = L7Match::Refused {
+        protocol: "redis".into(),
+        rules: vec!["cmd=GET".into()],
+        reason: "no such parser".into(),
+    };
+    assert_eq!(
+        check(&unknown, &l7(&[("cmd", "GET")])),
+        L7Check::Refused {
+            reason: "no such parser".into(),
+            response: "the proxy closes the connection".into()
+        }
+    );
+    assert_eq!(describe(&unknown), "redis [cmd=GET]");
     let test = generic("test.passer", &[]);
     assert!(matches!(check(&test, &flow()), L7Check::Unmodelled(_)));
 }
