@@ -90,12 +90,22 @@ impl View {
         self.rows.iter().map(|r| format!("{}\n", r.name)).collect()
     }
 
+    /// The rows as JSON: a Kubernetes `List` when every item is a
+    /// Kubernetes object (apiVersion, kind, metadata), as kubectl prints
+    /// one; else `{"items": [...]}` of polctl's own records, which no
+    /// Kubernetes client should read as objects.
     pub fn items(&self) -> Value {
-        json!({
-            "apiVersion": "v1",
-            "kind": "List",
-            "items": self.rows.iter().map(|r| r.item.clone()).collect::<Vec<_>>(),
-        })
+        let items: Vec<Value> = self.rows.iter().map(|r| r.item.clone()).collect();
+        let is_object = |v: &Value| {
+            v.get("apiVersion").is_some_and(Value::is_string)
+                && v.get("kind").is_some_and(Value::is_string)
+                && v.get("metadata").is_some_and(Value::is_object)
+        };
+        if !items.is_empty() && items.iter().all(is_object) {
+            json!({"apiVersion": "v1", "kind": "List", "items": items})
+        } else {
+            json!({ "items": items })
+        }
     }
 }
 

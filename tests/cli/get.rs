@@ -140,8 +140,31 @@ fn output_formats() {
     );
     let out = run(&["get", "workloads", "-A", "-f", &dir, "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    assert_eq!(v["kind"], "List");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(4));
+    // polctl's own records are not Kubernetes objects: no `kind: List`.
+    assert!(v.get("kind").is_none(), "{v}");
+    assert!(v.get("apiVersion").is_none(), "{v}");
+    for resource in ["endpoints", "tiers", "namespaces", "services"] {
+        let out = run(&["get", resource, "-A", "-f", &fixture("tiers"), "-o", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        assert!(v.get("kind").is_none(), "{resource}: {v}");
+        assert!(
+            !v["items"].as_array().expect("items").is_empty(),
+            "{resource}"
+        );
+    }
+    // Policies are listed as the objects they were loaded from.
+    let out = run(&["get", "policies", "-A", "-f", &dir, "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["kind"], "List");
+    assert_eq!(v["apiVersion"], "v1");
+    assert!(
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["kind"].is_string())
+    );
     polctl_snapshot!(
         "get",
         "services-web-deny-all",
