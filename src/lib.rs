@@ -12,3 +12,4 @@ pub mod render;
 pub mod selector;
 pub mod sim;
 pub mod syntax;
+pub mod verify;

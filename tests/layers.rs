@@ -3,6 +3,7 @@
 //! ```text
 //!   cmd                      (flags → library → render)
 //!   render   cluster   node  (output; the live cluster; eBPF on a node)
+//!   verify                   (policy tests: flows and reachability assertions)
 //!   sim                      (evaluator, traces, reachability: reads model + selector)
 //!   load                     (files → inventory)
 //!   dialect                  (one folder per policy language → IR)
@@ -28,8 +29,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("load", &["dialect", "model", "selector", "syntax"]),
     ("sim", &["model", "selector"]),
     (
-        "render",
+        "verify",
         &["sim", "load", "dialect", "model", "selector", "syntax"],
+    ),
+    (
+        "render",
+        &[
+            "verify", "sim", "load", "dialect", "model", "selector", "syntax",
+        ],
     ),
     (
         "cluster",
@@ -42,7 +49,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cmd",
         &[
-            "render", "cluster", "node", "sim", "load", "dialect", "model", "selector", "syntax",
+            "render", "cluster", "node", "verify", "sim", "load", "dialect", "model", "selector",
+            "syntax",
         ],
     ),
 ];

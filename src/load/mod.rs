@@ -3,6 +3,7 @@
 
 pub mod dns;
 mod flows;
+mod suite;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,10 @@ use std::path::{Path, PathBuf};
 pub use crate::syntax::{LoadError, LoadErrors, Warning};
 pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
+pub use suite::{
+    DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TEST_FILE_SUFFIX, TargetSpec,
+    TestBody, TestSpec, find_test_files, is_test_file, read_suite, target_label,
+};
 
 use crate::dialect::cluster::{Loaded, assemble};
 use crate::dialect::lower;
@@ -103,6 +108,8 @@ impl Reader {
             }
         } else if path.is_dir() {
             self.directory(path, recursive);
+        } else if is_test_file(path) {
+            // A policy test file: `polctl test` reads it, not as manifests.
         } else {
             self.file(path);
         }
@@ -126,6 +133,8 @@ impl Reader {
                 if recursive {
                     self.directory(&path, recursive);
                 }
+            } else if is_test_file(&path) {
+                // Policy tests live next to the policies they test.
             } else if is_manifest_file(&path) {
                 self.file(&path);
             } else if !is_documentation(&path) {

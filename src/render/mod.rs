@@ -8,6 +8,7 @@ mod printer;
 pub mod report;
 pub mod simulate;
 pub mod table;
+pub mod test;
 pub mod trace;
 
 pub use printer::{Printer, PrinterOptions, Verbosity};

@@ -1,0 +1,188 @@
+//! Checking policies against what their authors expect: flows with the
+//! verdicts they must get (`flow`), and assertions over the exact
+//! reachability graph (`reach`). The test files are read by `load`; this
+//! resolves every reference first (all bad ones reported together), then
+//! evaluates.
+
+mod flow;
+mod reach;
+
+use serde::Serialize;
+
+use crate::load::{Suite, TestBody};
+use crate::model::Cluster;
+use crate::sim::eval::{Evaluator, Outcome};
+use crate::sim::reach::{Conns, Progress};
+use crate::syntax::{LoadError, LoadErrors, Sources, source_span};
+
+pub use flow::flow_request;
+
+/// The results of every test file.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub passed: usize,
+    pub failed: usize,
+    pub suites: Vec<SuiteReport>,
+}
+
+impl Report {
+    pub fn tests(&self) -> impl Iterator<Item = (&SuiteReport, &TestResult)> {
+        self.suites
+            .iter()
+            .flat_map(|s| s.tests.iter().map(move |t| (s, t)))
+    }
+}
+
+/// One test file's results, in file order.
+#[derive(Debug, Serialize)]
+pub struct SuiteReport {
+    pub file: String,
+    pub tests: Vec<TestResult>,
+}
+
+/// What a test checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    Flow,
+    Reach,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: TestKind,
+    /// Where the test is written, `file:line:col`.
+    pub at: String,
+    pub passed: bool,
+    /// What the policies did, in a line: `allow (ingress: shop/api-allow-web
+    /// ingress[0])`, or for a reachability test what reaches.
+    pub got: String,
+    /// Why the test failed, one line per unmet expectation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+    /// A failed reachability test: each connection it forbids that the
+    /// policies allow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<Reached>,
+    /// A failed flow test: the full evaluation of the (first) failing flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Box<Outcome>>,
+}
+
+/// Connections a reachability test forbids that the policies allow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reached {
+    /// Graph node ids: `namespace/name` of a workload, or an address range.
+    pub src: String,
+    pub dst: String,
+    /// Exactly what passes (restricted to the test's port, when it has
+    /// one): what at least one pod of `src` can open to one of `dst`.
+    pub conns: Conns,
+}
+
+/// Runs every test of `suites` against the compiled policies. Bad
+/// references (an unknown pod, a policy that does not exist, a target
+/// that matches nothing) are bad input: all of them are returned at once
+/// and nothing is evaluated. `namespace` is where bare names in flows are.
+pub fn run(
+    ev: &Evaluator,
+    cluster: &Cluster,
+    sources: &Sources,
+    suites: &[Suite],
+    namespace: &str,
+    progress: &dyn Progress,
+) -> Result<Report, LoadErrors> {
+    let mut problems: Vec<Problem> = Vec::new();
+    // The graph is computed once, and only when some test asks about it.
+    let graph = std::cell::OnceCell::new();
+    let graph = || {
+        graph.get_or_init(|| {
+            crate::sim::reach::compute(
+                ev,
+                cluster,
+                &crate::sim::reach::Options::default(),
+                progress,
+            )
+        })
+    };
+    let mut resolved = Vec::new();
+    for suite in suites {
+        let mut tests = Vec::new();
+        for test in &suite.tests {
+            let checked = match &test.body {
+                TestBody::Flow { flow, expect } => {
+                    flow::resolve(ev, cluster, flow, expect, namespace).map(Resolved::Flow)
+                }
+                TestBody::Reach(spec) => reach::resolve(graph(), spec).map(Resolved::Reach),
+            };
+            match checked {
+                Ok(r) => tests.push((test, r)),
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+        resolved.push((suite, tests));
+    }
+    if !problems.is_empty() {
+        let mut errors: Vec<LoadError> = problems
+            .into_iter()
+            .map(|p| match sources.get(p.span.file) {
+                Some(src) => LoadError::Invalid {
+                    message: p.message,
+                    src: src.clone(),
+                    span: source_span(p.span),
+                    label: p.label.into(),
+                    help: p.help,
+                },
+                None => LoadError::Io {
+                    path: "<unknown>".into(),
+                    message: p.message,
+                },
+            })
+            .collect();
+        errors.sort_by_key(LoadError::sort_key);
+        return Err(LoadErrors { errors });
+    }
+    let locate = |s| sources.locate(s);
+    let mut report = Report {
+        passed: 0,
+        failed: 0,
+        suites: Vec::new(),
+    };
+    for (suite, tests) in resolved {
+        let mut results = Vec::new();
+        for (test, r) in tests {
+            let mut result = match r {
+                Resolved::Flow(f) => f.check(ev, &locate),
+                Resolved::Reach(r) => r.check(graph()),
+            };
+            result.name = test.name.clone();
+            result.at = sources.locate(test.span);
+            if result.passed {
+                report.passed += 1;
+            } else {
+                report.failed += 1;
+            }
+            results.push(result);
+        }
+        report.suites.push(SuiteReport {
+            file: suite.name.clone(),
+            tests: results,
+        });
+    }
+    Ok(report)
+}
+
+enum Resolved {
+    Flow(flow::FlowTest),
+    Reach(reach::ReachTest),
+}
+
+/// A bad reference in a test file.
+struct Problem {
+    span: crate::model::Span,
+    message: String,
+    label: &'static str,
+    help: Option<String>,
+}
