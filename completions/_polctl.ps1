@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -108,6 +109,38 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;test' {
+            [CompletionResult]::new('--tests', '--tests', [CompletionResultType]::ParameterName, 'A test file besides those found next to the policies (repeatable)')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write the results as JUnit XML to FILE, for CI (one testsuite per test file)')
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release')
+            [CompletionResult]::new('--dns', '--dns', [CompletionResultType]::ParameterName, 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)')
+            [CompletionResult]::new('--dns-file', '--dns-file', [CompletionResultType]::ParameterName, 'DNS answers in /etc/hosts form (`IP NAME...` per line)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to show or resolve bare names in')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context, for commands that talk to a cluster')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file, for commands that talk to a cluster')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output (NO_COLOR is honoured; never when not a terminal)')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'All namespaces')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeatable)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -197,6 +230,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
         'polctl;help' {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -208,6 +242,9 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             break
         }
         'polctl;help;graph' {
+            break
+        }
+        'polctl;help;test' {
             break
         }
         'polctl;help;describe' {

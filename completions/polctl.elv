@@ -30,6 +30,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --version 'Print version'
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
+            cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -103,6 +104,37 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -q 'No warnings or progress; twice: no output at all, only the exit code'
             cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
             cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;test'= {
+            cand --tests 'A test file besides those found next to the policies (repeatable)'
+            cand --junit 'Also write the results as JUnit XML to FILE, for CI (one testsuite per test file)'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand -n 'Namespace to show or resolve bare names in'
+            cand --namespace 'Namespace to show or resolve bare names in'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -l 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)'
+            cand --selector 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)'
+            cand --context 'Kubeconfig context, for commands that talk to a cluster'
+            cand --kubeconfig 'Kubeconfig file, for commands that talk to a cluster'
+            cand --color 'When to color output (NO_COLOR is honoured; never when not a terminal)'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand -A 'All namespaces'
+            cand --all-namespaces 'All namespaces'
+            cand -v 'More detail on stderr (repeatable)'
+            cand --verbose 'More detail on stderr (repeatable)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -187,6 +219,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help'= {
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
+            cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -196,6 +229,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;simulate'= {
         }
         &'polctl;help;graph'= {
+        }
+        &'polctl;help;test'= {
         }
         &'polctl;help;describe'= {
         }

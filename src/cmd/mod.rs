@@ -8,6 +8,7 @@ mod get;
 mod graph;
 mod request;
 mod simulate;
+mod test;
 mod version;
 
 pub use completion::generate as completion_script;
@@ -122,6 +123,7 @@ impl Settings {
 pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     Graph(Box<graph::GraphArgs>),
+    Test(Box<test::TestArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),
@@ -244,6 +246,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
     match command {
         Command::Simulate(args) => simulate::run(ctx, args),
         Command::Graph(args) => graph::run(ctx, args),
+        Command::Test(args) => test::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),
         Command::Completion(args) => completion::run(ctx, args),

@@ -12,8 +12,8 @@ pub use crate::syntax::{LoadError, LoadErrors, Warning};
 pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
 pub use suite::{
-    DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TEST_FILE_SUFFIX, TargetSpec,
-    TestBody, TestSpec, find_test_files, is_test_file, read_suite, target_label,
+    DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TEST_FILE_SUFFIX, TargetSpec, TestBody,
+    TestSpec, find_test_files, is_test_file, read_suite, target_label,
 };
 
 use crate::dialect::cluster::{Loaded, assemble};

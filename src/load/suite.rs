@@ -32,7 +32,7 @@ use super::flows::FlowSpec;
 use crate::model::{Span, Spanned};
 use crate::syntax::de::from_node;
 use crate::syntax::yaml::{self, Node, Value};
-use crate::syntax::{LoadError, LoadErrors, SourceFile, Sources, source_span};
+use crate::syntax::{LoadError, SourceFile, Sources, source_span};
 
 /// The file name ending that marks a test file next to the policies.
 pub const TEST_FILE_SUFFIX: &str = ".polctl-test.yaml";
@@ -203,62 +203,33 @@ enum IsolationDirection {
 const HELP: &str = "a test file is a list of flows ({from, to, port, protocol, expect}) \
      or `tests:` with named entries, each with `flow` and `expect`, `reach`, or `isolated`";
 
-/// Reads a test file; every problem in it is reported at once.
-pub fn read_suite(name: &str, text: String, sources: &mut Sources) -> Result<Suite, LoadErrors> {
+/// Reads a test file: the tests that read well, and every problem with
+/// the others (a syntax error leaves no tests).
+pub fn read_suite(name: &str, text: String, sources: &mut Sources) -> (Suite, Vec<LoadError>) {
     let src = SourceFile::new(name, text);
     let id = sources.add(src.clone());
-    let docs = yaml::parse_documents(id, src.text()).map_err(|e| LoadErrors {
-        errors: vec![LoadError::Syntax {
-            message: format!("invalid YAML: {}", e.message),
-            src: src.clone(),
-            span: source_span(e.span),
-        }],
-    })?;
     let mut reader = SuiteReader {
         src: src.clone(),
         errors: Vec::new(),
         tests: Vec::new(),
     };
-    for doc in &docs {
-        match &doc.value {
-            Value::Seq(items) => {
-                for item in items {
-                    reader.bare_flow(item);
-                }
+    match yaml::parse_documents(id, src.text()) {
+        Ok(docs) => {
+            for doc in &docs {
+                reader.document(doc);
             }
-            Value::Map(_) => match doc.get("tests") {
-                Some(Node {
-                    value: Value::Seq(items),
-                    ..
-                }) => {
-                    reader.unknown_keys(doc, &["tests"]);
-                    for item in items {
-                        reader.named(item);
-                    }
-                }
-                Some(other) => reader.invalid(
-                    other.span,
-                    format!("`tests` must be a list, found {}", other.type_name()),
-                ),
-                None => reader.invalid(doc.span, "expected a `tests:` list".into()),
-            },
-            Value::Null => {}
-            _ => reader.invalid(
-                doc.span,
-                format!("expected a list of tests, found {}", doc.type_name()),
-            ),
         }
+        Err(e) => reader.errors.push(LoadError::Syntax {
+            message: format!("invalid YAML: {}", e.message),
+            src: src.clone(),
+            span: source_span(e.span),
+        }),
     }
-    if reader.errors.is_empty() {
-        Ok(Suite {
-            name: name.to_string(),
-            tests: reader.tests,
-        })
-    } else {
-        Err(LoadErrors {
-            errors: reader.errors,
-        })
-    }
+    let suite = Suite {
+        name: name.to_string(),
+        tests: reader.tests,
+    };
+    (suite, reader.errors)
 }
 
 struct SuiteReader {
@@ -268,6 +239,37 @@ struct SuiteReader {
 }
 
 impl SuiteReader {
+    fn document(&mut self, doc: &Node) {
+        match &doc.value {
+            Value::Seq(items) => {
+                for item in items {
+                    self.bare_flow(item);
+                }
+            }
+            Value::Map(_) => match doc.get("tests") {
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) => {
+                    self.unknown_keys(doc, &["tests"]);
+                    for item in items {
+                        self.named(item);
+                    }
+                }
+                Some(other) => self.invalid(
+                    other.span,
+                    format!("`tests` must be a list, found {}", other.type_name()),
+                ),
+                None => self.invalid(doc.span, "expected a `tests:` list".into()),
+            },
+            Value::Null => {}
+            _ => self.invalid(
+                doc.span,
+                format!("expected a list of tests, found {}", doc.type_name()),
+            ),
+        }
+    }
+
     fn invalid(&mut self, span: Span, message: String) {
         self.errors.push(LoadError::Invalid {
             message,
@@ -285,7 +287,10 @@ impl SuiteReader {
                 if !known.contains(&name) {
                     self.invalid(
                         k.span,
-                        format!("unknown field `{name}`, expected one of {}", known.join(", ")),
+                        format!(
+                            "unknown field `{name}`, expected one of {}",
+                            known.join(", ")
+                        ),
                     );
                 }
             }
@@ -302,9 +307,10 @@ impl SuiteReader {
             );
             return;
         };
-        let (extra, rest): (Vec<_>, Vec<_>) = entries.iter().cloned().partition(|(k, _)| {
-            matches!(k.as_str(), Some("name" | "expect"))
-        });
+        let (extra, rest): (Vec<_>, Vec<_>) = entries
+            .iter()
+            .cloned()
+            .partition(|(k, _)| matches!(k.as_str(), Some("name" | "expect")));
         let flow_node = Node {
             span: item.span,
             value: Value::Map(rest),
@@ -397,10 +403,7 @@ impl SuiteReader {
             _ => {
                 self.invalid(
                     node.span,
-                    format!(
-                        "`expect` is a verdict or a map, found {}",
-                        node.type_name()
-                    ),
+                    format!("`expect` is a verdict or a map, found {}", node.type_name()),
                 );
                 None
             }
@@ -668,10 +671,9 @@ fn reach_name(r: &ReachSpec) -> String {
         .from
         .as_ref()
         .map_or("anything".into(), |t| target_label(&t.value));
-    let to = r
-        .to
-        .as_ref()
-        .map_or("anything".into(), |t| target_label(&t.value));
+    let to =
+        r.to.as_ref()
+            .map_or("anything".into(), |t| target_label(&t.value));
     let mut s = format!("{from} reaches nothing in {to}");
     if let Some(p) = &r.port {
         s.push_str(&format!(" on {}", p.value));
@@ -681,8 +683,81 @@ fn reach_name(r: &ReachSpec) -> String {
         s = format!(
             "only {} reach {to}{}",
             allowed.join(", "),
-            r.port.as_ref().map_or(String::new(), |p| format!(" on {}", p.value))
+            r.port
+                .as_ref()
+                .map_or(String::new(), |p| format!(" on {}", p.value))
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Suite, Vec<String>) {
+        let mut sources = Sources::default();
+        let (suite, errors) = read_suite("t.polctl-test.yaml", text.into(), &mut sources);
+        let errors = errors.iter().map(|e| e.to_string()).collect();
+        (suite, errors)
+    }
+
+    #[test]
+    fn a_flows_list_is_a_test_file_and_unnamed_flows_are_named_after_themselves() {
+        let (suite, errors) = read(
+            "- {from: a/x, to: a/y, port: 80, expect: deny-l7}\n\
+             - {name: dns, from: a/x, to: a/y, port: 53, protocol: udp, expect: allow}\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<&str> = suite.tests.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a/x -> a/y 80/TCP", "dns"]);
+        let TestBody::Flow { expect, .. } = &suite.tests[0].body else {
+            panic!("a flow test");
+        };
+        assert_eq!(expect.value.verdict, Some(ExpectedVerdict::DenyL7));
+    }
+
+    #[test]
+    fn isolated_in_both_directions_is_two_tests() {
+        let (suite, errors) = read("tests:\n  - name: db\n    isolated: shop/db\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        let sides: Vec<(bool, bool)> = suite
+            .tests
+            .iter()
+            .map(|t| match &t.body {
+                TestBody::Reach(r) => (r.from.is_some(), r.to.is_some()),
+                TestBody::Flow { .. } => panic!("reach tests"),
+            })
+            .collect();
+        assert_eq!(sides, [(false, true), (true, false)]);
+        assert_eq!(suite.tests[0].name, "db (ingress)");
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported_and_good_tests_are_kept() {
+        let (suite, errors) = read(
+            "tests:\n\
+             \x20 - {name: ok, flow: {from: a/x, to: a/y}, expect: allow}\n\
+             \x20 - {name: two kinds, flow: {from: a/x, to: a/y}, reach: {to: a/y}}\n\
+             \x20 - {reach: {port: 80}}\n\
+             \x20 - {flow: {from: a/x, to: a/y}, expect: {verdict: allow}, extra: 1}\n\
+             \x20 - {flow: {from: a/x, to: a/y}}\n",
+        );
+        assert_eq!(suite.tests.len(), 2, "the good tests are kept");
+        assert_eq!(
+            errors,
+            [
+                "a test has exactly one of `flow` (with `expect`), `reach` or `isolated`",
+                "`reach` needs `from`, `to` or both",
+                "unknown field `extra`, expected one of name, flow, expect",
+                "a flow test needs `expect` (allow, deny, deny-l7 or deny-auth)",
+            ]
+        );
+    }
+
+    #[test]
+    fn test_files_are_told_apart_by_name() {
+        assert!(is_test_file(Path::new("x/tiers.polctl-test.yaml")));
+        assert!(!is_test_file(Path::new("x/policies.yaml")));
+    }
 }

@@ -5,8 +5,9 @@ use crate::dialect::common::IntOrString;
 use crate::load::{AuthOutcome, DeciderSpec, Expect, ExpectedVerdict, FlowSpec};
 use crate::model::policy::PolicySet;
 use crate::model::{Cluster, Flow, HttpRequest, Span, Spanned};
+use crate::sim::eval::hint::Hint;
 use crate::sim::eval::{Decider, DirectionTrace, Evaluator, Layer, Outcome, Verdict};
-use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
+use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range, parse_protocol};
 
 use super::{Problem, TestKind, TestResult};
 
@@ -50,7 +51,8 @@ pub fn flow_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
 
 /// A flow test with its references resolved.
 pub(super) struct FlowTest {
-    /// One flow per (source, destination backend).
+    /// One flow per (source, destination backend), a CIDR end cut where
+    /// the rules tell its addresses apart.
     flows: Vec<Flow>,
     expect: Expect,
 }
@@ -61,6 +63,7 @@ pub(super) fn resolve(
     flow: &Spanned<FlowSpec>,
     expect: &Spanned<Expect>,
     namespace: &str,
+    word: &dyn Fn(&Hint) -> String,
 ) -> Result<FlowTest, Vec<Problem>> {
     let mut problems = Vec::new();
     let bad = |span: Span, message: String, help: Option<&str>| Problem {
@@ -69,7 +72,9 @@ pub(super) fn resolve(
         label: "here",
         help: help.map(String::from),
     };
-    let flows = match flow_request(&flow.value).and_then(|r| flows(cluster, &r, namespace)) {
+    let resolved = flow_request(&flow.value)
+        .and_then(|r| flows_by_range(ev, cluster, &r, namespace).map_err(|e| e.worded(word)));
+    let flows = match resolved {
         Ok(f) => f,
         Err(e) => {
             problems.push(bad(flow.span, e, None));
@@ -104,6 +109,9 @@ pub(super) fn resolve(
     }
 }
 
+/// The kind a `decidedBy` names a Calico Profile with.
+const PROFILE: &str = "Profile";
+
 /// `shop/api-allow-web`, or `name` for a cluster-scoped policy: how
 /// traces name a policy.
 fn policy_key(spec: &DeciderSpec) -> String {
@@ -124,6 +132,20 @@ fn policy_exists(set: &PolicySet, spec: &DeciderSpec) -> Result<(), String> {
         })
         .filter(|(t, _)| spec.tier.as_ref().is_none_or(|n| *n == t.name))
         .collect();
+    // A Calico Profile decides what no tier does; it has no namespace.
+    let profile = (spec.kind.as_deref().is_none_or(|k| k == PROFILE)
+        && spec.namespace.is_none()
+        && spec.tier.is_none())
+    .then(|| set.profiles.get(&spec.name))
+    .flatten();
+    if let Some(p) = profile {
+        return match spec.rule {
+            Some(rule) if rule >= p.ingress.len().max(p.egress.len()) => {
+                Err(format!("Profile `{}` has no rule {rule}", spec.name))
+            }
+            _ => Ok(()),
+        };
+    }
     if named.is_empty() {
         let kind = spec.kind.as_deref().unwrap_or("policy");
         return Err(format!("no {kind} `{}` is loaded", policy_key(spec)));
@@ -188,6 +210,9 @@ fn deciders(o: &Outcome) -> Vec<(&'static str, &DirectionTrace)> {
 
 /// The kind of the policy a decider names, from the traced policies.
 fn decider_kind<'a>(d: &Decider, trace: &'a DirectionTrace) -> Option<&'a str> {
+    if d.step == "profile" {
+        return Some(PROFILE);
+    }
     trace
         .tiers
         .iter()
@@ -204,7 +229,10 @@ fn decider_matches(spec: &DeciderSpec, d: &Decider, kind: Option<&str>) -> bool 
         .and_then(|r| r.rsplit_once('['))
         .and_then(|(_, n)| n.trim_end_matches(']').parse::<usize>().ok());
     d.policy.as_deref() == Some(policy_key(spec).as_str())
-        && spec.tier.as_ref().is_none_or(|t| d.tier.as_ref() == Some(t))
+        && spec
+            .tier
+            .as_ref()
+            .is_none_or(|t| d.tier.as_ref() == Some(t))
         && spec.kind.as_deref().is_none_or(|k| kind == Some(k))
         && spec.rule.is_none_or(|r| rule_index == Some(r))
 }
@@ -226,12 +254,18 @@ fn describe_spec(spec: &DeciderSpec) -> String {
 }
 
 impl FlowTest {
-    pub(super) fn check(self, ev: &Evaluator, locate: &dyn Fn(Span) -> String) -> TestResult {
+    pub(super) fn check(
+        self,
+        ev: &Evaluator,
+        locate: &dyn Fn(Span) -> String,
+        word: &dyn Fn(&Hint) -> String,
+    ) -> TestResult {
         let mut first_failure: Option<(Outcome, Vec<String>)> = None;
         let mut got = Vec::new();
         for flow in self.flows.iter().cloned() {
             let mut o = ev.evaluate(flow);
             o.locate(locate);
+            o.word_hints(word);
             let failures = self.failures(&o);
             got.push(summary(&o));
             if !failures.is_empty() && first_failure.is_none() {
@@ -276,9 +310,7 @@ impl FlowTest {
                 ExpectedVerdict::Deny
             };
             if !meets(want, pending) {
-                out.push(format!(
-                    "expected pending {want}, got {pending}{backend}"
-                ));
+                out.push(format!("expected pending {want}, got {pending}{backend}"));
             }
         }
         if let Some(spec) = &self.expect.decided_by {
@@ -325,4 +357,21 @@ fn summary(o: &Outcome) -> String {
         s.push_str(&format!(", pending {p}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ExpectedVerdict::{Allow, Deny, DenyAuth, DenyL7};
+
+    #[test]
+    fn deny_is_met_at_any_layer_and_the_layers_only_by_themselves() {
+        assert!(meets(Deny, DenyL7));
+        assert!(meets(Deny, DenyAuth));
+        assert!(!meets(Deny, Allow));
+        assert!(!meets(DenyL7, Deny));
+        assert!(!meets(DenyL7, DenyAuth));
+        assert!(meets(DenyAuth, DenyAuth));
+        assert!(!meets(Allow, DenyL7));
+    }
 }

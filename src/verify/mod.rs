@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::load::{Suite, TestBody};
 use crate::model::Cluster;
+use crate::sim::eval::hint::Hint;
 use crate::sim::eval::{Evaluator, Outcome};
 use crate::sim::reach::{Conns, Progress};
 use crate::syntax::{LoadError, LoadErrors, Sources, source_span};
@@ -82,18 +83,34 @@ pub struct Reached {
     pub conns: Conns,
 }
 
+/// What the tests run against: the compiled policies, the cluster, and
+/// the sources (for `file:line:col`).
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub evaluator: &'a Evaluator<'a>,
+    pub cluster: &'a Cluster,
+    pub sources: &'a Sources,
+}
+
 /// Runs every test of `suites` against the compiled policies. Bad
 /// references (an unknown pod, a policy that does not exist, a target
-/// that matches nothing) are bad input: all of them are returned at once
-/// and nothing is evaluated. `namespace` is where bare names in flows are.
+/// that matches nothing) are bad input: all of them, with the `read`
+/// errors found reading the files, are returned at once and nothing is
+/// evaluated. `namespace` is where bare names in flows are;
+/// `word` words what a flow lacks in the test file's terms.
 pub fn run(
-    ev: &Evaluator,
-    cluster: &Cluster,
-    sources: &Sources,
+    target: &Target,
     suites: &[Suite],
+    read: Vec<LoadError>,
     namespace: &str,
+    word: &dyn Fn(&Hint) -> String,
     progress: &dyn Progress,
 ) -> Result<Report, LoadErrors> {
+    let Target {
+        evaluator: ev,
+        cluster,
+        sources,
+    } = *target;
     let mut problems: Vec<Problem> = Vec::new();
     // The graph is computed once, and only when some test asks about it.
     let graph = std::cell::OnceCell::new();
@@ -113,9 +130,11 @@ pub fn run(
         for test in &suite.tests {
             let checked = match &test.body {
                 TestBody::Flow { flow, expect } => {
-                    flow::resolve(ev, cluster, flow, expect, namespace).map(Resolved::Flow)
+                    flow::resolve(ev, cluster, flow, expect, namespace, word).map(Resolved::Flow)
                 }
-                TestBody::Reach(spec) => reach::resolve(graph(), spec).map(Resolved::Reach),
+                TestBody::Reach(spec) => {
+                    reach::resolve(graph(), spec, namespace).map(Resolved::Reach)
+                }
             };
             match checked {
                 Ok(r) => tests.push((test, r)),
@@ -124,7 +143,7 @@ pub fn run(
         }
         resolved.push((suite, tests));
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() || !read.is_empty() {
         let mut errors: Vec<LoadError> = problems
             .into_iter()
             .map(|p| match sources.get(p.span.file) {
@@ -140,6 +159,7 @@ pub fn run(
                     message: p.message,
                 },
             })
+            .chain(read)
             .collect();
         errors.sort_by_key(LoadError::sort_key);
         return Err(LoadErrors { errors });
@@ -154,7 +174,7 @@ pub fn run(
         let mut results = Vec::new();
         for (test, r) in tests {
             let mut result = match r {
-                Resolved::Flow(f) => f.check(ev, &locate),
+                Resolved::Flow(f) => f.check(ev, &locate, word),
                 Resolved::Reach(r) => r.check(graph()),
             };
             result.name = test.name.clone();

@@ -50,22 +50,18 @@ fn address(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("`{text}` is not an address or CIDR"))
 }
 
-fn name_match(text: &str, namespace: Option<&str>) -> NodeMatch {
-    match text.split_once('/') {
-        Some((ns, name)) => NodeMatch::Name {
-            namespace: Some(ns.to_string()),
-            name: name.to_string(),
-        },
-        None => NodeMatch::Name {
-            namespace: namespace.map(String::from),
-            name: text.to_string(),
-        },
+/// `NAMESPACE/NAME`, or a bare name in `namespace`.
+fn name_match(text: &str, namespace: &str) -> NodeMatch {
+    let (ns, name) = text.split_once('/').unwrap_or((namespace, text));
+    NodeMatch::Name {
+        namespace: Some(ns.to_string()),
+        name: name.to_string(),
     }
 }
 
 /// A target as `polctl graph --from/--to` reads a reference, or its map
-/// form.
-fn target(spec: &TargetSpec) -> Result<Target, String> {
+/// form; a bare name is in `namespace`.
+fn target(spec: &TargetSpec, namespace: &str) -> Result<Target, String> {
     let label = target_label(spec);
     let mut matches = Vec::new();
     if let Some(text) = &spec.reference {
@@ -74,14 +70,17 @@ fn target(spec: &TargetSpec) -> Result<Target, String> {
         } else if text.contains(['=', '!', '(', ',', ' ']) {
             matches.push(NodeMatch::Selector(selector(text)?));
         } else {
-            matches.push(name_match(text, None));
+            matches.push(name_match(text, namespace));
         }
     }
     if let Some(text) = &spec.selector {
         matches.push(NodeMatch::Selector(selector(text)?));
     }
     if let Some(text) = &spec.name {
-        matches.push(name_match(text, spec.namespace.as_deref()));
+        matches.push(name_match(
+            text,
+            spec.namespace.as_deref().unwrap_or(namespace),
+        ));
     }
     if let Some(text) = &spec.cidr {
         matches.push(NodeMatch::Addresses(address(text)?));
@@ -111,9 +110,13 @@ fn port(text: &str) -> Result<Conns, String> {
     Ok(conns)
 }
 
-pub(super) fn resolve(graph: &Reach, spec: &ReachSpec) -> Result<ReachTest, Vec<Problem>> {
+pub(super) fn resolve(
+    graph: &Reach,
+    spec: &ReachSpec,
+    namespace: &str,
+) -> Result<ReachTest, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut resolve_target = |t: &Spanned<TargetSpec>| match target(&t.value) {
+    let mut resolve_target = |t: &Spanned<TargetSpec>| match target(&t.value, namespace) {
         Ok(target) if graph.graph.node_weights().any(|n| target.matches(n)) => Some(target),
         Ok(target) => {
             problems.push(Problem {

@@ -13,6 +13,7 @@ mod help;
 mod hints;
 mod l7_filtered;
 mod load;
+mod policy_test;
 mod readme;
 mod requests;
 mod simulate;
