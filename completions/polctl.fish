@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_polctl_global_optspecs
-    string join \n f/filename= R/recursive n/namespace= A/all-namespaces o/output= l/selector= context= kubeconfig= color= v/verbose h/help V/version
+    string join \n color= v/verbose q/quiet no-progress h/help V/version
 end
 
 function __fish_polctl_needs_command
@@ -24,26 +24,12 @@ function __fish_polctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c polctl -n "__fish_polctl_needs_command" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_needs_command" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_needs_command" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_needs_command" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_needs_command" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_needs_command" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_needs_command" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c polctl -n "__fish_polctl_needs_command" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_needs_command" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_needs_command" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_needs_command" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_needs_command" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_needs_command" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_needs_command" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_needs_command" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
@@ -69,198 +55,140 @@ complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l l7 -d 'Other 
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l auth -d 'Whether Cilium mutual authentication between the ends succeeds' -r -f -a "ok\t''
 fail\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l flows -d 'A YAML list of flows to simulate, one result row each' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s o -l output -d 'Output format [default: a trace; with --flows a table, which wide widens]' -r -f -a "wide\t''
+yaml\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l exit-code -d 'Exit with status 1 when a flow is denied'
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l from -d 'Only edges from these workloads (see references below)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l to -d 'Only edges to these workloads' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l port -d 'Only edges that allow this destination port (`5432`, `53/UDP`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l focus -d 'Only this workload and the edges to and from it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s n -l namespace -d 'Only workloads of this namespace (and the edges between them); bare names are in it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''
+dot\t''
+mermaid\t''
+svg\t''
+html\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l exclude-external -d 'Leave out external address ranges'
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l tests -d 'A test file besides those found next to the policies (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l junit -d 'Also write the results as JUnit XML to FILE, for CI (one testsuite per test file)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand test" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand test" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand test" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
-complete -c polctl -n "__fish_polctl_using_subcommand test" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand test" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand test" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand test" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand test" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand test" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand test" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand test" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format [default: text]' -r -f -a "yaml\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cilium-version -d 'Cilium release' -r
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand describe" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand get" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand get" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
+name\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand get" -s n -l namespace -d 'Namespace to list [default: default]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand get" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand get" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand get" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand get" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand get" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand get" -s A -l all-namespaces -d 'List every namespace'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand get" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand get" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand get" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand get" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand get" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand completion" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand completion" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand completion" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand completion" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand completion" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s n -l namespace -d 'Namespace to show or resolve bare names in' -r
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
-wide\t''
-yaml\t''
-json\t''
-name\t''
-dot\t''
-mermaid\t''
-svg\t''
-html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
-complete -c polctl -n "__fish_polctl_using_subcommand version" -l context -d 'Kubeconfig context, for commands that talk to a cluster' -r
-complete -c polctl -n "__fish_polctl_using_subcommand version" -l kubeconfig -d 'Kubeconfig file, for commands that talk to a cluster' -r -F
-complete -c polctl -n "__fish_polctl_using_subcommand version" -l color -d 'When to color output (NO_COLOR is honoured; never when not a terminal)' -r -f -a "auto\t''
+complete -c polctl -n "__fish_polctl_using_subcommand version" -s o -l output -d 'Output format [default: text]' -r -f -a "yaml\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand version" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s A -l all-namespaces -d 'All namespaces'
-complete -c polctl -n "__fish_polctl_using_subcommand version" -s v -l verbose -d 'More detail on stderr (repeatable)'
+complete -c polctl -n "__fish_polctl_using_subcommand version" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
