@@ -11,7 +11,7 @@ use crate::load::{ReachSpec, TargetSpec, target_label};
 use crate::model::{Proto, Spanned};
 use crate::selector::{Expr, parse_kubectl};
 use crate::sim::reach::{Conns, Node, NodeMatch, Reach};
-use crate::sim::resolve::parse_protocol;
+use crate::sim::resolve::{Reference, parse_protocol};
 
 use super::{Problem, Reached, TestKind, TestResult};
 
@@ -50,18 +50,27 @@ fn address(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("`{text}` is not an address or CIDR"))
 }
 
-/// `NAMESPACE/NAME`, or a bare name in `namespace`.
-fn name_match(text: &str, namespace: &str) -> NodeMatch {
-    let (ns, name) = text.split_once('/').unwrap_or((namespace, text));
+/// `NAMESPACE/NAME`, `[NAMESPACE/]KIND/NAME` as kubectl writes it, or a
+/// bare name in `namespace`. `is_namespace` tells a namespace from a kind
+/// where both could be meant.
+fn name_match(text: &str, namespace: &str, is_namespace: &dyn Fn(&str) -> bool) -> NodeMatch {
+    let r = Reference::parse(text, is_namespace);
     NodeMatch::Name {
-        namespace: Some(ns.to_string()),
-        name: name.to_string(),
+        namespace: Some(r.namespace.unwrap_or(namespace).to_string()),
+        kind: r.kind.map(str::to_string),
+        name: r.name.to_string(),
     }
 }
 
 /// A target as `polctl graph --from/--to` reads a reference, or its map
 /// form; a bare name is in `namespace`.
-fn target(spec: &TargetSpec, namespace: &str) -> Result<Target, String> {
+fn target(spec: &TargetSpec, namespace: &str, graph: &Reach) -> Result<Target, String> {
+    let is_namespace = |ns: &str| {
+        graph
+            .graph
+            .node_weights()
+            .any(|n| n.namespace.as_deref() == Some(ns))
+    };
     let label = target_label(spec);
     let mut matches = Vec::new();
     if let Some(text) = &spec.reference {
@@ -70,7 +79,7 @@ fn target(spec: &TargetSpec, namespace: &str) -> Result<Target, String> {
         } else if text.contains(['=', '!', '(', ',', ' ']) {
             matches.push(NodeMatch::Selector(selector(text)?));
         } else {
-            matches.push(name_match(text, namespace));
+            matches.push(name_match(text, namespace, &is_namespace));
         }
     }
     if let Some(text) = &spec.selector {
@@ -80,6 +89,7 @@ fn target(spec: &TargetSpec, namespace: &str) -> Result<Target, String> {
         matches.push(name_match(
             text,
             spec.namespace.as_deref().unwrap_or(namespace),
+            &is_namespace,
         ));
     }
     if let Some(text) = &spec.cidr {
@@ -116,7 +126,7 @@ pub(super) fn resolve(
     namespace: &str,
 ) -> Result<ReachTest, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut resolve_target = |t: &Spanned<TargetSpec>| match target(&t.value, namespace) {
+    let mut resolve_target = |t: &Spanned<TargetSpec>| match target(&t.value, namespace, graph) {
         Ok(target) if graph.graph.node_weights().any(|n| target.matches(n)) => Some(target),
         Ok(target) => {
             problems.push(Problem {
