@@ -38,7 +38,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy 
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_needs_command" -f -a "version" -d 'Print the polctl version'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l from -d 'Source of the flow (see References below)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l to -d 'Destination of the flow (see References below)' -r
@@ -197,5 +197,5 @@ complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_
 complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "version" -d 'Print the polctl version'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
