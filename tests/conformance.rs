@@ -1075,6 +1075,17 @@ fn repair_in(v: &mut serde_yaml::Value, in_anp: bool, notes: &mut Vec<String>) -
         .unwrap_or("")
         .to_string();
     if let Value::Mapping(m) = v {
+        // Names the API server refuses (uppercase, `_`): the corpora's
+        // files were never applied. Lower-cased, `_` as `-`.
+        if !kind.is_empty()
+            && let Some(Value::Mapping(meta)) = m.get_mut("metadata")
+            && let Some(Value::String(name)) = meta.get_mut("name")
+            && name.bytes().any(|b| b.is_ascii_uppercase() || b == b'_')
+        {
+            *name = name.to_ascii_lowercase().replace('_', "-");
+            notes.push("repair: metadata.name made an RFC 1123 name".into());
+            n += 1;
+        }
         // Profiles: NCA's test data has `types`, which the Profile spec
         // does not have.
         if kind == "Profile"

@@ -41,6 +41,27 @@ impl ObjectMeta {
             .collect()
     }
 
+    /// The name and namespace as the API server validates them: the
+    /// namespace is a DNS-1123 label; the name follows the kind's `rule`.
+    pub fn check_names(&self, rule: NameRule, out: &mut Vec<Problem>) {
+        if let Some(name) = self.name.as_ref().filter(|n| !n.value.is_empty())
+            && let Err(e) = rule.validate(&name.value)
+        {
+            out.push(Problem::new(
+                name.span,
+                format!("invalid name `{}`: {e}", name.value),
+            ));
+        }
+        if let Some(ns) = self.namespace.as_ref().filter(|n| !n.value.is_empty())
+            && let Err(e) = NameRule::Label.validate(&ns.value)
+        {
+            out.push(Problem::new(
+                ns.span,
+                format!("invalid namespace `{}`: {e}", ns.value),
+            ));
+        }
+    }
+
     /// Label keys and values as the API server validates them on every
     /// object.
     pub fn check(&self, out: &mut Vec<Problem>) {
@@ -319,5 +340,80 @@ impl<'de> Deserialize<'de> for Ip {
         text.parse::<IpAddr>()
             .map(Ip)
             .map_err(|_| de::Error::custom(format!("invalid IP address `{text}`")))
+    }
+}
+
+/// Which DNS rule the API server applies to a kind's `metadata.name`
+/// (apimachinery `validation.IsDNS1123Subdomain`, `IsDNS1123Label`,
+/// `IsDNS1035Label`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    /// Most kinds: lowercase alphanumerics, `-` and `.`, at most 253
+    /// characters, alphanumeric at both ends of every dot-separated part.
+    Subdomain,
+    /// Namespaces: one such part, at most 63 characters, no dots.
+    Label,
+    /// Services: a label that starts with a letter.
+    Label1035,
+}
+
+impl NameRule {
+    pub fn validate(self, name: &str) -> Result<(), String> {
+        // A label is at most 63 characters; a subdomain's parts are not
+        // limited, only the whole name (apimachinery's regexes).
+        let part = |part: &str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        };
+        let label = |name: &str| name.len() <= 63 && part(name);
+        match self {
+            NameRule::Subdomain if name.len() <= 253 && name.split('.').all(part) => Ok(()),
+            NameRule::Subdomain => Err(
+                "a name is lowercase letters, digits, `-` and `.`, at most 253 characters, \
+                 starting and ending with a letter or digit (RFC 1123 subdomain)"
+                    .into(),
+            ),
+            NameRule::Label if label(name) => Ok(()),
+            NameRule::Label => Err(
+                "a namespace is lowercase letters, digits and `-`, at most 63 characters, \
+                 starting and ending with a letter or digit (RFC 1123 label; no dots)"
+                    .into(),
+            ),
+            NameRule::Label1035
+                if label(name) && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase()) =>
+            {
+                Ok(())
+            }
+            NameRule::Label1035 => Err(
+                "a Service name is lowercase letters, digits and `-`, at most 63 characters, \
+                 starting with a letter and ending with a letter or digit (RFC 1035 label)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::NameRule;
+
+    #[test]
+    fn names_follow_the_api_server_s_dns_rules() {
+        assert!(NameRule::Subdomain.validate("web-0").is_ok());
+        assert!(NameRule::Subdomain.validate("default.allow-web").is_ok());
+        assert!(NameRule::Subdomain.validate("Bad_Name").is_err());
+        assert!(NameRule::Subdomain.validate("a..b").is_err());
+        assert!(NameRule::Subdomain.validate(&"a".repeat(254)).is_err());
+        assert!(NameRule::Subdomain.validate(&"a".repeat(100)).is_ok());
+        assert!(NameRule::Label.validate("kube-system").is_ok());
+        assert!(NameRule::Label.validate("a.b").is_err());
+        assert!(NameRule::Label.validate(&"a".repeat(64)).is_err());
+        assert!(NameRule::Label1035.validate("web").is_ok());
+        assert!(NameRule::Label1035.validate("1web").is_err());
+        assert!(NameRule::Label.validate("1web").is_ok());
     }
 }

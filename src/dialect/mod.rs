@@ -66,6 +66,12 @@ impl Manifest {
     /// point inside a string (a selector expression).
     pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
         self.metadata().check(out);
+        let rule = match self {
+            Manifest::Namespace(_) => common::NameRule::Label,
+            Manifest::Service(_) => common::NameRule::Label1035,
+            _ => common::NameRule::Subdomain,
+        };
+        self.metadata().check_names(rule, out);
         match self {
             Manifest::Policy(source) => source.check(source_text, out),
             Manifest::Calico(o) => calico::check(o, source_text, out),
