@@ -24,7 +24,7 @@ fn broken_manifests_yield_one_located_diagnostic_per_problem() {
         .lines()
         .filter(|l| l.contains("[tests/bad-manifests/"))
         .collect();
-    assert_eq!(located.len(), 21, "{}", out.stderr);
+    assert_eq!(located.len(), 22, "{}", out.stderr);
     for file in std::fs::read_dir("tests/bad-manifests")
         .expect("dir")
         .flatten()

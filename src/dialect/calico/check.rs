@@ -121,6 +121,7 @@ impl Check for StagedKubernetesNetworkPolicy {
 
 impl Check for Tier {
     fn check(&self, _source_text: &str, out: &mut Vec<Problem>) {
+        finite_order(self.spec.order.as_ref(), out);
         let Some(name) = &self.metadata.name else {
             return;
         };
@@ -266,6 +267,7 @@ impl Ctx<'_> {
     }
 
     fn policy(&mut self, view: &SpecView<'_>) {
+        finite_order(view.order, self.out);
         if let Some(sel) = view.selector {
             self.selector(sel, "selector");
             self.no_global(sel);
@@ -798,4 +800,18 @@ fn is_dns1123_label(name: &str) -> bool {
         && b.first().is_some_and(alnum)
         && b.last().is_some_and(alnum)
         && b.iter().all(|c| alnum(c) || *c == b'-')
+}
+
+/// An order is a float64 the API server parses: `1e400` overflows it (Go's
+/// `strconv.ParseFloat` fails with "value out of range"), where a YAML
+/// reader would make it infinity.
+fn finite_order(order: Option<&Spanned<f64>>, out: &mut Vec<Problem>) {
+    if let Some(order) = order
+        && !order.value.is_finite()
+    {
+        out.push(
+            Problem::new(order.span, "order is out of range: not a finite number")
+                .help("an order is a number such as 100 or 0.5, lower first"),
+        );
+    }
 }
