@@ -355,14 +355,14 @@ fn run(cfg: &Config, mode: Mode) {
         format!(
             "{} pods, {} policies, {} tiers, {} warnings",
             inv.cluster.endpoints.len(),
-            inv.policies.len(),
-            inv.tiers.len(),
+            inv.policy_count(),
+            inv.tier_count(),
             inv.warnings.len()
         ),
     );
     assert_eq!(inv.cluster.endpoints.len(), generated.pods);
     assert_eq!(
-        inv.policies.len(),
+        inv.policy_count(),
         generated.k8s_policies + generated.calico_policies + generated.cilium_policies
     );
 
@@ -392,7 +392,7 @@ fn run(cfg: &Config, mode: Mode) {
     table.add(
         "compile (lower)",
         d,
-        per_sec(inv.policies.len(), d, "policies"),
+        per_sec(inv.policy_count(), d, "policies"),
         format!(
             "{compiled} policies, {rules} rules in {} tiers, {} notes",
             lowered.set.tiers.len(),

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! polctl: an offline simulator for Kubernetes network policy.
 //!
 //! Data flows one way: `load` reads manifests with their source spans,
@@ -11,5 +12,5 @@ pub mod model;
 pub mod render;
 pub mod selector;
 pub mod sim;
-pub mod syntax;
-pub mod verify;
+pub(crate) mod syntax;
+pub(crate) mod verify;

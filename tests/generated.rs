@@ -25,11 +25,11 @@ fn every_generated_family_loads_as_written_and_runs_through_the_pipeline() {
             "{family} services"
         );
         assert_eq!(
-            inv.policies.len(),
+            inv.policy_count(),
             generated.k8s_policies + generated.calico_policies + generated.cilium_policies,
             "{family} policies"
         );
-        assert_eq!(inv.tiers.len(), generated.tiers, "{family} tiers");
+        assert_eq!(inv.tier_count(), generated.tiers, "{family} tiers");
         polctl_testkit::pipeline::exercise(&inv);
     }
 }

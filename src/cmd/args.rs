@@ -12,7 +12,7 @@ use crate::dialect::lower::{self, Choice};
 use crate::model::policy::{Cni, Version};
 
 /// The namespace bare names resolve in when `-n` is not given (kubectl's).
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub(crate) const DEFAULT_NAMESPACE: &str = "default";
 
 /// Where manifests come from.
 #[derive(Debug, Args, Clone, Default)]
@@ -42,7 +42,7 @@ impl NamespaceArgs {
 }
 
 /// The one place the default namespace is decided.
-pub fn resolve_namespace(namespace: Option<&str>) -> &str {
+pub(crate) fn resolve_namespace(namespace: Option<&str>) -> &str {
     namespace.unwrap_or(DEFAULT_NAMESPACE)
 }
 
@@ -59,7 +59,7 @@ pub struct ScopeArgs {
 
 impl ScopeArgs {
     /// The namespace to list; `None` means every namespace.
-    pub fn filter(&self) -> Option<&str> {
+    pub(crate) fn filter(&self) -> Option<&str> {
         (!self.all_namespaces).then(|| resolve_namespace(self.namespace.as_deref()))
     }
 }
@@ -132,7 +132,7 @@ fn parse_cilium_version(text: &str) -> Result<Version, String> {
 
 impl DataplaneArgs {
     /// The dataplane choice, or the usage error of a contradictory one.
-    pub fn choice(&self) -> Result<Choice, UsageError> {
+    pub(crate) fn choice(&self) -> Result<Choice, UsageError> {
         let cni = self.cni.map(|c| match c {
             CniArg::K8s => Cni::K8s,
             CniArg::Calico => Cni::Calico,
@@ -170,10 +170,10 @@ const DIAGRAMS: &[&str] = &["dot", "mermaid", "svg", "html"];
 /// with a pointer to `polctl graph` when a diagram format is asked of a
 /// command that has no graph.
 #[derive(Clone)]
-pub struct FormatParser<F: ValueEnum + Clone + Send + Sync + 'static>(EnumValueParser<F>);
+pub(crate) struct FormatParser<F: ValueEnum + Clone + Send + Sync + 'static>(EnumValueParser<F>);
 
 impl<F: ValueEnum + Clone + Send + Sync + 'static> FormatParser<F> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         FormatParser(EnumValueParser::new())
     }
 }

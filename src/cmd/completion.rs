@@ -19,7 +19,7 @@ pub struct CompletionArgs {
     pub shell: Shell,
 }
 
-pub fn run(ctx: &Ctx, args: &CompletionArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &CompletionArgs) -> Result<ExitStatus> {
     let script = generate(args.shell);
     ctx.printer.raw(&script)?;
     Ok(ExitStatus::Success)

@@ -50,7 +50,7 @@ pub enum Describable {
     Endpoint,
 }
 
-pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
     let inventory = ctx.load(&args.input)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let namespace = args.namespace.resolve();

@@ -93,14 +93,18 @@ pub enum UsageError {
 }
 
 impl UsageError {
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         UsageError::Io {
             path: path.into(),
             source,
         }
     }
 
-    pub fn value(flag: &'static str, value: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn value(
+        flag: &'static str,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         UsageError::Value {
             flag,
             value: value.into(),
@@ -109,7 +113,7 @@ impl UsageError {
         }
     }
 
-    pub fn flow(message: impl Into<String>) -> Self {
+    pub(crate) fn flow(message: impl Into<String>) -> Self {
         UsageError::Flow {
             message: message.into(),
             help: None,

@@ -66,7 +66,7 @@ pub enum Resource {
     Services,
 }
 
-pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
     let format = args.output.unwrap_or(GetFormat::Table);
     let selector = match &args.selector.selector {
         Some(text) => Some(parse_kubectl(text).map_err(|e| UsageError::Selector {

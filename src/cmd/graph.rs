@@ -86,7 +86,7 @@ pub enum GraphFormat {
     Html,
 }
 
-pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let filter = filter(args)?;
     let mut inventory = ctx.load(&args.input)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;

@@ -1,9 +1,9 @@
 //! The command line: global flags, one file per subcommand, dispatch.
 
-pub mod args;
+pub(crate) mod args;
 mod completion;
 mod describe;
-pub mod error;
+pub(crate) mod error;
 mod get;
 mod graph;
 mod request;
@@ -91,7 +91,7 @@ impl Settings {
     }
 
     /// The settings for given environment facts.
-    pub fn from_parts(
+    pub(crate) fn from_parts(
         global: &GlobalArgs,
         no_color: bool,
         stdout_tty: bool,
@@ -181,7 +181,11 @@ impl Ctx {
 
     /// Compiles the loaded policies for the chosen dataplane, printing what
     /// the dataplane ignores or treats specially.
-    pub fn compile(&self, inventory: &Inventory, dataplane: &DataplaneArgs) -> Result<PolicySet> {
+    pub(crate) fn compile(
+        &self,
+        inventory: &Inventory,
+        dataplane: &DataplaneArgs,
+    ) -> Result<PolicySet> {
         let choice = dataplane.choice()?;
         let input = lower::Input::from(inventory);
         let lowered = lower::lower(&input, &choice);
@@ -223,12 +227,15 @@ impl Ctx {
 }
 
 /// Reads a file named on the command line (a flows file, a DNS table).
-pub fn read_input(path: &std::path::Path) -> Result<String, UsageError> {
+pub(crate) fn read_input(path: &std::path::Path) -> Result<String, UsageError> {
     std::fs::read_to_string(path).map_err(|e| UsageError::io(path, e))
 }
 
 /// Adds the DNS answers given on the command line to the cluster.
-pub fn read_dns(dataplane: &DataplaneArgs, cluster: &mut crate::model::Cluster) -> Result<()> {
+pub(crate) fn read_dns(
+    dataplane: &DataplaneArgs,
+    cluster: &mut crate::model::Cluster,
+) -> Result<()> {
     use crate::load::dns;
     for path in &dataplane.dns_file {
         let text = read_input(path)?;

@@ -12,11 +12,11 @@ use crate::sim::eval::l7::REQUEST_KEYS;
 use crate::sim::resolve::PortRef;
 
 /// The prefixes a flow end may carry.
-pub const END_PREFIXES: &[&str] = &["svc", "hep", "node", "netset"];
+pub(crate) const END_PREFIXES: &[&str] = &["svc", "hep", "node", "netset"];
 
 /// A field of a flow request, named as a flag or as a flows-file key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     From,
     To,
     Port,
@@ -29,13 +29,13 @@ pub enum Field {
 
 /// How fields are named where the request was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Naming {
+pub(crate) enum Naming {
     Flags,
     FlowsFile,
 }
 
 impl Naming {
-    pub fn name(self, field: Field) -> &'static str {
+    pub(crate) fn name(self, field: Field) -> &'static str {
         match (self, field) {
             (Naming::Flags, Field::From) => "--from",
             (Naming::Flags, Field::To) => "--to",
@@ -59,7 +59,7 @@ impl Naming {
 
 /// A problem with one field: what was given and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     pub field: Field,
     pub value: String,
     pub message: String,
@@ -82,7 +82,7 @@ impl FieldError {
     }
 
     /// `--port `70000`: out of range ...` (or `port `70000`: ...`).
-    pub fn worded(&self, naming: Naming) -> String {
+    pub(crate) fn worded(&self, naming: Naming) -> String {
         format!(
             "{} `{}`: {}",
             naming.name(self.field),
@@ -93,7 +93,7 @@ impl FieldError {
 }
 
 /// A destination port: a number 1-65535 or a port name.
-pub fn port(text: &str) -> Result<PortRef, FieldError> {
+pub(crate) fn port(text: &str) -> Result<PortRef, FieldError> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return match text.parse::<u32>() {
             Ok(n @ 1..=65535) => Ok(PortRef::Number(n as u16)),
@@ -123,7 +123,7 @@ pub fn port(text: &str) -> Result<PortRef, FieldError> {
 /// Port fields that only some protocols have: a port for TCP, UDP and
 /// SCTP, a type and code for ICMP. `protocol` is `None` when not given
 /// (TCP, or the protocol of a named port).
-pub fn protocol_fields(
+pub(crate) fn protocol_fields(
     protocol: Option<Proto>,
     port: Option<&str>,
     src_port: Option<u16>,
@@ -164,7 +164,7 @@ pub fn protocol_fields(
 
 /// An application-protocol key must be one a protocol reads: a typo would
 /// otherwise become a request the proxy refuses.
-pub fn l7_key(key: &str, pair: &str) -> Result<(), FieldError> {
+pub(crate) fn l7_key(key: &str, pair: &str) -> Result<(), FieldError> {
     if REQUEST_KEYS.iter().any(|(_, keys)| keys.contains(&key)) {
         return Ok(());
     }
@@ -190,7 +190,7 @@ pub fn l7_key(key: &str, pair: &str) -> Result<(), FieldError> {
 /// A flow end: a name, a prefixed reference, an address or a CIDR. What
 /// looks like an address must be one; a prefix must be one polctl knows.
 /// `prefixes` are those the command takes.
-pub fn end(field: Field, text: &str, prefixes: &[&str]) -> Result<(), FieldError> {
+pub(crate) fn end(field: Field, text: &str, prefixes: &[&str]) -> Result<(), FieldError> {
     if text.is_empty() {
         return Err(FieldError::new(field, text, "empty reference"));
     }

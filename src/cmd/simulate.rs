@@ -123,7 +123,7 @@ pub enum AuthArg {
     Fail,
 }
 
-pub fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
     if args.flows.is_none() && args.output == Some(SimulateFormat::Wide) {
         return Err(UsageError::Output {
             message: "-o wide widens the table of a --flows run; one flow prints a trace".into(),

@@ -71,7 +71,7 @@ pub enum TestFormat {
     Json,
 }
 
-pub fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
     let mut files = find_test_files(&args.input.filename, args.input.recursive);
     for path in &args.tests {
         if !files.contains(path) {

@@ -26,7 +26,7 @@ pub enum VersionFormat {
 
 /// What `polctl version -o json` prints.
 #[derive(Debug, Serialize)]
-pub struct VersionInfo {
+pub(crate) struct VersionInfo {
     pub polctl: &'static str,
     pub commit: &'static str,
     pub commit_date: &'static str,
@@ -38,7 +38,7 @@ pub struct VersionInfo {
 
 /// The dataplane releases and API versions polctl simulates.
 #[derive(Debug, Serialize)]
-pub struct Models {
+pub(crate) struct Models {
     pub calico: Range,
     pub cilium: Range,
     /// Every apiVersion polctl reads, in the kind table's order.
@@ -46,13 +46,13 @@ pub struct Models {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Range {
+pub(crate) struct Range {
     pub oldest: String,
     pub newest: String,
     pub default: String,
 }
 
-pub fn info() -> VersionInfo {
+pub(crate) fn info() -> VersionInfo {
     let mut api_versions: Vec<&'static str> = Vec::new();
     for k in KINDS {
         if !api_versions.contains(&k.api_version) {
@@ -109,7 +109,7 @@ fn text(v: &VersionInfo) -> String {
     )
 }
 
-pub fn run(ctx: &Ctx, args: &VersionArgs) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Ctx, args: &VersionArgs) -> Result<ExitStatus> {
     let info = info();
     match args.output {
         Some(VersionFormat::Json) => ctx.printer.json(&info)?,

@@ -17,15 +17,15 @@ use crate::syntax::Problem;
 
 /// Pods without `status.podIP` get addresses from this range, in
 /// (namespace, name) order, skipping addresses the input already uses.
-pub const SYNTHETIC_POD_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 244, 0, 0), 14);
+pub(crate) const SYNTHETIC_POD_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 244, 0, 0), 14);
 /// Nodes without an address in `status.addresses` get one from this range.
-pub const SYNTHETIC_NODE_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 240, 0, 0), 16);
+pub(crate) const SYNTHETIC_NODE_RANGE: (Ipv4Addr, u8) = (Ipv4Addr::new(10, 240, 0, 0), 16);
 /// No workload is expanded into more pods than this.
-pub const MAX_REPLICAS: usize = 10_000;
+pub(crate) const MAX_REPLICAS: usize = 10_000;
 
 /// A typed manifest with where it came from.
 #[derive(Clone, Debug)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub kind: &'static Kind,
     pub manifest: Manifest,
     /// The object's mapping.
@@ -38,7 +38,7 @@ pub struct Loaded {
 
 /// Two different objects with the same identity.
 #[derive(Clone, Debug)]
-pub struct Duplicate {
+pub(crate) struct Duplicate {
     pub span: Span,
     pub first: Span,
     pub message: String,
@@ -49,7 +49,7 @@ pub struct Duplicate {
 
 /// The result of assembling everything loaded.
 #[derive(Debug, Default)]
-pub struct Assembled {
+pub(crate) struct Assembled {
     pub cluster: Cluster,
     pub policies: Vec<PolicyObject>,
     pub tiers: Vec<Spanned<calico::Tier>>,
@@ -59,7 +59,7 @@ pub struct Assembled {
     pub warnings: Vec<Problem>,
 }
 
-pub fn assemble(objects: Vec<Loaded>) -> Assembled {
+pub(crate) fn assemble(objects: Vec<Loaded>) -> Assembled {
     let mut b = Builder::default();
     let objects = b.check_duplicates(objects);
     let mut pods = Vec::new();

@@ -16,7 +16,7 @@ use crate::syntax::Problem;
 /// (they carry no network semantics).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
+pub(crate) struct ObjectMeta {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,11 +30,11 @@ pub struct ObjectMeta {
 }
 
 impl ObjectMeta {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.name.as_ref().map_or("", |n| n.value.as_str())
     }
 
-    pub fn labels(&self) -> BTreeMap<String, String> {
+    pub(crate) fn labels(&self) -> BTreeMap<String, String> {
         self.labels
             .iter()
             .map(|(k, v)| (k.value.clone(), v.value.clone()))
@@ -64,7 +64,7 @@ impl ObjectMeta {
 
     /// Label keys and values as the API server validates them on every
     /// object.
-    pub fn check(&self, out: &mut Vec<Problem>) {
+    pub(crate) fn check(&self, out: &mut Vec<Problem>) {
         for (k, v) in &self.labels {
             if let Err(e) = validate_k8s_label_key(&k.value) {
                 out.push(Problem::new(
@@ -84,7 +84,7 @@ impl ObjectMeta {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OwnerReference {
+pub(crate) struct OwnerReference {
     #[serde(default)]
     pub api_version: String,
     pub kind: String,
@@ -96,7 +96,7 @@ pub struct OwnerReference {
 /// A Kubernetes `metav1.LabelSelector`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LabelSelector {
+pub(crate) struct LabelSelector {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub match_labels: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -104,13 +104,13 @@ pub struct LabelSelector {
 }
 
 impl LabelSelector {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.match_labels.is_empty() && self.match_expressions.is_empty()
     }
 
     /// The selector as an expression of the one selector language polctl
     /// evaluates (an empty selector is `all()`).
-    pub fn to_expr(&self) -> crate::selector::Expr {
+    pub(crate) fn to_expr(&self) -> crate::selector::Expr {
         use crate::selector::{LabelOp, Requirement, from_label_selector};
         let values: Vec<Vec<String>> = self
             .match_expressions
@@ -142,7 +142,7 @@ impl LabelSelector {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LabelSelectorRequirement {
+pub(crate) struct LabelSelectorRequirement {
     pub key: Spanned<String>,
     pub operator: Spanned<SelectorOperator>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -150,7 +150,7 @@ pub struct LabelSelectorRequirement {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum SelectorOperator {
+pub(crate) enum SelectorOperator {
     In,
     NotIn,
     Exists,
@@ -192,7 +192,7 @@ impl<'de> Deserialize<'de> for IntOrString {
 /// A port given by number (1–65535) or by the name of a container port.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(untagged)]
-pub enum Port {
+pub(crate) enum Port {
     Number(u16),
     Name(String),
 }
@@ -225,7 +225,7 @@ impl<'de> Deserialize<'de> for Port {
 /// A port number 1–65535.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct PortNumber(pub u16);
+pub(crate) struct PortNumber(pub u16);
 
 impl<'de> Deserialize<'de> for PortNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -238,7 +238,7 @@ impl<'de> Deserialize<'de> for PortNumber {
     }
 }
 
-pub fn port_number(n: i64) -> Result<u16, String> {
+pub(crate) fn port_number(n: i64) -> Result<u16, String> {
     match u16::try_from(n) {
         Ok(p) if p >= 1 => Ok(p),
         _ => Err(format!("port {n} is out of range 1-65535")),
@@ -248,7 +248,7 @@ pub fn port_number(n: i64) -> Result<u16, String> {
 /// IANA service name rules Kubernetes applies to named ports
 /// (`validation.IsValidPortName`): 1–15 characters of `a-z0-9-`, at least
 /// one letter, no leading, trailing or doubled hyphen.
-pub fn validate_port_name(name: &str) -> Result<(), String> {
+pub(crate) fn validate_port_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 15
         && name
@@ -270,13 +270,13 @@ pub fn validate_port_name(name: &str) -> Result<(), String> {
 /// A CIDR such as `10.0.0.0/8`. Host bits are cleared as Go's
 /// `net.ParseCIDR` does; the text as written is kept for display.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Cidr {
+pub(crate) struct Cidr {
     pub net: IpNet,
     pub text: String,
 }
 
 impl Cidr {
-    pub fn parse(text: &str, allow_bare_ip: bool) -> Result<Cidr, String> {
+    pub(crate) fn parse(text: &str, allow_bare_ip: bool) -> Result<Cidr, String> {
         if let Ok(net) = text.parse::<IpNet>() {
             return Ok(Cidr {
                 net: net.trunc(),
@@ -320,7 +320,7 @@ impl<'de> Deserialize<'de> for Cidr {
 /// Calico and Cilium also accept a bare address as a /32 or /128.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Net(pub Cidr);
+pub(crate) struct Net(pub Cidr);
 
 impl<'de> Deserialize<'de> for Net {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -332,7 +332,7 @@ impl<'de> Deserialize<'de> for Net {
 /// An IP address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Ip(pub IpAddr);
+pub(crate) struct Ip(pub IpAddr);
 
 impl<'de> Deserialize<'de> for Ip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

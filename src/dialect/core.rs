@@ -14,7 +14,7 @@ use crate::syntax::yaml;
 
 /// Types `node` as the core or workload `kind`; `None` for a kind this
 /// module does not read.
-pub fn decode(kind: &str, node: &yaml::Node) -> Option<Result<Manifest, DeError>> {
+pub(crate) fn decode(kind: &str, node: &yaml::Node) -> Option<Result<Manifest, DeError>> {
     let workload = |kind| from_node(node).map(|w| Manifest::Workload(kind, w));
     Some(match kind {
         "Namespace" => from_node(node).map(Manifest::Namespace),
@@ -33,17 +33,17 @@ pub fn decode(kind: &str, node: &yaml::Node) -> Option<Result<Manifest, DeError>
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Namespace {
+pub(crate) struct Namespace {
     pub metadata: ObjectMeta,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct ServiceAccount {
+pub(crate) struct ServiceAccount {
     pub metadata: ObjectMeta,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Pod {
+pub(crate) struct Pod {
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
     #[serde(default)]
@@ -52,7 +52,7 @@ pub struct Pod {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PodSpec {
+pub(crate) struct PodSpec {
     #[serde(default)]
     pub containers: Vec<Container>,
     #[serde(default)]
@@ -70,7 +70,7 @@ pub struct PodSpec {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Container {
+pub(crate) struct Container {
     pub name: String,
     #[serde(default)]
     pub ports: Vec<ContainerPort>,
@@ -78,7 +78,7 @@ pub struct Container {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ContainerPort {
+pub(crate) struct ContainerPort {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
     pub container_port: PortNumber,
@@ -90,7 +90,7 @@ pub struct ContainerPort {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PodStatus {
+pub(crate) struct PodStatus {
     #[serde(default)]
     pub phase: Option<String>,
     #[serde(default, rename = "podIP")]
@@ -102,12 +102,12 @@ pub struct PodStatus {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct PodIp {
+pub(crate) struct PodIp {
     pub ip: Ip,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct PodTemplateSpec {
+pub(crate) struct PodTemplateSpec {
     #[serde(default)]
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
@@ -115,13 +115,13 @@ pub struct PodTemplateSpec {
 
 /// Deployment, StatefulSet, DaemonSet and ReplicaSet share this shape.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Workload {
+pub(crate) struct Workload {
     pub metadata: ObjectMeta,
     pub spec: WorkloadSpec,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct WorkloadSpec {
+pub(crate) struct WorkloadSpec {
     #[serde(default)]
     pub replicas: Option<Spanned<i64>>,
     #[serde(default)]
@@ -130,37 +130,37 @@ pub struct WorkloadSpec {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Job {
+pub(crate) struct Job {
     pub metadata: ObjectMeta,
     pub spec: JobSpec,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct JobSpec {
+pub(crate) struct JobSpec {
     #[serde(default)]
     pub parallelism: Option<Spanned<i64>>,
     pub template: PodTemplateSpec,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct CronJob {
+pub(crate) struct CronJob {
     pub metadata: ObjectMeta,
     pub spec: CronJobSpec,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CronJobSpec {
+pub(crate) struct CronJobSpec {
     pub job_template: JobTemplate,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct JobTemplate {
+pub(crate) struct JobTemplate {
     pub spec: JobSpec,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Service {
+pub(crate) struct Service {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ServiceSpec,
@@ -168,7 +168,7 @@ pub struct Service {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceSpec {
+pub(crate) struct ServiceSpec {
     #[serde(default, rename = "type")]
     pub kind: Option<String>,
     #[serde(default)]
@@ -185,7 +185,7 @@ pub struct ServiceSpec {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServicePort {
+pub(crate) struct ServicePort {
     #[serde(default)]
     pub name: Option<String>,
     pub port: PortNumber,
@@ -196,20 +196,20 @@ pub struct ServicePort {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct Node {
+pub(crate) struct Node {
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub status: Option<NodeStatus>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct NodeStatus {
+pub(crate) struct NodeStatus {
     #[serde(default)]
     pub addresses: Vec<NodeAddress>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct NodeAddress {
+pub(crate) struct NodeAddress {
     #[serde(rename = "type")]
     pub kind: String,
     pub address: String,

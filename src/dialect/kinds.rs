@@ -5,7 +5,7 @@
 
 /// The folder under `dialect/` that types and checks a kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
+pub(crate) enum Language {
     /// Namespaces, pods, workloads, services, nodes (`core.rs`).
     Core,
     /// networking.k8s.io NetworkPolicy (`k8s/`).
@@ -21,7 +21,7 @@ pub enum Language {
 
 /// One kind polctl reads.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Kind {
+pub(crate) struct Kind {
     /// `group/version`, or the bare version of the core group.
     pub api_version: &'static str,
     pub kind: &'static str,
@@ -34,7 +34,7 @@ pub struct Kind {
 
 impl Kind {
     /// The API group (`apps/v1` → `apps`, `v1` → the core group ``).
-    pub fn group(&self) -> &'static str {
+    pub(crate) fn group(&self) -> &'static str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
 }
@@ -61,7 +61,7 @@ const CLUSTER: bool = false;
 /// Every kind polctl reads. Where two groups share a kind name, the first
 /// row is the one a wrong apiVersion is pointed to (NetworkPolicy:
 /// networking.k8s.io before Calico's).
-pub const KINDS: &[Kind] = {
+pub(crate) const KINDS: &[Kind] = {
     use Language::*;
     const CALICO: &str = super::calico::API_VERSION;
     const CILIUM: &str = super::cilium::API_VERSION;
@@ -176,14 +176,14 @@ pub const KINDS: &[Kind] = {
 };
 
 /// The kind of that name under that apiVersion.
-pub fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
+pub(crate) fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
     KINDS
         .iter()
         .find(|k| k.api_version == api_version && k.kind == kind)
 }
 
 /// The first kind of that name under any apiVersion.
-pub fn by_name(kind: &str) -> Option<&'static Kind> {
+pub(crate) fn by_name(kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.kind == kind)
 }
 

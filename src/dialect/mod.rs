@@ -7,19 +7,19 @@
 //! checks (`check.rs`) and its compiler into the policy IR (`lower.rs`).
 //! `lower` chooses the dataplane and dispatches to them.
 
-pub mod calico;
-pub mod cilium;
-pub mod cluster;
-pub mod common;
-pub mod core;
-pub mod k8s;
-pub mod kinds;
+pub(crate) mod calico;
+pub(crate) mod cilium;
+pub(crate) mod cluster;
+pub(crate) mod common;
+pub(crate) mod core;
+pub(crate) mod k8s;
+pub(crate) mod kinds;
 pub mod lower;
-pub mod npapi;
-mod policy;
+pub(crate) mod npapi;
+pub(crate) mod policy;
 
-pub use kinds::{Kind, Language};
-pub use policy::{Dialect, Placement, PolicyObject, PolicySource};
+pub(crate) use kinds::{Kind, Language};
+pub(crate) use policy::{PolicyObject, PolicySource};
 
 use crate::model::WorkloadKind;
 use crate::syntax::Problem;
@@ -29,7 +29,7 @@ use common::ObjectMeta;
 
 /// One typed object from a manifest.
 #[derive(Clone, Debug)]
-pub enum Manifest {
+pub(crate) enum Manifest {
     Namespace(core::Namespace),
     ServiceAccount(core::ServiceAccount),
     Pod(core::Pod),
@@ -45,7 +45,7 @@ pub enum Manifest {
 }
 
 impl Manifest {
-    pub fn metadata(&self) -> &ObjectMeta {
+    pub(crate) fn metadata(&self) -> &ObjectMeta {
         match self {
             Manifest::Namespace(o) => &o.metadata,
             Manifest::ServiceAccount(o) => &o.metadata,
@@ -64,7 +64,7 @@ impl Manifest {
     /// validation (or a CRD's) would refuse once the object is typed.
     /// `source_text` is the text of the object's file, for problems that
     /// point inside a string (a selector expression).
-    pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
+    pub(crate) fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
         self.metadata().check(out);
         let rule = match self {
             Manifest::Namespace(_) => common::NameRule::Label,
@@ -88,7 +88,7 @@ impl Manifest {
 }
 
 /// What `decode` made of an object's apiVersion and kind.
-pub enum Decoded {
+pub(crate) enum Decoded {
     Manifest {
         kind: &'static Kind,
         result: Box<Result<Manifest, DeError>>,
@@ -102,7 +102,7 @@ pub enum Decoded {
 
 /// Types an object by the kind table: the one place a kind meets the
 /// folder that reads it.
-pub fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
+pub(crate) fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
     let Some(found) = kinds::find(api_version, kind) else {
         return match kinds::by_name(kind) {
             Some(k) => Decoded::UnsupportedVersion {

@@ -16,7 +16,7 @@ use crate::syntax::Problem;
 /// The typed source of a policy, per dialect.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
-pub enum PolicySource {
+pub(crate) enum PolicySource {
     NetworkPolicy(k8s::NetworkPolicy),
     AdminNetworkPolicy(npapi::AdminNetworkPolicy),
     BaselineAdminNetworkPolicy(npapi::AdminNetworkPolicy),
@@ -28,7 +28,7 @@ pub enum PolicySource {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     #[serde(rename = "k8s")]
     K8s,
     #[serde(rename = "anp")]
@@ -63,7 +63,7 @@ impl fmt::Display for Dialect {
 /// Kubernetes' own APIs name three tiers (ClusterNetworkPolicy's `tier`
 /// docs): admin, the NetworkPolicy tier (Calico's `default`), baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Placement {
+pub(crate) struct Placement {
     pub tier: Option<String>,
     pub order: Option<f64>,
 }
@@ -71,7 +71,7 @@ pub struct Placement {
 /// A policy object as loaded, of any dialect (compiled, it is a
 /// `model::policy::Policy`).
 #[derive(Clone, Debug, Serialize)]
-pub struct PolicyObject {
+pub(crate) struct PolicyObject {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -83,7 +83,7 @@ pub struct PolicyObject {
 }
 
 impl PolicySource {
-    pub fn metadata(&self) -> &ObjectMeta {
+    pub(crate) fn metadata(&self) -> &ObjectMeta {
         match self {
             PolicySource::NetworkPolicy(p) => &p.metadata,
             PolicySource::AdminNetworkPolicy(p) | PolicySource::BaselineAdminNetworkPolicy(p) => {
@@ -96,7 +96,7 @@ impl PolicySource {
     }
 
     /// The dialect's meaning checks (see [`super::Manifest::check`]).
-    pub fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
+    pub(crate) fn check(&self, source_text: &str, out: &mut Vec<Problem>) {
         match self {
             PolicySource::NetworkPolicy(p) => k8s::check::network_policy(p, out),
             PolicySource::AdminNetworkPolicy(p) => {
@@ -114,7 +114,7 @@ impl PolicySource {
 
 impl PolicyObject {
     /// Compiles the policy into the IR with its dialect's compiler.
-    pub fn lower(&self, b: &mut Builder) {
+    pub(crate) fn lower(&self, b: &mut Builder) {
         match &self.source {
             PolicySource::NetworkPolicy(np) => k8s::lower::lower(b, self, np),
             PolicySource::AdminNetworkPolicy(anp) => npapi::lower::lower_anp(b, self, anp, false),
@@ -133,7 +133,7 @@ impl PolicyObject {
         }
     }
 
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         match &self.source {
             PolicySource::NetworkPolicy(_) => Dialect::K8s,
             PolicySource::AdminNetworkPolicy(_) => Dialect::Anp,
@@ -145,7 +145,7 @@ impl PolicyObject {
         }
     }
 
-    pub fn placement(&self) -> Placement {
+    pub(crate) fn placement(&self) -> Placement {
         let tier = |t: &str| Some(t.to_string());
         match &self.source {
             PolicySource::NetworkPolicy(_) => Placement {
@@ -187,7 +187,7 @@ impl PolicyObject {
 
     /// The enforced kind this policy is, or stands in for when staged, as
     /// `dialect:kind` (see `model::policy::Policy::enforced_kind`).
-    pub fn enforced_kind(&self) -> String {
+    pub(crate) fn enforced_kind(&self) -> String {
         let (dialect, kind) = match &self.source {
             PolicySource::Calico(calico::Object::StagedNetworkPolicy(_)) => {
                 (Dialect::Calico, "NetworkPolicy")
@@ -206,7 +206,7 @@ impl PolicyObject {
     }
 
     /// `namespace/name`, or the bare name of a cluster-scoped policy.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{ns}/{}", self.name),
             None => self.name.clone(),

@@ -11,7 +11,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 /// A DNS table: lower-case names without the trailing dot, to addresses.
-pub type DnsTable = BTreeMap<String, Vec<IpAddr>>;
+pub(crate) type DnsTable = BTreeMap<String, Vec<IpAddr>>;
 
 /// A bad line of a hosts file.
 #[derive(Debug, Diagnostic, Error)]
@@ -29,7 +29,7 @@ pub struct DnsError {
 
 /// Normalises a DNS name as Cilium compares them (case-insensitive, the
 /// root dot implied).
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
@@ -107,7 +107,7 @@ pub fn read_hosts(path: &str, text: &str, table: &mut DnsTable) -> Result<(), Bo
 }
 
 /// Reads one `--dns NAME=IP[,IP...]` argument into `table`.
-pub fn read_arg(arg: &str, table: &mut DnsTable) -> Result<(), String> {
+pub(crate) fn read_arg(arg: &str, table: &mut DnsTable) -> Result<(), String> {
     let (name, ips) = arg
         .split_once('=')
         .ok_or_else(|| format!("--dns `{arg}`: expected NAME=IP[,IP...]"))?;

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 pub use crate::syntax::{LoadError, LoadErrors, Warning};
 pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
-pub use suite::{
-    DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TEST_FILE_SUFFIX, TargetSpec, TestBody,
-    TestSpec, find_test_files, is_test_file, read_suite, target_label,
+pub(crate) use suite::{
+    DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TargetSpec, TestBody, find_test_files,
+    is_test_file, read_suite, target_label,
 };
 
 use crate::dialect::cluster::{Loaded, assemble};
@@ -36,11 +36,23 @@ pub struct Inputs {
 pub struct Inventory {
     pub sources: Sources,
     pub cluster: Cluster,
-    pub policies: Vec<PolicyObject>,
+    pub(crate) policies: Vec<PolicyObject>,
     /// Calico Tier objects (the built-in tiers are implied, not listed).
-    pub tiers: Vec<Spanned<calico::Tier>>,
-    pub profiles: Vec<Spanned<calico::Profile>>,
+    pub(crate) tiers: Vec<Spanned<calico::Tier>>,
+    pub(crate) profiles: Vec<Spanned<calico::Profile>>,
     pub warnings: Vec<Warning>,
+}
+
+impl Inventory {
+    /// How many policies of every dialect were loaded.
+    pub fn policy_count(&self) -> usize {
+        self.policies.len()
+    }
+
+    /// How many Calico Tier objects were loaded (built-in tiers are implied).
+    pub fn tier_count(&self) -> usize {
+        self.tiers.len()
+    }
 }
 
 impl<'a> From<&'a Inventory> for lower::Input<'a> {
@@ -341,7 +353,7 @@ fn is_manifest_file(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::Dialect;
+    use crate::dialect::policy::Dialect;
 
     /// Metadata is checked with the rest of the object's meaning, whether
     /// or not assembly can use the object: a nameless pod's bad label is

@@ -35,10 +35,10 @@ use crate::syntax::yaml::{self, Node, Value};
 use crate::syntax::{LoadError, SourceFile, Sources, source_span};
 
 /// The file name ending that marks a test file next to the policies.
-pub const TEST_FILE_SUFFIX: &str = ".polctl-test.yaml";
+pub(crate) const TEST_FILE_SUFFIX: &str = ".polctl-test.yaml";
 
 /// Whether `path` names a policy test file.
-pub fn is_test_file(path: &Path) -> bool {
+pub(crate) fn is_test_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.ends_with(TEST_FILE_SUFFIX))
@@ -47,7 +47,7 @@ pub fn is_test_file(path: &Path) -> bool {
 /// The test files among `paths` (files as given, directories searched for
 /// `*.polctl-test.yaml`, recursively with `recursive`), sorted per
 /// directory.
-pub fn find_test_files(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
+pub(crate) fn find_test_files(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
     fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -77,14 +77,14 @@ pub fn find_test_files(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
 
 /// One test file, read.
 #[derive(Clone, Debug)]
-pub struct Suite {
+pub(crate) struct Suite {
     /// The file name as given or found.
     pub name: String,
     pub tests: Vec<TestSpec>,
 }
 
 #[derive(Clone, Debug)]
-pub struct TestSpec {
+pub(crate) struct TestSpec {
     pub name: String,
     /// The test's entry in the file.
     pub span: Span,
@@ -92,7 +92,7 @@ pub struct TestSpec {
 }
 
 #[derive(Clone, Debug)]
-pub enum TestBody {
+pub(crate) enum TestBody {
     /// One flow (a Service as destination: each backend) and what it must
     /// get.
     Flow {
@@ -106,7 +106,7 @@ pub enum TestBody {
 
 /// What a flow must get; unset fields are not checked.
 #[derive(Clone, Debug, Default)]
-pub struct Expect {
+pub(crate) struct Expect {
     pub verdict: Option<ExpectedVerdict>,
     /// The verdict with staged policies enforced.
     pub pending: Option<ExpectedVerdict>,
@@ -117,7 +117,7 @@ pub struct Expect {
 /// application-layer proxy), `deny-auth` (failed mutual authentication).
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
-pub enum ExpectedVerdict {
+pub(crate) enum ExpectedVerdict {
     Allow,
     Deny,
     DenyL7,
@@ -138,7 +138,7 @@ impl std::fmt::Display for ExpectedVerdict {
 /// The policy (and rule) that must decide.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DeciderSpec {
+pub(crate) struct DeciderSpec {
     /// `NetworkPolicy`, `GlobalNetworkPolicy`, `CiliumNetworkPolicy`, ...
     #[serde(default)]
     pub kind: Option<String>,
@@ -154,7 +154,7 @@ pub struct DeciderSpec {
 
 /// A reachability assertion; every target with the span it is written at.
 #[derive(Clone, Debug)]
-pub struct ReachSpec {
+pub(crate) struct ReachSpec {
     pub from: Option<Spanned<TargetSpec>>,
     pub to: Option<Spanned<TargetSpec>>,
     pub port: Option<Spanned<String>>,
@@ -165,7 +165,7 @@ pub struct ReachSpec {
 /// (`NAMESPACE/NAME`, a label selector, a CIDR), or a map.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TargetSpec {
+pub(crate) struct TargetSpec {
     /// Workloads in this namespace.
     #[serde(default)]
     pub namespace: Option<String>,
@@ -205,7 +205,11 @@ const HELP: &str = "a test file is a list of flows ({from, to, port, protocol, e
 
 /// Reads a test file: the tests that read well, and every problem with
 /// the others (a syntax error leaves no tests).
-pub fn read_suite(name: &str, text: String, sources: &mut Sources) -> (Suite, Vec<LoadError>) {
+pub(crate) fn read_suite(
+    name: &str,
+    text: String,
+    sources: &mut Sources,
+) -> (Suite, Vec<LoadError>) {
     let src = SourceFile::new(name, text);
     let id = sources.add(src.clone());
     let mut reader = SuiteReader {
@@ -620,7 +624,7 @@ impl TargetSpec {
 }
 
 /// How a target reads in a test name.
-pub fn target_label(t: &TargetSpec) -> String {
+pub(crate) fn target_label(t: &TargetSpec) -> String {
     if let Some(r) = &t.reference {
         return r.clone();
     }

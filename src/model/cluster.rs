@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Span;
 
-pub type Labels = BTreeMap<String, String>;
+pub(crate) type Labels = BTreeMap<String, String>;
 
 /// L4 protocols as IANA numbers, so "any protocol" rules and numeric
 /// protocols in Calico need no special cases.
@@ -22,9 +22,9 @@ impl Proto {
     pub const ICMP: Proto = Proto(1);
     pub const TCP: Proto = Proto(6);
     pub const UDP: Proto = Proto(17);
-    pub const ICMPV6: Proto = Proto(58);
+    pub(crate) const ICMPV6: Proto = Proto(58);
     pub const SCTP: Proto = Proto(132);
-    pub const UDPLITE: Proto = Proto(136);
+    pub(crate) const UDPLITE: Proto = Proto(136);
 }
 
 impl std::fmt::Display for Proto {
@@ -122,19 +122,17 @@ pub struct Endpoint {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum WorkloadKind {
+pub(crate) enum WorkloadKind {
     Deployment,
     StatefulSet,
     DaemonSet,
     ReplicaSet,
     Job,
     CronJob,
-    /// A pod owned by something polctl did not load (ownerReferences only).
-    Owner,
 }
 
 impl WorkloadKind {
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "Deployment",
             WorkloadKind::StatefulSet => "StatefulSet",
@@ -142,7 +140,6 @@ impl WorkloadKind {
             WorkloadKind::ReplicaSet => "ReplicaSet",
             WorkloadKind::Job => "Job",
             WorkloadKind::CronJob => "CronJob",
-            WorkloadKind::Owner => "Owner",
         }
     }
 }

@@ -83,7 +83,7 @@ pub struct Flow {
 }
 
 impl Flow {
-    pub fn has_ports(&self) -> bool {
+    pub(crate) fn has_ports(&self) -> bool {
         matches!(self.protocol, Proto::TCP | Proto::UDP | Proto::SCTP)
     }
 }

@@ -399,7 +399,7 @@ pub enum Proxylib {
 
 impl Proxylib {
     /// The parser's name as an `l7proto` value.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Proxylib::Cassandra => "cassandra",
             Proxylib::Memcache => "memcache",
@@ -415,18 +415,7 @@ impl Serialize for Proxylib {
     }
 }
 
-impl L7Match {
-    /// The protocol name as Cilium writes it.
-    pub fn protocol(&self) -> &str {
-        match self {
-            L7Match::Http(_) => "http",
-            L7Match::Kafka(_) => "kafka",
-            L7Match::Dns(_) => "dns",
-            L7Match::Generic { parser, .. } => parser.name(),
-            L7Match::Refused { protocol, .. } => protocol,
-        }
-    }
-}
+impl L7Match {}
 
 /// A Cilium HTTP rule: `method`, `path` and `host` are RE2 regular
 /// expressions Envoy matches against the whole value; every header
@@ -460,7 +449,7 @@ pub struct HeaderRule {
 
 /// Kafka API names by key number (Cilium `kafka.APIKeyMap`,
 /// pkg/policy/api/kafka/kafka.go).
-pub const KAFKA_API_KEYS: [&str; 34] = [
+pub(crate) const KAFKA_API_KEYS: [&str; 34] = [
     "produce",
     "fetch",
     "offsets",
@@ -598,7 +587,7 @@ impl Policy {
     }
 
     /// `namespace/name`, or the name of a cluster-scoped policy.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{ns}/{}", self.name),
             None => self.name.clone(),
@@ -614,12 +603,12 @@ pub struct Isolates {
 }
 
 impl Isolates {
-    pub const BOTH: Isolates = Isolates {
+    pub(crate) const BOTH: Isolates = Isolates {
         ingress: true,
         egress: true,
     };
 
-    pub fn get(self, direction: Direction) -> bool {
+    pub(crate) fn get(self, direction: Direction) -> bool {
         match direction {
             Direction::Ingress => self.ingress,
             Direction::Egress => self.egress,
@@ -780,7 +769,7 @@ pub struct PolicySet {
 impl PolicySet {
     /// The profile names a pod in `namespace` running as `service_account`
     /// uses, in order.
-    pub fn profiles_for_pod(&self, namespace: &str, service_account: &str) -> Vec<String> {
+    pub(crate) fn profiles_for_pod(&self, namespace: &str, service_account: &str) -> Vec<String> {
         self.pod_profiles
             .iter()
             .map(|p| {
@@ -801,26 +790,26 @@ impl PolicySet {
 /// The label universe selectors in the IR are written against: an
 /// endpoint's own labels plus the ones Calico adds (SEMANTICS.md §B2).
 /// Every dialect's selectors compile into these keys.
-pub mod implicit {
+pub(crate) mod implicit {
     /// `projectcalico.org/namespace=<ns>` on pods and namespaced network sets.
-    pub const NAMESPACE: &str = "projectcalico.org/namespace";
+    pub(crate) const NAMESPACE: &str = "projectcalico.org/namespace";
     /// `projectcalico.org/orchestrator=k8s` on pods.
-    pub const ORCHESTRATOR: &str = "projectcalico.org/orchestrator";
+    pub(crate) const ORCHESTRATOR: &str = "projectcalico.org/orchestrator";
     /// `projectcalico.org/serviceaccount=<sa>` on pods (names under 63 characters).
-    pub const SERVICE_ACCOUNT: &str = "projectcalico.org/serviceaccount";
+    pub(crate) const SERVICE_ACCOUNT: &str = "projectcalico.org/serviceaccount";
     /// Prefix of labels inherited from the namespace (`kns.<ns>` profile).
-    pub const NAMESPACE_PREFIX: &str = "pcns.";
+    pub(crate) const NAMESPACE_PREFIX: &str = "pcns.";
     /// Prefix of labels inherited from the service account (`ksa.*` profile).
-    pub const SERVICE_ACCOUNT_PREFIX: &str = "pcsa.";
+    pub(crate) const SERVICE_ACCOUNT_PREFIX: &str = "pcsa.";
     /// `pcns.projectcalico.org/name=<ns>` and `pcsa.projectcalico.org/name=<sa>`.
-    pub const NAME: &str = "projectcalico.org/name";
+    pub(crate) const NAME: &str = "projectcalico.org/name";
     /// Carried by nodes as Cilium host endpoints (`reserved:host`); no
     /// Kubernetes label can have this key, so pods never match it.
-    pub const HOST: &str = "reserved:host";
+    pub(crate) const HOST: &str = "reserved:host";
 
     /// Whether a label key is one of the added ones (namespace, service
     /// account, orchestrator, inherited), not one the user wrote.
-    pub fn is_added(key: &str) -> bool {
+    pub(crate) fn is_added(key: &str) -> bool {
         key.starts_with("projectcalico.org/")
             || key.starts_with(NAMESPACE_PREFIX)
             || key.starts_with(SERVICE_ACCOUNT_PREFIX)

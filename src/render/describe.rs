@@ -12,7 +12,7 @@ use crate::model::{Cluster, FlowEnd, Peer, Span};
 use crate::sim::eval::Evaluator;
 
 #[derive(Debug, Serialize)]
-pub struct Description {
+pub(crate) struct Description {
     pub name: String,
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,7 +34,7 @@ pub struct Description {
 }
 
 #[derive(Debug, Serialize)]
-pub struct LabelLine {
+pub(crate) struct LabelLine {
     pub key: String,
     pub value: String,
     /// `pod`, `namespace <ns>`, `service account <ns>/<sa>`, `implicit`,
@@ -43,7 +43,7 @@ pub struct LabelLine {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Selecting {
+pub(crate) struct Selecting {
     pub tier: String,
     pub policy: String,
     pub kind: String,
@@ -56,7 +56,7 @@ pub struct Selecting {
     pub at: String,
 }
 
-pub fn describe(
+pub(crate) fn describe(
     evaluator: &Evaluator,
     cluster: &Cluster,
     peer: &Peer,
@@ -267,7 +267,7 @@ fn empty(peer: &Peer) -> Description {
     }
 }
 
-pub fn text(d: &Description) -> String {
+pub(crate) fn text(d: &Description) -> String {
     let mut out = String::new();
     let field = |out: &mut String, name: &str, value: &str| {
         let _ = writeln!(out, "{:<17}{value}", format!("{name}:"));

@@ -13,7 +13,7 @@ use crate::model::{AddressSource, Endpoint, Labels, Span};
 use crate::selector::Expr;
 
 /// What the user asked to see.
-pub struct Filter<'a> {
+pub(crate) struct Filter<'a> {
     /// `None`: all namespaces.
     pub namespace: Option<&'a str>,
     pub selector: Option<&'a Expr>,
@@ -32,7 +32,7 @@ impl Filter<'_> {
     }
 }
 
-pub struct Row {
+pub(crate) struct Row {
     cells: Vec<String>,
     wide: Vec<String>,
     name: String,
@@ -40,7 +40,7 @@ pub struct Row {
 }
 
 /// Rows of one resource type, ready to print in any format.
-pub struct View {
+pub(crate) struct View {
     pub noun: &'static str,
     headers: Vec<&'static str>,
     wide_headers: Vec<&'static str>,
@@ -62,11 +62,11 @@ impl View {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
-    pub fn table(&self, wide: bool) -> String {
+    pub(crate) fn table(&self, wide: bool) -> String {
         if self.rows.is_empty() {
             return String::new();
         }
@@ -86,7 +86,7 @@ impl View {
         table::render(&t)
     }
 
-    pub fn names(&self) -> String {
+    pub(crate) fn names(&self) -> String {
         self.rows.iter().map(|r| format!("{}\n", r.name)).collect()
     }
 
@@ -94,7 +94,7 @@ impl View {
     /// Kubernetes object (apiVersion, kind, metadata), as kubectl prints
     /// one; else `{"items": [...]}` of polctl's own records, which no
     /// Kubernetes client should read as objects.
-    pub fn items(&self) -> Value {
+    pub(crate) fn items(&self) -> Value {
         let items: Vec<Value> = self.rows.iter().map(|r| r.item.clone()).collect();
         let is_object = |v: &Value| {
             v.get("apiVersion").is_some_and(Value::is_string)
@@ -130,7 +130,7 @@ fn or_none(s: String) -> String {
     if s.is_empty() { "<none>".into() } else { s }
 }
 
-pub fn endpoints(inv: &Inventory, filter: &Filter) -> View {
+pub(crate) fn endpoints(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("endpoints", filter, true);
     view.headers = vec!["NAMESPACE", "NAME", "WORKLOAD", "IP"];
     view.wide_headers = vec!["NODE", "SERVICE ACCOUNT", "PORTS", "LABELS"];
@@ -181,7 +181,7 @@ fn addresses(ep: &Endpoint) -> String {
     }
 }
 
-pub fn workloads(inv: &Inventory, filter: &Filter) -> View {
+pub(crate) fn workloads(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("workloads", filter, true);
     view.headers = vec!["NAMESPACE", "KIND", "NAME", "PODS"];
     view.wide_headers = vec!["LABELS"];
@@ -268,7 +268,7 @@ fn sorted_policies<'a>(
     pols
 }
 
-pub fn policies(inv: &Inventory, set: &PolicySet, filter: &Filter) -> View {
+pub(crate) fn policies(inv: &Inventory, set: &PolicySet, filter: &Filter) -> View {
     let mut view = View::new("policies", filter, true);
     view.headers = vec!["NAMESPACE", "NAME", "KIND", "DIALECT", "TIER", "ORDER"];
     view.wide_headers = vec!["SOURCE"];
@@ -291,7 +291,7 @@ pub fn policies(inv: &Inventory, set: &PolicySet, filter: &Filter) -> View {
     view
 }
 
-pub fn tiers(inv: &Inventory, filter: &Filter) -> View {
+pub(crate) fn tiers(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("tiers", filter, false);
     view.headers = vec!["NAME", "ORDER", "DEFAULT ACTION", "POLICIES"];
     view.wide_headers = vec!["SOURCE"];
@@ -342,7 +342,7 @@ pub fn tiers(inv: &Inventory, filter: &Filter) -> View {
     view
 }
 
-pub fn namespaces(inv: &Inventory, filter: &Filter) -> View {
+pub(crate) fn namespaces(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("namespaces", filter, false);
     view.headers = vec!["NAME", "LABELS"];
     view.wide_headers = vec!["DEFINED"];
@@ -366,7 +366,7 @@ pub fn namespaces(inv: &Inventory, filter: &Filter) -> View {
     view
 }
 
-pub fn services(inv: &Inventory, filter: &Filter) -> View {
+pub(crate) fn services(inv: &Inventory, filter: &Filter) -> View {
     let mut view = View::new("services", filter, true);
     view.headers = vec![
         "NAMESPACE",

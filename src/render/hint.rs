@@ -5,7 +5,7 @@ use crate::sim::eval::hint::{Hint, Input};
 
 /// Where the flow was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wording {
+pub(crate) enum Wording {
     /// `polctl simulate --from ... --to ...`: hints name flags.
     Flags,
     /// `polctl simulate --flows FILE`: hints name the entry's YAML keys.
@@ -14,7 +14,7 @@ pub enum Wording {
 
 /// The words for a hint, e.g. `give --l7 api_key=<...> to check one` or
 /// `set `l7: {api_key: <...>}` in the flow to check one`.
-pub fn word(hint: &Hint, wording: Wording) -> String {
+pub(crate) fn word(hint: &Hint, wording: Wording) -> String {
     match hint {
         Hint::Named(input) => named(input, wording),
         Hint::Give {

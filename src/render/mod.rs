@@ -1,14 +1,14 @@
 //! Output: tables, YAML/JSON, and the printer everything goes through.
 
-pub mod describe;
-pub mod get;
+pub(crate) mod describe;
+pub(crate) mod get;
 pub mod graph;
-pub mod hint;
+pub(crate) mod hint;
 mod printer;
-pub mod report;
-pub mod simulate;
-pub mod table;
-pub mod test;
-pub mod trace;
+pub(crate) mod report;
+pub(crate) mod simulate;
+pub(crate) mod table;
+pub(crate) mod test;
+pub(crate) mod trace;
 
 pub use printer::{Printer, PrinterOptions, Verbosity};

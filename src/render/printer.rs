@@ -54,16 +54,16 @@ impl Printer {
         }
     }
 
-    pub fn out_color(&self) -> bool {
+    pub(crate) fn out_color(&self) -> bool {
         self.options.out_color
     }
 
-    pub fn verbose(&self) -> bool {
+    pub(crate) fn verbose(&self) -> bool {
         self.options.verbosity >= Verbosity::Verbose
     }
 
     /// Writes text to stdout as is. A closed pipe is not an error.
-    pub fn raw(&self, text: &str) -> Result<()> {
+    pub(crate) fn raw(&self, text: &str) -> Result<()> {
         if self.closed.get() || self.options.verbosity == Verbosity::Silent {
             return Ok(());
         }
@@ -71,7 +71,7 @@ impl Printer {
         self.written(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
     }
 
-    pub fn line(&self, text: &str) -> Result<()> {
+    pub(crate) fn line(&self, text: &str) -> Result<()> {
         self.raw(&format!("{text}\n"))
     }
 
@@ -90,11 +90,11 @@ impl Printer {
     }
 
     /// One compact JSON document per line (JSON Lines).
-    pub fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+    pub(crate) fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         self.line(&serde_json::to_string(value).into_diagnostic()?)
     }
 
-    pub fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+    pub(crate) fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let text = serde_yaml::to_string(value).into_diagnostic()?;
         self.raw(&text)
     }
@@ -110,7 +110,7 @@ impl Printer {
         }
     }
 
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         if self.options.verbosity < Verbosity::Normal {
             return;
         }
@@ -132,7 +132,7 @@ impl Printer {
 
     /// A progress bar on stderr, hidden when stderr is not a terminal, under
     /// `-q`, `-v` (its lines would interleave) and `--no-progress`.
-    pub fn progress_bar(&self, template: &str) -> indicatif::ProgressBar {
+    pub(crate) fn progress_bar(&self, template: &str) -> indicatif::ProgressBar {
         if !self.options.progress || self.options.verbosity != Verbosity::Normal {
             return indicatif::ProgressBar::hidden();
         }

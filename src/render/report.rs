@@ -9,7 +9,7 @@ use miette::{Diagnostic, GraphicalTheme, LabeledSpan, MietteHandlerOpts, ReportH
 
 /// The text of an error report for stderr.
 /// Lines wrap at the terminal's width (80 when stdout is not a terminal).
-pub fn render(diagnostic: &dyn Diagnostic, color: bool) -> String {
+pub(crate) fn render(diagnostic: &dyn Diagnostic, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {

@@ -14,7 +14,7 @@ use crate::sim::eval::{Decider, Outcome, Verdict};
 /// dataplane, and `flows` with every flow's outcome when the request
 /// resolved into several (a Service's backends, a CIDR's ranges). The top
 /// level has the same keys whatever the target was.
-pub fn json(outcomes: &[&Outcome], dataplane: &Dataplane, cluster: &Cluster) -> Value {
+pub(crate) fn json(outcomes: &[&Outcome], dataplane: &Dataplane, cluster: &Cluster) -> Value {
     let Some(&first) = outcomes.first() else {
         return Value::Null;
     };
@@ -67,7 +67,7 @@ fn flow_json(outcome: &Outcome, cluster: &Cluster) -> Map<String, Value> {
 
 /// A flow end: what owns the address (`kind`, `namespace`, `name`), the
 /// address, and how the user named it (`display`).
-pub fn end(peer: &Peer, cluster: &Cluster) -> Value {
+pub(crate) fn end(peer: &Peer, cluster: &Cluster) -> Value {
     let (kind, namespace, name, workload) = match peer.end {
         FlowEnd::Pod { index } => match cluster.endpoints.get(index) {
             Some(ep) => (
@@ -106,7 +106,7 @@ pub fn end(peer: &Peer, cluster: &Cluster) -> Value {
 }
 
 /// One simulated flow of a flows file.
-pub struct Row {
+pub(crate) struct Row {
     pub outcome: Outcome,
     pub expect: Option<Verdict>,
     /// Where the flow is written in the flows file.
@@ -115,14 +115,14 @@ pub struct Row {
 
 impl Row {
     /// Whether the flow's expectation failed.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.expect.is_some_and(|e| e != self.outcome.verdict)
     }
 }
 
 /// Which policy and rule decided the flow: the denying direction's, or the
 /// ingress one's for an allowed flow.
-pub fn decided_by(o: &Outcome) -> String {
+pub(crate) fn decided_by(o: &Outcome) -> String {
     let d: &Decider = if !o.egress.verdict.is_allow() {
         &o.egress.decided_by
     } else {
@@ -141,7 +141,7 @@ pub fn decided_by(o: &Outcome) -> String {
     format!("{dir}: {who}")
 }
 
-pub fn table(rows: &[Row], wide: bool) -> String {
+pub(crate) fn table(rows: &[Row], wide: bool) -> String {
     let mut headers = vec!["FROM", "TO", "PORT", "VERDICT", "DECIDED BY", "EXPECT"];
     if wide {
         headers.extend(["PENDING", "AT"]);
@@ -187,7 +187,7 @@ pub fn table(rows: &[Row], wide: bool) -> String {
     table::render(&t)
 }
 
-pub fn summary(rows: &[Row]) -> String {
+pub(crate) fn summary(rows: &[Row]) -> String {
     let allowed = rows.iter().filter(|r| r.outcome.verdict.is_allow()).count();
     let denied = rows.len() - allowed;
     let with_expect = rows.iter().filter(|r| r.expect.is_some()).count();

@@ -2,7 +2,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
-pub fn table<I, S>(headers: I) -> Table
+pub(crate) fn table<I, S>(headers: I) -> Table
 where
     I: IntoIterator<Item = S>,
     S: Into<comfy_table::Cell>,
@@ -18,7 +18,7 @@ where
 }
 
 /// Renders a table with trailing spaces trimmed from every line.
-pub fn render(t: &Table) -> String {
+pub(crate) fn render(t: &Table) -> String {
     let mut out = String::new();
     for line in t.lines() {
         out.push_str(line.trim_end());
@@ -28,7 +28,7 @@ pub fn render(t: &Table) -> String {
 }
 
 /// `k=v,k2=v2`, or `<none>` as kubectl prints.
-pub fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+pub(crate) fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
     let s: Vec<String> = labels
         .into_iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -42,7 +42,7 @@ pub fn labels<'a>(labels: impl IntoIterator<Item = (&'a String, &'a String)>) ->
 
 /// An order or priority: integral values without a fraction (`1000`, not
 /// `1000.0`).
-pub fn number(n: f64) -> String {
+pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
     } else {

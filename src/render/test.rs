@@ -10,7 +10,7 @@ use crate::model::policy::Dataplane;
 use crate::verify::{Report, TestResult};
 
 /// The tables, the failures and a summary line.
-pub fn human(report: &Report, dp: &Dataplane, color: bool) -> String {
+pub(crate) fn human(report: &Report, dp: &Dataplane, color: bool) -> String {
     let mut out = String::new();
     for (i, suite) in report.suites.iter().enumerate() {
         if i > 0 {
@@ -49,7 +49,7 @@ pub fn human(report: &Report, dp: &Dataplane, color: bool) -> String {
 }
 
 /// `12 tests in 2 files: 11 passed, 1 failed`.
-pub fn summary(report: &Report) -> String {
+pub(crate) fn summary(report: &Report) -> String {
     let total = report.passed + report.failed;
     let files = report.suites.len();
     format!(
@@ -77,7 +77,7 @@ fn failure_text(test: &TestResult, dp: &Dataplane, color: bool) -> String {
 
 /// JUnit XML: one `testsuite` per test file, one `testcase` per test; a
 /// failure's text is its unmet expectations and the flow's trace.
-pub fn junit(report: &Report, dp: &Dataplane) -> String {
+pub(crate) fn junit(report: &Report, dp: &Dataplane) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -57,7 +57,7 @@ impl Style {
 }
 
 /// The dataplane line shown with every trace.
-pub fn dataplane(d: &Dataplane) -> String {
+pub(crate) fn dataplane(d: &Dataplane) -> String {
     let mut s = d.cni.to_string();
     if let Some(v) = d.calico_version {
         let _ = write!(s, " {v}");
@@ -75,7 +75,7 @@ pub fn dataplane(d: &Dataplane) -> String {
 }
 
 /// The full trace of one flow.
-pub fn tree(outcome: &Outcome, dp: &Dataplane, color: bool) -> String {
+pub(crate) fn tree(outcome: &Outcome, dp: &Dataplane, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", st.bold("Flow:     "), outcome.flow);

@@ -65,7 +65,7 @@ impl Expr {
 
     /// Conjunction of any number of expressions, flattening nested `And`s.
     /// No members gives `All` (the neutral element); one member is returned as is.
-    pub fn all_of(items: impl IntoIterator<Item = Expr>) -> Expr {
+    pub(crate) fn all_of(items: impl IntoIterator<Item = Expr>) -> Expr {
         let mut members = Vec::new();
         for item in items {
             match item {
@@ -78,7 +78,7 @@ impl Expr {
 
     /// Disjunction of any number of expressions, flattening nested `Or`s.
     /// No members gives `!all()` (matches nothing); one member is returned as is.
-    pub fn any_of(items: impl IntoIterator<Item = Expr>) -> Expr {
+    pub(crate) fn any_of(items: impl IntoIterator<Item = Expr>) -> Expr {
         let mut members = Vec::new();
         for item in items {
             match item {
@@ -92,19 +92,20 @@ impl Expr {
     /// `self && other`, flattened; no other simplification, because `all()`
     /// and `global()` still carry meaning for later scoping rewrites.
     #[must_use]
-    pub fn and(self, other: Expr) -> Expr {
+    pub(crate) fn and(self, other: Expr) -> Expr {
         Expr::all_of([self, other])
     }
 
     /// `self || other`, flattened.
+    #[cfg(test)]
     #[must_use]
-    pub fn or(self, other: Expr) -> Expr {
+    pub(crate) fn or(self, other: Expr) -> Expr {
         Expr::any_of([self, other])
     }
 
     /// `!self`, cancelling a double negation.
     #[must_use]
-    pub fn negate(self) -> Expr {
+    pub(crate) fn negate(self) -> Expr {
         match self {
             Expr::Not(inner) => *inner,
             other => Expr::Not(Box::new(other)),
@@ -114,7 +115,7 @@ impl Expr {
     /// Rewrites every label key (Has/Eq/Ne/In/NotIn/Contains/StartsWith/EndsWith) with `f`,
     /// e.g. to prefix `pcns.` when a namespace selector is evaluated against pod labels.
     #[must_use]
-    pub fn map_keys(&self, f: &mut dyn FnMut(&str) -> String) -> Expr {
+    pub(crate) fn map_keys(&self, f: &mut dyn FnMut(&str) -> String) -> Expr {
         self.rewrite(&mut |e| {
             Some(match e {
                 Expr::Has(k) => Expr::Has(f(k)),
@@ -133,18 +134,19 @@ impl Expr {
     /// Replaces every `All` node with `with` (Calico rewrites `all()` textually,
     /// e.g. to `has(projectcalico.org/namespace)` for namespaced policies).
     #[must_use]
-    pub fn replace_all(&self, with: &Expr) -> Expr {
+    pub(crate) fn replace_all(&self, with: &Expr) -> Expr {
         self.rewrite(&mut |e| matches!(e, Expr::All).then(|| with.clone()))
     }
 
     /// Replaces every `Global` node with `with`.
     #[must_use]
-    pub fn replace_global(&self, with: &Expr) -> Expr {
+    pub(crate) fn replace_global(&self, with: &Expr) -> Expr {
         self.rewrite(&mut |e| matches!(e, Expr::Global).then(|| with.clone()))
     }
 
     /// Whether a `global()` appears anywhere in the expression.
-    pub fn contains_global(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn contains_global(&self) -> bool {
         match self {
             Expr::Global => true,
             Expr::Not(inner) => inner.contains_global(),
@@ -159,14 +161,14 @@ impl Expr {
     }
 
     /// Every label key the expression reads, sorted and deduplicated (for traces and indexing).
-    pub fn keys(&self) -> Vec<&str> {
+    pub(crate) fn keys(&self) -> Vec<&str> {
         let mut keys = BTreeSet::new();
         self.collect_keys(&mut keys);
         keys.into_iter().collect()
     }
 
     /// The label key of a comparison leaf, `None` for everything else.
-    pub fn key(&self) -> Option<&str> {
+    pub(crate) fn key(&self) -> Option<&str> {
         match self {
             Expr::Has(k)
             | Expr::Eq(k, _)

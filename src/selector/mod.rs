@@ -78,7 +78,7 @@ impl<K: AsRef<str>, V: AsRef<str>> LabelLookup for Vec<(K, V)> {
 
 /// Operator of a Kubernetes `LabelSelectorRequirement`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LabelOp {
+pub(crate) enum LabelOp {
     In,
     NotIn,
     Exists,
@@ -87,7 +87,7 @@ pub enum LabelOp {
 
 /// One `matchExpressions` entry of a Kubernetes `LabelSelector`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Requirement<'a> {
+pub(crate) struct Requirement<'a> {
     pub key: &'a str,
     pub op: LabelOp,
     /// Ignored for `Exists` and `DoesNotExist`.
@@ -100,7 +100,7 @@ pub struct Requirement<'a> {
 /// order), followed by the requirements in their given order, all joined with `&&`;
 /// an empty selector is `All`. Kubernetes `NotIn` matches absent keys, exactly
 /// like Calico `not in`, and `DoesNotExist` is `!has(k)`.
-pub fn from_label_selector<'a>(
+pub(crate) fn from_label_selector<'a>(
     match_labels: impl IntoIterator<Item = (&'a str, &'a str)>,
     requirements: &[Requirement<'a>],
 ) -> Expr {
@@ -132,7 +132,7 @@ const MAX_PREFIX_LEN: usize = 253;
 /// # Errors
 ///
 /// A human-readable reason, worded like the Kubernetes API server's.
-pub fn validate_k8s_label_key(key: &str) -> Result<(), String> {
+pub(crate) fn validate_k8s_label_key(key: &str) -> Result<(), String> {
     let name = match key.split_once('/') {
         None => key,
         Some((prefix, name)) => {
@@ -172,7 +172,7 @@ pub fn validate_k8s_label_key(key: &str) -> Result<(), String> {
 /// # Errors
 ///
 /// A human-readable reason, worded like the Kubernetes API server's.
-pub fn validate_k8s_label_value(v: &str) -> Result<(), String> {
+pub(crate) fn validate_k8s_label_value(v: &str) -> Result<(), String> {
     if v.is_empty() {
         return Ok(());
     }

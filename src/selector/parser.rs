@@ -5,7 +5,6 @@
 //! earlier syntax error.
 
 use std::fmt;
-use std::ops::Range;
 
 use super::ast::{Expr, normalize_set};
 
@@ -44,7 +43,8 @@ impl ParseError {
     }
 
     /// The offending byte range, convenient for span-based diagnostics.
-    pub fn span(&self) -> Range<usize> {
+    #[cfg(test)]
+    pub(crate) fn span(&self) -> std::ops::Range<usize> {
         self.offset..self.offset + self.len
     }
 }

@@ -69,7 +69,7 @@ struct Range {
 
 /// Parses a protocol name or number (`TCP`, `udp`, `sctp`, `icmp`,
 /// `icmpv6`, `47`).
-pub fn parse_protocol(text: &str) -> Result<Proto, String> {
+pub(crate) fn parse_protocol(text: &str) -> Result<Proto, String> {
     let named = [
         ("TCP", Proto::TCP),
         ("UDP", Proto::UDP),
@@ -100,7 +100,7 @@ pub struct ResolveError {
 
 impl ResolveError {
     /// The message with its hint worded by `word`.
-    pub fn worded(&self, word: &dyn Fn(&Hint) -> String) -> String {
+    pub(crate) fn worded(&self, word: &dyn Fn(&Hint) -> String) -> String {
         match &self.hint {
             Some(h) => format!("{}: {}", self.message, word(h)),
             None => self.message.clone(),
@@ -144,7 +144,7 @@ pub fn flows(
 /// network sets name), each range is evaluated, and adjacent ranges with
 /// the same outcome are merged: one flow per range whose verdict (or
 /// deciding rule) differs, or one for the whole CIDR when all agree.
-pub fn flows_by_range(
+pub(crate) fn flows_by_range(
     evaluator: &Evaluator,
     cluster: &Cluster,
     req: &FlowRequest,
@@ -614,7 +614,7 @@ fn ends(
 /// `replicaset`, `rs`, `job`, `cronjob`, `cj`, plurals too) is the kind,
 /// unless `is_namespace` says it is a namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reference<'t> {
+pub(crate) struct Reference<'t> {
     /// `None`: the namespace given with `-n`.
     pub namespace: Option<&'t str>,
     /// The canonical kind (`Deployment`), when given.
@@ -623,7 +623,7 @@ pub struct Reference<'t> {
 }
 
 impl<'t> Reference<'t> {
-    pub fn parse(text: &'t str, is_namespace: &dyn Fn(&str) -> bool) -> Reference<'t> {
+    pub(crate) fn parse(text: &'t str, is_namespace: &dyn Fn(&str) -> bool) -> Reference<'t> {
         let parts: Vec<&str> = text.split('/').collect();
         match parts.as_slice() {
             [ns, kind, name] if workload_kind(kind).is_some() => Reference {

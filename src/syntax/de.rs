@@ -14,7 +14,7 @@ use super::span::{FileId, Span, Spanned};
 use super::yaml::{Node, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeError {
+pub(crate) struct DeError {
     pub span: Option<Span>,
     pub message: String,
 }
@@ -44,7 +44,7 @@ impl de::Error for DeError {
 }
 
 /// Deserializes a typed value from a node.
-pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
+pub(crate) fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
     T::deserialize(NodeDe { node, key: None }).map_err(|e| e.at(node.span))
 }
 

@@ -48,7 +48,7 @@ impl LoadError {
         }
     }
 
-    pub fn from_problem(sources: &Sources, problem: Problem, label: &str) -> LoadError {
+    pub(crate) fn from_problem(sources: &Sources, problem: Problem, label: &str) -> LoadError {
         match sources.get(problem.span.file) {
             Some(src) => LoadError::Invalid {
                 message: problem.message,
@@ -104,14 +104,14 @@ pub struct Warning {
 
 /// A problem found after typing: a span, a message and an optional hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl Problem {
-    pub fn new(span: Span, message: impl Into<String>) -> Self {
+    pub(crate) fn new(span: Span, message: impl Into<String>) -> Self {
         Problem {
             span,
             message: message.into(),
@@ -119,12 +119,12 @@ impl Problem {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn help_opt(mut self, help: Option<String>) -> Self {
+    pub(crate) fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help.or(self.help);
         self
     }

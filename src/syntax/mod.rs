@@ -3,12 +3,13 @@
 //! diagnostics that point back at the text. A leaf: it imports no other
 //! polctl module.
 
-pub mod de;
+pub(crate) mod de;
 mod diagnostic;
 mod source;
 mod span;
-pub mod yaml;
+pub(crate) mod yaml;
 
-pub use diagnostic::{LoadError, LoadErrors, Problem, Warning};
+pub(crate) use diagnostic::Problem;
+pub use diagnostic::{LoadError, LoadErrors, Warning};
 pub use source::{SourceFile, Sources, source_span};
 pub use span::{FileId, Span, Spanned};

@@ -25,17 +25,13 @@ impl Span {
         Span { file, start, end }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         (self.end - self.start) as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.start == self.end
     }
 
     /// A sub-range of this span, by byte offsets relative to its start,
     /// clamped so it never leaves the span.
-    pub fn sub(&self, offset: usize, len: usize) -> Span {
+    pub(crate) fn sub(&self, offset: usize, len: usize) -> Span {
         let start = (self.start as usize)
             .saturating_add(offset)
             .min(self.end as usize);

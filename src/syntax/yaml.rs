@@ -12,13 +12,13 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 use super::span::{FileId, Span};
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     pub span: Span,
     pub value: Value,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -29,7 +29,7 @@ pub enum Value {
 }
 
 impl Node {
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -39,7 +39,7 @@ impl Node {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -47,7 +47,7 @@ impl Node {
     }
 
     /// A hash of the content, blind to positions and key order.
-    pub fn fingerprint(&self) -> u64 {
+    pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{DefaultHasher, Hash, Hasher};
         fn feed(node: &Node, h: &mut DefaultHasher) {
             match &node.value {
@@ -80,7 +80,7 @@ impl Node {
         h.finish()
     }
 
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -95,7 +95,7 @@ impl Node {
 
 /// A YAML problem at a byte span.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub span: Span,
     pub message: String,
 }
@@ -107,7 +107,7 @@ const MAX_NODES: usize = 500_000;
 const MAX_DEPTH: usize = 256;
 
 /// Reads every document of a YAML stream. Empty documents are skipped.
-pub fn parse_documents(file: FileId, text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub(crate) fn parse_documents(file: FileId, text: &str) -> Result<Vec<Node>, SyntaxError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         file,

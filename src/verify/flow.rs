@@ -12,7 +12,7 @@ use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range, parse_protocol};
 use super::{Problem, TestKind, TestResult};
 
 /// The request a flow entry describes (the fields of `polctl simulate`).
-pub fn flow_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
+pub(crate) fn flow_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
     let port = match &spec.port {
         Some(IntOrString::Int(n)) => Some(PortRef::Number(
             u16::try_from(*n).map_err(|_| format!("port {n} is out of range"))?,

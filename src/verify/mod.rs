@@ -16,18 +16,16 @@ use crate::sim::eval::{Evaluator, Outcome};
 use crate::sim::reach::{Conns, Progress};
 use crate::syntax::{LoadError, LoadErrors, Sources, source_span};
 
-pub use flow::flow_request;
-
 /// The results of every test file.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub passed: usize,
     pub failed: usize,
     pub suites: Vec<SuiteReport>,
 }
 
 impl Report {
-    pub fn tests(&self) -> impl Iterator<Item = (&SuiteReport, &TestResult)> {
+    pub(crate) fn tests(&self) -> impl Iterator<Item = (&SuiteReport, &TestResult)> {
         self.suites
             .iter()
             .flat_map(|s| s.tests.iter().map(move |t| (s, t)))
@@ -36,7 +34,7 @@ impl Report {
 
 /// One test file's results, in file order.
 #[derive(Debug, Serialize)]
-pub struct SuiteReport {
+pub(crate) struct SuiteReport {
     pub file: String,
     pub tests: Vec<TestResult>,
 }
@@ -44,13 +42,13 @@ pub struct SuiteReport {
 /// What a test checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TestKind {
+pub(crate) enum TestKind {
     Flow,
     Reach,
 }
 
 #[derive(Debug, Serialize)]
-pub struct TestResult {
+pub(crate) struct TestResult {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: TestKind,
@@ -74,7 +72,7 @@ pub struct TestResult {
 
 /// Connections a reachability test forbids that the policies allow.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Reached {
+pub(crate) struct Reached {
     /// Graph node ids: `namespace/name` of a workload, or an address range.
     pub src: String,
     pub dst: String,
@@ -86,7 +84,7 @@ pub struct Reached {
 /// What the tests run against: the compiled policies, the cluster, and
 /// the sources (for `file:line:col`).
 #[derive(Clone, Copy)]
-pub struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub evaluator: &'a Evaluator<'a>,
     pub cluster: &'a Cluster,
     pub sources: &'a Sources,
@@ -98,7 +96,7 @@ pub struct Target<'a> {
 /// errors found reading the files, are returned at once and nothing is
 /// evaluated. `namespace` is where bare names in flows are;
 /// `word` words what a flow lacks in the test file's terms.
-pub fn run(
+pub(crate) fn run(
     target: &Target,
     suites: &[Suite],
     read: Vec<LoadError>,

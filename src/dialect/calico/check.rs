@@ -19,7 +19,7 @@ use crate::selector::{self, Expr, validate_k8s_label_key, validate_k8s_label_val
 use crate::syntax::Problem;
 
 /// A Calico object that can report its semantic problems.
-pub trait Check {
+pub(crate) trait Check {
     /// Appends every problem found; `source_text` is the text of the file
     /// the object was read from (spans index into it).
     fn check(&self, source_text: &str, out: &mut Vec<Problem>);
@@ -27,7 +27,7 @@ pub trait Check {
 
 /// Reports what Calico would reject in `obj`, with spans pointing at the
 /// offending value (inside selector strings where possible).
-pub fn check<T: Check + ?Sized>(obj: &T, source_text: &str, out: &mut Vec<Problem>) {
+pub(crate) fn check<T: Check + ?Sized>(obj: &T, source_text: &str, out: &mut Vec<Problem>) {
     obj.check(source_text, out);
 }
 

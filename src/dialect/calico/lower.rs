@@ -38,7 +38,7 @@ const DEFAULT_ALLOW_PROFILE: &str = "projectcalico-default-allow";
 /// about them (SEMANTICS.md §A2): the `default` tier's order is always
 /// 1,000,000 and, from 3.32, its defaultAction is always Deny; 3.32's
 /// `kube-admin`/`kube-baseline` are fixed to 1,000/10,000,000 and Pass.
-pub fn declare_tiers(b: &mut Builder, tiers: &[Spanned<calico::Tier>]) {
+pub(crate) fn declare_tiers(b: &mut Builder, tiers: &[Spanned<calico::Tier>]) {
     let version = b.calico().unwrap_or(CALICO_LATEST);
     let v332 = version >= Version::new(3, 32);
     for tier in tiers {
@@ -93,7 +93,7 @@ pub fn declare_tiers(b: &mut Builder, tiers: &[Spanned<calico::Tier>]) {
 // ---------------------------------------------------------------------------
 
 /// Compiles one of Calico's five policy kinds.
-pub fn lower(b: &mut Builder, policy: &PolicyObject, obj: &calico::Object) {
+pub(crate) fn lower(b: &mut Builder, policy: &PolicyObject, obj: &calico::Object) {
     if b.dataplane.cni != Cni::Calico {
         b.ignore(
             policy,
@@ -751,7 +751,7 @@ fn allow_all(label: &str) -> Rule {
 /// (SEMANTICS.md §A6): every pod uses `kns.<ns>` (allow all both ways,
 /// `pcns.*` labels) then `ksa.<ns>.<sa>` (labels only); host endpoints name
 /// theirs, e.g. the static `projectcalico-default-allow`.
-pub fn profiles(b: &mut Builder, profiles: &[Spanned<calico::Profile>]) {
+pub(crate) fn profiles(b: &mut Builder, profiles: &[Spanned<calico::Profile>]) {
     // workload_endpoint_default.go: Profiles = [kns.<ns>, ksa.<ns>.<sa>].
     b.set_pod_profiles(vec![
         "kns.{namespace}".to_string(),

@@ -26,16 +26,16 @@ use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
 use crate::syntax::yaml::Node;
 
+pub(crate) use check::check;
 pub(crate) use check::trim_span;
-pub use check::{Check, check};
-pub use k8s::PolicyType;
-pub use workload_endpoint::{WorkloadEndpoint, WorkloadEndpointPort, WorkloadEndpointSpec};
+pub(crate) use k8s::PolicyType;
+pub(crate) use workload_endpoint::WorkloadEndpoint;
 
 /// The apiVersion of every kind here.
-pub const API_VERSION: &str = "projectcalico.org/v3";
+pub(crate) const API_VERSION: &str = "projectcalico.org/v3";
 
 /// The name of the tier a policy without `spec.tier` belongs to.
-pub const DEFAULT_TIER: &str = "default";
+pub(crate) const DEFAULT_TIER: &str = "default";
 
 // ---------------------------------------------------------------------------
 // Top-level objects
@@ -46,7 +46,7 @@ macro_rules! top_level {
         $(#[$meta])*
         #[derive(Clone, Debug, Deserialize, Serialize)]
         #[serde(deny_unknown_fields)]
-        pub struct $name {
+        pub(crate) struct $name {
             #[serde(rename = "apiVersion")]
             pub api_version: String,
             pub kind: String,
@@ -111,7 +111,7 @@ top_level!(
 /// Any projectcalico.org/v3 object polctl reads.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
-pub enum Object {
+pub(crate) enum Object {
     NetworkPolicy(NetworkPolicy),
     GlobalNetworkPolicy(GlobalNetworkPolicy),
     StagedNetworkPolicy(StagedNetworkPolicy),
@@ -128,7 +128,7 @@ pub enum Object {
 impl Object {
     /// Types `node` as the projectcalico.org/v3 `kind`; `None` for a kind
     /// this module does not read.
-    pub fn decode(kind: &str, node: &Node) -> Option<Result<Object, DeError>> {
+    pub(crate) fn decode(kind: &str, node: &Node) -> Option<Result<Object, DeError>> {
         Some(match kind {
             "NetworkPolicy" => from_node(node).map(Object::NetworkPolicy),
             "GlobalNetworkPolicy" => from_node(node).map(Object::GlobalNetworkPolicy),
@@ -148,7 +148,7 @@ impl Object {
     }
 
     /// Whether this is one of the five policy kinds.
-    pub fn is_policy(&self) -> bool {
+    pub(crate) fn is_policy(&self) -> bool {
         matches!(
             self,
             Object::NetworkPolicy(_)
@@ -162,7 +162,7 @@ impl Object {
     /// Tier and order of a policy kind, as Calico sorts it; a
     /// StagedKubernetesNetworkPolicy sits in the default tier like the
     /// NetworkPolicy it stages.
-    pub fn placement(&self) -> Option<(String, Option<f64>)> {
+    pub(crate) fn placement(&self) -> Option<(String, Option<f64>)> {
         let view = match self {
             Object::NetworkPolicy(o) => o.spec.view(),
             Object::GlobalNetworkPolicy(o) => o.spec.view(),
@@ -176,7 +176,7 @@ impl Object {
         Some((view.tier_name().to_string(), view.order()))
     }
 
-    pub fn is_staged(&self) -> bool {
+    pub(crate) fn is_staged(&self) -> bool {
         matches!(
             self,
             Object::StagedNetworkPolicy(_)
@@ -185,7 +185,7 @@ impl Object {
         )
     }
 
-    pub fn metadata(&self) -> &ObjectMeta {
+    pub(crate) fn metadata(&self) -> &ObjectMeta {
         match self {
             Object::NetworkPolicy(o) => &o.metadata,
             Object::GlobalNetworkPolicy(o) => &o.metadata,
@@ -212,7 +212,7 @@ macro_rules! policy_spec {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, Deserialize, Serialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
-        pub struct $name {
+        pub(crate) struct $name {
             /// The tier; absent means [`DEFAULT_TIER`].
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub tier: Option<Spanned<String>>,
@@ -283,7 +283,7 @@ policy_spec!(
 
 /// Uniform read access to the four Calico policy specs.
 #[derive(Clone, Copy, Debug)]
-pub struct SpecView<'a> {
+pub(crate) struct SpecView<'a> {
     pub tier: Option<&'a Spanned<String>>,
     pub order: Option<&'a Spanned<f64>>,
     pub selector: Option<&'a Spanned<String>>,
@@ -305,7 +305,7 @@ pub struct SpecView<'a> {
 }
 
 impl SpecView<'_> {
-    pub fn tier_name(&self) -> &str {
+    pub(crate) fn tier_name(&self) -> &str {
         self.tier.map_or(DEFAULT_TIER, |t| {
             if t.is_empty() {
                 DEFAULT_TIER
@@ -315,14 +315,14 @@ impl SpecView<'_> {
         })
     }
 
-    pub fn order(&self) -> Option<f64> {
+    pub(crate) fn order(&self) -> Option<f64> {
         self.order.map(|o| o.value)
     }
 
     /// `types` as Calico defaults it when absent or empty: Ingress when
     /// there are no egress rules, Egress when there are only egress rules,
     /// both when there are both (`api/pkg/defaults/networkpolicy.go`).
-    pub fn effective_types(&self) -> Vec<PolicyType> {
+    pub(crate) fn effective_types(&self) -> Vec<PolicyType> {
         match self.types {
             Some(types) if !types.is_empty() => types.iter().map(|t| t.value).collect(),
             _ => match (self.ingress.is_empty(), self.egress.is_empty()) {
@@ -335,7 +335,7 @@ impl SpecView<'_> {
 
     /// `stagedAction`, defaulted to `Set` for staged kinds; `None` for
     /// enforced kinds.
-    pub fn staged_action(&self) -> Option<StagedAction> {
+    pub(crate) fn staged_action(&self) -> Option<StagedAction> {
         self.staged
             .then(|| self.staged_action.map_or(StagedAction::Set, |a| a.value))
     }
@@ -361,7 +361,7 @@ macro_rules! view {
 }
 
 impl NetworkPolicySpec {
-    pub fn view(&self) -> SpecView<'_> {
+    pub(crate) fn view(&self) -> SpecView<'_> {
         view!(self, global: false, staged: false,
             namespace_selector: None, do_not_track: None, pre_dnat: None, apply_on_forward: None,
             staged_action: None)
@@ -369,7 +369,7 @@ impl NetworkPolicySpec {
 }
 
 impl GlobalNetworkPolicySpec {
-    pub fn view(&self) -> SpecView<'_> {
+    pub(crate) fn view(&self) -> SpecView<'_> {
         view!(self, global: true, staged: false,
             namespace_selector: self.namespace_selector.as_ref(),
             do_not_track: self.do_not_track.as_ref(),
@@ -380,7 +380,7 @@ impl GlobalNetworkPolicySpec {
 }
 
 impl StagedNetworkPolicySpec {
-    pub fn view(&self) -> SpecView<'_> {
+    pub(crate) fn view(&self) -> SpecView<'_> {
         view!(self, global: false, staged: true,
             namespace_selector: None, do_not_track: None, pre_dnat: None, apply_on_forward: None,
             staged_action: self.staged_action.as_ref())
@@ -388,7 +388,7 @@ impl StagedNetworkPolicySpec {
 }
 
 impl StagedGlobalNetworkPolicySpec {
-    pub fn view(&self) -> SpecView<'_> {
+    pub(crate) fn view(&self) -> SpecView<'_> {
         view!(self, global: true, staged: true,
             namespace_selector: self.namespace_selector.as_ref(),
             do_not_track: self.do_not_track.as_ref(),
@@ -402,7 +402,7 @@ impl StagedGlobalNetworkPolicySpec {
 /// `NetworkPolicySpec` plus `stagedAction`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StagedKubernetesNetworkPolicySpec {
+pub(crate) struct StagedKubernetesNetworkPolicySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staged_action: Option<Spanned<StagedAction>>,
     /// Optional here, unlike in a NetworkPolicy; absent selects every pod.
@@ -419,7 +419,7 @@ pub struct StagedKubernetesNetworkPolicySpec {
 impl StagedKubernetesNetworkPolicySpec {
     /// The Kubernetes NetworkPolicy this stages (Calico converts it exactly
     /// like an enforced one).
-    pub fn to_k8s_spec(&self) -> k8s::NetworkPolicySpec {
+    pub(crate) fn to_k8s_spec(&self) -> k8s::NetworkPolicySpec {
         k8s::NetworkPolicySpec {
             pod_selector: self.pod_selector.clone(),
             policy_types: self.policy_types.clone(),
@@ -428,7 +428,7 @@ impl StagedKubernetesNetworkPolicySpec {
         }
     }
 
-    pub fn staged_action(&self) -> StagedAction {
+    pub(crate) fn staged_action(&self) -> StagedAction {
         self.staged_action
             .as_ref()
             .map_or(StagedAction::Set, |a| a.value)
@@ -436,7 +436,7 @@ impl StagedKubernetesNetworkPolicySpec {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum StagedAction {
+pub(crate) enum StagedAction {
     /// The policy as it would be if applied (the default).
     Set,
     /// The enforced policy of the same name would be deleted.
@@ -446,7 +446,7 @@ pub enum StagedAction {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum PerformanceHint {
+pub(crate) enum PerformanceHint {
     AssumeNeededOnEveryNode,
 }
 
@@ -457,7 +457,7 @@ pub enum PerformanceHint {
 /// A policy or profile rule. All present match criteria are ANDed.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub action: Spanned<Action>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_version: Option<Spanned<IpVersion>>,
@@ -494,14 +494,14 @@ static EMPTY_ENTITY_RULE: EntityRule = EntityRule {
 
 impl Rule {
     /// `source`, or an empty entity rule (which matches anything).
-    pub fn source(&self) -> &EntityRule {
+    pub(crate) fn source(&self) -> &EntityRule {
         self.source
             .as_ref()
             .map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
     }
 
     /// `destination`, or an empty entity rule (which matches anything).
-    pub fn destination(&self) -> &EntityRule {
+    pub(crate) fn destination(&self) -> &EntityRule {
         self.destination
             .as_ref()
             .map_or(&EMPTY_ENTITY_RULE, |s| &s.value)
@@ -512,7 +512,7 @@ impl Rule {
 /// accepted on input as an alias for legacy manifests (the v3 CRD enum
 /// rejects it); it reads as `Pass` and is written back as `Pass`.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
-pub enum Action {
+pub(crate) enum Action {
     Allow,
     Deny,
     /// Logs and continues with the next rule.
@@ -549,13 +549,13 @@ impl<'de> Deserialize<'de> for Action {
 
 /// The tier end-of-tier action: only `Deny` and `Pass` are allowed.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum TierAction {
+pub(crate) enum TierAction {
     Deny,
     Pass,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum IpVersion {
+pub(crate) enum IpVersion {
     V4,
     V6,
 }
@@ -588,7 +588,7 @@ impl<'de> Deserialize<'de> for IpVersion {
 /// number 1–255. Numbers are kept as written; use [`Protocol::number`] to
 /// compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
     Icmp,
@@ -600,7 +600,7 @@ pub enum Protocol {
 
 impl Protocol {
     /// The IANA protocol number.
-    pub fn number(self) -> u8 {
+    pub(crate) fn number(self) -> u8 {
         match self {
             Protocol::Tcp => 6,
             Protocol::Udp => 17,
@@ -614,15 +614,15 @@ impl Protocol {
 
     /// TCP, UDP and SCTP (by name or number) have ports
     /// (`numorstring.Protocol.SupportsPorts`).
-    pub fn supports_ports(self) -> bool {
+    pub(crate) fn supports_ports(self) -> bool {
         matches!(self.number(), 6 | 17 | 132)
     }
 
-    pub fn is_icmp(self) -> bool {
+    pub(crate) fn is_icmp(self) -> bool {
         self.number() == 1
     }
 
-    pub fn is_icmpv6(self) -> bool {
+    pub(crate) fn is_icmpv6(self) -> bool {
         self.number() == 58
     }
 }
@@ -690,7 +690,7 @@ impl<'de> Deserialize<'de> for Protocol {
 /// ICMP type and code. `code` requires `type` (checked after typing).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct IcmpFields {
+pub(crate) struct IcmpFields {
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub icmp_type: Option<Spanned<IcmpType>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -700,12 +700,12 @@ pub struct IcmpFields {
 /// An ICMP type, 0–254.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
 #[serde(transparent)]
-pub struct IcmpType(pub u8);
+pub(crate) struct IcmpType(pub u8);
 
 /// An ICMP code, 0–255.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash)]
 #[serde(transparent)]
-pub struct IcmpCode(pub u8);
+pub(crate) struct IcmpCode(pub u8);
 
 fn int_in_range<'de, D: Deserializer<'de>>(
     d: D,
@@ -739,7 +739,7 @@ impl<'de> Deserialize<'de> for IcmpCode {
 /// The source or destination side of a rule.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EntityRule {
+pub(crate) struct EntityRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nets: Vec<Spanned<Net>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -760,21 +760,12 @@ pub struct EntityRule {
     pub service_accounts: Option<Spanned<ServiceAccountMatch>>,
 }
 
-impl EntityRule {
-    /// Whether a selector-like field is set, which scopes a namespaced
-    /// policy's rule to its namespace (`getEndpointSelector`).
-    pub fn uses_selectors(&self) -> bool {
-        self.selector.is_some()
-            || self.not_selector.is_some()
-            || self.namespace_selector.is_some()
-            || self.service_accounts.is_some()
-    }
-}
+impl EntityRule {}
 
 /// A Kubernetes Service to match (KDD only).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceMatch {
+pub(crate) struct ServiceMatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Spanned<String>>,
     /// Defaults to the policy's namespace; required in global policies.
@@ -785,7 +776,7 @@ pub struct ServiceMatch {
 /// Service-account match; `names` and `selector` are ANDed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServiceAccountMatch {
+pub(crate) struct ServiceAccountMatch {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -795,7 +786,7 @@ pub struct ServiceAccountMatch {
 /// HTTP match (application layer policy): methods AND paths, each list ORed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct HttpMatch {
+pub(crate) struct HttpMatch {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub methods: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -806,7 +797,7 @@ pub struct HttpMatch {
 /// regex matcher in any Calico edition.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct HttpPath {
+pub(crate) struct HttpPath {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exact: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -815,7 +806,7 @@ pub struct HttpPath {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleMetadata {
+pub(crate) struct RuleMetadata {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 }
@@ -824,23 +815,14 @@ pub struct RuleMetadata {
 /// range (inclusive, colon-separated), or the name of an endpoint port.
 /// Port numbers are 1–65535; a range must not run backwards.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CalicoPort {
+pub(crate) enum CalicoPort {
     Number(u16),
     Range(u16, u16),
     Name(String),
 }
 
 impl CalicoPort {
-    /// The numeric range this port covers; `None` for a named port.
-    pub fn range(&self) -> Option<(u16, u16)> {
-        match self {
-            CalicoPort::Number(n) => Some((*n, *n)),
-            CalicoPort::Range(a, b) => Some((*a, *b)),
-            CalicoPort::Name(_) => None,
-        }
-    }
-
-    pub fn is_named(&self) -> bool {
+    pub(crate) fn is_named(&self) -> bool {
         matches!(self, CalicoPort::Name(_))
     }
 
@@ -911,7 +893,7 @@ impl<'de> Deserialize<'de> for CalicoPort {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TierSpec {
+pub(crate) struct TierSpec {
     /// Lower first; absent means after every ordered tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Spanned<f64>>,
@@ -921,7 +903,7 @@ pub struct TierSpec {
 }
 
 impl TierSpec {
-    pub fn default_action(&self) -> TierAction {
+    pub(crate) fn default_action(&self) -> TierAction {
         self.default_action
             .as_ref()
             .map_or(TierAction::Deny, |a| a.value)
@@ -930,7 +912,7 @@ impl TierSpec {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ProfileSpec {
+pub(crate) struct ProfileSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<Spanned<Rule>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -944,14 +926,14 @@ pub struct ProfileSpec {
 /// /32 or /128.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct NetworkSetSpec {
+pub(crate) struct NetworkSetSpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nets: Vec<Spanned<Net>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HostEndpointSpec {
+pub(crate) struct HostEndpointSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<Spanned<String>>,
     /// An interface name, `*` for all of the host's interfaces, or absent
@@ -970,7 +952,7 @@ pub struct HostEndpointSpec {
 /// A named port of a host endpoint.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct EndpointPort {
+pub(crate) struct EndpointPort {
     pub name: Spanned<String>,
     pub protocol: Spanned<Protocol>,
     pub port: Spanned<PortNumber>,

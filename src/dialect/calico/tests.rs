@@ -1,5 +1,6 @@
 use serde::de::DeserializeOwned;
 
+use super::check::Check;
 use super::*;
 use crate::model::{FileId, Span};
 use crate::syntax::Problem;

@@ -14,7 +14,7 @@ use crate::syntax::Problem;
 /// A workload's interface and the profiles and labels policy sees for it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct WorkloadEndpoint {
+pub(crate) struct WorkloadEndpoint {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub kind: String,
@@ -25,7 +25,7 @@ pub struct WorkloadEndpoint {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WorkloadEndpointSpec {
+pub(crate) struct WorkloadEndpointSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orchestrator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct WorkloadEndpointSpec {
 /// A 1:1 NAT mapping onto one of the endpoint's addresses.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct IpNat {
+pub(crate) struct IpNat {
     #[serde(default, rename = "internalIP")]
     pub internal_ip: Option<String>,
     #[serde(default, rename = "externalIP")]
@@ -80,7 +80,7 @@ pub struct IpNat {
 /// A named (or host-mapped) port of the endpoint.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct WorkloadEndpointPort {
+pub(crate) struct WorkloadEndpointPort {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
     pub protocol: Spanned<Protocol>,
@@ -94,7 +94,7 @@ pub struct WorkloadEndpointPort {
 impl WorkloadEndpoint {
     /// What Calico's validator rejects: bad port names, ports on
     /// protocols without ports.
-    pub fn check(&self, out: &mut Vec<Problem>) {
+    pub(crate) fn check(&self, out: &mut Vec<Problem>) {
         for port in &self.spec.ports {
             if let Some(name) = port.name.as_ref().filter(|n| !n.is_empty())
                 && let Err(e) = validate_port_name(name)
@@ -119,7 +119,7 @@ impl WorkloadEndpoint {
     /// `projectcalico.org/orchestrator` on every WorkloadEndpoint
     /// (clientv3 workloadendpoint.go), and the Kubernetes conversion sets
     /// `projectcalico.org/serviceaccount` (workload_endpoint_default.go).
-    pub fn endpoint(&self, span: Span) -> Endpoint {
+    pub(crate) fn endpoint(&self, span: Span) -> Endpoint {
         let spec = &self.spec;
         let namespace = self
             .metadata

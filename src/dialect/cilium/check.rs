@@ -17,7 +17,7 @@ const MAX_ICMP_FIELDS: usize = 40;
 
 /// Reports what Cilium would reject in a CiliumNetworkPolicy or
 /// CiliumClusterwideNetworkPolicy. Spans point at the offending value.
-pub fn check(policy: &CiliumNetworkPolicy, source_text: &str, out: &mut Vec<Problem>) {
+pub(crate) fn check(policy: &CiliumNetworkPolicy, source_text: &str, out: &mut Vec<Problem>) {
     let first = out.len();
     if policy.spec.is_none() && policy.specs.is_none() {
         out.push(
@@ -44,7 +44,7 @@ pub fn check(policy: &CiliumNetworkPolicy, source_text: &str, out: &mut Vec<Prob
 /// `reserved:`, `cidr:`, ..., or `$` for `reserved:`) and a key; Cilium
 /// validates `<source>.<key>` as a Kubernetes label key, with source `any`
 /// when none is given.
-pub fn check_selector_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_selector_key(key: &str) -> Result<(), String> {
     let (source, rest) = if let Some(rest) = key.strip_prefix('$') {
         ("reserved", rest)
     } else if let Some((source, rest)) = key.split_once(':') {

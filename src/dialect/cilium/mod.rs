@@ -8,7 +8,7 @@
 //! a key without one matches any source.
 
 mod check;
-pub mod lower;
+pub(crate) mod lower;
 #[cfg(test)]
 mod tests;
 
@@ -23,25 +23,25 @@ use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
 use crate::syntax::yaml::Node;
 
-pub use check::{check, check_selector_key};
+pub(crate) use check::check;
 
 /// The apiVersion of both kinds.
-pub const API_VERSION: &str = "cilium.io/v2";
+pub(crate) const API_VERSION: &str = "cilium.io/v2";
 
 /// Types `node` as a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy
 /// (one shape; `kind` tells them apart).
-pub fn decode(node: &Node) -> Result<PolicySource, DeError> {
+pub(crate) fn decode(node: &Node) -> Result<PolicySource, DeError> {
     from_node(node).map(PolicySource::Cilium)
 }
 
 /// A Cilium endpoint (or node) selector.
-pub type EndpointSelector = LabelSelector;
+pub(crate) type EndpointSelector = LabelSelector;
 
 /// A CiliumNetworkPolicy or a CiliumClusterwideNetworkPolicy (same shape;
 /// `kind` tells them apart): one rule in `spec`, a list in `specs`, or both.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct CiliumNetworkPolicy {
+pub(crate) struct CiliumNetworkPolicy {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub kind: Spanned<String>,
@@ -50,20 +50,19 @@ pub struct CiliumNetworkPolicy {
     pub spec: Option<Spanned<Rule>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specs: Option<Vec<Spanned<Rule>>>,
+    /// Accepted (kubectl get -o yaml carries it) and ignored.
     #[serde(default, skip_serializing)]
+    #[allow(dead_code)]
     pub status: Option<serde::de::IgnoredAny>,
 }
 
-/// The clusterwide kind has the same shape.
-pub type CiliumClusterwideNetworkPolicy = CiliumNetworkPolicy;
-
 impl CiliumNetworkPolicy {
-    pub fn is_clusterwide(&self) -> bool {
+    pub(crate) fn is_clusterwide(&self) -> bool {
         self.kind.value == "CiliumClusterwideNetworkPolicy"
     }
 
     /// `spec` followed by `specs`.
-    pub fn rules(&self) -> impl Iterator<Item = &Spanned<Rule>> {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = &Spanned<Rule>> {
         self.spec.iter().chain(self.specs.iter().flatten())
     }
 }
@@ -71,7 +70,7 @@ impl CiliumNetworkPolicy {
 /// One policy rule (`api.Rule`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// The endpoints the rule applies to; exclusive with `nodeSelector`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_selector: Option<Spanned<EndpointSelector>>,
@@ -99,7 +98,8 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule puts its subjects into ingress default-deny: the
     /// explicit setting, else whether it has ingress or ingressDeny rules.
-    pub fn default_deny_ingress(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn default_deny_ingress(&self) -> bool {
         self.enable_default_deny
             .as_ref()
             .and_then(|d| d.ingress.as_ref())
@@ -110,7 +110,8 @@ impl Rule {
     }
 
     /// As [`Rule::default_deny_ingress`], for egress.
-    pub fn default_deny_egress(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn default_deny_egress(&self) -> bool {
         self.enable_default_deny
             .as_ref()
             .and_then(|d| d.egress.as_ref())
@@ -124,7 +125,7 @@ impl Rule {
 /// A rule label (`labels.Label`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RuleLabel {
+pub(crate) struct RuleLabel {
     pub key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -134,7 +135,7 @@ pub struct RuleLabel {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct DefaultDenyConfig {
+pub(crate) struct DefaultDenyConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<Spanned<bool>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,7 +145,7 @@ pub struct DefaultDenyConfig {
 /// Hubble logging for flows matching the policy.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct LogConfig {
+pub(crate) struct LogConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Spanned<String>>,
 }
@@ -157,7 +158,7 @@ macro_rules! ingress_rule {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, Deserialize, Serialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
-        pub struct $name {
+        pub(crate) struct $name {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub from_endpoints: Option<Vec<Spanned<EndpointSelector>>>,
             /// Removed in Cilium 1.19 (the CRD allows no items); read in any
@@ -184,7 +185,7 @@ macro_rules! ingress_rule {
         impl $name {
             /// The L3 peer fields that are set and non-empty, with the span
             /// of their first entry; Cilium allows one per rule.
-            pub fn l3_members(&self) -> Vec<(&'static str, crate::model::Span)> {
+            pub(crate) fn l3_members(&self) -> Vec<(&'static str, crate::model::Span)> {
                 let mut out = Vec::new();
                 push_first(&mut out, "fromEndpoints", &self.from_endpoints);
                 push_first(&mut out, "fromCIDR", &self.from_cidr);
@@ -204,7 +205,7 @@ macro_rules! egress_rule {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, Deserialize, Serialize)]
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
-        pub struct $name {
+        pub(crate) struct $name {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub to_endpoints: Option<Vec<Spanned<EndpointSelector>>>,
             /// Removed in Cilium 1.19 (the CRD allows no items); read in any
@@ -236,7 +237,7 @@ macro_rules! egress_rule {
         impl $name {
             /// The L3 peer fields that are set and non-empty (including
             /// `toFQDNs`), with the span of their first entry.
-            pub fn l3_members(&self) -> Vec<(&'static str, crate::model::Span)> {
+            pub(crate) fn l3_members(&self) -> Vec<(&'static str, crate::model::Span)> {
                 let mut out = Vec::new();
                 push_first(&mut out, "toEndpoints", &self.to_endpoints);
                 push_first(&mut out, "toCIDR", &self.to_cidr);
@@ -255,7 +256,7 @@ macro_rules! egress_rule {
 /// A value of a removed field, accepted in any shape so that the check pass
 /// can say the field is gone rather than that its shape is wrong.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Removed;
+pub(crate) struct Removed;
 
 impl Serialize for Removed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -310,7 +311,7 @@ egress_rule!(
 /// of `cidr`, `cidrGroupRef` and `cidrGroupSelector`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CidrRule {
+pub(crate) struct CidrRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidr: Option<Spanned<Cidr>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,7 +324,7 @@ pub struct CidrRule {
 
 /// A named class of peers (`api.Entity`).
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Entity {
+pub(crate) enum Entity {
     #[serde(rename = "all")]
     All,
     #[serde(rename = "world")]
@@ -355,14 +356,14 @@ pub enum Entity {
 /// Cloud-provider groups (AWS security groups).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Groups {
+pub(crate) struct Groups {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsGroup>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AwsGroup {
+pub(crate) struct AwsGroup {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -376,7 +377,7 @@ pub struct AwsGroup {
 /// A Kubernetes Service as an egress peer.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Service {
+pub(crate) struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k8s_service: Option<Spanned<K8sServiceNamespace>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -385,7 +386,7 @@ pub struct Service {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct K8sServiceNamespace {
+pub(crate) struct K8sServiceNamespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_name: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -394,7 +395,7 @@ pub struct K8sServiceNamespace {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct K8sServiceSelectorNamespace {
+pub(crate) struct K8sServiceSelectorNamespace {
     pub selector: Spanned<EndpointSelector>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Spanned<String>>,
@@ -403,7 +404,7 @@ pub struct K8sServiceSelectorNamespace {
 /// A DNS name or pattern: exactly one of `matchName` and `matchPattern`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FqdnSelector {
+pub(crate) struct FqdnSelector {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_name: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -413,12 +414,12 @@ pub struct FqdnSelector {
 /// Mutual authentication for allowed traffic.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Authentication {
+pub(crate) struct Authentication {
     pub mode: Spanned<AuthenticationMode>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum AuthenticationMode {
+pub(crate) enum AuthenticationMode {
     #[serde(rename = "disabled")]
     Disabled,
     #[serde(rename = "required")]
@@ -434,7 +435,7 @@ pub enum AuthenticationMode {
 /// Ports, optionally with TLS, SNI, a listener and L7 rules (`api.PortRule`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PortRule {
+pub(crate) struct PortRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Spanned<PortProtocol>>,
     #[serde(
@@ -458,17 +459,12 @@ pub struct PortRule {
     pub rules: Option<Spanned<L7Rules>>,
 }
 
-impl PortRule {
-    /// Whether any L7 rule list is set (Cilium's `!Rules.IsEmpty()`).
-    pub fn has_l7(&self) -> bool {
-        self.rules.as_ref().is_some_and(|r| !r.is_empty())
-    }
-}
+impl PortRule {}
 
 /// A port (or range) and protocol.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PortProtocol {
+pub(crate) struct PortProtocol {
     /// A number 0–65535 (0 means every port) or a port name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<Spanned<CiliumPort>>,
@@ -481,7 +477,7 @@ pub struct PortProtocol {
 }
 
 impl PortProtocol {
-    pub fn protocol(&self) -> L4Proto {
+    pub(crate) fn protocol(&self) -> L4Proto {
         self.protocol.as_ref().map_or(L4Proto::Any, |p| p.value)
     }
 }
@@ -489,7 +485,7 @@ impl PortProtocol {
 /// A Cilium port: written as a string, a number 0–65535 or an IANA
 /// service name (1–15 characters), which Cilium lower-cases.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CiliumPort {
+pub(crate) enum CiliumPort {
     Number(u16),
     Name(String),
 }
@@ -552,7 +548,7 @@ impl<'de> Deserialize<'de> for CiliumPort {
 /// A range end, 0–65535.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(transparent)]
-pub struct EndPort(pub u16);
+pub(crate) struct EndPort(pub u16);
 
 impl<'de> Deserialize<'de> for EndPort {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -569,7 +565,7 @@ impl<'de> Deserialize<'de> for EndPort {
 
 /// `toPorts` protocols (the CRD enum; ICMP goes in `icmps`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum L4Proto {
+pub(crate) enum L4Proto {
     Tcp,
     Udp,
     Sctp,
@@ -631,7 +627,7 @@ impl<'de> Deserialize<'de> for L4Proto {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TlsContext {
+pub(crate) struct TlsContext {
     pub secret: Secret,
     #[serde(default, rename = "trustedCA", skip_serializing_if = "Option::is_none")]
     pub trusted_ca: Option<String>,
@@ -643,7 +639,7 @@ pub struct TlsContext {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Secret {
+pub(crate) struct Secret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: Spanned<String>,
@@ -652,7 +648,7 @@ pub struct Secret {
 /// A custom Envoy listener to redirect to.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Listener {
+pub(crate) struct Listener {
     pub envoy_config: EnvoyConfig,
     pub name: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -661,14 +657,14 @@ pub struct Listener {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnvoyConfig {
+pub(crate) struct EnvoyConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<EnvoyConfigKind>,
     pub name: Spanned<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum EnvoyConfigKind {
+pub(crate) enum EnvoyConfigKind {
     CiliumEnvoyConfig,
     CiliumClusterwideEnvoyConfig,
 }
@@ -677,7 +673,7 @@ pub enum EnvoyConfigKind {
 /// request passes if any entry matches; an empty list allows everything.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct L7Rules {
+pub(crate) struct L7Rules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<Vec<Spanned<PortRuleHttp>>>,
     /// Deprecated beta.
@@ -694,7 +690,7 @@ pub struct L7Rules {
 
 impl L7Rules {
     /// Cilium's `L7Rules.IsEmpty`: no list of any kind, and no `l7proto`.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.http.is_none()
             && self.kafka.is_none()
             && self.dns.is_none()
@@ -704,13 +700,13 @@ impl L7Rules {
 }
 
 /// One generic L7 rule: keys and values the `l7proto` parser interprets.
-pub type L7Rule = BTreeMap<Spanned<String>, Spanned<String>>;
+pub(crate) type L7Rule = BTreeMap<Spanned<String>, Spanned<String>>;
 
 /// An HTTP rule. `path`, `method` and `host` are regular expressions
 /// (RE2, matched against the whole value by Envoy).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PortRuleHttp {
+pub(crate) struct PortRuleHttp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -726,7 +722,7 @@ pub struct PortRuleHttp {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct HeaderMatch {
+pub(crate) struct HeaderMatch {
     /// Absent means the request must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mismatch: Option<Spanned<MismatchAction>>,
@@ -738,7 +734,7 @@ pub struct HeaderMatch {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum MismatchAction {
+pub(crate) enum MismatchAction {
     #[serde(rename = "LOG")]
     Log,
     #[serde(rename = "ADD")]
@@ -752,7 +748,7 @@ pub enum MismatchAction {
 /// A Kafka rule (`role` or `apiKey`, plus version, client and topic).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct KafkaRule {
+pub(crate) struct KafkaRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Spanned<String>>,
     #[serde(default, rename = "apiKey", skip_serializing_if = "Option::is_none")]
@@ -775,14 +771,14 @@ pub struct KafkaRule {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct IcmpRule {
+pub(crate) struct IcmpRule {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<Spanned<IcmpField>>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct IcmpField {
+pub(crate) struct IcmpField {
     /// Absent means IPv4.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<Spanned<IcmpFamily>>,
@@ -791,13 +787,13 @@ pub struct IcmpField {
 }
 
 impl IcmpField {
-    pub fn family(&self) -> IcmpFamily {
+    pub(crate) fn family(&self) -> IcmpFamily {
         self.family.as_ref().map_or(IcmpFamily::IPv4, |f| f.value)
     }
 
     /// The numeric type, resolving a name for the field's family; `None` for
     /// a name the family does not have (reported by the check pass).
-    pub fn type_number(&self) -> Option<u8> {
+    pub(crate) fn type_number(&self) -> Option<u8> {
         match &self.icmp_type.value {
             IcmpType::Number(n) => Some(*n),
             IcmpType::Name(name) => icmp_type_by_name(self.family(), name),
@@ -806,14 +802,14 @@ impl IcmpField {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
-pub enum IcmpFamily {
+pub(crate) enum IcmpFamily {
     IPv4,
     IPv6,
 }
 
 /// An ICMP type: a number 0–255 or a CamelCase name (`EchoRequest`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IcmpType {
+pub(crate) enum IcmpType {
     Number(u8),
     Name(String),
 }
@@ -892,7 +888,7 @@ const ICMPV6_TYPES: &[(&str, u8)] = &[
 ];
 
 /// The ICMP type number Cilium gives `name` in `family`.
-pub fn icmp_type_by_name(family: IcmpFamily, name: &str) -> Option<u8> {
+pub(crate) fn icmp_type_by_name(family: IcmpFamily, name: &str) -> Option<u8> {
     let table = match family {
         IcmpFamily::IPv4 => ICMPV4_TYPES,
         IcmpFamily::IPv6 => ICMPV6_TYPES,

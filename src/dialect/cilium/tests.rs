@@ -1,3 +1,4 @@
+use super::check::check_selector_key;
 use super::*;
 use crate::model::{FileId, Span};
 use crate::syntax::Problem;

@@ -8,7 +8,7 @@ use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
 use crate::syntax::Problem;
 
 /// `metav1.LabelSelector` validation (`ValidateLabelSelector`).
-pub fn label_selector(sel: &LabelSelector, out: &mut Vec<Problem>) {
+pub(crate) fn label_selector(sel: &LabelSelector, out: &mut Vec<Problem>) {
     for (k, v) in &sel.match_labels {
         if let Err(e) = validate_k8s_label_key(&k.value) {
             out.push(Problem::new(
@@ -60,7 +60,7 @@ pub fn label_selector(sel: &LabelSelector, out: &mut Vec<Problem>) {
     }
 }
 
-pub fn network_policy(np: &k8s::NetworkPolicy, out: &mut Vec<Problem>) {
+pub(crate) fn network_policy(np: &k8s::NetworkPolicy, out: &mut Vec<Problem>) {
     label_selector(&np.spec.pod_selector, out);
     let rules = np
         .spec

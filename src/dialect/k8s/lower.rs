@@ -16,7 +16,7 @@ use crate::model::policy::{
 };
 use crate::model::{Proto, Span, Spanned};
 
-pub fn lower(b: &mut Builder, policy: &PolicyObject, np: &k8s::NetworkPolicy) {
+pub(crate) fn lower(b: &mut Builder, policy: &PolicyObject, np: &k8s::NetworkPolicy) {
     let namespace = policy.namespace.as_deref().unwrap_or("default");
     let name = policy.name.as_str();
     let cni = b.dataplane.cni;

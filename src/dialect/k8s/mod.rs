@@ -4,7 +4,7 @@
 //! `check` holds the API server's cross-field validation, `lower` the
 //! compiler into the policy IR for each dataplane.
 
-pub mod check;
+pub(crate) mod check;
 pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
@@ -16,25 +16,27 @@ use crate::syntax::de::{DeError, from_node};
 use crate::syntax::yaml::Node;
 
 /// Types `node` as a NetworkPolicy.
-pub fn decode(node: &Node) -> Result<PolicySource, DeError> {
+pub(crate) fn decode(node: &Node) -> Result<PolicySource, DeError> {
     from_node(node).map(PolicySource::NetworkPolicy)
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct NetworkPolicy {
+pub(crate) struct NetworkPolicy {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
     pub spec: NetworkPolicySpec,
+    /// Accepted (kubectl get -o yaml carries it) and ignored.
     #[serde(default, skip_serializing)]
+    #[allow(dead_code)]
     pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NetworkPolicySpec {
+pub(crate) struct NetworkPolicySpec {
     /// `podSelector: null` (or `~`) decodes, as in the API server, to the
     /// empty selector: every pod of the namespace.
     #[serde(deserialize_with = "null_as_default")]
@@ -56,14 +58,14 @@ where
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum PolicyType {
+pub(crate) enum PolicyType {
     Ingress,
     Egress,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct IngressRule {
+pub(crate) struct IngressRule {
     #[serde(default)]
     pub from: Option<Vec<Spanned<Peer>>>,
     #[serde(default)]
@@ -72,7 +74,7 @@ pub struct IngressRule {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct EgressRule {
+pub(crate) struct EgressRule {
     #[serde(default)]
     pub to: Option<Vec<Spanned<Peer>>>,
     #[serde(default)]
@@ -81,7 +83,7 @@ pub struct EgressRule {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Peer {
+pub(crate) struct Peer {
     #[serde(default)]
     pub pod_selector: Option<LabelSelector>,
     #[serde(default)]
@@ -92,7 +94,7 @@ pub struct Peer {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct IpBlock {
+pub(crate) struct IpBlock {
     pub cidr: Spanned<Cidr>,
     #[serde(default)]
     pub except: Vec<Spanned<Cidr>>,
@@ -100,7 +102,7 @@ pub struct IpBlock {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NetworkPolicyPort {
+pub(crate) struct NetworkPolicyPort {
     #[serde(default)]
     pub protocol: Option<Spanned<Protocol>>,
     #[serde(default)]
@@ -112,7 +114,7 @@ pub struct NetworkPolicyPort {
 /// The L4 protocols Kubernetes network APIs name.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
     Sctp,

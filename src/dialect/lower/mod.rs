@@ -7,7 +7,7 @@
 //! dialect's compiler (`<dialect>/lower.rs`), where the dialect's quirks
 //! live next to their citations.
 
-pub mod scope;
+pub(crate) mod scope;
 #[cfg(test)]
 mod tests;
 
@@ -30,18 +30,18 @@ pub struct Choice {
 }
 
 /// The newest Calico release polctl models.
-pub const CALICO_LATEST: Version = Version::new(3, 32);
+pub(crate) const CALICO_LATEST: Version = Version::new(3, 32);
 /// The Calico release with the last AdminNetworkPolicy support.
-pub const CALICO_LAST_ANP: Version = Version::new(3, 31);
+pub(crate) const CALICO_LAST_ANP: Version = Version::new(3, 31);
 /// The oldest Calico release polctl models (tiers and ANP in OSS).
-pub const CALICO_OLDEST: Version = Version::new(3, 29);
+pub(crate) const CALICO_OLDEST: Version = Version::new(3, 29);
 /// The Cilium release polctl models by default.
-pub const CILIUM_LATEST: Version = Version::new(1, 19);
+pub(crate) const CILIUM_LATEST: Version = Version::new(1, 19);
 /// The oldest Cilium release polctl models (`enableDefaultDeny`, 1.15).
-pub const CILIUM_OLDEST: Version = Version::new(1, 15);
+pub(crate) const CILIUM_OLDEST: Version = Version::new(1, 15);
 /// The newest Cilium release polctl models (egress named ports resolved per
 /// destination, 1.20).
-pub const CILIUM_NEWEST: Version = Version::new(1, 20);
+pub(crate) const CILIUM_NEWEST: Version = Version::new(1, 20);
 
 /// Something the compiler wants the user to know: a policy the chosen
 /// dataplane ignores, a quirk that changes meaning.
@@ -60,14 +60,14 @@ pub struct Lowered {
 
 /// Everything loaded that compiles into the IR.
 pub struct Input<'a> {
-    pub cluster: &'a Cluster,
-    pub policies: &'a [PolicyObject],
-    pub tiers: &'a [Spanned<calico::Tier>],
-    pub profiles: &'a [Spanned<calico::Profile>],
+    pub(crate) cluster: &'a Cluster,
+    pub(crate) policies: &'a [PolicyObject],
+    pub(crate) tiers: &'a [Spanned<calico::Tier>],
+    pub(crate) profiles: &'a [Spanned<calico::Profile>],
 }
 
 /// Picks the dataplane: the user's choice, else what the loaded kinds say.
-pub fn dataplane(input: &Input, choice: &Choice) -> Dataplane {
+pub(crate) fn dataplane(input: &Input, choice: &Choice) -> Dataplane {
     let has = |f: fn(&PolicySource) -> bool| input.policies.iter().any(|p| f(&p.source));
     let calico_kinds = has(|s| matches!(s, PolicySource::Calico(_)))
         || !input.tiers.is_empty()
@@ -142,7 +142,7 @@ pub fn lower(input: &Input, choice: &Choice) -> Lowered {
 }
 
 /// Collects compiled policies into tiers; the dialect compilers call it.
-pub struct Builder<'a> {
+pub(crate) struct Builder<'a> {
     pub dataplane: Dataplane,
     pub cluster: &'a Cluster,
     tiers: BTreeMap<String, Tier>,
@@ -154,7 +154,7 @@ pub struct Builder<'a> {
 }
 
 /// Names of the tiers the Kubernetes APIs define, per dataplane.
-pub struct TierNames {
+pub(crate) struct TierNames {
     pub admin: &'static str,
     pub default: &'static str,
     pub baseline: &'static str,
@@ -174,13 +174,13 @@ impl<'a> Builder<'a> {
     }
 
     /// The Calico version, when simulating Calico.
-    pub fn calico(&self) -> Option<Version> {
+    pub(crate) fn calico(&self) -> Option<Version> {
         self.dataplane.calico_version
     }
 
     /// The tiers Kubernetes admin, NetworkPolicy and baseline policies land
     /// in (Calico's names for them by version, SEMANTICS.md §A2).
-    pub fn tier_names(&self) -> TierNames {
+    pub(crate) fn tier_names(&self) -> TierNames {
         match self.calico() {
             Some(v) if v >= Version::new(3, 32) => TierNames {
                 admin: "kube-admin",
@@ -211,7 +211,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Defines (or redefines, for a Tier object naming a built-in) a tier.
-    pub fn declare_tier(
+    pub(crate) fn declare_tier(
         &mut self,
         name: &str,
         order: Option<f64>,
@@ -232,7 +232,7 @@ impl<'a> Builder<'a> {
 
     /// Adds a compiled policy to `tier`. A tier nothing defines is created
     /// with Calico's treatment of an unknown tier: sorted last, Deny.
-    pub fn add(&mut self, tier: &str, policy: Policy) {
+    pub(crate) fn add(&mut self, tier: &str, policy: Policy) {
         if !self.tiers.contains_key(tier) {
             self.undefined.push(tier.to_string());
             self.note(
@@ -250,7 +250,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub fn note(&mut self, span: Option<Span>, message: impl Into<String>) {
+    pub(crate) fn note(&mut self, span: Option<Span>, message: impl Into<String>) {
         self.notes.push(Note {
             span,
             message: message.into(),
@@ -258,7 +258,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Records that the dataplane does not enforce a loaded policy.
-    pub fn ignore(&mut self, policy: &PolicyObject, why: &str) {
+    pub(crate) fn ignore(&mut self, policy: &PolicyObject, why: &str) {
         self.note(
             Some(policy.origin),
             format!(
@@ -270,7 +270,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    pub fn describe_dataplane(&self) -> String {
+    pub(crate) fn describe_dataplane(&self) -> String {
         match (
             self.dataplane.cni,
             self.dataplane.calico_version,
@@ -282,17 +282,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub fn add_profile(&mut self, profile: Profile) {
+    pub(crate) fn add_profile(&mut self, profile: Profile) {
         self.profiles.insert(profile.name.clone(), profile);
     }
 
     /// Whether a profile of that name exists already.
-    pub fn has_profile(&self, name: &str) -> bool {
+    pub(crate) fn has_profile(&self, name: &str) -> bool {
         self.profiles.contains_key(name)
     }
 
     /// Profiles every pod uses, as templates (see `PolicySet::pod_profiles`).
-    pub fn set_pod_profiles(&mut self, templates: Vec<String>) {
+    pub(crate) fn set_pod_profiles(&mut self, templates: Vec<String>) {
         self.pod_profiles = templates;
     }
 
@@ -373,7 +373,7 @@ impl<'a> Builder<'a> {
 /// global policy), 3.32+ `<name>/<namespace>/<kind>`. Without Calico the
 /// key name is used, which only matters for equal ANP priorities, where the
 /// API leaves the order undefined.
-pub fn tie_break(
+pub(crate) fn tie_break(
     calico: Option<Version>,
     backend_kind: &str,
     namespace: Option<&str>,

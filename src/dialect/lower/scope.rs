@@ -7,13 +7,13 @@ use crate::model::policy::implicit;
 use crate::selector::Expr;
 
 /// `projectcalico.org/namespace == '<ns>'`.
-pub fn in_namespace(namespace: &str) -> Expr {
+pub(crate) fn in_namespace(namespace: &str) -> Expr {
     Expr::Eq(implicit::NAMESPACE.to_string(), namespace.to_string())
 }
 
 /// `projectcalico.org/orchestrator == 'k8s'`: Kubernetes pods only (not
 /// network sets or host endpoints).
-pub fn k8s_pods() -> Expr {
+pub(crate) fn k8s_pods() -> Expr {
     Expr::Eq(implicit::ORCHESTRATOR.to_string(), "k8s".to_string())
 }
 
@@ -21,7 +21,7 @@ pub fn k8s_pods() -> Expr {
 /// endpoints in those namespaces: keys get the `pcns.` prefix, `all()`
 /// becomes "any namespaced object" and `global()` "any object outside a
 /// namespace" (`updateprocessors/rules.go`, `selectors.go`).
-pub fn namespace_selector(expr: &Expr) -> Expr {
+pub(crate) fn namespace_selector(expr: &Expr) -> Expr {
     expr.map_keys(&mut |k| format!("{}{k}", implicit::NAMESPACE_PREFIX))
         .replace_all(&Expr::Has(implicit::NAMESPACE.to_string()))
         .replace_global(&Expr::Has(implicit::NAMESPACE.to_string()).negate())
@@ -29,13 +29,13 @@ pub fn namespace_selector(expr: &Expr) -> Expr {
 
 /// A Kubernetes namespace `LabelSelector` as an endpoint selector (an empty
 /// one is every namespace: `all()` rewritten to `has(namespace)`).
-pub fn k8s_namespace_selector(selector: &LabelSelector) -> Expr {
+pub(crate) fn k8s_namespace_selector(selector: &LabelSelector) -> Expr {
     namespace_selector(&selector.to_expr())
 }
 
 /// A Kubernetes pod `LabelSelector` as Calico converts it: Kubernetes pods
 /// matching the labels (`k8sSelectorToCalico` adds the orchestrator term).
-pub fn k8s_pod_selector(selector: &LabelSelector) -> Expr {
+pub(crate) fn k8s_pod_selector(selector: &LabelSelector) -> Expr {
     let pods = selector.to_expr();
     if pods.is_all() {
         k8s_pods()

@@ -80,7 +80,11 @@ fn anp_ports(ports: &Option<Vec<Spanned<npapi::AnpPort>>>, out: &mut Vec<Problem
     }
 }
 
-pub fn admin_network_policy(p: &npapi::AdminNetworkPolicy, baseline: bool, out: &mut Vec<Problem>) {
+pub(crate) fn admin_network_policy(
+    p: &npapi::AdminNetworkPolicy,
+    baseline: bool,
+    out: &mut Vec<Problem>,
+) {
     let name = p.metadata.name.as_ref();
     match (&p.spec.priority, baseline) {
         (Some(prio), false) if !(0..=1000).contains(&prio.value) => out.push(Problem::new(
@@ -129,7 +133,7 @@ pub fn admin_network_policy(p: &npapi::AdminNetworkPolicy, baseline: bool, out: 
     }
 }
 
-pub fn cluster_network_policy(p: &npapi::ClusterNetworkPolicy, out: &mut Vec<Problem>) {
+pub(crate) fn cluster_network_policy(p: &npapi::ClusterNetworkPolicy, out: &mut Vec<Problem>) {
     if !(0..=1000).contains(&p.spec.priority.value) {
         out.push(Problem::new(
             p.spec.priority.span,

@@ -24,7 +24,7 @@ use crate::selector::Expr;
 /// The rule note of Calico's namedPort widening (§A10, §G2).
 const NAMED_PORT_WIDENED: &str = "Calico 3.29–3.31 does not implement namedPort: the rule applies to every port (conversion.go TODO)";
 
-pub fn lower_anp(
+pub(crate) fn lower_anp(
     b: &mut Builder,
     policy: &PolicyObject,
     anp: &npapi::AdminNetworkPolicy,
@@ -189,7 +189,7 @@ fn anp_ports(mode: Mode, ports: Option<&[Spanned<npapi::AnpPort>]>) -> Vec<PortI
         .collect()
 }
 
-pub fn lower_cnp(b: &mut Builder, policy: &PolicyObject, cnp: &npapi::ClusterNetworkPolicy) {
+pub(crate) fn lower_cnp(b: &mut Builder, policy: &PolicyObject, cnp: &npapi::ClusterNetworkPolicy) {
     match (b.dataplane.cni, b.calico()) {
         (Cni::Cilium, _) => {
             b.ignore(policy, "Cilium does not implement ClusterNetworkPolicy");

@@ -5,7 +5,7 @@
 //! `check` holds the CRDs' validation, `lower` the compiler into the policy
 //! IR for each dataplane.
 
-pub mod check;
+pub(crate) mod check;
 pub(crate) mod lower;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use crate::syntax::yaml::Node;
 
 /// Types `node` as the policy.networking.k8s.io `kind`; `None` for a kind
 /// this module does not read.
-pub fn decode(kind: &str, node: &Node) -> Option<Result<PolicySource, DeError>> {
+pub(crate) fn decode(kind: &str, node: &Node) -> Option<Result<PolicySource, DeError>> {
     Some(match kind {
         "AdminNetworkPolicy" => from_node(node).map(PolicySource::AdminNetworkPolicy),
         "BaselineAdminNetworkPolicy" => {
@@ -33,19 +33,21 @@ pub fn decode(kind: &str, node: &Node) -> Option<Result<PolicySource, DeError>> 
 /// without `priority` and without the Pass action.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct AdminNetworkPolicy {
+pub(crate) struct AdminNetworkPolicy {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
     pub spec: AdminNetworkPolicySpec,
+    /// Accepted (kubectl get -o yaml carries it) and ignored.
     #[serde(default, skip_serializing)]
+    #[allow(dead_code)]
     pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct AdminNetworkPolicySpec {
+pub(crate) struct AdminNetworkPolicySpec {
     /// Required for AdminNetworkPolicy, absent for the baseline.
     #[serde(default)]
     pub priority: Option<Spanned<i64>>,
@@ -58,7 +60,7 @@ pub struct AdminNetworkPolicySpec {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Subject {
+pub(crate) struct Subject {
     #[serde(default)]
     pub namespaces: Option<LabelSelector>,
     #[serde(default)]
@@ -67,14 +69,14 @@ pub struct Subject {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NamespacedPod {
+pub(crate) struct NamespacedPod {
     #[serde(default)]
     pub namespace_selector: LabelSelector,
     pub pod_selector: LabelSelector,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum AnpAction {
+pub(crate) enum AnpAction {
     Allow,
     Deny,
     Pass,
@@ -82,7 +84,7 @@ pub enum AnpAction {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct AnpIngressRule {
+pub(crate) struct AnpIngressRule {
     #[serde(default)]
     pub name: Option<String>,
     pub action: Spanned<AnpAction>,
@@ -93,7 +95,7 @@ pub struct AnpIngressRule {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct AnpEgressRule {
+pub(crate) struct AnpEgressRule {
     #[serde(default)]
     pub name: Option<String>,
     pub action: Spanned<AnpAction>,
@@ -105,7 +107,7 @@ pub struct AnpEgressRule {
 /// Exactly one field is set (checked after typing).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AnpPeer {
+pub(crate) struct AnpPeer {
     #[serde(default)]
     pub namespaces: Option<LabelSelector>,
     #[serde(default)]
@@ -120,7 +122,7 @@ pub struct AnpPeer {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AnpPort {
+pub(crate) struct AnpPort {
     #[serde(default)]
     pub port_number: Option<AnpPortNumber>,
     #[serde(default)]
@@ -131,7 +133,7 @@ pub struct AnpPort {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct AnpPortNumber {
+pub(crate) struct AnpPortNumber {
     #[serde(default)]
     pub protocol: Option<Spanned<super::k8s::Protocol>>,
     pub port: PortNumber,
@@ -139,7 +141,7 @@ pub struct AnpPortNumber {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct AnpPortRange {
+pub(crate) struct AnpPortRange {
     #[serde(default)]
     pub protocol: Option<Spanned<super::k8s::Protocol>>,
     pub start: Spanned<PortNumber>,
@@ -149,24 +151,26 @@ pub struct AnpPortRange {
 /// ClusterNetworkPolicy (v1alpha2), the successor of ANP/BANP.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClusterNetworkPolicy {
+pub(crate) struct ClusterNetworkPolicy {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
     pub spec: ClusterNetworkPolicySpec,
+    /// Accepted (kubectl get -o yaml carries it) and ignored.
     #[serde(default, skip_serializing)]
+    #[allow(dead_code)]
     pub status: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum CnpTier {
+pub(crate) enum CnpTier {
     Admin,
     Baseline,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-pub enum CnpAction {
+pub(crate) enum CnpAction {
     Accept,
     Deny,
     Pass,
@@ -174,7 +178,7 @@ pub enum CnpAction {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClusterNetworkPolicySpec {
+pub(crate) struct ClusterNetworkPolicySpec {
     pub tier: Spanned<CnpTier>,
     pub priority: Spanned<i64>,
     pub subject: Spanned<Subject>,
@@ -186,7 +190,7 @@ pub struct ClusterNetworkPolicySpec {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct CnpIngressRule {
+pub(crate) struct CnpIngressRule {
     #[serde(default)]
     pub name: Option<String>,
     pub action: Spanned<CnpAction>,
@@ -197,7 +201,7 @@ pub struct CnpIngressRule {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct CnpEgressRule {
+pub(crate) struct CnpEgressRule {
     #[serde(default)]
     pub name: Option<String>,
     pub action: Spanned<CnpAction>,
@@ -209,7 +213,7 @@ pub struct CnpEgressRule {
 /// Exactly one field is set (checked after typing).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CnpProtocol {
+pub(crate) struct CnpProtocol {
     #[serde(default)]
     pub tcp: Option<CnpProtocolPorts>,
     #[serde(default)]
@@ -222,14 +226,14 @@ pub struct CnpProtocol {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CnpProtocolPorts {
+pub(crate) struct CnpProtocolPorts {
     #[serde(default)]
     pub destination_port: Option<Spanned<CnpPort>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct CnpPort {
+pub(crate) struct CnpPort {
     #[serde(default)]
     pub number: Option<PortNumber>,
     #[serde(default)]
@@ -238,7 +242,7 @@ pub struct CnpPort {
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct CnpPortRange {
+pub(crate) struct CnpPortRange {
     pub start: Spanned<PortNumber>,
     pub end: Spanned<PortNumber>,
 }

@@ -26,7 +26,7 @@ pub use svg::svg;
 
 /// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`, serialized
 /// straight from the graph.
-pub struct JsonGraph<'r>(pub &'r Reach);
+pub(crate) struct JsonGraph<'r>(pub &'r Reach);
 
 struct JsonNodes<'r>(&'r Reach);
 struct JsonEdges<'r>(&'r Reach);
@@ -74,7 +74,7 @@ pub fn json(reach: &Reach) -> Value {
 }
 
 /// What an edge allows, with its L7 and authentication marks.
-pub fn edge_label(e: &Edge) -> String {
+pub(crate) fn edge_label(e: &Edge) -> String {
     let mut text = e.conns.to_string();
     if !e.l7.is_empty() {
         text.push_str(&format!(" [L7: {}]", e.l7));

@@ -18,7 +18,7 @@ use crate::model::{Cluster, Flow, FlowEnd, Labels, Proto};
 use crate::selector::Expr;
 
 /// What criteria are evaluated against.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub cluster: &'a Cluster,
     pub ids: &'a Identities,
     pub flow: &'a Flow,
@@ -54,7 +54,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(
+    pub(crate) fn new(
         cluster: &'a Cluster,
         ids: &'a Identities,
         flow: &'a Flow,
@@ -69,7 +69,7 @@ impl<'a> Ctx<'a> {
 
     /// A context whose traces do not describe the owners at each end (for
     /// callers that want only the verdict).
-    pub fn quiet(
+    pub(crate) fn quiet(
         cluster: &'a Cluster,
         ids: &'a Identities,
         flow: &'a Flow,
@@ -132,7 +132,7 @@ impl<'a> Ctx<'a> {
 
 /// Evaluates every criterion (no short cut, so the trace shows each one).
 /// A quiet context stops at the first miss and keeps no trace.
-pub fn all(ctx: &Ctx, criteria: &[Criterion]) -> (bool, Vec<CriterionTrace>) {
+pub(crate) fn all(ctx: &Ctx, criteria: &[Criterion]) -> (bool, Vec<CriterionTrace>) {
     if ctx.quiet {
         let matched = criteria
             .iter()
@@ -242,7 +242,7 @@ fn hinted_at(test: String, matched: bool, reason: String, at: usize, hint: Hint)
     }
 }
 
-pub fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
+pub(crate) fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
     match criterion {
         Criterion::Protocol { any_of, negated } => protocol(ctx, any_of, *negated),
         Criterion::IpVersion { version } => {

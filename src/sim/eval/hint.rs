@@ -49,7 +49,7 @@ pub enum Hint {
 
 impl Hint {
     /// Give `inputs` to decide the request.
-    pub fn give(inputs: impl IntoIterator<Item = Input>) -> Self {
+    pub(crate) fn give(inputs: impl IntoIterator<Item = Input>) -> Self {
         Hint::Give {
             inputs: inputs.into_iter().collect(),
             also: Vec::new(),
@@ -59,14 +59,14 @@ impl Hint {
     }
 
     /// Also give these, as the rules need.
-    pub fn also(mut self, more: impl IntoIterator<Item = Input>) -> Self {
+    pub(crate) fn also(mut self, more: impl IntoIterator<Item = Input>) -> Self {
         if let Hint::Give { also, .. } = &mut self {
             also.extend(more);
         }
         self
     }
 
-    pub fn note(mut self, text: &'static str) -> Self {
+    pub(crate) fn note(mut self, text: &'static str) -> Self {
         if let Hint::Give { note, .. } = &mut self {
             *note = Some(text);
         }
@@ -74,7 +74,8 @@ impl Hint {
     }
 
     /// The inputs the hint asks for or names.
-    pub fn inputs(&self) -> Vec<&Input> {
+    #[cfg(test)]
+    pub(crate) fn inputs(&self) -> Vec<&Input> {
         match self {
             Hint::Give { inputs, also, .. } => inputs.iter().chain(also).collect(),
             Hint::Named(i) => vec![i],

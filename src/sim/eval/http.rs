@@ -12,7 +12,7 @@
 use crate::model::HttpRequest;
 use crate::model::policy::{HttpMatch, PathMatch, PathMode};
 
-pub fn matches(m: &HttpMatch, req: &HttpRequest) -> (bool, String) {
+pub(crate) fn matches(m: &HttpMatch, req: &HttpRequest) -> (bool, String) {
     let method = req.method.as_deref().unwrap_or("GET");
     let method_ok = m.methods.is_empty() || m.methods.iter().any(|x| x == "*" || x == method);
     if !method_ok {
@@ -83,7 +83,7 @@ fn segment_prefix(path: &str, prefix: &str) -> bool {
 
 /// RFC 3986 normalisation as Dikastes 3.32 does it; `None` when the path is
 /// refused.
-pub fn normalise(raw: &str) -> Option<String> {
+pub(crate) fn normalise(raw: &str) -> Option<String> {
     let path = strip_query(raw);
     let decoded = percent_decode_once(path)?;
     let lower = decoded.to_ascii_lowercase();

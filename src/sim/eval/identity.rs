@@ -156,12 +156,12 @@ impl Identities {
         self.pods.get(index).and_then(Option::as_ref)
     }
 
-    pub fn host_endpoint(&self, index: usize) -> Option<&Owner> {
+    pub(crate) fn host_endpoint(&self, index: usize) -> Option<&Owner> {
         self.heps.get(index)
     }
 
     /// A node as a Cilium host endpoint.
-    pub fn node(&self, index: usize) -> Option<&Owner> {
+    pub(crate) fn node(&self, index: usize) -> Option<&Owner> {
         self.nodes.get(index)
     }
 
@@ -189,7 +189,7 @@ impl Identities {
     }
 
     /// Whether `ip` belongs to a pod or a node of the cluster.
-    pub fn is_cluster_address(&self, ip: IpAddr) -> bool {
+    pub(crate) fn is_cluster_address(&self, ip: IpAddr) -> bool {
         self.cluster_ips.contains_key(&ip)
     }
 }
@@ -197,7 +197,7 @@ impl Identities {
 /// A pod's label set as Calico's selectors see it: its labels, overridden
 /// by the `projectcalico.org/*` labels conversion sets, plus the inherited
 /// profile labels where the pod has no label of that key.
-pub fn pod_labels(
+pub(crate) fn pod_labels(
     cluster: &Cluster,
     namespace: &str,
     service_account: &str,
@@ -256,7 +256,7 @@ fn inherit_namespace(cluster: &Cluster, namespace: &str, labels: &mut Labels) {
 /// label inheritance index (felix/labelindex/label_inheritance_index.go,
 /// for workload and host endpoints alike): the endpoint's own labels win,
 /// then the profiles in the order the endpoint lists them.
-pub fn inherit_profiles(
+pub(crate) fn inherit_profiles(
     names: &[String],
     profiles: &BTreeMap<String, Profile>,
     labels: &mut Labels,
@@ -269,7 +269,7 @@ pub fn inherit_profiles(
 }
 
 /// The named ports an owner declares.
-pub fn named_ports(cluster: &Cluster, owner: OwnerKind) -> &[NamedPort] {
+pub(crate) fn named_ports(cluster: &Cluster, owner: OwnerKind) -> &[NamedPort] {
     match owner {
         OwnerKind::Pod(i) => cluster.endpoints.get(i).map_or(&[], |e| &e.ports),
         OwnerKind::HostEndpoint(i) => cluster.host_endpoints.get(i).map_or(&[], |h| &h.ports),

@@ -16,11 +16,11 @@
 //! both allow it. Staged policies are evaluated in a second, pending view.
 
 mod criteria;
-pub mod hint;
+pub(crate) mod hint;
 mod http;
-pub mod identity;
-pub mod l7;
-pub mod trace;
+pub(crate) mod identity;
+pub(crate) mod l7;
+pub(crate) mod trace;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -123,7 +123,7 @@ impl<'a> Evaluator<'a> {
         &self.ids
     }
 
-    pub fn policy_set(&self) -> &PolicySet {
+    pub(crate) fn policy_set(&self) -> &PolicySet {
         self.set
     }
 
@@ -250,7 +250,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Whether each criterion matches a flow (no trace).
-    pub fn criteria_match(&self, criteria: &[&Criterion], flow: &Flow) -> Vec<bool> {
+    pub(crate) fn criteria_match(&self, criteria: &[&Criterion], flow: &Flow) -> Vec<bool> {
         let ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
         criteria
             .iter()
@@ -261,7 +261,7 @@ impl<'a> Evaluator<'a> {
     /// The rules that can decide `peer`'s traffic in `dir`: the failsafe
     /// rules of a host endpoint, those of the enforced policies selecting
     /// it, and of its profiles.
-    pub fn rules_for(&self, peer: &Peer, dir: Direction) -> Vec<&'a Rule> {
+    pub(crate) fn rules_for(&self, peer: &Peer, dir: Direction) -> Vec<&'a Rule> {
         let Ok((owner, profiles, is_host)) = self.policed(self.enforcer(peer)) else {
             return Vec::new();
         };

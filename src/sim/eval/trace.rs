@@ -299,7 +299,7 @@ impl Outcome {
 impl Outcome {
     /// Words every hint into its reason with `word` (the renderer knows
     /// whether the user typed flags or wrote a flows file).
-    pub fn word_hints(&mut self, word: &dyn Fn(&Hint) -> String) {
+    pub(crate) fn word_hints(&mut self, word: &dyn Fn(&Hint) -> String) {
         let mut each = |c: &mut CriterionTrace| {
             if let Some(PlacedHint { at, hint }) = c.hint.take() {
                 let at = at.min(c.reason.len());

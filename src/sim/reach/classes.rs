@@ -121,7 +121,7 @@ pub(super) struct Workloads {
 }
 
 impl Workloads {
-    pub fn new(cluster: &Cluster) -> Self {
+    pub(crate) fn new(cluster: &Cluster) -> Self {
         let mut of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
         let mut nodes: Vec<Node> = Vec::new();
         // Static (mirror) pods name their Node as owner, but a Node is not a
@@ -192,7 +192,12 @@ pub(super) struct Partition {
 }
 
 impl Partition {
-    pub fn new(cluster: &Cluster, scan: &Scan, workloads: &Workloads, external: bool) -> Self {
+    pub(crate) fn new(
+        cluster: &Cluster,
+        scan: &Scan,
+        workloads: &Workloads,
+        external: bool,
+    ) -> Self {
         let mut members: Vec<Vec<usize>> = Vec::new();
         let mut class_of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
         let mut by_key: HashMap<ClassKey, usize> = HashMap::new();

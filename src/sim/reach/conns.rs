@@ -21,7 +21,7 @@ impl PortSet {
         &self.0
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
@@ -30,7 +30,7 @@ impl PortSet {
     }
 
     /// Adds `lo..=hi`, merging with overlapping or adjacent intervals.
-    pub fn insert(&mut self, lo: u16, hi: u16) {
+    pub(crate) fn insert(&mut self, lo: u16, hi: u16) {
         if lo > hi {
             return;
         }
@@ -57,7 +57,7 @@ impl PortSet {
         self.0 = out;
     }
 
-    pub fn union(&self, other: &PortSet) -> PortSet {
+    pub(crate) fn union(&self, other: &PortSet) -> PortSet {
         let mut out = self.clone();
         for &(lo, hi) in &other.0 {
             out.insert(lo, hi);
@@ -65,7 +65,7 @@ impl PortSet {
         out
     }
 
-    pub fn intersect(&self, other: &PortSet) -> PortSet {
+    pub(crate) fn intersect(&self, other: &PortSet) -> PortSet {
         let mut out = Vec::new();
         let (mut i, mut j) = (0, 0);
         while i < self.0.len() && j < other.0.len() {
@@ -86,7 +86,7 @@ impl PortSet {
     }
 
     /// Whether the set is exactly `lo..=hi`.
-    pub fn is_exactly(&self, lo: u16, hi: u16) -> bool {
+    pub(crate) fn is_exactly(&self, lo: u16, hi: u16) -> bool {
         self.0 == [(lo, hi)]
     }
 }
@@ -108,11 +108,11 @@ impl fmt::Display for PortSet {
 }
 
 /// Protocols whose connections are told apart by destination port.
-pub const PORT_PROTOCOLS: [Proto; 3] = [Proto::TCP, Proto::UDP, Proto::SCTP];
+pub(crate) const PORT_PROTOCOLS: [Proto; 3] = [Proto::TCP, Proto::UDP, Proto::SCTP];
 
 /// The domain of a protocol's set: ports 1-65535; for ICMP and ICMPv6,
 /// `type << 8 | code`; `0` alone (allowed or not) for any other protocol.
-pub fn domain(proto: Proto) -> (u16, u16) {
+pub(crate) fn domain(proto: Proto) -> (u16, u16) {
     if PORT_PROTOCOLS.contains(&proto) {
         (1, u16::MAX)
     } else if is_icmp(proto) {
@@ -122,7 +122,7 @@ pub fn domain(proto: Proto) -> (u16, u16) {
     }
 }
 
-pub fn is_icmp(proto: Proto) -> bool {
+pub(crate) fn is_icmp(proto: Proto) -> bool {
     proto == Proto::ICMP || proto == Proto::ICMPV6
 }
 
@@ -167,7 +167,7 @@ fn codes(t: u16, lo: u16, hi: u16) -> String {
 }
 
 /// `TCP`, `ICMP`, or `protocol 47`.
-pub fn proto_name(proto: Proto) -> String {
+pub(crate) fn proto_name(proto: Proto) -> String {
     match proto {
         Proto::TCP | Proto::UDP | Proto::SCTP | Proto::ICMP | Proto::ICMPV6 | Proto::UDPLITE => {
             proto.to_string()
@@ -187,7 +187,7 @@ pub struct Conns {
 }
 
 impl Conns {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.other && self.protocols.values().all(PortSet::is_empty)
     }
 
@@ -204,15 +204,15 @@ impl Conns {
             })
     }
 
-    pub fn ports(&self, proto: Proto) -> Option<&PortSet> {
+    pub(crate) fn ports(&self, proto: Proto) -> Option<&PortSet> {
         self.protocols.get(&proto).filter(|s| !s.is_empty())
     }
 
-    pub fn add(&mut self, proto: Proto, lo: u16, hi: u16) {
+    pub(crate) fn add(&mut self, proto: Proto, lo: u16, hi: u16) {
         self.protocols.entry(proto).or_default().insert(lo, hi);
     }
 
-    pub fn intersect(&self, other: &Conns) -> Conns {
+    pub(crate) fn intersect(&self, other: &Conns) -> Conns {
         let mut protocols = BTreeMap::new();
         for (p, a) in &self.protocols {
             if let Some(b) = other.protocols.get(p) {
@@ -228,7 +228,7 @@ impl Conns {
         }
     }
 
-    pub fn union(&self, other: &Conns) -> Conns {
+    pub(crate) fn union(&self, other: &Conns) -> Conns {
         let mut protocols = self.protocols.clone();
         for (p, b) in &other.protocols {
             let merged = protocols.get(p).map_or_else(|| b.clone(), |a| a.union(b));
@@ -242,7 +242,7 @@ impl Conns {
 
     /// `["TCP 80,443", "UDP 53", "ICMP 0,8", "other protocols"]`, or
     /// `["all"]` for everything.
-    pub fn describe(&self) -> Vec<String> {
+    pub(crate) fn describe(&self) -> Vec<String> {
         if self.is_all() {
             return vec!["all".to_string()];
         }

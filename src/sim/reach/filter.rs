@@ -12,7 +12,7 @@ use crate::selector::Expr;
 
 /// Which nodes an end of an edge may be.
 #[derive(Clone, Debug)]
-pub enum NodeMatch {
+pub(crate) enum NodeMatch {
     /// `namespace/name` of a workload, or a bare name in `namespace`;
     /// with a kind (`deployment/web`), only workloads of that kind.
     Name {
@@ -27,7 +27,7 @@ pub enum NodeMatch {
 }
 
 impl NodeMatch {
-    pub fn matches(&self, node: &Node) -> bool {
+    pub(crate) fn matches(&self, node: &Node) -> bool {
         match self {
             NodeMatch::Name {
                 namespace,
@@ -71,14 +71,14 @@ fn overlaps(id: &str, net: &IpNet) -> bool {
 
 /// A destination port (and protocol) an edge must allow.
 #[derive(Clone, Copy, Debug)]
-pub struct PortFilter {
+pub(crate) struct PortFilter {
     pub protocol: Proto,
     pub port: u16,
 }
 
 /// What to keep.
 #[derive(Clone, Debug, Default)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// Only workloads in this namespace and the edges with at least one
     /// end there (with the nodes at their other ends).
     pub namespace: Option<String>,
@@ -125,7 +125,7 @@ impl Reach {
     /// `from`/`to`/`port`/`focus`. A node is kept when it is in the
     /// namespace or an edge kept touches it; with `from`/`to`/`port`/
     /// `focus` given, only when an edge touches it (or it is focused).
-    pub fn filtered(&self, filter: &Filter) -> Reach {
+    pub(crate) fn filtered(&self, filter: &Filter) -> Reach {
         let g = &self.graph;
         let keep_edge = |s: NodeIndex, d: NodeIndex, conns: &Conns| {
             let (sn, dn) = (&g[s], &g[d]);

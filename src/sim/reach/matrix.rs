@@ -39,7 +39,7 @@ pub struct Allowed {
 }
 
 impl Allowed {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.conns.is_empty()
     }
 }
@@ -225,7 +225,7 @@ impl VerdictMatrix {
     }
 
     /// Flows probed through the evaluator to fill the matrix.
-    pub fn probes(&self) -> u64 {
+    pub(crate) fn probes(&self) -> u64 {
         self.probes
     }
 

@@ -14,7 +14,7 @@
 
 mod classes;
 mod compute;
-pub mod conns;
+pub(crate) mod conns;
 mod expand;
 mod filter;
 mod matrix;
@@ -29,7 +29,7 @@ use serde::Serialize;
 pub use classes::{IdentityClass, RangeRole, range_label, ranges_within};
 pub use compute::{Options, Progress, compute};
 pub use conns::{Conns, PortSet};
-pub use filter::{Filter, NodeMatch, PortFilter};
+pub(crate) use filter::{Filter, NodeMatch, PortFilter};
 pub use matrix::{Allowed, VerdictMatrix};
 
 use crate::model::Labels;
@@ -104,7 +104,7 @@ pub struct Reach {
 
 /// Every CIDR the rules of `set` and the network sets of `cluster` name:
 /// the boundaries where a rule can tell two addresses apart.
-pub fn rule_nets(
+pub(crate) fn rule_nets(
     set: &crate::model::policy::PolicySet,
     cluster: &crate::model::Cluster,
 ) -> Vec<ipnet::IpNet> {

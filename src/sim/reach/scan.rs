@@ -27,7 +27,7 @@ pub(super) struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
-    pub fn new(set: &'a PolicySet, cluster: &Cluster) -> Self {
+    pub(crate) fn new(set: &'a PolicySet, cluster: &Cluster) -> Self {
         let rules: Vec<(Direction, &Rule)> = set
             .policies()
             .flat_map(|(_, p)| {

@@ -49,17 +49,17 @@ use crate::model::{Proto, Span, Spanned};
 use crate::selector::Expr;
 use convert::{cidr_rule, entity, fqdn_pattern, l7_match};
 use selector::{Peer, never, node_expr, translate};
-pub use selector::{filter_policy, identity_filter, identity_labels, in_identity, selector_text};
+pub(crate) use selector::{filter_policy, identity_filter, identity_labels, selector_text};
 
 /// The tier Cilium's deny rules are compiled into, ahead of every allow.
-pub const DENY_TIER: &str = "deny";
+pub(crate) const DENY_TIER: &str = "deny";
 
 /// The first Cilium release that resolves an egress named port only over
 /// the destinations the rule selects (cilium#44429, merged 2026-02).
-pub const EGRESS_NAMED_PORTS_PER_DESTINATION: Version = Version::new(1, 20);
+pub(crate) const EGRESS_NAMED_PORTS_PER_DESTINATION: Version = Version::new(1, 20);
 
 /// Declares the deny tier ahead of the built-in ones.
-pub fn declare_tiers(b: &mut Builder) {
+pub(crate) fn declare_tiers(b: &mut Builder) {
     b.declare_tier(DENY_TIER, Some(0.0), TierDefault::Pass, None);
 }
 
@@ -70,7 +70,7 @@ enum Scope<'a> {
     Clusterwide,
 }
 
-pub fn lower(b: &mut Builder, policy: &PolicyObject, cnp: &CiliumNetworkPolicy) {
+pub(crate) fn lower(b: &mut Builder, policy: &PolicyObject, cnp: &CiliumNetworkPolicy) {
     let scope = match (cnp.is_clusterwide(), policy.namespace.as_deref()) {
         (false, Some(ns)) => Scope::Namespace(ns),
         (false, None) => Scope::Namespace("default"),

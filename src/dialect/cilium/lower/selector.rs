@@ -211,7 +211,7 @@ pub(super) fn node_expr(sel: &LabelSelector) -> Expr {
 /// prefix configuration (pkg/labelsfilter/filter.go `defaultLabelPrefixCfg`;
 /// §C2). A selector on any other key never matches, since the datapath
 /// only sees identities.
-pub fn in_identity(key: &str) -> bool {
+pub(crate) fn in_identity(key: &str) -> bool {
     const INCLUDED: &[&str] = &["app.kubernetes.io", "io.cilium.k8s.policy.cluster"];
     if key == "io.kubernetes.pod.namespace"
         || key.starts_with("io.cilium.k8s.namespace.labels")
@@ -245,7 +245,7 @@ pub fn in_identity(key: &str) -> bool {
 /// `io.cilium.k8s.policy.serviceaccount` and `io.cilium.k8s.policy.cluster`,
 /// all with source `k8s:`. Each comes with where it is from. A hostNetwork
 /// pod has the node's identity instead.
-pub fn identity_labels(cluster: &Cluster, ep: &Endpoint) -> Vec<(String, String, String)> {
+pub(crate) fn identity_labels(cluster: &Cluster, ep: &Endpoint) -> Vec<(String, String, String)> {
     if ep.host_network {
         return vec![(
             "reserved:host".to_string(),
@@ -289,7 +289,7 @@ pub fn identity_labels(cluster: &Cluster, ep: &Endpoint) -> Vec<(String, String,
 
 /// Rewrites an expression over the IR universe so that terms on labels
 /// Cilium leaves out of identities evaluate as if the label were absent.
-pub fn identity_filter(expr: &Expr) -> Expr {
+pub(crate) fn identity_filter(expr: &Expr) -> Expr {
     match expr {
         Expr::Not(inner) => identity_filter(inner).negate(),
         Expr::And(members) => Expr::all_of(members.iter().map(identity_filter)),
@@ -314,7 +314,7 @@ pub fn identity_filter(expr: &Expr) -> Expr {
 
 /// Applies [`identity_filter`] to every selector of a compiled policy
 /// (Cilium's translation of NetworkPolicy sees only identities too).
-pub fn filter_policy(p: &mut Policy) {
+pub(crate) fn filter_policy(p: &mut Policy) {
     p.subject = identity_filter(&p.subject);
     for rules in [p.ingress.as_mut(), p.egress.as_mut()]
         .into_iter()
@@ -341,7 +341,7 @@ fn filter_criteria(criteria: &mut [Criterion]) {
 }
 
 /// A selector as written, compactly: `org=empire, tier in (a, b)`.
-pub fn selector_text(sel: &LabelSelector) -> String {
+pub(crate) fn selector_text(sel: &LabelSelector) -> String {
     let mut parts: Vec<String> = sel
         .match_labels
         .iter()

@@ -17,7 +17,7 @@ use crate::sim::eval::hint::{Hint, Input};
 /// labels, and a pattern of only stars (`*`, `**.`) matches every name made
 /// of DNS characters. Patterns with other characters never match (Cilium
 /// rejects them).
-pub fn fqdn_matches(pattern: &FqdnPattern, name: &str) -> bool {
+pub(crate) fn fqdn_matches(pattern: &FqdnPattern, name: &str) -> bool {
     let name = fqdn(name);
     match pattern {
         FqdnPattern::Name(n) => fqdn(n) == name,

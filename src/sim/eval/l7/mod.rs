@@ -86,11 +86,11 @@ mod r2d2;
 mod request;
 mod verdict;
 
-pub use dns::fqdn_matches;
+pub(crate) use dns::fqdn_matches;
 
 /// The keys each protocol reads from `flow.l7`: the request a flow can
 /// carry (the table above). A key outside it is a mistake in the input.
-pub const REQUEST_KEYS: &[(&str, &[&str])] = &[
+pub(crate) const REQUEST_KEYS: &[(&str, &[&str])] = &[
     ("kafka", KAFKA_KEYS),
     ("dns", DNS_KEYS),
     ("cassandra", CASSANDRA_KEYS),
@@ -109,7 +109,7 @@ use crate::sim::eval::hint::Hint;
 
 /// What the proxy does with the flow's request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum L7Check {
+pub(crate) enum L7Check {
     /// The flow carries no request of this protocol (or not all the
     /// attributes the rules read): the connection is admitted, each request
     /// will be checked. The hint says what the flow lacks.
@@ -128,7 +128,7 @@ pub enum L7Check {
 }
 
 /// Decides the flow's request against one protocol's rules.
-pub fn check(m: &L7Match, flow: &Flow) -> L7Check {
+pub(crate) fn check(m: &L7Match, flow: &Flow) -> L7Check {
     match m {
         L7Match::Http(rules) => http::check_http(rules, flow.http.as_ref()),
         L7Match::Kafka(rules) => kafka::check_kafka(rules, &flow.l7),
@@ -152,7 +152,7 @@ pub fn check(m: &L7Match, flow: &Flow) -> L7Check {
 /// One-line description for traces, e.g. `HTTP [POST /v1/request-landing]`,
 /// `cassandra [select system\..*]`, `kafka [role produce topic
 /// deathstar-plans]`, `DNS [matchPattern *.cilium.io]`.
-pub fn describe(m: &L7Match) -> String {
+pub(crate) fn describe(m: &L7Match) -> String {
     let (proto, rules): (&str, Vec<String>) = match m {
         L7Match::Http(rules) => ("HTTP", rules.iter().map(http::describe_http_rule).collect()),
         L7Match::Kafka(rules) => (
