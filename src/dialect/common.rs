@@ -43,7 +43,7 @@ impl ObjectMeta {
 
     /// The name and namespace as the API server validates them: the
     /// namespace is a DNS-1123 label; the name follows the kind's `rule`.
-    pub fn check_names(&self, rule: NameRule, out: &mut Vec<Problem>) {
+    pub(crate) fn check_names(&self, rule: NameRule, out: &mut Vec<Problem>) {
         if let Some(name) = self.name.as_ref().filter(|n| !n.value.is_empty())
             && let Err(e) = rule.validate(&name.value)
         {
@@ -347,7 +347,7 @@ impl<'de> Deserialize<'de> for Ip {
 /// (apimachinery `validation.IsDNS1123Subdomain`, `IsDNS1123Label`,
 /// `IsDNS1035Label`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameRule {
+pub(crate) enum NameRule {
     /// Most kinds: lowercase alphanumerics, `-` and `.`, at most 253
     /// characters, alphanumeric at both ends of every dot-separated part.
     Subdomain,
@@ -358,7 +358,7 @@ pub enum NameRule {
 }
 
 impl NameRule {
-    pub fn validate(self, name: &str) -> Result<(), String> {
+    pub(crate) fn validate(self, name: &str) -> Result<(), String> {
         // A label is at most 63 characters; a subdomain's parts are not
         // limited, only the whole name (apimachinery's regexes).
         let part = |part: &str| {
