@@ -10,7 +10,7 @@ use petgraph::visit::EdgeRef;
 use crate::load::{ReachSpec, TargetSpec, target_label};
 use crate::model::{Proto, Spanned};
 use crate::selector::{Expr, parse_kubectl};
-use crate::sim::reach::{Conns, Node, NodeMatch, Reach};
+use crate::sim::reach::{Conns, GraphNode, NodeMatch, Reach};
 use crate::sim::resolve::{Reference, parse_protocol};
 
 use super::{Problem, Reached, TestKind, TestResult};
@@ -23,7 +23,7 @@ struct Target {
 }
 
 impl Target {
-    fn matches(&self, node: &Node) -> bool {
+    fn matches(&self, node: &GraphNode) -> bool {
         self.namespace
             .as_ref()
             .is_none_or(|ns| !node.is_external() && node.namespace.as_ref() == Some(ns))

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::svg::{esc, legend_svg, render};
 use super::{Drawing, caption};
-use crate::sim::reach::{Conns, NodeKind, Reach};
+use crate::sim::reach::{Conns, GraphNodeKind, Reach};
 
 /// The interactive page.
 pub fn html(reach: &Reach) -> String {
@@ -63,8 +63,8 @@ fn data(d: &Drawing) -> Value {
                 "id": n.id,
                 "name": title,
                 "kind": match &n.kind {
-                    NodeKind::Workload { kind } => kind.as_str(),
-                    NodeKind::External => "external",
+                    GraphNodeKind::Workload { kind } => kind.as_str(),
+                    GraphNodeKind::External => "external",
                 },
                 "caption": sub,
                 "external": n.is_external(),

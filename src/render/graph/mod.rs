@@ -17,7 +17,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 use super::table;
-use crate::sim::reach::{Edge, Node, NodeKind, Reach};
+use crate::sim::reach::{Edge, GraphNode, GraphNodeKind, Reach};
 
 pub use dot::dot;
 pub use html::html;
@@ -221,7 +221,7 @@ impl<'r> Drawing<'r> {
         }
     }
 
-    fn node(&self, i: NodeIndex) -> &'r Node {
+    fn node(&self, i: NodeIndex) -> &'r GraphNode {
         &self.reach.graph[i]
     }
 
@@ -279,13 +279,13 @@ fn namespace_title(ns: &str) -> String {
 }
 
 /// A node's two caption lines: its name, and what it is.
-fn caption(n: &Node) -> (String, String) {
+fn caption(n: &GraphNode) -> (String, String) {
     match &n.kind {
-        NodeKind::External => (n.id.clone(), "external".to_string()),
-        NodeKind::Workload { kind } if n.pods == 1 && kind == "Pod" => {
+        GraphNodeKind::External => (n.id.clone(), "external".to_string()),
+        GraphNodeKind::Workload { kind } if n.pods == 1 && kind == "Pod" => {
             (n.name.clone(), kind.clone())
         }
-        NodeKind::Workload { kind } => (
+        GraphNodeKind::Workload { kind } => (
             n.name.clone(),
             format!(
                 "{kind}, {} pod{}",

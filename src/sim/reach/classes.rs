@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use super::scan::Scan;
-use super::{Node, NodeKind};
+use super::{GraphNode, GraphNodeKind};
 use crate::model::policy::Direction;
 use crate::model::{Cluster, FlowEnd, Peer};
 
@@ -115,7 +115,7 @@ struct ClassKey {
 /// Workloads: controllers with their pods, and lone pods.
 pub(super) struct Workloads {
     /// One graph node per workload; `pods` counts the addressed ones.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<GraphNode>,
     /// Per endpoint.
     pub of: Vec<Option<usize>>,
 }
@@ -123,7 +123,7 @@ pub(super) struct Workloads {
 impl Workloads {
     pub(crate) fn new(cluster: &Cluster) -> Self {
         let mut of: Vec<Option<usize>> = vec![None; cluster.endpoints.len()];
-        let mut nodes: Vec<Node> = Vec::new();
+        let mut nodes: Vec<GraphNode> = Vec::new();
         // Static (mirror) pods name their Node as owner, but a Node is not a
         // workload and its static pods are unrelated: each stands alone.
         for w in cluster.workloads.iter().filter(|w| w.kind != "Node") {
@@ -133,9 +133,9 @@ impl Workloads {
                     *slot = Some(wi);
                 }
             }
-            nodes.push(Node {
+            nodes.push(GraphNode {
                 id: format!("{}/{}", w.namespace, w.name),
-                kind: NodeKind::Workload {
+                kind: GraphNodeKind::Workload {
                     kind: w.kind.clone(),
                 },
                 namespace: Some(w.namespace.clone()),
@@ -147,9 +147,9 @@ impl Workloads {
         for (i, ep) in cluster.endpoints.iter().enumerate() {
             if of[i].is_none() {
                 of[i] = Some(nodes.len());
-                nodes.push(Node {
+                nodes.push(GraphNode {
                     id: format!("{}/{}", ep.namespace, ep.name),
-                    kind: NodeKind::Workload { kind: "Pod".into() },
+                    kind: GraphNodeKind::Workload { kind: "Pod".into() },
                     namespace: Some(ep.namespace.clone()),
                     name: ep.name.clone(),
                     labels: ep.labels.clone(),
@@ -166,7 +166,7 @@ impl Workloads {
         }
         for n in &mut nodes {
             if seen.get(&n.id).is_some_and(|&c| c > 1)
-                && let (NodeKind::Workload { kind }, Some(ns)) = (&n.kind, &n.namespace)
+                && let (GraphNodeKind::Workload { kind }, Some(ns)) = (&n.kind, &n.namespace)
             {
                 n.id = format!("{ns}/{}/{}", kind.to_lowercase(), n.name);
             }

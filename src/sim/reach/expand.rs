@@ -8,7 +8,7 @@ use petgraph::graph::NodeIndex;
 
 use super::classes::{IdentityClass, RangeRole, Workloads};
 use super::matrix::{VerdictMatrix, combine};
-use super::{Edge, Node, NodeKind, Reach};
+use super::{Edge, GraphNode, GraphNodeKind, Reach};
 use crate::model::policy::Direction;
 
 /// The graph of `workloads` (their endpoints in the classes `class_of`
@@ -114,9 +114,9 @@ pub(super) fn expand(
                 .collect();
             let Some(edge) = merge(edges) else { continue };
             let ni = *range_nodes.entry(label.clone()).or_insert_with(|| {
-                reach.graph.add_node(Node {
+                reach.graph.add_node(GraphNode {
                     id: label.clone(),
-                    kind: NodeKind::External,
+                    kind: GraphNodeKind::External,
                     namespace: None,
                     name: label.clone(),
                     labels: Default::default(),

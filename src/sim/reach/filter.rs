@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use super::{Conns, Node, Reach};
+use super::{Conns, GraphNode, Reach};
 use crate::model::Proto;
 use crate::selector::Expr;
 
@@ -27,7 +27,7 @@ pub(crate) enum NodeMatch {
 }
 
 impl NodeMatch {
-    pub(crate) fn matches(&self, node: &Node) -> bool {
+    pub(crate) fn matches(&self, node: &GraphNode) -> bool {
         match self {
             NodeMatch::Name {
                 namespace,
@@ -35,7 +35,7 @@ impl NodeMatch {
                 name,
             } => {
                 let kind_matches = match (&node.kind, kind) {
-                    (super::NodeKind::Workload { kind: k }, Some(want)) => {
+                    (super::GraphNodeKind::Workload { kind: k }, Some(want)) => {
                         k.eq_ignore_ascii_case(want)
                     }
                     _ => true,
@@ -92,13 +92,13 @@ pub(crate) struct Filter {
 
 impl Filter {
     /// Whether the node may appear at all (`--exclude-external`).
-    fn admits(&self, n: &Node) -> bool {
+    fn admits(&self, n: &GraphNode) -> bool {
         !(n.is_external() && self.exclude_external)
     }
 
     /// Whether the node is in the namespace asked for (every node is when
     /// none is).
-    fn in_namespace(&self, n: &Node) -> bool {
+    fn in_namespace(&self, n: &GraphNode) -> bool {
         self.namespace
             .as_ref()
             .is_none_or(|ns| !n.is_external() && n.namespace.as_ref() == Some(ns))

@@ -37,7 +37,7 @@ use crate::model::Labels;
 /// What a graph node stands for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
-pub enum NodeKind {
+pub enum GraphNodeKind {
     /// Pods grouped under their owner (`Deployment`, `StatefulSet`, ...,
     /// `Pod` for a pod without one).
     Workload { kind: String },
@@ -47,11 +47,11 @@ pub enum NodeKind {
 
 /// A workload or an external address range.
 #[derive(Clone, Debug, Serialize)]
-pub struct Node {
+pub struct GraphNode {
     /// `namespace/name` of a workload; a CIDR or `a.b.c.d-e.f.g.h` range.
     pub id: String,
     #[serde(flatten)]
-    pub kind: NodeKind,
+    pub kind: GraphNodeKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub name: String,
@@ -61,9 +61,9 @@ pub struct Node {
     pub pods: usize,
 }
 
-impl Node {
+impl GraphNode {
     pub fn is_external(&self) -> bool {
-        self.kind == NodeKind::External
+        self.kind == GraphNodeKind::External
     }
 }
 
@@ -93,7 +93,7 @@ pub struct Edge {
 #[derive(Clone, Debug, Default)]
 pub struct Reach {
     /// Edges are shared: most workload pairs have the same connections.
-    pub graph: DiGraph<Node, Arc<Edge>>,
+    pub graph: DiGraph<GraphNode, Arc<Edge>>,
     /// Endpoint equivalence classes evaluated (for reporting cost).
     pub classes: usize,
     /// Flows probed through the evaluator.
