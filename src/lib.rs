@@ -1,9 +1,11 @@
 #![warn(unreachable_pub)]
 //! polctl: an offline simulator for Kubernetes network policy.
 //!
-//! Data flows one way: `load` reads manifests with their source spans,
-//! `dialect` types each policy language, `model` holds the cluster and the
-//! policy IR, `sim` evaluates, and `render` prints.
+//! Layers point one way (`tests/layers.rs` keeps them so): `selector` and
+//! `syntax` at the bottom; `model` (cluster, flow, policy IR); `dialect`
+//! (one folder per policy language, lowered to the IR); `load` (files →
+//! inventory); `sim` (evaluator, reachability; reads only model and
+//! selector); `verify` (policy tests); `render` and `cmd` on top.
 
 pub mod cmd;
 pub mod dialect;
