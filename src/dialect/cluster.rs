@@ -409,9 +409,10 @@ impl Builder {
                     self.error(Problem::new(port_name.span, e));
                     continue;
                 }
+                let Some(number) = p.number() else { continue };
                 ports.push(NamedPort {
                     name: port_name.value.clone(),
-                    port: p.container_port.0,
+                    port: number.0,
                     protocol,
                 });
             }
@@ -477,12 +478,7 @@ impl Builder {
             let mut ep =
                 self.pod_endpoint(&namespace, name, pod.metadata.labels(), &pod.spec, span);
             if let Some(status) = &pod.status {
-                let mut ips: Vec<IpAddr> = status.pod_ips.iter().map(|p| p.ip.0).collect();
-                if let Some(ip) = status.pod_ip
-                    && !ips.contains(&ip.0)
-                {
-                    ips.insert(0, ip.0);
-                }
+                let ips = status.ips();
                 if !ips.is_empty() {
                     ep.ips = ips;
                     ep.address_source = AddressSource::Status;

@@ -229,11 +229,17 @@ pub(crate) struct PortNumber(pub u16);
 
 impl<'de> Deserialize<'de> for PortNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match IntOrString::deserialize(d)? {
-            IntOrString::Int(n) => port_number(n).map(PortNumber).map_err(de::Error::custom),
-            IntOrString::Str(s) => Err(de::Error::custom(format!(
-                "expected a port number, found string `{s}`"
-            ))),
+        PortNumber::parse(&IntOrString::deserialize(d)?).map_err(de::Error::custom)
+    }
+}
+
+impl PortNumber {
+    /// Reads a port number written as YAML; a field read leniently is
+    /// checked with this after typing, so that one run reports every bad port.
+    pub(crate) fn parse(written: &IntOrString) -> Result<PortNumber, String> {
+        match written {
+            IntOrString::Int(n) => port_number(*n).map(PortNumber),
+            IntOrString::Str(s) => Err(format!("expected a port number, found string `{s}`")),
         }
     }
 }
@@ -336,10 +342,15 @@ pub(crate) struct Ip(pub IpAddr);
 
 impl<'de> Deserialize<'de> for Ip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        Ip::parse(&String::deserialize(d)?).map_err(de::Error::custom)
+    }
+}
+
+impl Ip {
+    pub(crate) fn parse(text: &str) -> Result<Ip, String> {
         text.parse::<IpAddr>()
             .map(Ip)
-            .map_err(|_| de::Error::custom(format!("invalid IP address `{text}`")))
+            .map_err(|_| format!("invalid IP address `{text}`"))
     }
 }
 

@@ -3,12 +3,14 @@
 //! ignored, as a network plugin ignores it.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
 use super::Manifest;
 use super::common::{IntOrString, Ip, LabelSelector, ObjectMeta, PortNumber};
 use crate::model::{Spanned, WorkloadKind};
+use crate::syntax::Problem;
 use crate::syntax::de::{DeError, from_node};
 use crate::syntax::yaml;
 
@@ -81,11 +83,35 @@ pub(crate) struct Container {
 pub(crate) struct ContainerPort {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
-    pub container_port: PortNumber,
+    /// Read as written and checked by `PodSpec::check`, so that every bad
+    /// port of a pod is reported at once.
+    pub container_port: Spanned<IntOrString>,
     #[serde(default)]
     pub protocol: Option<Spanned<String>>,
     #[serde(default)]
     pub host_port: Option<i64>,
+}
+
+impl ContainerPort {
+    /// The port number; `None` when it is invalid (reported by the check).
+    pub(crate) fn number(&self) -> Option<PortNumber> {
+        PortNumber::parse(&self.container_port.value).ok()
+    }
+}
+
+impl PodSpec {
+    /// What the API server's pod validation refuses in the fields polctl
+    /// reads: every bad container port. Port names are checked where the
+    /// pod becomes an endpoint.
+    pub(crate) fn check(&self, out: &mut Vec<Problem>) {
+        for c in self.containers.iter().chain(&self.init_containers) {
+            for p in &c.ports {
+                if let Err(e) = PortNumber::parse(&p.container_port.value) {
+                    out.push(Problem::new(p.container_port.span, e));
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -93,17 +119,48 @@ pub(crate) struct ContainerPort {
 pub(crate) struct PodStatus {
     #[serde(default)]
     pub phase: Option<String>,
+    /// Addresses are read as written and checked by `Pod::check`, so that
+    /// a bad address does not hide the other problems of the pod.
     #[serde(default, rename = "podIP")]
-    pub pod_ip: Option<Ip>,
+    pub pod_ip: Option<Spanned<String>>,
     #[serde(default, rename = "podIPs")]
     pub pod_ips: Vec<PodIp>,
     #[serde(default, rename = "hostIP")]
-    pub host_ip: Option<Ip>,
+    pub host_ip: Option<Spanned<String>>,
+}
+
+impl PodStatus {
+    /// The valid pod addresses: `podIPs`, with `podIP` first when it is
+    /// not among them (bad ones are reported by `Pod::check`).
+    pub(crate) fn ips(&self) -> Vec<IpAddr> {
+        let parse = |written: &Spanned<String>| Ip::parse(&written.value).ok().map(|ip| ip.0);
+        let mut ips: Vec<IpAddr> = self.pod_ips.iter().filter_map(|p| parse(&p.ip)).collect();
+        if let Some(ip) = self.pod_ip.as_ref().and_then(parse)
+            && !ips.contains(&ip)
+        {
+            ips.insert(0, ip);
+        }
+        ips
+    }
+}
+
+impl Pod {
+    pub(crate) fn check(&self, out: &mut Vec<Problem>) {
+        self.spec.check(out);
+        let Some(status) = &self.status else { return };
+        let written = status.pod_ip.iter();
+        let written = written.chain(status.pod_ips.iter().map(|p| &p.ip));
+        for ip in written.chain(&status.host_ip) {
+            if let Err(e) = Ip::parse(&ip.value) {
+                out.push(Problem::new(ip.span, e));
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub(crate) struct PodIp {
-    pub ip: Ip,
+    pub ip: Spanned<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

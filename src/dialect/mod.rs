@@ -75,12 +75,12 @@ impl Manifest {
         match self {
             Manifest::Policy(source) => source.check(source_text, out),
             Manifest::Calico(o) => calico::check(o, source_text, out),
+            Manifest::Pod(pod) => pod.check(out),
+            Manifest::Workload(_, w) => w.spec.template.spec.check(out),
+            Manifest::Job(job) => job.spec.template.spec.check(out),
+            Manifest::CronJob(cron) => cron.spec.job_template.spec.template.spec.check(out),
             Manifest::Namespace(_)
             | Manifest::ServiceAccount(_)
-            | Manifest::Pod(_)
-            | Manifest::Workload(..)
-            | Manifest::Job(_)
-            | Manifest::CronJob(_)
             | Manifest::Service(_)
             | Manifest::Node(_) => {}
         }

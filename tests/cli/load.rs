@@ -24,7 +24,7 @@ fn broken_manifests_yield_one_located_diagnostic_per_problem() {
         .lines()
         .filter(|l| l.contains("[tests/bad-manifests/"))
         .collect();
-    assert_eq!(located.len(), 22, "{}", out.stderr);
+    assert_eq!(located.len(), 26, "{}", out.stderr);
     for file in std::fs::read_dir("tests/bad-manifests")
         .expect("dir")
         .flatten()
@@ -38,6 +38,42 @@ fn broken_manifests_yield_one_located_diagnostic_per_problem() {
         }
     }
     assert!(!out.stderr.contains("panicked"));
+}
+
+/// Every bad port and address of one Pod is reported in the same run, not
+/// only the first one the reader meets.
+#[test]
+fn every_problem_of_a_pod_is_reported_at_once() {
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-A",
+        "-f",
+        "tests/bad-manifests/pod-ports.yaml",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for (place, message) in [
+        (
+            "pod-ports.yaml:10:26]",
+            "port 70000 is out of range 1-65535",
+        ),
+        ("pod-ports.yaml:11:26]", "port 0 is out of range 1-65535"),
+        (
+            "pod-ports.yaml:12:17]",
+            "invalid port name `sixteen-chars-ab`",
+        ),
+        ("pod-ports.yaml:15:10]", "invalid IP address `10.0.0.300`"),
+    ] {
+        assert!(out.stderr.contains(place), "no {place}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "no {message}: {}", out.stderr);
+    }
+    assert!(
+        out.stderr.contains("4 problems in 1 file"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Unknown kinds and files that are not manifests are skipped with a
