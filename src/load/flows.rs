@@ -20,7 +20,7 @@ use crate::model::{Span, Spanned};
 use crate::syntax::de::from_node;
 use crate::syntax::yaml::{self, Value};
 use crate::syntax::{LoadError, LoadErrors};
-use crate::syntax::{SourceFile, Sources, source_span};
+use crate::syntax::{SourceFile, Sources};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -79,21 +79,23 @@ pub fn read_flows(
     let id = sources.add(src.clone());
     let fail = |errors: Vec<LoadError>| LoadErrors { errors };
     let docs = yaml::parse_documents(id, src.text()).map_err(|e| {
-        fail(vec![LoadError::Syntax {
-            message: format!("invalid YAML: {}", e.message),
-            src: src.clone(),
-            span: source_span(e.span),
-        }])
+        fail(vec![LoadError::syntax(
+            &src,
+            e.span,
+            format!("invalid YAML: {}", e.message),
+        )])
     })?;
-    let invalid = |span: Span, message: String| LoadError::Invalid {
-        message,
-        src: src.clone(),
-        span: source_span(span),
-        label: "here".into(),
-        help: Some(
-            "a flows file is a list of {from, to, port, protocol, method, path, expect} entries"
-                .into(),
-        ),
+    let invalid = |span: Span, message: String| {
+        LoadError::invalid(
+            &src,
+            span,
+            message,
+            "here",
+            Some(
+                "a flows file is a list of {from, to, port, protocol, method, path, expect} entries"
+                    .into(),
+            ),
+        )
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();

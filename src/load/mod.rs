@@ -184,11 +184,11 @@ impl Reader {
                     self.object(doc, None, id);
                 }
             }
-            Err(e) => self.errors.push(LoadError::Syntax {
-                message: format!("invalid YAML: {}", e.message),
-                src,
-                span: source_span(e.span),
-            }),
+            Err(e) => self.errors.push(LoadError::syntax(
+                &src,
+                e.span,
+                format!("invalid YAML: {}", e.message),
+            )),
         }
     }
 

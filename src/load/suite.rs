@@ -32,7 +32,7 @@ use super::flows::FlowSpec;
 use crate::model::{Span, Spanned};
 use crate::syntax::de::from_node;
 use crate::syntax::yaml::{self, Node, Value};
-use crate::syntax::{LoadError, SourceFile, Sources, source_span};
+use crate::syntax::{LoadError, SourceFile, Sources};
 
 /// The file name ending that marks a test file next to the policies.
 pub(crate) const TEST_FILE_SUFFIX: &str = ".polctl-test.yaml";
@@ -223,11 +223,11 @@ pub(crate) fn read_suite(
                 reader.document(doc);
             }
         }
-        Err(e) => reader.errors.push(LoadError::Syntax {
-            message: format!("invalid YAML: {}", e.message),
-            src: src.clone(),
-            span: source_span(e.span),
-        }),
+        Err(e) => reader.errors.push(LoadError::syntax(
+            &src,
+            e.span,
+            format!("invalid YAML: {}", e.message),
+        )),
     }
     let suite = Suite {
         name: name.to_string(),
@@ -275,13 +275,13 @@ impl SuiteReader {
     }
 
     fn invalid(&mut self, span: Span, message: String) {
-        self.errors.push(LoadError::Invalid {
+        self.errors.push(LoadError::invalid(
+            &self.src,
+            span,
             message,
-            src: self.src.clone(),
-            span: source_span(span),
-            label: "here".into(),
-            help: Some(HELP.into()),
-        });
+            "here",
+            Some(HELP.into()),
+        ));
     }
 
     fn unknown_keys(&mut self, node: &Node, known: &[&str]) {

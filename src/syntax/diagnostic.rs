@@ -4,7 +4,7 @@
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
-use super::source::{SourceFile, Sources, source_span};
+use super::source::{Excerpt, SourceFile, Sources};
 use super::span::Span;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -14,7 +14,7 @@ pub enum LoadError {
     Syntax {
         message: String,
         #[source_code]
-        src: SourceFile,
+        src: Excerpt,
         #[label("here")]
         span: SourceSpan,
     },
@@ -24,7 +24,7 @@ pub enum LoadError {
     Invalid {
         message: String,
         #[source_code]
-        src: SourceFile,
+        src: Excerpt,
         #[label("{label}")]
         span: SourceSpan,
         label: String,
@@ -48,15 +48,45 @@ impl LoadError {
         }
     }
 
+    /// A syntax error at `span` of `src`.
+    pub(crate) fn syntax(src: &SourceFile, span: Span, message: String) -> LoadError {
+        let (src, span) = src.excerpt(span);
+        LoadError::Syntax { message, src, span }
+    }
+
+    /// Input that parses but means nothing valid, at `span` of `src`. On a
+    /// line too long to show whole, the message starts with the item path
+    /// of the span, as kubectl names a field.
+    pub(crate) fn invalid(
+        src: &SourceFile,
+        span: Span,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> LoadError {
+        let (excerpt, label_span) = src.excerpt(span);
+        let message = match excerpt
+            .is_cut()
+            .then(|| src.item_path(span.start as usize))
+            .flatten()
+        {
+            Some(path) => format!("{path}: {message}"),
+            None => message,
+        };
+        LoadError::Invalid {
+            message,
+            src: excerpt,
+            span: label_span,
+            label: label.to_string(),
+            help,
+        }
+    }
+
     pub(crate) fn from_problem(sources: &Sources, problem: Problem, label: &str) -> LoadError {
         match sources.get(problem.span.file) {
-            Some(src) => LoadError::Invalid {
-                message: problem.message,
-                src: src.clone(),
-                span: source_span(problem.span),
-                label: label.to_string(),
-                help: problem.help,
-            },
+            Some(src) => {
+                LoadError::invalid(src, problem.span, problem.message, label, problem.help)
+            }
             None => LoadError::Io {
                 path: "<unknown>".into(),
                 message: problem.message,

@@ -14,7 +14,7 @@ use crate::model::Cluster;
 use crate::sim::eval::hint::Hint;
 use crate::sim::eval::{Evaluator, Outcome};
 use crate::sim::reach::{Conns, Progress};
-use crate::syntax::{LoadError, LoadErrors, Sources, source_span};
+use crate::syntax::{LoadError, LoadErrors, Sources};
 
 /// The results of every test file.
 #[derive(Debug, Serialize)]
@@ -145,13 +145,7 @@ pub(crate) fn run(
         let mut errors: Vec<LoadError> = problems
             .into_iter()
             .map(|p| match sources.get(p.span.file) {
-                Some(src) => LoadError::Invalid {
-                    message: p.message,
-                    src: src.clone(),
-                    span: source_span(p.span),
-                    label: p.label.into(),
-                    help: p.help,
-                },
+                Some(src) => LoadError::invalid(src, p.span, p.message, p.label, p.help),
                 None => LoadError::Io {
                     path: "<unknown>".into(),
                     message: p.message,

@@ -100,3 +100,26 @@ macro_rules! polctl_snapshot {
 pub fn fixture(name: &str) -> String {
     Path::new("fixtures").join(name).display().to_string()
 }
+
+/// A file written into a fresh temporary directory, removed with it.
+pub struct TempFile {
+    _dir: tempfile::TempDir,
+    path: String,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Writes `text` to `name` in a new temporary directory.
+pub fn temp_file(name: &str, text: &str) -> TempFile {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    TempFile {
+        _dir: dir,
+        path: path.display().to_string(),
+    }
+}

@@ -1,4 +1,4 @@
-use crate::common::run;
+use crate::common::{run, temp_file};
 use crate::polctl_snapshot;
 
 /// Every file in tests/bad-manifests has at least one problem; all are
@@ -74,6 +74,62 @@ fn every_problem_of_a_pod_is_reported_at_once() {
         "{}",
         out.stderr
     );
+}
+
+/// `kubectl get pods -A -o json`, minified onto one line: `count` pods,
+/// the one at `bad` with container port 70000.
+fn one_line_pod_list(count: usize, bad: usize) -> String {
+    let items: Vec<String> = (0..count)
+        .map(|i| {
+            let port = if i == bad { 70000 } else { 8080 };
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"pod-{i}","namespace":"ns","labels":{{"app":"a{}"}}}},"spec":{{"containers":[{{"name":"c","image":"nginx:1.25","ports":[{{"name":"http","containerPort":{port},"protocol":"TCP"}}]}}]}},"status":{{"podIP":"10.1.{}.{}"}}}}"#,
+                i % 10,
+                i / 250,
+                i % 250 + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[{}]}}"#,
+        items.join(",")
+    )
+}
+
+/// An error in a one-line JSON list names the item path and shows a window
+/// of the line at its real line:column, not the whole line.
+#[test]
+fn an_error_in_one_line_json_names_the_item_path_and_shows_a_window() {
+    let text = one_line_pod_list(2000, 1234);
+    assert!(!text.contains('\n') && text.len() > 400_000);
+    let file = temp_file("pods.json", &text);
+    let out = run(&["get", "endpoints", "-A", "-f", file.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "items[1234].spec.containers[0].ports[0].containerPort: port 70000 is out of range"
+        ),
+        "{}",
+        out.stderr
+    );
+    let col = text.find("70000").expect("bad port") + 1;
+    assert!(
+        out.stderr.contains(&format!("pods.json:1:{col}]")),
+        "no pods.json:1:{col}: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("…"),
+        "the cut is marked: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.len() < 2048,
+        "{} bytes of stderr: {}",
+        out.stderr.len(),
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
 }
 
 /// Unknown kinds and files that are not manifests are skipped with a
