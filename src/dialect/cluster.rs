@@ -11,7 +11,7 @@ use super::core::{self, PodSpec};
 use super::{Kind, Manifest, PolicyObject, PolicySource, calico};
 use crate::model::{
     AddressSource, Cluster, Endpoint, Labels, NamedPort, Namespace, Node, ObjectRef, Proto,
-    Service, ServiceAccount, ServicePort, Span, Spanned, TargetPort, Workload, WorkloadKind,
+    Service, ServiceAccount, ServicePort, Span, Spanned, Workload, WorkloadKind,
 };
 use crate::syntax::Problem;
 
@@ -254,53 +254,20 @@ impl Builder {
     }
 
     fn service(&mut self, svc: core::Service, span: Span) {
-        let mut ports = Vec::new();
-        for p in &svc.spec.ports {
-            let protocol = match protocol_of(
-                p.protocol.as_ref().map(|s| s.value.as_str()),
-                p.protocol.as_ref().map(|s| s.span),
-            ) {
-                Ok(proto) => proto,
-                Err(problem) => {
-                    self.error(problem);
-                    continue;
-                }
-            };
-            let target = match p.target_port.as_ref().map(|t| (&t.value, t.span)) {
-                None => TargetPort::Number(p.port.0),
-                Some((super::common::IntOrString::Int(n), span)) => {
-                    match super::common::port_number(*n) {
-                        Ok(n) => TargetPort::Number(n),
-                        Err(e) => {
-                            self.error(Problem::new(span, e));
-                            continue;
-                        }
-                    }
-                }
-                Some((super::common::IntOrString::Str(s), span)) => {
-                    if let Ok(n) = s.parse::<i64>() {
-                        match super::common::port_number(n) {
-                            Ok(n) => TargetPort::Number(n),
-                            Err(e) => {
-                                self.error(Problem::new(span, e));
-                                continue;
-                            }
-                        }
-                    } else if let Err(e) = super::common::validate_port_name(s) {
-                        self.error(Problem::new(span, e));
-                        continue;
-                    } else {
-                        TargetPort::Name(s.clone())
-                    }
-                }
-            };
-            ports.push(ServicePort {
-                name: p.name.clone(),
-                port: p.port.0,
-                protocol,
-                target,
-            });
-        }
+        // Bad ports were reported by `Service::check`; the good ones serve.
+        let ports = svc
+            .spec
+            .ports
+            .iter()
+            .filter_map(|p| {
+                Some(ServicePort {
+                    name: p.name.as_ref().map(|n| n.value.clone()),
+                    port: p.number().ok()?,
+                    protocol: p.protocol().ok()?,
+                    target: p.target().ok()?,
+                })
+            })
+            .collect();
         self.out.cluster.services.push(Service {
             namespace: namespace_of(&svc.metadata),
             name: svc.metadata.name().to_string(),
@@ -395,10 +362,7 @@ impl Builder {
         for c in spec.containers.iter().chain(&spec.init_containers) {
             for p in &c.ports {
                 let Some(port_name) = &p.name else { continue };
-                let protocol = match protocol_of(
-                    p.protocol.as_ref().map(|s| s.value.as_str()),
-                    p.protocol.as_ref().map(|s| s.span),
-                ) {
+                let protocol = match super::common::protocol_of(p.protocol.as_ref()) {
                     Ok(proto) => proto,
                     Err(problem) => {
                         self.error(problem);
@@ -731,20 +695,6 @@ fn controller_of(meta: &ObjectMeta) -> Option<&super::common::OwnerReference> {
         .iter()
         .find(|o| o.controller == Some(true))
         .or_else(|| meta.owner_references.first())
-}
-
-/// Container and service port protocols: TCP (the default), UDP or SCTP.
-fn protocol_of(name: Option<&str>, span: Option<Span>) -> Result<Proto, Problem> {
-    match name {
-        None | Some("TCP") => Ok(Proto::TCP),
-        Some("UDP") => Ok(Proto::UDP),
-        Some("SCTP") => Ok(Proto::SCTP),
-        Some(other) => Err(Problem::new(
-            span.unwrap_or_default(),
-            format!("unsupported protocol `{other}`"),
-        )
-        .help("Kubernetes ports take TCP, UDP or SCTP")),
-    }
 }
 
 /// Sequential addresses from a range, skipping ones already taken.

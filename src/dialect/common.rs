@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, de};
 
-use crate::model::Spanned;
+use crate::model::{Proto, Spanned};
 use crate::selector::{validate_k8s_label_key, validate_k8s_label_value};
 use crate::syntax::Problem;
 
@@ -248,6 +248,20 @@ pub(crate) fn port_number(n: i64) -> Result<u16, String> {
     match u16::try_from(n) {
         Ok(p) if p >= 1 => Ok(p),
         _ => Err(format!("port {n} is out of range 1-65535")),
+    }
+}
+
+/// Container and Service port protocols: TCP (the default), UDP or SCTP.
+pub(crate) fn protocol_of(written: Option<&Spanned<String>>) -> Result<Proto, Problem> {
+    match written.map(|s| s.value.as_str()) {
+        None | Some("TCP") => Ok(Proto::TCP),
+        Some("UDP") => Ok(Proto::UDP),
+        Some("SCTP") => Ok(Proto::SCTP),
+        Some(other) => Err(Problem::new(
+            written.map(|s| s.span).unwrap_or_default(),
+            format!("unsupported protocol `{other}`"),
+        )
+        .help("Kubernetes ports take TCP, UDP or SCTP")),
     }
 }
 

@@ -8,8 +8,11 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::Manifest;
-use super::common::{IntOrString, Ip, LabelSelector, ObjectMeta, PortNumber};
-use crate::model::{Spanned, WorkloadKind};
+use super::common::{
+    IntOrString, Ip, LabelSelector, NameRule, ObjectMeta, PortNumber, port_number, protocol_of,
+    validate_port_name,
+};
+use crate::model::{Proto, Spanned, TargetPort, WorkloadKind};
 use crate::syntax::Problem;
 use crate::syntax::de::{DeError, from_node};
 use crate::syntax::yaml;
@@ -240,16 +243,107 @@ pub(crate) struct ServiceSpec {
     pub external_ips: Vec<String>,
 }
 
+/// A Service port, read as written and checked by `Service::check`, so
+/// that every bad port of a Service is reported at once.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePort {
     #[serde(default)]
-    pub name: Option<String>,
-    pub port: PortNumber,
+    pub name: Option<Spanned<String>>,
+    pub port: Spanned<IntOrString>,
     #[serde(default)]
     pub target_port: Option<Spanned<IntOrString>>,
     #[serde(default)]
     pub protocol: Option<Spanned<String>>,
+}
+
+impl ServicePort {
+    pub(crate) fn number(&self) -> Result<u16, String> {
+        PortNumber::parse(&self.port.value).map(|p| p.0)
+    }
+
+    /// The backend port: a number, or a port name resolved on each backend
+    /// pod. Absent, it is the Service port.
+    pub(crate) fn target(&self) -> Result<TargetPort, Problem> {
+        let Some(written) = &self.target_port else {
+            return self
+                .number()
+                .map(TargetPort::Number)
+                .map_err(|e| Problem::new(self.port.span, e));
+        };
+        match &written.value {
+            IntOrString::Int(n) => port_number(*n)
+                .map(TargetPort::Number)
+                .map_err(|e| Problem::new(written.span, e)),
+            // The API server reads a quoted number as a port name, and a
+            // port name has a letter (validatePortNumOrName).
+            IntOrString::Str(s) => match validate_port_name(s) {
+                Ok(()) => Ok(TargetPort::Name(s.clone())),
+                Err(e) => {
+                    let problem = Problem::new(written.span, e);
+                    Err(if s.parse::<i64>().is_ok() {
+                        problem
+                            .help("a quoted targetPort is a port name: write the number unquoted")
+                    } else {
+                        problem
+                    })
+                }
+            },
+        }
+    }
+
+    pub(crate) fn protocol(&self) -> Result<Proto, Problem> {
+        protocol_of(self.protocol.as_ref())
+    }
+}
+
+impl Service {
+    /// What the API server's Service validation refuses in the ports, all
+    /// at once: the port number, targetPort, protocol, and the names (each
+    /// a DNS-1123 label, required and distinct when there are several).
+    pub(crate) fn check(&self, out: &mut Vec<Problem>) {
+        let ports = &self.spec.ports;
+        let mut named: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, p) in ports.iter().enumerate() {
+            if let Err(e) = p.number() {
+                out.push(Problem::new(p.port.span, e));
+            }
+            if p.target_port.is_some()
+                && let Err(problem) = p.target()
+            {
+                out.push(problem);
+            }
+            if let Err(problem) = p.protocol() {
+                out.push(problem);
+            }
+            match &p.name {
+                Some(name) => {
+                    if let Err(e) = NameRule::Label.validate(&name.value) {
+                        let e = e.replacen("a namespace", "a port name", 1);
+                        out.push(Problem::new(
+                            name.span,
+                            format!("invalid Service port name `{}`: {e}", name.value),
+                        ));
+                    } else if let Some(&first) = named.get(name.value.as_str()) {
+                        out.push(Problem::new(
+                            name.span,
+                            format!(
+                                "Service port name `{}` is already the name of spec.ports[{first}]",
+                                name.value
+                            ),
+                        ));
+                    } else {
+                        named.insert(&name.value, i);
+                    }
+                }
+                None if ports.len() > 1 => out.push(
+                    Problem::new(p.port.span, "Service port has no name")
+                        .help("a Service with more than one port names every port"),
+                ),
+                None => {}
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -76,13 +76,11 @@ impl Manifest {
             Manifest::Policy(source) => source.check(source_text, out),
             Manifest::Calico(o) => calico::check(o, source_text, out),
             Manifest::Pod(pod) => pod.check(out),
+            Manifest::Service(svc) => svc.check(out),
             Manifest::Workload(_, w) => w.spec.template.spec.check(out),
             Manifest::Job(job) => job.spec.template.spec.check(out),
             Manifest::CronJob(cron) => cron.spec.job_template.spec.template.spec.check(out),
-            Manifest::Namespace(_)
-            | Manifest::ServiceAccount(_)
-            | Manifest::Service(_)
-            | Manifest::Node(_) => {}
+            Manifest::Namespace(_) | Manifest::ServiceAccount(_) | Manifest::Node(_) => {}
         }
     }
 }

@@ -24,7 +24,7 @@ fn broken_manifests_yield_one_located_diagnostic_per_problem() {
         .lines()
         .filter(|l| l.contains("[tests/bad-manifests/"))
         .collect();
-    assert_eq!(located.len(), 26, "{}", out.stderr);
+    assert_eq!(located.len(), 33, "{}", out.stderr);
     for file in std::fs::read_dir("tests/bad-manifests")
         .expect("dir")
         .flatten()
@@ -71,6 +71,49 @@ fn every_problem_of_a_pod_is_reported_at_once() {
     }
     assert!(
         out.stderr.contains("4 problems in 1 file"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Every bad port of one Service (number, targetPort, name, protocol) is
+/// reported in the same run, as the API server's validation lists them.
+#[test]
+fn every_bad_service_port_is_reported_at_once() {
+    let out = run(&[
+        "get",
+        "endpoints",
+        "-A",
+        "-f",
+        "tests/bad-manifests/service-ports.yaml",
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for (place, message) in [
+        (
+            "service-ports.yaml:9:26]",
+            "port 70000 is out of range 1-65535",
+        ),
+        (
+            "service-ports.yaml:10:14]",
+            "Service port name `http` is already the name of spec.ports[0]",
+        ),
+        ("service-ports.yaml:10:43]", "invalid port name `8443`"),
+        (
+            "service-ports.yaml:11:14]",
+            "invalid Service port name `Metrics_1`",
+        ),
+        ("service-ports.yaml:11:47]", "unsupported protocol `ICMP`"),
+        ("service-ports.yaml:12:14]", "Service port has no name"),
+        (
+            "service-ports.yaml:12:32]",
+            "port 0 is out of range 1-65535",
+        ),
+    ] {
+        assert!(out.stderr.contains(place), "no {place}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "no {message}: {}", out.stderr);
+    }
+    assert!(
+        out.stderr.contains("7 problems in 1 file"),
         "{}",
         out.stderr
     );
