@@ -237,6 +237,7 @@ fn make_flows(cluster: &Cluster, n: usize, rng: &mut Rng) -> Vec<Flow> {
             name: format!("{}/{}", ep.namespace, ep.name),
             ip: ep.ips[0],
             end: FlowEnd::Pod { index },
+            service: None,
         }
     };
     (0..n)

@@ -835,6 +835,7 @@ fn external(a: Addr) -> Peer {
         name: a.ip().to_string(),
         ip: a.ip(),
         end: FlowEnd::External,
+        service: None,
     }
 }
 
@@ -1419,6 +1420,7 @@ fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
                                     name,
                                     ip,
                                     end: FlowEnd::Pod { index: i },
+                                    service: None,
                                 },
                             });
                         }
@@ -1448,6 +1450,7 @@ fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
                         name: key,
                         ip,
                         end: FlowEnd::Pod { index: first },
+                        service: None,
                     },
                 });
             }
@@ -1481,6 +1484,7 @@ fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
                                 name: format!("hep:{name}"),
                                 ip,
                                 end: FlowEnd::HostEndpoint { index: i },
+                                service: None,
                             }
                         })
                 } else {
@@ -1489,6 +1493,7 @@ fn run_inner(sc: &Scenario, report: &mut Report) -> Result<(), String> {
                             name: name.clone(),
                             ip,
                             end: FlowEnd::Pod { index: i },
+                            service: None,
                         })
                     })
                 };
@@ -2265,6 +2270,7 @@ impl GraphCompare<'_> {
                         name: w.to_string(),
                         ip,
                         end: FlowEnd::Pod { index: i },
+                        service: None,
                     })
                 })
             }

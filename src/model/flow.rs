@@ -41,6 +41,21 @@ pub struct Peer {
     pub name: String,
     pub ip: IpAddr,
     pub end: FlowEnd,
+    /// Set when the user named a Service (`svc:`, or one of its
+    /// addresses) and the end is the backend it was DNAT'ed to.
+    #[serde(skip)]
+    pub service: Option<ServiceHop>,
+}
+
+/// The Service a flow end was reached through: kube-proxy rewrote its
+/// port to the backend's target port before policy saw the packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceHop {
+    /// Index into `Cluster::services`.
+    pub index: usize,
+    pub port: u16,
+    pub protocol: Proto,
+    pub target_port: u16,
 }
 
 /// An HTTP request carried by the flow.

@@ -7,4 +7,4 @@ pub mod policy;
 
 pub use crate::syntax::{FileId, Span, Spanned};
 pub use cluster::*;
-pub use flow::{Flow, FlowEnd, HttpRequest, Peer};
+pub use flow::{Flow, FlowEnd, HttpRequest, Peer, ServiceHop};

@@ -66,7 +66,8 @@ fn flow_json(outcome: &Outcome, cluster: &Cluster) -> Map<String, Value> {
 }
 
 /// A flow end: what owns the address (`kind`, `namespace`, `name`), the
-/// address, and how the user named it (`display`).
+/// address, how the user named it (`display`), and for an end reached
+/// through a Service, that Service and the DNAT it applied (`service`).
 pub(crate) fn end(peer: &Peer, cluster: &Cluster) -> Value {
     let (kind, namespace, name, workload) = match peer.end {
         FlowEnd::Pod { index } => match cluster.endpoints.get(index) {
@@ -99,8 +100,29 @@ pub(crate) fn end(peer: &Peer, cluster: &Cluster) -> Value {
         "ip": peer.ip,
         "display": peer.name,
     });
-    if let (Some(w), Value::Object(map)) = (workload, &mut v) {
+    let Value::Object(map) = &mut v else {
+        return v;
+    };
+    if let Some(w) = workload {
         map.insert("workload".into(), json!(w));
+    }
+    if let Some(hop) = &peer.service
+        && let Some(svc) = cluster.services.get(hop.index)
+    {
+        map.insert(
+            "service".into(),
+            json!({
+                "namespace": svc.namespace,
+                "name": svc.name,
+                "port": hop.port,
+                "protocol": hop.protocol,
+                "target_port": hop.target_port,
+                "backend": match (&map["namespace"], &map["name"]) {
+                    (Value::String(ns), Value::String(name)) => json!(format!("{ns}/{name}")),
+                    _ => Value::Null,
+                },
+            }),
+        );
     }
     v
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::model::{
-    Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, TargetPort, Workload,
+    Cluster, Endpoint, Flow, FlowEnd, HttpRequest, Peer, Proto, ServiceHop, TargetPort, Workload,
 };
 use crate::sim::eval::hint::{Hint, Input};
 use crate::sim::eval::{Evaluator, Outcome};
@@ -342,6 +342,12 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
                 }
             };
             dst_peer.name = format!("{} ({}:{} -> {target})", dst_peer.name, svc.name, sp.port);
+            dst_peer.service = Some(ServiceHop {
+                index: si,
+                port: sp.port,
+                protocol: sp.protocol,
+                target_port: target,
+            });
             target
         }
         (Some(PortRef::Number(n)), None) => *n,
@@ -473,6 +479,7 @@ fn ends(
             name: format!("hep:{name}"),
             ip,
             end: FlowEnd::HostEndpoint { index: i },
+            service: None,
         });
     }
     if let Some(rest) = text.strip_prefix("node:") {
@@ -491,6 +498,7 @@ fn ends(
             name: format!("node:{rest}"),
             ip,
             end: FlowEnd::Node { index: i },
+            service: None,
         });
     }
     if let Some(rest) = text.strip_prefix("netset:") {
@@ -759,6 +767,7 @@ fn pod_peer(index: usize, ep: &Endpoint) -> Peer {
             .copied()
             .unwrap_or(IpAddr::from([0, 0, 0, 0])),
         end: FlowEnd::Pod { index },
+        service: None,
     }
 }
 
@@ -782,7 +791,12 @@ fn address_peer(cluster: &Cluster, ip: IpAddr, name: String) -> Peer {
     } else {
         FlowEnd::External
     };
-    Peer { name, ip, end }
+    Peer {
+        name,
+        ip,
+        end,
+        service: None,
+    }
 }
 
 /// The address that stands for a CIDR: its only address, or its first host.

@@ -110,6 +110,63 @@ fn flow_ends_are_structured() {
     assert_eq!(hep["flow"]["dst"]["name"], "node1-eth0");
 }
 
+/// An end reached through a Service names the Service, the port the flow
+/// was sent to and the backend and port it was DNAT'ed to, whether the
+/// Service was named or given by its ClusterIP; a pod named directly has no
+/// `service`.
+#[test]
+fn a_service_end_names_the_service_and_its_dnat() {
+    for to in ["svc:kube-system/kube-dns", "10.96.0.10"] {
+        let v = json(&[
+            "simulate",
+            "-f",
+            "fixtures/tiers",
+            "--from",
+            "shop/web",
+            "--to",
+            to,
+            "--port",
+            "53",
+            "--proto",
+            "UDP",
+            "-o",
+            "json",
+        ]);
+        let dst = &v["flow"]["dst"];
+        let service = &dst["service"];
+        assert_eq!(service["namespace"], "kube-system", "{to}: {dst}");
+        assert_eq!(service["name"], "kube-dns", "{to}: {dst}");
+        assert_eq!(service["port"], 53, "{to}: {dst}");
+        assert_eq!(service["protocol"], 17, "{to}: {dst}");
+        assert_eq!(service["target_port"], 53, "{to}: {dst}");
+        assert_eq!(
+            service["backend"],
+            format!(
+                "{}/{}",
+                dst["namespace"].as_str().unwrap(),
+                dst["name"].as_str().unwrap()
+            ),
+            "{to}: {dst}"
+        );
+        assert_eq!(dst["kind"], "pod", "{to}: {dst}");
+        assert!(v["flow"]["src"].get("service").is_none(), "{v}");
+    }
+    let pod = simulate("default/web-0");
+    assert!(pod["flow"]["dst"].get("service").is_none(), "{pod}");
+    // Each backend's flow names its own backend, at the port it was sent.
+    let service = simulate("svc:default/web");
+    for b in service["flows"].as_array().expect("per-backend results") {
+        let dst = &b["flow"]["dst"];
+        assert_eq!(dst["service"]["name"], "web", "{dst}");
+        assert_eq!(dst["service"]["target_port"], b["flow"]["port"], "{b}");
+        assert_eq!(
+            dst["service"]["backend"],
+            format!("default/{}", dst["name"].as_str().expect("name")),
+            "{dst}"
+        );
+    }
+}
+
 /// Each line of `--flows -o json` is what `simulate -o json` prints for
 /// that entry, plus the expectation and where it is written.
 #[test]

@@ -285,6 +285,7 @@ impl Partition {
                             name: probe.to_string(),
                             ip: probe,
                             end: FlowEnd::External,
+                            service: None,
                         },
                         alt: None,
                         unique: false,
@@ -323,6 +324,7 @@ fn pod_peer(cluster: &Cluster, pod: usize) -> Peer {
         name: format!("{}/{}", ep.namespace, ep.name),
         ip,
         end,
+        service: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn peer(name: &str) -> Peer {
         name: name.into(),
         ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
         end: FlowEnd::External,
+        service: None,
     }
 }
 
