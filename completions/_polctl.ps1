@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
@@ -103,6 +104,39 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--exclude-external', '--exclude-external', [CompletionResultType]::ParameterName, 'Leave out external address ranges')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
             [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;diff' {
+            [CompletionResult]::new('--old', '--old', [CompletionResultType]::ParameterName, 'A manifest file or directory of the old side (repeatable)')
+            [CompletionResult]::new('--new', '--new', [CompletionResultType]::ParameterName, 'A manifest file or directory of the new side (repeatable)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Only edges from these workloads (see references below)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Only edges to these workloads')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Only edges that allow this destination port (`5432`, `53/UDP`)')
+            [CompletionResult]::new('--focus', '--focus', [CompletionResultType]::ParameterName, 'Only this workload and the edges to and from it')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only workloads of this namespace (and the edges between them); bare names are in it')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only workloads of this namespace (and the edges between them); bare names are in it')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release (1.15-1.20): how an egress named port resolves')
+            [CompletionResult]::new('--dns', '--dns', [CompletionResultType]::ParameterName, 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)')
+            [CompletionResult]::new('--dns-file', '--dns-file', [CompletionResultType]::ParameterName, 'DNS answers in /etc/hosts form (`IP NAME...` per line)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories recursively')
+            [CompletionResult]::new('--exit-code', '--exit-code', [CompletionResultType]::ParameterName, 'Exit with 1 when anything changed, 0 when nothing did (as `git diff --exit-code`)')
+            [CompletionResult]::new('--exclude-external', '--exclude-external', [CompletionResultType]::ParameterName, 'Leave out external address ranges')
             [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
@@ -227,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
         'polctl;help' {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
@@ -239,6 +274,9 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             break
         }
         'polctl;help;graph' {
+            break
+        }
+        'polctl;help;diff' {
             break
         }
         'polctl;help;test' {

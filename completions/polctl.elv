@@ -30,6 +30,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --version 'Print version'
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
+            cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
@@ -98,6 +99,38 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --exclude-external 'Leave out external address ranges'
             cand -R 'Read directories given with -f recursively'
             cand --recursive 'Read directories given with -f recursively'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;diff'= {
+            cand --old 'A manifest file or directory of the old side (repeatable)'
+            cand --new 'A manifest file or directory of the new side (repeatable)'
+            cand --from 'Only edges from these workloads (see references below)'
+            cand --to 'Only edges to these workloads'
+            cand --port 'Only edges that allow this destination port (`5432`, `53/UDP`)'
+            cand --focus 'Only this workload and the edges to and from it'
+            cand -n 'Only workloads of this namespace (and the edges between them); bare names are in it'
+            cand --namespace 'Only workloads of this namespace (and the edges between them); bare names are in it'
+            cand -o 'Output format [default: table]'
+            cand --output 'Output format [default: table]'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand -R 'Read directories recursively'
+            cand --recursive 'Read directories recursively'
+            cand --exit-code 'Exit with 1 when anything changed, 0 when nothing did (as `git diff --exit-code`)'
+            cand --exclude-external 'Leave out external address ranges'
             cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
             cand -v 'More detail on stderr (each skipped file)'
             cand --verbose 'More detail on stderr (each skipped file)'
@@ -216,6 +249,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help'= {
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
+            cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
@@ -226,6 +260,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;simulate'= {
         }
         &'polctl;help;graph'= {
+        }
+        &'polctl;help;diff'= {
         }
         &'polctl;help;test'= {
         }

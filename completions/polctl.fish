@@ -34,6 +34,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_needs_command" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
@@ -111,6 +112,35 @@ complete -c polctl -n "__fish_polctl_using_subcommand graph" -s q -l quiet -d 'N
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l old -d 'A manifest file or directory of the old side (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l new -d 'A manifest file or directory of the new side (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l from -d 'Only edges from these workloads (see references below)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l to -d 'Only edges to these workloads' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l port -d 'Only edges that allow this destination port (`5432`, `53/UDP`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l focus -d 'Only this workload and the edges to and from it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s n -l namespace -d 'Only workloads of this namespace (and the edges between them); bare names are in it' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
+wide\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s R -l recursive -d 'Read directories recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l exit-code -d 'Exit with 1 when anything changed, 0 when nothing did (as `git diff --exit-code`)'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l exclude-external -d 'Leave out external address ranges'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l tests -d 'A test file besides those found next to the policies (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l junit -d 'Also write the results as JUnit XML to FILE, for CI (one testsuite per test file)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
@@ -191,11 +221,12 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph test describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

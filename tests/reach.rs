@@ -261,3 +261,203 @@ fn every_matrix_cell_agrees_with_the_evaluator() {
             .join("\n")
     );
 }
+
+/// Loads YAML text and lowers it for `cni` (detected when `None`).
+fn compile_text(text: &str, cni: Option<polctl::model::policy::Cni>) -> (Inventory, PolicySet) {
+    let inventory = load(
+        &Inputs {
+            paths: vec![PathBuf::from("-")],
+            recursive: false,
+        },
+        &mut text.as_bytes(),
+    )
+    .expect("generated cluster loads");
+    let choice = Choice {
+        cni,
+        app_layer: true,
+        ..Choice::default()
+    };
+    let set = lower(&Input::from(&inventory), &choice).set;
+    (inventory, set)
+}
+
+fn diff_of(
+    old: &(Inventory, PolicySet),
+    new: &(Inventory, PolicySet),
+) -> polctl::sim::reach::ReachDiff {
+    let old_ev = Evaluator::new(&old.1, &old.0.cluster);
+    let new_ev = Evaluator::new(&new.1, &new.0.cluster);
+    reach::diff(
+        &reach::DiffSide {
+            evaluator: &old_ev,
+            cluster: &old.0.cluster,
+        },
+        &reach::DiffSide {
+            evaluator: &new_ev,
+            cluster: &new.0.cluster,
+        },
+        &Options::default(),
+        &(),
+    )
+}
+
+/// A fixture compared with itself has no change.
+#[test]
+fn every_fixture_has_no_diff_with_itself() {
+    for dir in fixture_dirs() {
+        let side = setup(&dir);
+        let d = diff_of(&side, &side);
+        assert!(
+            d.is_empty(),
+            "{}: {} changes, added {:?}, removed {:?}",
+            dir.display(),
+            d.changes.len(),
+            d.added,
+            d.removed
+        );
+    }
+}
+
+/// Generated clusters, and the same clusters with some policies removed:
+/// the diff is empty against itself, and on every node pair and probe port
+/// where `simulate` gives the two sides different verdicts the diff lists
+/// the pair with the port gained or lost; where the pair is not listed
+/// (or its pods all see the same change and the port is not in it) the
+/// verdicts agree.
+#[test]
+fn diff_agrees_with_simulate_on_generated_changes() {
+    use polctl_testkit::cluster::{Spec, generate};
+    let mut checked = 0;
+    let mut differing = 0;
+    let mut wrong = Vec::new();
+    for (i, spec) in [Spec::k8s(40, 14), Spec::mixed(40, 14), Spec::cilium(40, 14)]
+        .into_iter()
+        .enumerate()
+    {
+        let spec = Spec {
+            seed: 0xD1FF + i as u64,
+            ..spec
+        };
+        let yaml = generate(&spec).yaml;
+        let docs: Vec<&str> = yaml.split("---\n").collect();
+        // Every third policy document is left out of the new side.
+        let mut nth_policy = 0;
+        let kept: Vec<&str> = docs
+            .iter()
+            .copied()
+            .filter(|d| {
+                let policy = d.contains("kind: NetworkPolicy")
+                    || d.contains("kind: GlobalNetworkPolicy")
+                    || d.contains("kind: CiliumNetworkPolicy")
+                    || d.contains("kind: CiliumClusterwideNetworkPolicy");
+                if !policy {
+                    return true;
+                }
+                nth_policy += 1;
+                nth_policy % 3 != 0
+            })
+            .collect();
+        assert!(kept.len() < docs.len(), "spec {i}: a policy was removed");
+        let old = compile_text(&yaml, None);
+        let new = compile_text(&kept.join("---\n"), Some(old.1.dataplane.cni));
+        assert!(diff_of(&old, &old).is_empty(), "spec {i}: diff with itself");
+        let d = diff_of(&old, &new);
+        assert!(
+            !d.changes.is_empty(),
+            "spec {i}: removing policies changes something"
+        );
+        let (old_ev, new_ev) = (
+            Evaluator::new(&old.1, &old.0.cluster),
+            Evaluator::new(&new.1, &new.0.cluster),
+        );
+        let workloads: Vec<&str> = d
+            .nodes
+            .iter()
+            .filter(|n| !n.is_external())
+            .map(|n| n.id.as_str())
+            .collect();
+        let mut ports: BTreeSet<u16> = COMMON_PORTS.iter().copied().collect();
+        for c in &d.changes {
+            for set in [&c.gained, &c.lost] {
+                if let Some(ps) = set.protocols.get(&Proto::TCP) {
+                    for &(lo, hi) in ps.intervals() {
+                        ports.extend([lo.saturating_sub(1).max(1), lo, hi, hi.saturating_add(1)]);
+                    }
+                }
+            }
+        }
+        // Every 5th ordered pair of workloads, and every listed pair.
+        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut k = 0;
+        for s in &workloads {
+            for t in &workloads {
+                k += 1;
+                if s != t && k % 5 == 0 {
+                    pairs.insert((s, t));
+                }
+            }
+        }
+        for c in &d.changes {
+            let (s, t) = (&d.nodes[c.src], &d.nodes[c.dst]);
+            if !s.is_external() && !t.is_external() {
+                pairs.insert((s.id.as_str(), t.id.as_str()));
+            }
+        }
+        for (s, t) in pairs {
+            let change = d
+                .changes
+                .iter()
+                .find(|c| d.nodes[c.src].id == s && d.nodes[c.dst].id == t);
+            for &port in &ports {
+                let req = FlowRequest {
+                    from: s.to_string(),
+                    to: t.to_string(),
+                    port: Some(PortRef::Number(port)),
+                    protocol: Some(Proto::TCP),
+                    ..FlowRequest::default()
+                };
+                let verdict = |side: &(Inventory, PolicySet), ev: &Evaluator| {
+                    flows(&side.0.cluster, &req, "default")
+                        .expect("workloads resolve")
+                        .into_iter()
+                        .next()
+                        .map(|f| ev.evaluate(f).verdict.is_allow())
+                };
+                let (Some(before), Some(after)) = (verdict(&old, &old_ev), verdict(&new, &new_ev))
+                else {
+                    continue;
+                };
+                checked += 1;
+                let gained = change.is_some_and(|c| allows(&c.gained, Proto::TCP, port));
+                let lost = change.is_some_and(|c| allows(&c.lost, Proto::TCP, port));
+                let exact = change.is_none_or(|c| !c.some_pods);
+                let ok = match (before, after) {
+                    (false, true) => gained,
+                    (true, false) => lost,
+                    _ => !exact || (!gained && !lost),
+                };
+                if before != after {
+                    differing += 1;
+                }
+                if !ok {
+                    wrong.push(format!(
+                        "spec {i}: {s} -> {t} TCP {port}: simulate {before} -> {after}, diff \
+                         gained {gained} lost {lost}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(differing > 0, "some sampled flow changed verdict");
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} flows disagree:\n{}",
+        wrong.len(),
+        wrong
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -8,8 +8,12 @@ use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 
 use super::error::UsageError;
+use super::request::{self, Field};
 use crate::dialect::lower::{self, Choice};
 use crate::model::policy::{Cni, Version};
+use crate::selector::parse_kubectl;
+use crate::sim::reach::{Filter, NodeMatch, PortFilter};
+use crate::sim::resolve::{Reference, parse_protocol};
 
 /// The namespace bare names resolve in when `-n` is not given (kubectl's).
 pub(crate) const DEFAULT_NAMESPACE: &str = "default";
@@ -70,6 +74,30 @@ pub struct SelectorArgs {
     /// Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+}
+
+/// The graph's filters, for commands whose result is a set of node pairs
+/// (`graph`, `diff`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GraphFilterArgs {
+    /// Only edges from these workloads (see references below)
+    #[arg(long, value_name = "REF|SELECTOR")]
+    pub from: Option<String>,
+    /// Only edges to these workloads
+    #[arg(long, value_name = "REF|SELECTOR")]
+    pub to: Option<String>,
+    /// Only edges that allow this destination port (`5432`, `53/UDP`)
+    #[arg(long, value_name = "PORT[/PROTO]")]
+    pub port: Option<String>,
+    /// Only this workload and the edges to and from it
+    #[arg(long, value_name = "REF|SELECTOR")]
+    pub focus: Option<String>,
+    /// Leave out external address ranges
+    #[arg(long)]
+    pub exclude_external: bool,
+    /// Only workloads of this namespace (and the edges between them); bare names are in it
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// The dataplane being simulated: explicit inputs for plugin- and
@@ -219,4 +247,77 @@ impl<F: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for FormatPa
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
         self.0.possible_values()
     }
+}
+
+impl GraphFilterArgs {
+    /// The filter these flags describe, or the usage error of a bad one.
+    pub(crate) fn filter(&self) -> Result<Filter, UsageError> {
+        let args = self;
+        let port = args
+            .port
+            .as_deref()
+            .map(|text| {
+                let (num, proto) = text.split_once('/').unwrap_or((text, "TCP"));
+                let port = num.parse::<u16>().ok().filter(|p| *p > 0);
+                match (port, parse_protocol(proto)) {
+                    (Some(port), Ok(protocol)) => Ok(PortFilter { protocol, port }),
+                    (None, _) => Err("the port must be a number 1-65535".to_string()),
+                    (_, Err(e)) => Err(e),
+                }
+            })
+            .transpose()
+            .map_err(|e| UsageError::value("--port", args.port.clone().unwrap_or_default(), e))?;
+        let bare = resolve_namespace(args.namespace.as_deref());
+        let node = |flag, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| node_match(flag, t, bare))
+                .transpose()
+        };
+        Ok(Filter {
+            namespace: args.namespace.clone(),
+            from: node("--from", &args.from)?,
+            to: node("--to", &args.to)?,
+            port,
+            focus: node("--focus", &args.focus)?,
+            exclude_external: args.exclude_external,
+        })
+    }
+}
+
+/// A workload reference, a label selector, or an address; a bare name is
+/// in `namespace`.
+fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMatch, UsageError> {
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return Ok(NodeMatch::Addresses(net));
+    }
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(NodeMatch::Addresses(ip.into()));
+    }
+    let is_selector = text.contains(['=', '!', '(', ',', ' ']);
+    if !is_selector {
+        // Graph nodes are workloads and address ranges: no prefixes.
+        request::end(Field::From, text, &[]).map_err(|e| UsageError::Reference {
+            flag,
+            reference: e.value.clone(),
+            message: e.message,
+            help: e.help,
+        })?;
+    }
+    if is_selector {
+        return parse_kubectl(text)
+            .map(NodeMatch::Selector)
+            .map_err(|e| UsageError::Selector {
+                flag,
+                message: e.message.clone(),
+                text: text.to_string(),
+                span: (e.offset, e.len).into(),
+            });
+    }
+    // Before loading, a kind word is a kind, never a namespace.
+    let r = Reference::parse(text, &|_| false);
+    Ok(NodeMatch::Name {
+        namespace: Some(r.namespace.unwrap_or(namespace).to_string()),
+        kind: r.kind.map(str::to_string),
+        name: r.name.to_string(),
+    })
 }

@@ -48,6 +48,13 @@ pub enum UsageError {
         reason: String,
     },
 
+    #[error("the two sides are simulated on different dataplanes: OLD on {old}, NEW on {new}")]
+    #[diagnostic(
+        code(polctl::usage::dataplane),
+        help("pass --cni (and a version) so that both sides are simulated alike")
+    )]
+    DataplaneDiffers { old: String, new: String },
+
     #[error("invalid {flag}: {message}")]
     #[diagnostic(code(polctl::usage::selector))]
     Selector {

@@ -4,14 +4,11 @@
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{self as flags, DataplaneArgs, InputArgs};
-use super::request::{self, Field};
+use super::args::{DataplaneArgs, GraphFilterArgs, InputArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::render::graph as view;
-use crate::selector::parse_kubectl;
 use crate::sim::eval::Evaluator;
-use crate::sim::reach::{self, Filter, NodeMatch, PortFilter, Progress};
-use crate::sim::resolve::{Reference, parse_protocol};
+use crate::sim::reach::{self, GraphNode, NodeMatch, Progress};
 
 /// Compute the reachability graph of everything loaded and render it
 #[derive(Debug, Args)]
@@ -46,24 +43,8 @@ Examples:
   polctl graph -f fixtures/tiers --to app=db --port 5432"
 )]
 pub struct GraphArgs {
-    /// Only edges from these workloads (see references below)
-    #[arg(long, value_name = "REF|SELECTOR")]
-    pub from: Option<String>,
-    /// Only edges to these workloads
-    #[arg(long, value_name = "REF|SELECTOR")]
-    pub to: Option<String>,
-    /// Only edges that allow this destination port (`5432`, `53/UDP`)
-    #[arg(long, value_name = "PORT[/PROTO]")]
-    pub port: Option<String>,
-    /// Only this workload and the edges to and from it
-    #[arg(long, value_name = "REF|SELECTOR")]
-    pub focus: Option<String>,
-    /// Leave out external address ranges
-    #[arg(long)]
-    pub exclude_external: bool,
-    /// Only workloads of this namespace (and the edges between them); bare names are in it
-    #[arg(short = 'n', long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub filter: GraphFilterArgs,
     /// Output format [default: table]
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
     pub output: Option<GraphFormat>,
@@ -87,13 +68,13 @@ pub enum GraphFormat {
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
-    let filter = filter(args)?;
+    let filter = args.filter.filter()?;
     let mut inventory = ctx.load(&args.input)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let opts = reach::Options {
-        external: !args.exclude_external,
+        external: !args.filter.exclude_external,
         ..reach::Options::default()
     };
     let bar = Bar(ctx
@@ -104,15 +85,7 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     for note in &graph.notes {
         ctx.printer.warn(note);
     }
-    for (flag, node_match) in [
-        ("--from", &filter.from),
-        ("--to", &filter.to),
-        ("--focus", &filter.focus),
-    ] {
-        if let Some(m) = node_match {
-            known_workload(&graph, flag, m)?;
-        }
-    }
+    known_workloads(&filter, &graph.graph.node_weights().collect::<Vec<_>>())?;
     let graph = graph.filtered(&filter);
     let text = match args.output.unwrap_or(GraphFormat::Table) {
         GraphFormat::Table => view::table(&graph, false),
@@ -139,10 +112,26 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// A workload named with --from/--to/--focus must exist: a typo would
-/// otherwise print an empty graph.
+/// The workloads named with --from/--to/--focus must exist among `nodes`:
+/// a typo would otherwise print an empty result.
+pub(super) fn known_workloads(
+    filter: &reach::Filter,
+    nodes: &[&GraphNode],
+) -> Result<(), UsageError> {
+    for (flag, node_match) in [
+        ("--from", &filter.from),
+        ("--to", &filter.to),
+        ("--focus", &filter.focus),
+    ] {
+        if let Some(m) = node_match {
+            known_workload(nodes, flag, m)?;
+        }
+    }
+    Ok(())
+}
+
 fn known_workload(
-    graph: &reach::Reach,
+    nodes: &[&GraphNode],
     flag: &'static str,
     m: &NodeMatch,
 ) -> Result<(), UsageError> {
@@ -154,7 +143,7 @@ fn known_workload(
     else {
         return Ok(());
     };
-    if graph.graph.node_weights().any(|n| m.matches(n)) {
+    if nodes.iter().any(|n| m.matches(n)) {
         return Ok(());
     }
     let kind = kind.as_deref().map(|k| format!("{}/", k.to_lowercase()));
@@ -162,9 +151,8 @@ fn known_workload(
         Some(ns) => format!("{ns}/{}{name}", kind.unwrap_or_default()),
         None => format!("{}{name}", kind.unwrap_or_default()),
     };
-    let mut near: Vec<(f64, &str)> = graph
-        .graph
-        .node_weights()
+    let mut near: Vec<(f64, &str)> = nodes
+        .iter()
         .filter(|n| !n.is_external())
         .map(|n| {
             let score =
@@ -194,77 +182,8 @@ fn known_workload(
     })
 }
 
-fn filter(args: &GraphArgs) -> Result<Filter> {
-    let port = args
-        .port
-        .as_deref()
-        .map(|text| {
-            let (num, proto) = text.split_once('/').unwrap_or((text, "TCP"));
-            let port = num.parse::<u16>().ok().filter(|p| *p > 0);
-            match (port, parse_protocol(proto)) {
-                (Some(port), Ok(protocol)) => Ok(PortFilter { protocol, port }),
-                (None, _) => Err("the port must be a number 1-65535".to_string()),
-                (_, Err(e)) => Err(e),
-            }
-        })
-        .transpose()
-        .map_err(|e| UsageError::value("--port", args.port.clone().unwrap_or_default(), e))?;
-    let bare = flags::resolve_namespace(args.namespace.as_deref());
-    let node = |flag, text: &Option<String>| {
-        text.as_deref()
-            .map(|t| node_match(flag, t, bare))
-            .transpose()
-    };
-    Ok(Filter {
-        namespace: args.namespace.clone(),
-        from: node("--from", &args.from)?,
-        to: node("--to", &args.to)?,
-        port,
-        focus: node("--focus", &args.focus)?,
-        exclude_external: args.exclude_external,
-    })
-}
-
-/// A workload reference, a label selector, or an address; a bare name is
-/// in `namespace`.
-fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMatch, UsageError> {
-    if let Ok(net) = text.parse::<ipnet::IpNet>() {
-        return Ok(NodeMatch::Addresses(net));
-    }
-    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
-        return Ok(NodeMatch::Addresses(ip.into()));
-    }
-    let is_selector = text.contains(['=', '!', '(', ',', ' ']);
-    if !is_selector {
-        // Graph nodes are workloads and address ranges: no prefixes.
-        request::end(Field::From, text, &[]).map_err(|e| UsageError::Reference {
-            flag,
-            reference: e.value.clone(),
-            message: e.message,
-            help: e.help,
-        })?;
-    }
-    if is_selector {
-        return parse_kubectl(text)
-            .map(NodeMatch::Selector)
-            .map_err(|e| UsageError::Selector {
-                flag,
-                message: e.message.clone(),
-                text: text.to_string(),
-                span: (e.offset, e.len).into(),
-            });
-    }
-    // Before loading, a kind word is a kind, never a namespace.
-    let r = Reference::parse(text, &|_| false);
-    Ok(NodeMatch::Name {
-        namespace: Some(r.namespace.unwrap_or(namespace).to_string()),
-        kind: r.kind.map(str::to_string),
-        name: r.name.to_string(),
-    })
-}
-
 /// The printer's progress bar, fed by the reachability computation.
-struct Bar(indicatif::ProgressBar);
+pub(super) struct Bar(pub(super) indicatif::ProgressBar);
 
 impl Progress for Bar {
     fn start(&self, total: u64) {

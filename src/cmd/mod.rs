@@ -3,6 +3,7 @@
 pub(crate) mod args;
 mod completion;
 mod describe;
+mod diff;
 pub(crate) mod error;
 mod get;
 mod graph;
@@ -123,6 +124,7 @@ impl Settings {
 pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     Graph(Box<graph::GraphArgs>),
+    Diff(Box<diff::DiffArgs>),
     Test(Box<test::TestArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
@@ -253,6 +255,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
     match command {
         Command::Simulate(args) => simulate::run(ctx, args),
         Command::Graph(args) => graph::run(ctx, args),
+        Command::Diff(args) => diff::run(ctx, args),
         Command::Test(args) => test::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),

@@ -1,6 +1,7 @@
 //! Output: tables, YAML/JSON, and the printer everything goes through.
 
 pub(crate) mod describe;
+pub(crate) mod diff;
 pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;

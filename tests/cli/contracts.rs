@@ -219,3 +219,55 @@ fn a_flows_file_entry_is_the_single_flow_contract() {
         .expect("the kube-dns entry");
     assert_eq!(dns["expectation_met"], true, "{dns}");
 }
+
+/// `polctl diff -o json`, as the README documents it.
+#[test]
+fn diff_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = crate::common::repo().join("fixtures/starwars");
+    for f in ["policies.yaml", "workloads.yaml"] {
+        std::fs::copy(from.join(f), dir.path().join(f)).expect("copy");
+    }
+    // Without the HTTP rules, port 80 is no longer L7-filtered.
+    let policies = dir.path().join("policies.yaml");
+    let text = std::fs::read_to_string(&policies).expect("policies");
+    let cut = text.find("          rules:").expect("http rules");
+    std::fs::write(&policies, &text[..cut]).expect("write");
+    let new = dir.path().display().to_string();
+    let v = json(&["diff", "fixtures/starwars", &new, "-o", "json"]);
+    let mut top = keys(&v);
+    top.sort();
+    assert_eq!(
+        top,
+        ["added", "changed", "notes", "pairs", "removed", "summary"]
+    );
+    assert_eq!(v["changed"], true);
+    assert_eq!(
+        keys(&v["summary"]),
+        ["added", "changed", "gained", "lost", "removed"]
+    );
+    let pair = &v["pairs"][0];
+    assert_eq!(pair["src"], "default/tiefighter");
+    assert_eq!(pair["dst"], "default/deathstar");
+    assert_eq!(pair["change"], "changed");
+    assert_eq!(pair["before"], serde_json::json!(["TCP 80"]));
+    assert_eq!(pair["after"], serde_json::json!(["TCP 80"]));
+    assert_eq!(pair["gained"], serde_json::json!([]));
+    assert_eq!(pair["lost"], serde_json::json!([]));
+    assert_eq!(pair["l7"]["lost"], serde_json::json!(["TCP 80"]));
+    assert_eq!(pair["l7"]["gained"], serde_json::json!([]));
+    assert!(pair.get("auth").is_none(), "unchanged marks are left out");
+    assert!(pair["policies"]["before"].is_array());
+    assert!(pair["policies"]["after"].is_array());
+    assert!(pair.get("some_pods").is_none());
+    // Nothing changed: the same shape, empty.
+    let same = json(&[
+        "diff",
+        "fixtures/starwars",
+        "fixtures/starwars",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(same["changed"], false);
+    assert_eq!(same["pairs"], serde_json::json!([]));
+}

@@ -9,6 +9,7 @@ fn help_text_of_every_command() {
         ("get", vec!["get", "--help"]),
         ("simulate", vec!["simulate", "--help"]),
         ("graph", vec!["graph", "--help"]),
+        ("diff", vec!["diff", "--help"]),
         ("test", vec!["test", "--help"]),
         ("describe", vec!["describe", "--help"]),
         ("completion", vec!["completion", "--help"]),

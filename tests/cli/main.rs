@@ -3,6 +3,7 @@
 mod common;
 mod completion;
 mod contracts;
+mod diff;
 mod endpoints;
 mod examples;
 mod flags;

@@ -34,7 +34,7 @@ pub enum IdentityClass {
 }
 
 /// Whether an external range stands for senders or receivers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RangeRole {
     Source,

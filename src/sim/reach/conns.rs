@@ -85,6 +85,27 @@ impl PortSet {
         PortSet(out)
     }
 
+    /// The values of `self` not in `other`.
+    pub(crate) fn difference(&self, other: &PortSet) -> PortSet {
+        let mut out = PortSet::new();
+        for &(lo, hi) in &self.0 {
+            let mut from = u32::from(lo);
+            for &(a, b) in &other.0 {
+                if u32::from(b) < from || u32::from(a) > u32::from(hi) {
+                    continue;
+                }
+                if u32::from(a) > from {
+                    out.0.push((from as u16, a - 1));
+                }
+                from = u32::from(b) + 1;
+            }
+            if from <= u32::from(hi) {
+                out.0.push((from as u16, hi));
+            }
+        }
+        out
+    }
+
     /// Whether the set is exactly `lo..=hi`.
     pub(crate) fn is_exactly(&self, lo: u16, hi: u16) -> bool {
         self.0 == [(lo, hi)]
@@ -240,6 +261,26 @@ impl Conns {
         }
     }
 
+    /// The connections of `self` not in `other`. Both must come from
+    /// policies cut at the same protocols (`other` then means the same
+    /// protocols on both sides).
+    pub(crate) fn difference(&self, other: &Conns) -> Conns {
+        let mut protocols = BTreeMap::new();
+        for (p, a) in &self.protocols {
+            let rest = match other.protocols.get(p) {
+                Some(b) => a.difference(b),
+                None => a.clone(),
+            };
+            if !rest.is_empty() {
+                protocols.insert(*p, rest);
+            }
+        }
+        Conns {
+            protocols,
+            other: self.other && !other.other,
+        }
+    }
+
     /// `["TCP 80,443", "UDP 53", "ICMP 0,8", "other protocols"]`, or
     /// `["all"]` for everything.
     pub(crate) fn describe(&self) -> Vec<String> {
@@ -370,6 +411,12 @@ mod tests {
             let inter: Vec<bool> = mx.iter().zip(&my).map(|(p, q)| *p && *q).collect();
             prop_assert_eq!(model(&x.union(&y)), union);
             prop_assert_eq!(model(&x.intersect(&y)), inter);
+            let minus: Vec<bool> = mx.iter().zip(&my).map(|(p, q)| *p && !*q).collect();
+            let d = x.difference(&y);
+            prop_assert_eq!(model(&d), minus);
+            for w in d.intervals().windows(2) {
+                prop_assert!(u32::from(w[0].1) + 1 < u32::from(w[1].0));
+            }
             // Canonical form: sorted, disjoint, not adjacent.
             for w in x.intervals().windows(2) {
                 prop_assert!(u32::from(w[0].1) + 1 < u32::from(w[1].0));

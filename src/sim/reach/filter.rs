@@ -92,24 +92,24 @@ pub(crate) struct Filter {
 
 impl Filter {
     /// Whether the node may appear at all (`--exclude-external`).
-    fn admits(&self, n: &GraphNode) -> bool {
+    pub(super) fn admits(&self, n: &GraphNode) -> bool {
         !(n.is_external() && self.exclude_external)
     }
 
     /// Whether the node is in the namespace asked for (every node is when
     /// none is).
-    fn in_namespace(&self, n: &GraphNode) -> bool {
+    pub(super) fn in_namespace(&self, n: &GraphNode) -> bool {
         self.namespace
             .as_ref()
             .is_none_or(|ns| !n.is_external() && n.namespace.as_ref() == Some(ns))
     }
 
-    fn is_narrowing(&self) -> bool {
+    pub(super) fn is_narrowing(&self) -> bool {
         self.from.is_some() || self.to.is_some() || self.port.is_some() || self.focus.is_some()
     }
 }
 
-fn allows(conns: &Conns, port: PortFilter) -> bool {
+pub(super) fn allows(conns: &Conns, port: PortFilter) -> bool {
     if conns.is_all() {
         return true;
     }

@@ -6,7 +6,8 @@
 //! class of endpoints (same identity: namespace, labels, service account,
 //! named ports, and the policy CIDRs their address falls in) and expanded
 //! to workloads afterwards, so the cost follows the number of identities,
-//! not pods.
+//! not pods. Two inputs are compared pod by pod through both matrices
+//! (`diff`).
 //!
 //! The steps: [`IdentityClass`]es (`classes`), the [`VerdictMatrix`]
 //! between them, class × peer class × direction → allowed connections
@@ -15,6 +16,7 @@
 mod classes;
 mod compute;
 pub(crate) mod conns;
+mod diff;
 mod expand;
 mod filter;
 mod matrix;
@@ -29,6 +31,7 @@ use serde::Serialize;
 pub use classes::{IdentityClass, RangeRole, range_label, ranges_within};
 pub use compute::{Options, Progress, compute};
 pub use conns::{Conns, PortSet};
+pub use diff::{ChangeKind, DiffSide, PairChange, ReachDiff, diff};
 pub(crate) use filter::{Filter, NodeMatch, PortFilter};
 pub use matrix::{Allowed, VerdictMatrix};
 

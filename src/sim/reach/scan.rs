@@ -91,11 +91,7 @@ impl<'a> Scan<'a> {
             .copied()
             .filter(|p| !PORT_PROTOCOLS.contains(p) && !is_icmp(*p))
             .collect();
-        let unnamed = [47u8, 50, 51, 4, 41, 89, 103, 112, 115, 253]
-            .into_iter()
-            .map(Proto)
-            .find(|p| !protocols.contains(p))
-            .unwrap_or(Proto(254));
+        let unnamed = unnamed_protocol(&protocols);
         Scan {
             rules,
             nets: all_nets.into_iter().collect(),
@@ -105,6 +101,47 @@ impl<'a> Scan<'a> {
             unnamed,
         }
     }
+}
+
+impl Scan<'_> {
+    /// Cuts two scans alike: each gets every CIDR and protocol either
+    /// names. Cutting finer than a side's own rules need changes none of
+    /// its verdicts, and afterwards the external ranges of both sides are
+    /// the same ranges and `Conns::other` means the same protocols, so
+    /// their connection sets compare exactly.
+    pub(super) fn align(a: &mut Scan, b: &mut Scan) {
+        let nets: BTreeSet<IpNet> = a.nets.iter().chain(&b.nets).copied().collect();
+        a.nets = nets.iter().copied().collect();
+        b.nets = a.nets.clone();
+        for side in 0..2 {
+            let both: BTreeSet<IpNet> = a.peer_nets[side]
+                .union(&b.peer_nets[side])
+                .copied()
+                .collect();
+            a.peer_nets[side] = both.clone();
+            b.peer_nets[side] = both;
+        }
+        let named: BTreeSet<Proto> = a
+            .other_protocols
+            .iter()
+            .chain(&b.other_protocols)
+            .copied()
+            .collect();
+        a.other_protocols = named.iter().copied().collect();
+        b.other_protocols = a.other_protocols.clone();
+        a.unnamed = unnamed_protocol(&named);
+        b.unnamed = a.unnamed;
+    }
+}
+
+/// A protocol none of `named` is, to stand for every protocol no rule
+/// names.
+fn unnamed_protocol(named: &BTreeSet<Proto>) -> Proto {
+    [47u8, 50, 51, 4, 41, 89, 103, 112, 115, 253]
+        .into_iter()
+        .map(Proto)
+        .find(|p| !named.contains(p))
+        .unwrap_or(Proto(254))
 }
 
 /// The side of a flow a rule of `dir` looks at for its peer.

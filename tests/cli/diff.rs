@@ -1,0 +1,308 @@
+//! `polctl diff`: a fixture against a copy with something changed, made in
+//! a temporary directory.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{fixture, run, settings};
+
+/// A copy of a fixture with `edit` applied to one of its files.
+fn changed_copy(name: &str, file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let from = crate::common::repo().join("fixtures").join(name);
+    for entry in std::fs::read_dir(&from).expect("fixture") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            let target = dir.path().join(path.file_name().expect("name"));
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+    let target = dir.path().join(file);
+    let text = std::fs::read_to_string(&target).expect("file");
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changes {file}");
+    std::fs::write(&target, edited).expect("write");
+    dir
+}
+
+fn path(dir: &Path) -> String {
+    dir.display().to_string()
+}
+
+/// redis-frontend with the backend opened on 6380 instead of 6379 and the
+/// frontend policy deleted (everything may reach it).
+fn redis_changed() -> tempfile::TempDir {
+    changed_copy("redis-frontend", "policies.yaml", |text| {
+        let cut = text
+            .find("---\n# Any pod in any namespace")
+            .expect("second policy");
+        text[..cut].replace("port: 6379", "port: 6380")
+    })
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("json")
+}
+
+#[test]
+fn table_of_a_changed_policy() {
+    let new = redis_changed();
+    let out = run(&["diff", &fixture("redis-frontend"), &path(new.path())]);
+    settings("diff").bind(|| {
+        insta::assert_snapshot!(
+            "redis-frontend-table",
+            out.transcript(),
+            "polctl diff fixtures/redis-frontend [changed copy]"
+        );
+    });
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn wide_names_the_deciding_policies() {
+    let new = redis_changed();
+    let out = run(&[
+        "diff",
+        &fixture("redis-frontend"),
+        &path(new.path()),
+        "-o",
+        "wide",
+        "--to",
+        "myns/backend",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("POLICIES"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("default/myns/backend-allow-frontend"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn gained_lost_and_changed_pairs_are_exact() {
+    let new = redis_changed();
+    let v = json(&[
+        "diff",
+        &fixture("redis-frontend"),
+        &path(new.path()),
+        "-o",
+        "json",
+    ]);
+    let pairs = v["pairs"].as_array().expect("pairs");
+    let pair = |src: &str, dst: &str| {
+        pairs
+            .iter()
+            .find(|p| p["src"] == src && p["dst"] == dst)
+            .unwrap_or_else(|| panic!("{src} -> {dst} in {v}"))
+    };
+    let backend = pair("myns/frontend", "myns/backend");
+    assert_eq!(backend["change"], "changed");
+    assert_eq!(backend["gained"], serde_json::json!(["TCP 6380"]));
+    assert_eq!(backend["lost"], serde_json::json!(["TCP 6379"]));
+    // With the frontend's policy gone, the client (refused before) now
+    // reaches it on everything.
+    let client = pair("other-ns/client", "myns/frontend");
+    assert_eq!(client["change"], "gained");
+    assert_eq!(client["before"], serde_json::json!([]));
+    assert_eq!(client["after"], "all");
+    // The pods that had 443 gain everything else, and lose nothing.
+    let other = pair("myns/other", "myns/frontend");
+    assert_eq!(other["change"], "changed");
+    assert_eq!(other["lost"], serde_json::json!([]));
+    assert!(
+        !other["gained"].as_array().expect("list").iter().any(|p| p
+            .as_str()
+            .is_some_and(|p| p.contains("443") && !p.contains('-'))),
+        "443 was already allowed: {other}"
+    );
+    // Nothing changes between pairs the policies never touched.
+    assert!(
+        !pairs
+            .iter()
+            .any(|p| p["src"] == "myns/frontend" && p["dst"] == "other-ns/client"),
+        "{v}"
+    );
+}
+
+#[test]
+fn the_same_input_has_no_change_for_every_fixture() {
+    for name in [
+        "redis-frontend",
+        "tiers",
+        "starwars",
+        "admin",
+        "mutual-auth",
+        "cilium-deny",
+        "app-layer",
+    ] {
+        let f = fixture(name);
+        let out = run(&["diff", &f, &f, "-R", "--exit-code"]);
+        assert_eq!(out.code, 0, "{name}: {}\n{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("No change in reachability."), "{name}");
+    }
+}
+
+#[test]
+fn exit_code_is_one_only_when_something_changed_and_asked_for() {
+    let new = redis_changed();
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    assert_eq!(run(&["diff", &old, &new]).code, 0);
+    assert_eq!(run(&["diff", &old, &new, "--exit-code"]).code, 1);
+    // Filtered down to pairs that did not change: nothing to report.
+    let out = run(&[
+        "diff",
+        &old,
+        &new,
+        "--exit-code",
+        "--from",
+        "other-ns/client",
+        "--to",
+        "myns/other",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[test]
+fn filters_narrow_the_pairs() {
+    let new = redis_changed();
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    let srcs_dsts = |extra: &[&str]| -> Vec<(String, String)> {
+        let mut args = vec!["diff", &old, &new, "-o", "json"];
+        args.extend(extra);
+        let v = json(&args);
+        v["pairs"]
+            .as_array()
+            .expect("pairs")
+            .iter()
+            .map(|p| {
+                (
+                    p["src"].as_str().unwrap_or("").to_string(),
+                    p["dst"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let to_backend = srcs_dsts(&["--to", "myns/backend"]);
+    assert_eq!(
+        to_backend,
+        [("myns/frontend".to_string(), "myns/backend".to_string())]
+    );
+    // Exact: the pairs that gained everything but 443 did not change on it.
+    let on_443 = srcs_dsts(&["--port", "443"]);
+    assert_eq!(
+        on_443,
+        [
+            ("0.0.0.0/0".to_string(), "myns/frontend".to_string()),
+            ("other-ns/client".to_string(), "myns/frontend".to_string())
+        ]
+    );
+    let from_client = srcs_dsts(&["--from", "role=frontend"]);
+    assert!(from_client.iter().all(|(s, _)| s == "myns/frontend"));
+    let other_ns = srcs_dsts(&["-n", "other-ns"]);
+    assert!(!other_ns.is_empty());
+    assert!(
+        other_ns
+            .iter()
+            .all(|(s, d)| s.starts_with("other-ns/") || d.starts_with("other-ns/"))
+    );
+    // A typo is an error, not an empty diff.
+    let out = run(&["diff", &old, &new, "--to", "myns/backnd"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("myns/backend"), "{}", out.stderr);
+}
+
+#[test]
+fn workloads_on_one_side_are_added_or_removed_not_pairs() {
+    let new = changed_copy("redis-frontend", "workloads.yaml", |text| {
+        format!(
+            "{text}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: newcomer\n  \
+             namespace: myns\n  labels:\n    role: frontend\nspec:\n  containers:\n    \
+             - name: c\n      image: busybox\n"
+        )
+    });
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    let v = json(&["diff", &old, &new, "-o", "json"]);
+    assert_eq!(v["added"][0]["id"], "myns/newcomer", "{v}");
+    assert_eq!(v["removed"], serde_json::json!([]));
+    assert_eq!(v["pairs"], serde_json::json!([]), "{v}");
+    assert_eq!(v["changed"], true);
+    let back = json(&["diff", &new, &old, "-o", "json"]);
+    assert_eq!(back["removed"][0]["id"], "myns/newcomer");
+    let out = run(&["diff", &old, &new, "--exit-code"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("Added (only in NEW):\n  myns/newcomer (Pod, 1 pod)")
+    );
+}
+
+#[test]
+fn sides_can_be_several_paths() {
+    let dir = crate::common::repo().join("fixtures/redis-frontend");
+    let file = |f: &str| dir.join(f).display().to_string();
+    let new = redis_changed();
+    let new_policies: PathBuf = new.path().join("policies.yaml");
+    let v = json(&[
+        "diff",
+        "--old",
+        &file("namespaces.yaml"),
+        "--old",
+        &file("workloads.yaml"),
+        "--old",
+        &file("policies.yaml"),
+        "--new",
+        &file("namespaces.yaml"),
+        "--new",
+        &file("workloads.yaml"),
+        "--new",
+        &new_policies.display().to_string(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["summary"]["changed"], 3, "{v}");
+    assert_eq!(v["summary"]["gained"], 2, "{v}");
+}
+
+#[test]
+fn bad_input_exits_two() {
+    let f = fixture("redis-frontend");
+    for args in [
+        vec!["diff", f.as_str()],
+        vec!["diff", "--old", f.as_str()],
+        vec!["diff", f.as_str(), "no/such/dir"],
+        vec!["diff", "-", "-"],
+        vec!["diff", f.as_str(), f.as_str(), "--port", "http"],
+        vec!["diff", f.as_str(), f.as_str(), "--old", f.as_str()],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn different_dataplanes_are_refused() {
+    // OLD has only Kubernetes policies; NEW adds a Calico one: the
+    // detected dataplane differs, so the comparison would not be of the
+    // policies alone.
+    let new = changed_copy("redis-frontend", "policies.yaml", |text| {
+        format!(
+            "{text}\n---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  \
+             name: extra\n  namespace: myns\nspec:\n  selector: role == 'other'\n  \
+             types: [Ingress]\n  ingress:\n    - action: Deny\n"
+        )
+    });
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    let out = run(&["diff", &old, &new]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("different dataplanes"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["diff", &old, &new, "--cni", "calico", "--exit-code"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
