@@ -1,10 +1,12 @@
 //! `polctl get`: list what was loaded, as kubectl lists objects.
 
+use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::args::{FormatParser, InputArgs, ScopeArgs, SelectorArgs};
 use super::{Ctx, ExitStatus, UsageError};
+use crate::dialect::kinds::{self, Class, Kind};
 use crate::dialect::lower::{self, Choice};
 use crate::render::get::{self as view, Filter};
 use crate::selector::parse_kubectl;
@@ -22,8 +24,8 @@ use crate::selector::parse_kubectl;
   polctl get workloads -A -f fixtures/tiers -l app=web -o json")]
 pub struct GetArgs {
     /// What to list
-    #[arg(value_enum)]
-    pub resource: Resource,
+    #[arg(value_parser = ResourceParser)]
+    pub resource: Listing,
     /// Output format
     #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<GetFormat>::new())]
     pub output: Option<GetFormat>,
@@ -44,26 +46,102 @@ pub enum GetFormat {
     Name,
 }
 
+/// polctl's views. Besides these words (and the aliases below), a view is
+/// asked for by any kubectl word for a kind it lists, from the kind table:
+/// `pods`, `po`, `netpol`, `deploy`, `cnp`, `ns`, ...
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Resource {
-    #[value(
-        alias = "endpoint",
-        alias = "ep",
-        alias = "pods",
-        alias = "pod",
-        alias = "po"
-    )]
+pub(crate) enum Resource {
+    #[value(alias = "endpoint", alias = "ep")]
     Endpoints,
     #[value(alias = "workload", alias = "wl")]
     Workloads,
-    #[value(alias = "policy", alias = "pol", alias = "netpol")]
+    #[value(alias = "policy", alias = "pol")]
     Policies,
-    #[value(alias = "tier")]
     Tiers,
-    #[value(alias = "namespace", alias = "ns")]
     Namespaces,
-    #[value(alias = "service", alias = "svc")]
     Services,
+}
+
+impl Resource {
+    /// The view that lists objects of a class, if one does.
+    fn of(class: Class) -> Option<Resource> {
+        Some(match class {
+            Class::Namespace => Resource::Namespaces,
+            Class::Endpoint => Resource::Endpoints,
+            Class::Workload => Resource::Workloads,
+            Class::Service => Resource::Services,
+            Class::Policy => Resource::Policies,
+            Class::Tier => Resource::Tiers,
+            Class::Other => return None,
+        })
+    }
+}
+
+/// What `get` lists: a view, narrowed to one kind when the word named a
+/// workload or policy kind (`deployments`, `netpol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listing {
+    pub(crate) resource: Resource,
+    pub(crate) kind: Option<&'static Kind>,
+}
+
+/// Reads a view's name, or a kind's resource, kind or short name from the
+/// kind table.
+#[derive(Clone)]
+struct ResourceParser;
+
+impl TypedValueParser for ResourceParser {
+    type Value = Listing;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Listing, clap::Error> {
+        let views = EnumValueParser::<Resource>::new();
+        let refused = match views.parse_ref(cmd, arg, value) {
+            Ok(resource) => {
+                return Ok(Listing {
+                    resource,
+                    kind: None,
+                });
+            }
+            Err(e) => e,
+        };
+        let text = value.to_string_lossy();
+        let Some(kind) = kinds::by_resource_word(&text) else {
+            return Err(refused);
+        };
+        let Some(resource) = Resource::of(kind.class) else {
+            let mut err = clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "polctl get does not list {}: they are read into the cluster model, \
+                     not listed on their own\n\n\
+                     tip: polctl get lists endpoints, workloads, policies, tiers, namespaces or services\n",
+                    kind.resource
+                ),
+            );
+            err = err.with_cmd(cmd);
+            return Err(err);
+        };
+        // Workloads and policies come in several kinds; pods and Calico
+        // WorkloadEndpoints are both endpoints, listed together.
+        let narrow = matches!(kind.class, Class::Workload | Class::Policy);
+        Ok(Listing {
+            resource,
+            kind: narrow.then_some(kind),
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            Resource::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
@@ -81,8 +159,9 @@ pub(crate) fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
     let filter = Filter {
         namespace: args.scope.filter(),
         selector: selector.as_ref(),
+        kind: args.resource.kind,
     };
-    let view = match args.resource {
+    let view = match args.resource.resource {
         Resource::Endpoints => view::endpoints(&inventory, &filter),
         Resource::Workloads => view::workloads(&inventory, &filter),
         Resource::Policies => {
@@ -104,9 +183,10 @@ pub(crate) fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         GetFormat::Yaml => ctx.printer.yaml(&view.items())?,
     }
     if view.is_empty() && matches!(format, GetFormat::Table | GetFormat::Wide) {
+        let noun = args.resource.kind.map_or(view.noun, |k| k.resource);
         ctx.printer.warn(&match args.scope.filter() {
-            Some(ns) => format!("no {} found in namespace {ns}", view.noun),
-            None => format!("no {} found", view.noun),
+            Some(ns) => format!("no {noun} found in namespace {ns}"),
+            None => format!("no {noun} found"),
         });
     }
     Ok(ExitStatus::Success)

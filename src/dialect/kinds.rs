@@ -30,9 +30,44 @@ pub(crate) struct Kind {
     /// Whether objects live in a namespace (cluster-scoped otherwise).
     pub namespaced: bool,
     pub language: Language,
+    /// What polctl's model makes of an object of the kind.
+    pub class: Class,
+    /// kubectl's short names for the resource (the CRD's `shortNames`).
+    pub short_names: &'static [&'static str],
+}
+
+/// What polctl's model makes of an object of a kind: what `get` lists it as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    Namespace,
+    /// A pod or a Calico WorkloadEndpoint.
+    Endpoint,
+    /// A pod controller.
+    Workload,
+    Service,
+    Policy,
+    Tier,
+    /// Read into the cluster model, not listed on its own (service
+    /// accounts, nodes, network sets, host endpoints, profiles).
+    Other,
 }
 
 impl Kind {
+    /// The resource, its kind and its short names, each lower-cased: the
+    /// words kubectl accepts for it (`pods`, `pod`, `po`).
+    pub(crate) fn names(&self) -> impl Iterator<Item = String> + '_ {
+        [self.resource.to_string(), self.kind.to_ascii_lowercase()]
+            .into_iter()
+            .chain(self.short_names.iter().map(|s| s.to_string()))
+    }
+
+    const fn short(self, short_names: &'static [&'static str]) -> Kind {
+        Kind {
+            short_names,
+            ..self
+        }
+    }
+
     /// The API group (`apps/v1` → `apps`, `v1` → the core group ``).
     pub(crate) fn group(&self) -> &'static str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
@@ -45,6 +80,7 @@ const fn kind(
     resource: &'static str,
     namespaced: bool,
     language: Language,
+    class: Class,
 ) -> Kind {
     Kind {
         api_version,
@@ -52,6 +88,8 @@ const fn kind(
         resource,
         namespaced,
         language,
+        class,
+        short_names: &[],
     }
 }
 
@@ -62,48 +100,100 @@ const CLUSTER: bool = false;
 /// row is the one a wrong apiVersion is pointed to (NetworkPolicy:
 /// networking.k8s.io before Calico's).
 pub(crate) const KINDS: &[Kind] = {
+    use Class::*;
     use Language::*;
     const CALICO: &str = super::calico::API_VERSION;
     const CILIUM: &str = super::cilium::API_VERSION;
+    const NPAPI_V1ALPHA1: &str = "policy.networking.k8s.io/v1alpha1";
     &[
-        kind("v1", "Namespace", "namespaces", CLUSTER, Core),
-        kind("v1", "Pod", "pods", NAMESPACED, Core),
-        kind("v1", "Service", "services", NAMESPACED, Core),
-        kind("v1", "ServiceAccount", "serviceaccounts", NAMESPACED, Core),
-        kind("v1", "Node", "nodes", CLUSTER, Core),
-        kind("apps/v1", "Deployment", "deployments", NAMESPACED, Core),
-        kind("apps/v1", "StatefulSet", "statefulsets", NAMESPACED, Core),
-        kind("apps/v1", "DaemonSet", "daemonsets", NAMESPACED, Core),
-        kind("apps/v1", "ReplicaSet", "replicasets", NAMESPACED, Core),
-        kind("batch/v1", "Job", "jobs", NAMESPACED, Core),
-        kind("batch/v1", "CronJob", "cronjobs", NAMESPACED, Core),
+        kind("v1", "Namespace", "namespaces", CLUSTER, Core, Namespace).short(&["ns"]),
+        kind("v1", "Pod", "pods", NAMESPACED, Core, Endpoint).short(&["po"]),
+        kind("v1", "Service", "services", NAMESPACED, Core, Service).short(&["svc"]),
+        kind(
+            "v1",
+            "ServiceAccount",
+            "serviceaccounts",
+            NAMESPACED,
+            Core,
+            Other,
+        )
+        .short(&["sa"]),
+        kind("v1", "Node", "nodes", CLUSTER, Core, Other).short(&["no"]),
+        kind(
+            "apps/v1",
+            "Deployment",
+            "deployments",
+            NAMESPACED,
+            Core,
+            Workload,
+        )
+        .short(&["deploy"]),
+        kind(
+            "apps/v1",
+            "StatefulSet",
+            "statefulsets",
+            NAMESPACED,
+            Core,
+            Workload,
+        )
+        .short(&["sts"]),
+        kind(
+            "apps/v1",
+            "DaemonSet",
+            "daemonsets",
+            NAMESPACED,
+            Core,
+            Workload,
+        )
+        .short(&["ds"]),
+        kind(
+            "apps/v1",
+            "ReplicaSet",
+            "replicasets",
+            NAMESPACED,
+            Core,
+            Workload,
+        )
+        .short(&["rs"]),
+        kind("batch/v1", "Job", "jobs", NAMESPACED, Core, Workload),
+        kind(
+            "batch/v1", "CronJob", "cronjobs", NAMESPACED, Core, Workload,
+        )
+        .short(&["cj"]),
         kind(
             "networking.k8s.io/v1",
             "NetworkPolicy",
             "networkpolicies",
             NAMESPACED,
             K8s,
-        ),
+            Policy,
+        )
+        .short(&["netpol"]),
         kind(
-            "policy.networking.k8s.io/v1alpha1",
+            NPAPI_V1ALPHA1,
             "AdminNetworkPolicy",
             "adminnetworkpolicies",
             CLUSTER,
             Npapi,
-        ),
+            Policy,
+        )
+        .short(&["anp"]),
         kind(
-            "policy.networking.k8s.io/v1alpha1",
+            NPAPI_V1ALPHA1,
             "BaselineAdminNetworkPolicy",
             "baselineadminnetworkpolicies",
             CLUSTER,
             Npapi,
-        ),
+            Policy,
+        )
+        .short(&["banp"]),
         kind(
             "policy.networking.k8s.io/v1alpha2",
             "ClusterNetworkPolicy",
             "clusternetworkpolicies",
             CLUSTER,
             Npapi,
+            Policy,
         ),
         kind(
             CALICO,
@@ -111,6 +201,7 @@ pub(crate) const KINDS: &[Kind] = {
             "networkpolicies",
             NAMESPACED,
             Calico,
+            Policy,
         ),
         kind(
             CALICO,
@@ -118,6 +209,7 @@ pub(crate) const KINDS: &[Kind] = {
             "globalnetworkpolicies",
             CLUSTER,
             Calico,
+            Policy,
         ),
         kind(
             CALICO,
@@ -125,6 +217,7 @@ pub(crate) const KINDS: &[Kind] = {
             "stagednetworkpolicies",
             NAMESPACED,
             Calico,
+            Policy,
         ),
         kind(
             CALICO,
@@ -132,6 +225,7 @@ pub(crate) const KINDS: &[Kind] = {
             "stagedglobalnetworkpolicies",
             CLUSTER,
             Calico,
+            Policy,
         ),
         kind(
             CALICO,
@@ -139,39 +233,61 @@ pub(crate) const KINDS: &[Kind] = {
             "stagedkubernetesnetworkpolicies",
             NAMESPACED,
             Calico,
+            Policy,
         ),
-        kind(CALICO, "Tier", "tiers", CLUSTER, Calico),
-        kind(CALICO, "Profile", "profiles", CLUSTER, Calico),
-        kind(CALICO, "NetworkSet", "networksets", NAMESPACED, Calico),
+        kind(CALICO, "Tier", "tiers", CLUSTER, Calico, Tier),
+        kind(CALICO, "Profile", "profiles", CLUSTER, Calico, Other),
+        kind(
+            CALICO,
+            "NetworkSet",
+            "networksets",
+            NAMESPACED,
+            Calico,
+            Other,
+        ),
         kind(
             CALICO,
             "GlobalNetworkSet",
             "globalnetworksets",
             CLUSTER,
             Calico,
+            Other,
         ),
-        kind(CALICO, "HostEndpoint", "hostendpoints", CLUSTER, Calico),
+        kind(
+            CALICO,
+            "HostEndpoint",
+            "hostendpoints",
+            CLUSTER,
+            Calico,
+            Other,
+        ),
         kind(
             CALICO,
             "WorkloadEndpoint",
             "workloadendpoints",
             NAMESPACED,
             Calico,
+            Endpoint,
         ),
+        // The CRDs' shortNames (pkg/k8s/apis/cilium.io/client/crds/v2).
         kind(
             CILIUM,
             "CiliumNetworkPolicy",
             "ciliumnetworkpolicies",
             NAMESPACED,
             Cilium,
-        ),
+            Policy,
+        )
+        .short(&["cnp", "ciliumnp"]),
         kind(
             CILIUM,
             "CiliumClusterwideNetworkPolicy",
             "ciliumclusterwidenetworkpolicies",
             CLUSTER,
             Cilium,
-        ),
+            Policy,
+        )
+        .short(&["ccnp"]),
     ]
 };
 
@@ -180,6 +296,14 @@ pub(crate) fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
     KINDS
         .iter()
         .find(|k| k.api_version == api_version && k.kind == kind)
+}
+
+/// The first kind a kubectl resource word names: its plural, its kind or
+/// a short name, in any case (`NetworkPolicy`, `netpol` and
+/// `networkpolicies` name networking.k8s.io's, the first row).
+pub(crate) fn by_resource_word(word: &str) -> Option<&'static Kind> {
+    let word = word.to_ascii_lowercase();
+    KINDS.iter().find(|k| k.names().any(|n| n == word))
 }
 
 /// The first kind of that name under any apiVersion.
@@ -228,5 +352,29 @@ mod tests {
             "networking.k8s.io"
         );
         assert_eq!(find("v1", "Pod").unwrap().group(), "");
+    }
+
+    #[test]
+    fn resource_words_are_kubectl_words_and_name_one_kind_each() {
+        assert_eq!(by_resource_word("po").unwrap().kind, "Pod");
+        assert_eq!(by_resource_word("Deployments").unwrap().kind, "Deployment");
+        assert_eq!(
+            by_resource_word("netpol").unwrap().group(),
+            "networking.k8s.io"
+        );
+        assert_eq!(by_resource_word("cnp").unwrap().kind, "CiliumNetworkPolicy");
+        assert_eq!(by_resource_word("widgets"), None);
+        // A short name names one kind only.
+        for (i, k) in KINDS.iter().enumerate() {
+            for short in k.short_names {
+                assert!(
+                    KINDS
+                        .iter()
+                        .enumerate()
+                        .all(|(j, o)| i == j || o.names().all(|n| n != *short)),
+                    "{short}"
+                );
+            }
+        }
     }
 }

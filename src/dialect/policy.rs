@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::common::ObjectMeta;
 use super::lower::Builder;
-use super::{calico, cilium, k8s, npapi};
+use super::{Language, calico, cilium, k8s, npapi};
 use crate::model::Span;
 use crate::model::policy::Cni;
 use crate::syntax::Problem;
@@ -92,6 +92,18 @@ impl PolicySource {
             PolicySource::ClusterNetworkPolicy(p) => &p.metadata,
             PolicySource::Calico(o) => o.metadata(),
             PolicySource::Cilium(p) => &p.metadata,
+        }
+    }
+
+    /// The folder (and kind-table language) that types it.
+    pub(crate) fn language(&self) -> Language {
+        match self {
+            PolicySource::NetworkPolicy(_) => Language::K8s,
+            PolicySource::AdminNetworkPolicy(_)
+            | PolicySource::BaselineAdminNetworkPolicy(_)
+            | PolicySource::ClusterNetworkPolicy(_) => Language::Npapi,
+            PolicySource::Calico(_) => Language::Calico,
+            PolicySource::Cilium(_) => Language::Cilium,
         }
     }
 

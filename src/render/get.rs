@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::table::{self, labels, number};
-use crate::dialect::PolicyObject;
+use crate::dialect::{Kind, PolicyObject};
 use crate::load::Inventory;
 use crate::model::policy::PolicySet;
 use crate::model::{AddressSource, Endpoint, Labels, Span};
@@ -17,6 +17,9 @@ pub(crate) struct Filter<'a> {
     /// `None`: all namespaces.
     pub namespace: Option<&'a str>,
     pub selector: Option<&'a Expr>,
+    /// Only objects of this kind (`get deployments`); `None`: every kind
+    /// the view lists.
+    pub kind: Option<&'static Kind>,
 }
 
 impl Filter<'_> {
@@ -190,6 +193,7 @@ pub(crate) fn workloads(inv: &Inventory, filter: &Filter) -> View {
         .workloads
         .iter()
         .filter(|w| filter.namespace(Some(&w.namespace)) && filter.labels(&w.labels))
+        .filter(|w| filter.kind.is_none_or(|k| k.kind == w.kind))
     {
         view.rows.push(Row {
             cells: vec![
@@ -247,6 +251,11 @@ fn sorted_policies<'a>(
         .iter()
         .filter(|p| filter.namespace(p.namespace.as_deref()))
         .filter(|p| filter.labels(&p.source.metadata().labels()))
+        .filter(|p| {
+            filter
+                .kind
+                .is_none_or(|k| k.kind == p.kind && k.language == p.source.language())
+        })
         .collect();
     pols.sort_by(|a, b| {
         let (pa, pb) = (a.placement(), b.placement());

@@ -247,3 +247,62 @@ spec: {order: 5, selector: all()}
         ]
     );
 }
+
+/// Any kubectl word for a kind from the kind table asks for the view that
+/// lists it; a workload or policy kind narrows the view to that kind.
+#[test]
+fn kind_words_from_the_kind_table_narrow_the_view() {
+    let all = run(&["get", "workloads", "-A", "-f", "fixtures/", "-R"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(all.stdout.contains(" Pod "), "{}", all.stdout);
+    for word in ["deploy", "deployments", "Deployment"] {
+        let out = run(&["get", word, "-A", "-f", "fixtures/", "-R"]);
+        assert_eq!(out.code, 0, "{word}: {}", out.stderr);
+        let kinds: Vec<&str> = out
+            .stdout
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .collect();
+        assert!(!kinds.is_empty(), "{word}");
+        assert!(
+            kinds.iter().all(|k| *k == "Deployment"),
+            "{word}: {kinds:?}"
+        );
+    }
+    // netpol is networking.k8s.io's NetworkPolicy, not Calico's.
+    let out = run(&["get", "netpol", "-A", "-f", "fixtures/", "-R", "-o", "name"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let policies = run(&["get", "policies", "-A", "-f", "fixtures/", "-R"]);
+    let k8s = policies
+        .stdout
+        .lines()
+        .filter(|l| l.split_whitespace().nth(3) == Some("k8s"))
+        .count();
+    assert!(k8s > 0);
+    assert_eq!(out.stdout.lines().count(), k8s, "{}", out.stdout);
+    let out = run(&["get", "cnp", "-A", "-f", "fixtures/", "-R", "-o", "name"]);
+    assert!(
+        out.stdout
+            .lines()
+            .all(|l| l.starts_with("ciliumnetworkpolicy/")),
+        "{}",
+        out.stdout
+    );
+    // Pods and Calico WorkloadEndpoints are both endpoints.
+    let pods = run(&["get", "po", "-A", "-f", &fixture("starwars")]);
+    let endpoints = run(&["get", "endpoints", "-A", "-f", &fixture("starwars")]);
+    assert_eq!(pods.stdout, endpoints.stdout);
+}
+
+#[test]
+fn a_kind_no_view_lists_is_refused() {
+    let out = run(&["get", "sa", "-A", "-f", &fixture("starwars")]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("polctl get does not list serviceaccounts"),
+        "{}",
+        out.stderr
+    );
+}
