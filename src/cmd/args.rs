@@ -8,7 +8,7 @@ use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 
 use super::error::UsageError;
-use super::request::{self, Field};
+use crate::sim::request::{self, Field};
 use crate::dialect::lower::{self, Choice};
 use crate::model::policy::{Cni, Version};
 use crate::selector::parse_kubectl;

@@ -5,11 +5,11 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
-use super::request::{self, Field};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::model::FlowEnd;
 use crate::render::describe as view;
 use crate::sim::eval::Evaluator;
+use crate::sim::request::{self, Field};
 use crate::sim::resolve::{FlowRequest, flows};
 
 /// Show an endpoint's labels (with their origin), addresses, named ports, profiles and the policies that select it

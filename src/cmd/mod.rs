@@ -7,7 +7,6 @@ mod diff;
 pub(crate) mod error;
 mod get;
 mod graph;
-mod request;
 mod simulate;
 mod test;
 mod version;

@@ -8,16 +8,16 @@ use miette::Result;
 use serde_json::{Value, json};
 
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
-use super::request::{self, Field, FieldError, Naming};
 use super::{Ctx, ExitStatus, UsageError};
-use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
-use crate::model::HttpRequest;
+use crate::load::{Expectation, Inventory, read_flows};
 use crate::model::policy::PolicySet;
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
-use crate::sim::resolve::{FlowRequest, flows_by_range, parse_protocol};
+use crate::sim::request::{Field, Naming, Written, checked, http_request};
+use crate::sim::resolve::{FlowRequest, flows_by_range};
 use crate::syntax::{LoadError, LoadErrors, Problem};
+use crate::verify::flow_request;
 
 /// Simulate a flow through every policy and print the rule trace
 #[derive(Debug, Args)]
@@ -192,7 +192,7 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
             .ok_or_else(|| UsageError::value("--l7", kv, "expected KEY=VALUE"))?;
         l7.push((k.to_string(), v.to_string()));
     }
-    let given = Given {
+    let given = Written {
         from: args.from.clone().unwrap_or_default(),
         to: args.to.clone().unwrap_or_default(),
         port: args.port.clone(),
@@ -214,99 +214,6 @@ fn request(args: &SimulateArgs) -> Result<FlowRequest, UsageError> {
     })
 }
 
-/// A flow request as written, before its fields are checked.
-struct Given {
-    from: String,
-    to: String,
-    port: Option<String>,
-    protocol: Option<String>,
-    src_port: Option<u16>,
-    icmp_type: Option<u8>,
-    icmp_code: Option<u8>,
-    http: Option<HttpRequest>,
-    l7: Vec<(String, String)>,
-    auth_fails: bool,
-}
-
-/// The one place a written flow becomes a request: the same checks for
-/// flags and flows files.
-fn checked(given: Given) -> Result<FlowRequest, FieldError> {
-    request::end(Field::From, &given.from, request::END_PREFIXES)?;
-    request::end(Field::To, &given.to, request::END_PREFIXES)?;
-    let protocol = given
-        .protocol
-        .as_deref()
-        .map(|p| {
-            parse_protocol(p).map_err(|e| FieldError {
-                field: Field::Proto,
-                value: p.to_string(),
-                message: e,
-                help: None,
-            })
-        })
-        .transpose()?;
-    let port = given.port.as_deref().map(request::port).transpose()?;
-    request::protocol_fields(
-        protocol,
-        given.port.as_deref(),
-        given.src_port,
-        (given.icmp_type, given.icmp_code),
-    )?;
-    for (k, v) in &given.l7 {
-        request::l7_key(k, &format!("{k}={v}"))?;
-    }
-    Ok(FlowRequest {
-        from: given.from,
-        to: given.to,
-        port,
-        protocol,
-        src_port: given.src_port,
-        icmp_type: given.icmp_type,
-        icmp_code: given.icmp_code,
-        http: given.http,
-        l7: given.l7,
-        auth_fails: given.auth_fails,
-    })
-}
-
-/// The HTTP request a flow carries, when any HTTP attribute is given.
-fn http_request(
-    method: &Option<String>,
-    path: &Option<String>,
-    host: &Option<String>,
-    headers: Vec<(String, String)>,
-) -> Option<HttpRequest> {
-    (method.is_some() || path.is_some() || host.is_some() || !headers.is_empty()).then(|| {
-        HttpRequest {
-            method: method.clone(),
-            path: path.clone(),
-            host: host.clone(),
-            headers,
-        }
-    })
-}
-
-fn spec_request(spec: &FlowSpec) -> Result<FlowRequest, FieldError> {
-    use crate::dialect::common::IntOrString;
-    let text = |v: &IntOrString| match v {
-        IntOrString::Int(n) => n.to_string(),
-        IntOrString::Str(s) => s.clone(),
-    };
-    let headers = spec.headers.clone().into_iter().collect();
-    checked(Given {
-        from: spec.from.clone(),
-        to: spec.to.clone(),
-        port: spec.port.as_ref().map(text),
-        protocol: spec.protocol.as_ref().map(text),
-        src_port: spec.src_port,
-        icmp_type: spec.icmp_type,
-        icmp_code: spec.icmp_code,
-        http: http_request(&spec.method, &spec.path, &spec.host, headers),
-        l7: spec.l7.clone().into_iter().collect(),
-        auth_fails: spec.auth == Some(crate::load::AuthOutcome::Fail),
-    })
-}
-
 fn run_file(
     ctx: &Ctx,
     args: &SimulateArgs,
@@ -324,7 +231,7 @@ fn run_file(
     let mut problems = Vec::new();
     let mut resolved = Vec::new();
     for spec in &specs {
-        let flows = spec_request(&spec.value)
+        let flows = flow_request(&spec.value)
             .map_err(|e| Problem::new(spec.span, e.worded(Naming::FlowsFile)).help_opt(e.help))
             .and_then(|req| {
                 flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {

@@ -254,3 +254,25 @@ pub struct Cluster {
     /// Cilium's toFQDNs rules allow exactly these addresses.
     pub dns: BTreeMap<String, Vec<IpAddr>>,
 }
+
+/// IANA service name rules Kubernetes applies to named ports
+/// (`validation.IsValidPortName`): 1–15 characters of `a-z0-9-`, at least
+/// one letter, no leading, trailing or doubled hyphen.
+pub(crate) fn validate_port_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 15
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name.bytes().any(|b| b.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid port name `{name}`: a port name is 1-15 lowercase letters, digits and single hyphens, with at least one letter"
+        ))
+    }
+}

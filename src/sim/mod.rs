@@ -3,4 +3,5 @@
 
 pub mod eval;
 pub mod reach;
+pub(crate) mod request;
 pub mod resolve;

@@ -4,46 +4,32 @@
 use crate::dialect::common::IntOrString;
 use crate::load::{AuthOutcome, DeciderSpec, Expect, ExpectedVerdict, FlowSpec};
 use crate::model::policy::PolicySet;
-use crate::model::{Cluster, Flow, HttpRequest, Span, Spanned};
+use crate::model::{Cluster, Flow, Span, Spanned};
 use crate::sim::eval::hint::Hint;
 use crate::sim::eval::{Decider, DirectionTrace, Evaluator, Layer, Outcome, Verdict};
-use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range, parse_protocol};
+use crate::sim::request::{FieldError, Naming, Written, checked, http_request};
+use crate::sim::resolve::{FlowRequest, flows_by_range};
 
 use super::{Problem, TestKind, TestResult};
 
-/// The request a flow entry describes (the fields of `polctl simulate`).
-pub(crate) fn flow_request(spec: &FlowSpec) -> Result<FlowRequest, String> {
-    let port = match &spec.port {
-        Some(IntOrString::Int(n)) => Some(PortRef::Number(
-            u16::try_from(*n).map_err(|_| format!("port {n} is out of range"))?,
-        )),
-        Some(IntOrString::Str(s)) => Some(PortRef::parse(s)),
-        None => None,
+/// The request a flow entry describes (the fields of `polctl simulate`),
+/// with the checks `simulate`'s flags get: the one conversion for
+/// `simulate --flows`, `polctl test` and `polctl replay`.
+pub(crate) fn flow_request(spec: &FlowSpec) -> Result<FlowRequest, FieldError> {
+    let text = |v: &IntOrString| match v {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::Str(s) => s.clone(),
     };
-    let protocol = match &spec.protocol {
-        Some(IntOrString::Int(n)) => Some(parse_protocol(&n.to_string())?),
-        Some(IntOrString::Str(s)) => Some(parse_protocol(s)?),
-        None => None,
-    };
-    let has_http = spec.method.is_some()
-        || spec.path.is_some()
-        || spec.host.is_some()
-        || !spec.headers.is_empty();
-    let http = has_http.then(|| HttpRequest {
-        method: spec.method.clone(),
-        path: spec.path.clone(),
-        host: spec.host.clone(),
-        headers: spec.headers.clone().into_iter().collect(),
-    });
-    Ok(FlowRequest {
+    let headers = spec.headers.clone().into_iter().collect();
+    checked(Written {
         from: spec.from.clone(),
         to: spec.to.clone(),
-        port,
-        protocol,
+        port: spec.port.as_ref().map(text),
+        protocol: spec.protocol.as_ref().map(text),
         src_port: spec.src_port,
         icmp_type: spec.icmp_type,
         icmp_code: spec.icmp_code,
-        http,
+        http: http_request(&spec.method, &spec.path, &spec.host, headers),
         l7: spec.l7.clone().into_iter().collect(),
         auth_fails: spec.auth == Some(AuthOutcome::Fail),
     })
@@ -73,11 +59,14 @@ pub(super) fn resolve(
         help: help.map(String::from),
     };
     let resolved = flow_request(&flow.value)
-        .and_then(|r| flows_by_range(ev, cluster, &r, namespace).map_err(|e| e.worded(word)));
+        .map_err(|e| (e.worded(Naming::FlowsFile), e.help))
+        .and_then(|r| {
+            flows_by_range(ev, cluster, &r, namespace).map_err(|e| (e.worded(word), None))
+        });
     let flows = match resolved {
         Ok(f) => f,
-        Err(e) => {
-            problems.push(bad(flow.span, e, None));
+        Err((message, help)) => {
+            problems.push(bad(flow.span, message, help.as_deref()));
             Vec::new()
         }
     };

@@ -7,6 +7,8 @@
 mod flow;
 mod reach;
 
+pub(crate) use flow::flow_request;
+
 use serde::Serialize;
 
 use crate::load::{Suite, TestBody};

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::run;
+use crate::common::{run, temp_file};
 
 fn json(args: &[&str]) -> Value {
     let out = run(args);
@@ -21,10 +21,8 @@ fn label<'v>(description: &'v Value, key: &str) -> Option<&'v Value> {
 
 #[test]
 fn a_host_endpoint_inherits_its_profiles_labels() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let gnp = dir.path().join("monitoring.yaml");
-    std::fs::write(
-        &gnp,
+    let gnp = temp_file(
+        "monitoring.yaml",
         "apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy
 metadata:
@@ -39,16 +37,14 @@ spec:
       destination:
         ports: [9100]
 ",
-    )
-    .expect("write policy");
-    let gnp = gnp.to_str().expect("utf-8 path");
+    );
     let d = json(&[
         "describe",
         "endpoint",
         "-f",
         "fixtures/tiers",
         "-f",
-        gnp,
+        gnp.path(),
         "hep:node1-eth0",
         "-o",
         "json",
@@ -78,7 +74,7 @@ spec:
         "-f",
         "fixtures/tiers",
         "-f",
-        gnp,
+        gnp.path(),
         "--from",
         "203.0.113.9",
         "--to",
@@ -226,10 +222,8 @@ fn workload_endpoints_are_endpoints_with_their_profiles() {
 
 #[test]
 fn under_cilium_an_endpoint_shows_its_identity_labels() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let pod = dir.path().join("pod.yaml");
-    std::fs::write(
-        &pod,
+    let pod = temp_file(
+        "pod.yaml",
         "apiVersion: v1
 kind: Pod
 metadata:
@@ -240,15 +234,14 @@ spec:
   serviceAccountName: prober
   containers: [{name: c, image: x}]
 ",
-    )
-    .expect("write pod");
+    );
     let d = json(&[
         "describe",
         "endpoint",
         "-f",
         "fixtures/starwars",
         "-f",
-        pod.to_str().expect("utf-8 path"),
+        pod.path(),
         "default/probe",
         "-o",
         "json",

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::run;
+use crate::common::{run, temp_file};
 
 fn json(args: &[&str]) -> Value {
     let out = run(args);
@@ -38,20 +38,11 @@ fn a_service_address_is_the_service() {
 
 #[test]
 fn a_service_address_in_a_flows_file_is_the_service() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("flows.yaml");
-    std::fs::write(
-        &path,
+    let flows = temp_file(
+        "flows.yaml",
         "- {from: shop/web, to: 10.96.0.10, port: 53, protocol: UDP, expect: allow}\n",
-    )
-    .expect("write flows");
-    let out = run(&[
-        "simulate",
-        "-f",
-        "fixtures/tiers",
-        "--flows",
-        path.to_str().expect("utf-8 path"),
-    ]);
+    );
+    let out = run(&["simulate", "-f", "fixtures/tiers", "--flows", flows.path()]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
@@ -173,10 +164,8 @@ spec:
 
 #[test]
 fn a_name_shared_by_a_pod_and_a_workload_is_qualified_by_kind() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("same-name.yaml");
-    std::fs::write(&path, SAME_NAME).expect("write manifests");
-    let file = path.to_str().expect("utf-8 path");
+    let manifests = temp_file("same-name.yaml", SAME_NAME);
+    let file = manifests.path();
 
     // Ambiguous: an error that lists the candidates.
     let out = run(&[

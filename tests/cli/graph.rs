@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{fixture, repo, run};
+use crate::common::{fixture, repo, run, temp_file};
 use crate::polctl_snapshot;
 
 fn graph_json(extra: &[&str]) -> Value {
@@ -683,13 +683,11 @@ spec:
 "#;
 
 fn graph() -> serde_json::Value {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("cluster.yaml");
-    std::fs::write(&path, CLUSTER).expect("write manifests");
+    let manifests = temp_file("cluster.yaml", CLUSTER);
     let out = run(&[
         "graph",
         "-f",
-        path.to_str().unwrap(),
+        manifests.path(),
         "--exclude-external",
         "-o",
         "json",

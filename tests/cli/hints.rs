@@ -1,7 +1,7 @@
 //! `polctl simulate`: what a flow lacks is worded for where it was given —
 //! flags on the command line, YAML keys in a flows file.
 
-use crate::common::run;
+use crate::common::{run, temp_file};
 
 const KAFKA: [&str; 9] = [
     "simulate",
@@ -14,14 +14,6 @@ const KAFKA: [&str; 9] = [
     "--port",
     "9092",
 ];
-
-fn flows_file(text: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("flows.yaml");
-    std::fs::write(&path, text).expect("write");
-    let path = path.to_str().expect("utf-8 path").to_string();
-    (dir, path)
-}
 
 #[test]
 fn a_missing_l7_attribute_names_the_flag_on_the_command_line() {
@@ -39,14 +31,16 @@ fn a_missing_l7_attribute_names_the_flag_on_the_command_line() {
 
 #[test]
 fn a_missing_l7_attribute_names_the_yaml_key_in_a_flows_file() {
-    let (_dir, path) =
-        flows_file("- {from: default/empire-outpost-9999, to: default/kafka-broker, port: 9092}\n");
+    let flows = temp_file(
+        "flows.yaml",
+        "- {from: default/empire-outpost-9999, to: default/kafka-broker, port: 9092}\n",
+    );
     let out = run(&[
         "simulate",
         "-f",
         "fixtures/kafka",
         "--flows",
-        &path,
+        flows.path(),
         "-o",
         "json",
     ]);
@@ -72,9 +66,11 @@ fn a_missing_port_is_worded_for_where_the_flow_was_given() {
         out.stderr
     );
 
-    let (_dir, path) =
-        flows_file("- {from: default/empire-outpost-9999, to: default/kafka-broker}\n");
-    let out = run(&["simulate", "-f", "fixtures/kafka", "--flows", &path]);
+    let flows = temp_file(
+        "flows.yaml",
+        "- {from: default/empire-outpost-9999, to: default/kafka-broker}\n",
+    );
+    let out = run(&["simulate", "-f", "fixtures/kafka", "--flows", flows.path()]);
     assert_eq!(out.code, 2);
     // The diagnostic wraps at the terminal width.
     let text = out.stderr.replace("\n  | ", " ");

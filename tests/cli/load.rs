@@ -334,11 +334,8 @@ fn the_later_file_wins_with_a_warning_naming_both_places() {
 /// overlay: an error naming both, exit 2.
 #[test]
 fn one_object_twice_in_one_file_is_an_error() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("pods.yaml");
-    std::fs::write(&file, format!("{WEB_POD_V1}---\n{WEB_POD_V2}")).expect("write");
-    let file = file.display().to_string();
-    let out = run(&["get", "endpoints", "-n", "shop", "-f", &file]);
+    let file = temp_file("pods.yaml", &format!("{WEB_POD_V1}---\n{WEB_POD_V2}"));
+    let out = run(&["get", "endpoints", "-n", "shop", "-f", file.path()]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
@@ -347,7 +344,8 @@ fn one_object_twice_in_one_file_is_an_error() {
         out.stderr
     );
     assert!(
-        out.stderr.contains(&format!("first defined at {file}:4:9")),
+        out.stderr
+            .contains(&format!("first defined at {}:4:9", file.path())),
         "{}",
         out.stderr
     );

@@ -1,7 +1,7 @@
 //! `polctl test`: policy tests next to the fixtures, failures with their
 //! traces, JUnit and JSON reports, and bad test files.
 
-use crate::common::run;
+use crate::common::{run, temp_file};
 use crate::polctl_snapshot;
 
 const FAILING: &str = "tests/verify/tiers-failing.polctl-test.yaml";
@@ -206,4 +206,28 @@ fn formats_other_than_table_and_json_are_refused() {
         "{}",
         out.stderr
     );
+}
+
+/// A test's flow gets the checks `simulate` gives its flags: a typo in an
+/// L7 key, a port on an ICMP flow and a port out of range are bad input
+/// (exit 2), all reported at once, not flows that quietly get a verdict.
+#[test]
+fn a_test_flow_gets_the_checks_of_simulate() {
+    let file = temp_file(
+        "bad.polctl-test.yaml",
+        "- {from: default/tiefighter, to: default/deathstar-0, port: 80, l7: {apikey: fetch}, expect: deny}\n\
+         - {from: default/tiefighter, to: default/deathstar-0, protocol: ICMP, port: 80, expect: deny}\n\
+         - {from: default/tiefighter, to: default/deathstar-0, port: 70000, expect: deny}\n",
+    );
+    let out = run(&["test", "-f", "fixtures/starwars", "--tests", file.path()]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    for message in [
+        "l7 `apikey=fetch`: no protocol has the key `apikey`",
+        "did you mean `api_key`?",
+        "port `80`: ICMP has no ports",
+        "port `70000`: out of range",
+        "3 problems in 1 file",
+    ] {
+        assert!(out.stderr.contains(message), "no {message}: {}", out.stderr);
+    }
 }

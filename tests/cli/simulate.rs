@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{repo, run};
+use crate::common::{repo, run, temp_file};
 use crate::polctl_snapshot;
 
 /// Every fixture directory: each documents its outcomes in its README.
@@ -550,16 +550,13 @@ fn named_ports_resolve_on_the_destination() {
 
 #[test]
 fn flows_file_with_expectations() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let flows = dir.path().join("flows.yaml");
-    std::fs::write(
-        &flows,
+    let file = temp_file(
+        "flows.yaml",
         "- {from: myns/frontend, to: myns/backend, port: 6379, expect: allow}\n\
          - {from: myns/other, to: myns/backend, port: 6379, expect: deny}\n\
          - {from: myns/frontend, to: myns/backend, port: 80, expect: allow}\n",
-    )
-    .expect("write");
-    let flows = flows.to_str().expect("utf-8 path");
+    );
+    let flows = file.path();
     let out = run(&[
         "simulate",
         "-f",
@@ -600,19 +597,16 @@ fn flows_file_with_expectations() {
 
 #[test]
 fn a_bad_flows_file_points_at_the_entry() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let flows = dir.path().join("flows.yaml");
-    std::fs::write(
-        &flows,
+    let flows = temp_file(
+        "flows.yaml",
         "- from: myns/frontend\n  to: myns/backend\n  prot: 80\n",
-    )
-    .expect("write");
+    );
     let out = run(&[
         "simulate",
         "-f",
         "fixtures/redis-frontend",
         "--flows",
-        flows.to_str().unwrap(),
+        flows.path(),
     ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("flows.yaml:3:3"), "{}", out.stderr);

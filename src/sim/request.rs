@@ -1,15 +1,15 @@
 //! What a flow request may say, checked before anything is resolved: the
-//! same checks for `simulate`'s flags and for the entries of a flows file,
-//! worded for each (`--port` there, `port` here).
+//! one place a written flow becomes a [`FlowRequest`], with the same checks
+//! for `simulate`'s flags, the entries of a flows file or a policy test,
+//! and replayed flows, worded for each (`--port` there, `port` here).
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::dialect::common::validate_port_name;
-use crate::model::Proto;
+use crate::model::{HttpRequest, Proto, validate_port_name};
 use crate::sim::eval::l7::REQUEST_KEYS;
-use crate::sim::resolve::PortRef;
+use crate::sim::resolve::{FlowRequest, PortRef, parse_protocol};
 
 /// The prefixes a flow end may carry.
 pub(crate) const END_PREFIXES: &[&str] = &["svc", "hep", "node", "netset"];
@@ -256,6 +256,78 @@ fn bad_address(text: &str) -> Option<String> {
         )),
         None => None,
     }
+}
+
+/// A flow request as written, before its fields are checked.
+pub(crate) struct Written {
+    pub from: String,
+    pub to: String,
+    pub port: Option<String>,
+    pub protocol: Option<String>,
+    pub src_port: Option<u16>,
+    pub icmp_type: Option<u8>,
+    pub icmp_code: Option<u8>,
+    pub http: Option<HttpRequest>,
+    pub l7: Vec<(String, String)>,
+    pub auth_fails: bool,
+}
+
+/// The one place a written flow becomes a request: the same checks for
+/// flags, flows files, policy tests and replayed flows.
+pub(crate) fn checked(given: Written) -> Result<FlowRequest, FieldError> {
+    end(Field::From, &given.from, END_PREFIXES)?;
+    end(Field::To, &given.to, END_PREFIXES)?;
+    let protocol = given
+        .protocol
+        .as_deref()
+        .map(|p| {
+            parse_protocol(p).map_err(|e| FieldError {
+                field: Field::Proto,
+                value: p.to_string(),
+                message: e,
+                help: None,
+            })
+        })
+        .transpose()?;
+    let port = given.port.as_deref().map(port).transpose()?;
+    protocol_fields(
+        protocol,
+        given.port.as_deref(),
+        given.src_port,
+        (given.icmp_type, given.icmp_code),
+    )?;
+    for (k, v) in &given.l7 {
+        l7_key(k, &format!("{k}={v}"))?;
+    }
+    Ok(FlowRequest {
+        from: given.from,
+        to: given.to,
+        port,
+        protocol,
+        src_port: given.src_port,
+        icmp_type: given.icmp_type,
+        icmp_code: given.icmp_code,
+        http: given.http,
+        l7: given.l7,
+        auth_fails: given.auth_fails,
+    })
+}
+
+/// The HTTP request a flow carries, when any HTTP attribute is given.
+pub(crate) fn http_request(
+    method: &Option<String>,
+    path: &Option<String>,
+    host: &Option<String>,
+    headers: Vec<(String, String)>,
+) -> Option<HttpRequest> {
+    (method.is_some() || path.is_some() || host.is_some() || !headers.is_empty()).then(|| {
+        HttpRequest {
+            method: method.clone(),
+            path: path.clone(),
+            host: host.clone(),
+            headers,
+        }
+    })
 }
 
 #[cfg(test)]
