@@ -121,7 +121,10 @@ complete -c polctl -n "__fish_polctl_using_subcommand diff" -l focus -d 'Only th
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s n -l namespace -d 'Only workloads of this namespace (and the edges between them); bare names are in it' -r
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
 wide\t''
-json\t''"
+json\t''
+dot\t''
+svg\t''
+html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"

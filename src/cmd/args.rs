@@ -233,7 +233,7 @@ impl<F: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for FormatPa
             let mut err = clap::Error::raw(
                 clap::error::ErrorKind::InvalidValue,
                 format!(
-                    "-o {text} draws a graph: only `polctl graph` takes it\n\n\
+                    "-o {text} draws a graph: only `polctl graph` and `polctl diff` take it\n\n\
                      tip: `polctl {}` prints {}; `polctl graph -o {text}` draws the reachability graph\n",
                     cmd.get_name(),
                     formats.join(", ")

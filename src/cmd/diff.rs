@@ -37,7 +37,8 @@ Workload references (--from/--to/--focus), as in `polctl graph`:
 --port keeps the pairs whose changed connections include the port.
 
 Output formats (-o): table (default), wide (adds the deciding policies,
-before -> after), json.
+before -> after), json, and the graph's diagrams with gained edges green
+and lost edges red and dashed: dot (Graphviz), svg and html.
 
 Exit status: 0 (or, with --exit-code, 0 nothing changed and 1 something
 did), 2 bad input.
@@ -84,6 +85,9 @@ pub enum DiffFormat {
     Table,
     Wide,
     Json,
+    Dot,
+    Svg,
+    Html,
 }
 
 /// The manifests of one side.
@@ -183,6 +187,9 @@ pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
             .printer
             .raw(&view::table(&diff, true, ctx.printer.out_color()))?,
         DiffFormat::Json => ctx.printer.json(&view::JsonDiff::new(&diff))?,
+        DiffFormat::Dot => ctx.printer.raw(&view::dot(&diff))?,
+        DiffFormat::Svg => ctx.printer.raw(&view::svg(&diff))?,
+        DiffFormat::Html => ctx.printer.raw(&view::html(&diff))?,
     }
     Ok(if args.exit_code && !diff.is_empty() {
         ExitStatus::CheckFailed

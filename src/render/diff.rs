@@ -1,14 +1,19 @@
-//! `polctl diff` output: the changed pairs as a table, and the JSON
-//! contract.
+//! `polctl diff` output: the changed pairs as a table, the JSON contract,
+//! and the diagrams (the graph's, with gained and lost edges).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
+use std::sync::Arc;
 
 use comfy_table::{Cell, Color};
+use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
+use super::graph::{self, EdgeChange};
 use super::table;
-use crate::sim::reach::{ChangeKind, Conns, GraphNode, PairChange, ReachDiff};
+use crate::sim::reach::{
+    ChangeKind, Conns, Edge, GraphNode, GraphNodeKind, PairChange, Reach, ReachDiff,
+};
 
 /// One row per changed pair: FROM, TO, CHANGE, GAINED, LOST, and DETAIL
 /// (L7 and authentication marks that changed, pairs whose pods differ)
@@ -151,13 +156,13 @@ fn policies(c: &PairChange) -> String {
 /// `shop/web (Deployment, 2 pods)`.
 fn describe_node(n: &GraphNode) -> String {
     match &n.kind {
-        crate::sim::reach::GraphNodeKind::Workload { kind } => format!(
+        GraphNodeKind::Workload { kind } => format!(
             "{} ({kind}, {} pod{})",
             n.id,
             n.pods,
             if n.pods == 1 { "" } else { "s" }
         ),
-        crate::sim::reach::GraphNodeKind::External => n.id.clone(),
+        GraphNodeKind::External => n.id.clone(),
     }
 }
 
@@ -294,4 +299,103 @@ impl<'d> JsonDiff<'d> {
             notes: &diff.notes,
         }
     }
+}
+
+/// The diff as a graph for the diagram renderers: the nodes of changed
+/// pairs and the workloads only one side has (their kind says `added` or
+/// `removed`), an edge per gained and per lost set of connections, and one
+/// where only L7 or authentication marks changed; with, per edge, how it
+/// changed and its label.
+fn drawing(diff: &ReachDiff) -> (Reach, Vec<(EdgeChange, String)>) {
+    let mut reach = Reach {
+        notes: diff.notes.clone(),
+        ..Reach::default()
+    };
+    let mut index: HashMap<usize, NodeIndex> = HashMap::new();
+    let mut node = |reach: &mut Reach, i: usize, mark: Option<&str>| -> NodeIndex {
+        *index.entry(i).or_insert_with(|| {
+            let mut n = diff.nodes[i].clone();
+            if let (Some(mark), GraphNodeKind::Workload { kind }) = (mark, &mut n.kind) {
+                *kind = format!("{mark} {kind}");
+            }
+            reach.graph.add_node(n)
+        })
+    };
+    for &i in &diff.added {
+        node(&mut reach, i, Some("added"));
+    }
+    for &i in &diff.removed {
+        node(&mut reach, i, Some("removed"));
+    }
+    let mut changes = Vec::new();
+    for c in &diff.changes {
+        let (s, d) = (node(&mut reach, c.src, None), node(&mut reach, c.dst, None));
+        let mut add =
+            |reach: &mut Reach, conns: &Conns, policies: &BTreeSet<String>, how, label| {
+                reach.graph.add_edge(
+                    s,
+                    d,
+                    Arc::new(Edge {
+                        conns: conns.clone(),
+                        policies: policies.clone(),
+                        ..Edge::default()
+                    }),
+                );
+                changes.push((how, label));
+            };
+        if !c.gained.describe().is_empty() {
+            let label = format!("+ {}", change_text(&c.gained, &c.before, &c.after));
+            add(
+                &mut reach,
+                &c.gained,
+                &c.policies_after,
+                EdgeChange::Gained,
+                label,
+            );
+        }
+        if !c.lost.describe().is_empty() {
+            let label = format!("- {}", change_text(&c.lost, &c.after, &c.before));
+            add(
+                &mut reach,
+                &c.lost,
+                &c.policies_before,
+                EdgeChange::Lost,
+                label,
+            );
+        }
+        if c.gained.describe().is_empty() && c.lost.describe().is_empty() {
+            let label = detail(c)
+                .into_iter()
+                .filter(|d| !d.starts_with("not every pod pair"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            add(
+                &mut reach,
+                &c.after,
+                &c.policies_after,
+                EdgeChange::Marks,
+                label,
+            );
+        }
+    }
+    (reach, changes)
+}
+
+/// Graphviz DOT of the changes: gained edges green, lost ones red and
+/// dashed, changed marks dotted amber.
+pub(crate) fn dot(diff: &ReachDiff) -> String {
+    let (reach, changes) = drawing(diff);
+    graph::dot_changes(&reach, &changes)
+}
+
+/// An SVG picture of the changes, laid out as `graph -o svg`.
+pub(crate) fn svg(diff: &ReachDiff) -> String {
+    let (reach, changes) = drawing(diff);
+    graph::svg_changes(&reach, &changes)
+}
+
+/// The interactive page of the changes, as `graph -o html`.
+pub(crate) fn html(diff: &ReachDiff) -> String {
+    let (reach, changes) = drawing(diff);
+    graph::html_changes(&reach, &changes)
 }

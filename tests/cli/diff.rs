@@ -306,3 +306,115 @@ fn different_dataplanes_are_refused() {
     let out = run(&["diff", &old, &new, "--cni", "calico", "--exit-code"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
 }
+
+#[test]
+fn dot_draws_gained_edges_green_and_lost_ones_red_and_dashed() {
+    let new = redis_changed();
+    let out = run(&[
+        "diff",
+        &fixture("redis-frontend"),
+        &path(new.path()),
+        "-o",
+        "dot",
+        "--to",
+        "myns/backend",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    settings("diff").bind(|| {
+        insta::assert_snapshot!(
+            "redis-frontend-dot",
+            out.transcript(),
+            "polctl diff fixtures/redis-frontend [changed copy] -o dot --to myns/backend"
+        );
+    });
+    let gained = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("label=\"+ TCP 6380\""))
+        .expect("a gained edge");
+    assert!(
+        gained.contains("#1a7f37") && !gained.contains("dashed"),
+        "{gained}"
+    );
+    let lost = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("label=\"- TCP 6379\""))
+        .expect("a lost edge");
+    assert!(
+        lost.contains("#cf222e") && lost.contains("style=dashed"),
+        "{lost}"
+    );
+}
+
+#[test]
+fn svg_and_html_draw_the_changes() {
+    let new = changed_copy("redis-frontend", "workloads.yaml", |text| {
+        // The client leaves; a newcomer arrives.
+        let cut = text.find("# A client outside myns").expect("client");
+        format!(
+            "{}apiVersion: v1\nkind: Pod\nmetadata:\n  name: newcomer\n  namespace: myns\n  \
+             labels:\n    role: frontend\nspec:\n  containers:\n    - name: c\n      \
+             image: busybox\n",
+            &text[..cut]
+        )
+    });
+    let policies = changed_copy("redis-frontend", "policies.yaml", |t| {
+        t.replace("port: 6379", "port: 6380")
+    });
+    std::fs::copy(
+        policies.path().join("policies.yaml"),
+        new.path().join("policies.yaml"),
+    )
+    .expect("copy");
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    let out = run(&["diff", &old, &new, "-o", "svg"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = roxmltree::Document::parse(&out.stdout).expect("well-formed SVG");
+    let edges: Vec<roxmltree::Node> = doc
+        .descendants()
+        .filter(|n| {
+            n.attribute("class")
+                .is_some_and(|c| c.split(' ').next() == Some("edge"))
+        })
+        .collect();
+    let class = |n: &roxmltree::Node| n.attribute("class").unwrap_or("").to_string();
+    assert!(
+        edges.iter().any(|e| class(e) == "edge gained"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        edges.iter().any(|e| class(e) == "edge lost"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(">Reachability changes</text>"));
+    // The newcomer and the client are drawn as added and removed, with no
+    // edges of their own.
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("data-id"))
+        .collect();
+    assert!(ids.contains(&"myns/newcomer") && ids.contains(&"other-ns/client"));
+    assert!(out.stdout.contains(">added Pod, 1 pod<"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(">removed Pod, 1 pod<"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !edges.iter().any(|e| {
+            let ends = [e.attribute("data-src"), e.attribute("data-dst")];
+            ends.contains(&Some("myns/newcomer")) || ends.contains(&Some("other-ns/client"))
+        }),
+        "no pair of an added or removed workload"
+    );
+    let page = run(&["diff", &old, &new, "-o", "html"]);
+    assert_eq!(page.code, 0, "{}", page.stderr);
+    assert!(page.stdout.contains("<h1>Reachability changes</h1>"));
+    assert!(
+        page.stdout.contains("\"change\":\"+ TCP 6380\""),
+        "the edge data says how it changed"
+    );
+}

@@ -236,7 +236,7 @@ fn other_commands_refuse_diagram_formats() {
         assert_eq!(out.code, 2, "polctl {}", args.join(" "));
         assert!(
             out.stderr.contains(&format!(
-                "-o {format} draws a graph: only `polctl graph` takes it"
+                "-o {format} draws a graph: only `polctl graph` and `polctl diff` take it"
             )),
             "{}",
             out.stderr

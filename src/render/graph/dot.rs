@@ -2,19 +2,22 @@
 
 use std::fmt::Write;
 
-use super::{Drawing, Style, caption, namespace_title, short_label};
+use super::{Drawing, Style, caption, namespace_title};
 use crate::sim::reach::Reach;
 
 /// The graph as a `digraph` for `dot -Tsvg`.
 pub fn dot(reach: &Reach) -> String {
-    let d = Drawing::new(reach);
+    draw(&Drawing::new(reach))
+}
+
+pub(super) fn draw(d: &Drawing) -> String {
     let mut out = String::new();
     out.push_str("digraph polctl {\n");
     out.push_str("  rankdir=LR;\n");
     let _ = writeln!(
         out,
         "  graph [fontname=\"Helvetica\", fontsize=12, labelloc=t, label={}];",
-        quote(&format!("Reachability: {}", d.summary()))
+        quote(&format!("{}: {}", d.title(), d.summary()))
     );
     out.push_str(
         "  node [fontname=\"Helvetica\", fontsize=11, shape=box, style=\"rounded,filled\", \
@@ -57,10 +60,10 @@ pub fn dot(reach: &Reach) -> String {
     if !d.edges.is_empty() {
         out.push('\n');
     }
-    for (_, s, t, e) in d.edges() {
-        let style = Style::of(e);
+    for (i, s, t, e) in d.edges() {
+        let style = d.style(i, e);
         let mut attrs = vec![
-            format!("label={}", quote(&short_label(e))),
+            format!("label={}", quote(&d.label(i, e))),
             format!("color={}", quote(style.color())),
             format!("fontcolor={}", quote(style.text_color())),
         ];
@@ -68,7 +71,9 @@ pub fn dot(reach: &Reach) -> String {
             Style::All => {}
             Style::Ports => attrs.push("penwidth=1.5".to_string()),
             Style::L7 => attrs.push("style=dashed, penwidth=1.5".to_string()),
-            Style::Auth => attrs.push("style=dotted, penwidth=2".to_string()),
+            Style::Auth | Style::Marks => attrs.push("style=dotted, penwidth=2".to_string()),
+            Style::Gained => attrs.push("penwidth=2".to_string()),
+            Style::Lost => attrs.push("style=dashed, penwidth=2".to_string()),
         }
         if !e.policies.is_empty() {
             let policies: Vec<&str> = e.policies.iter().map(String::as_str).collect();

@@ -15,8 +15,11 @@ use crate::sim::reach::{Conns, GraphNodeKind, Reach};
 
 /// The interactive page.
 pub fn html(reach: &Reach) -> String {
-    let d = Drawing::new(reach);
-    let svg = render(&d, true);
+    page(&Drawing::new(reach))
+}
+
+pub(super) fn page(d: &Drawing) -> String {
+    let svg = render(d, true);
     let summary = d.summary();
     let mut out = String::with_capacity(svg.len() * 2 + STYLE.len() + SCRIPT.len());
     out.push_str(
@@ -28,7 +31,8 @@ pub fn html(reach: &Reach) -> String {
         esc(&summary)
     ));
     out.push_str(&format!(
-        "<header><h1>Reachability</h1><span class=\"summary\">{}</span></header>\n",
+        "<header><h1>{}</h1><span class=\"summary\">{}</span></header>\n",
+        d.title(),
         esc(&summary)
     ));
     out.push_str(CONTROLS);
@@ -40,10 +44,10 @@ pub fn html(reach: &Reach) -> String {
          <p class=\"hint\">Click a node or an edge. Scroll to zoom, drag to pan.</p></div>\n\
          <div class=\"legend\"><h2>Legend</h2>\n",
     );
-    out.push_str(&legend_svg());
+    out.push_str(&legend_svg(d.styles()));
     out.push_str("</div></aside>\n");
     out.push_str("</main>\n<script type=\"application/json\" id=\"graph-data\">");
-    out.push_str(&script_json(&data(&d)));
+    out.push_str(&script_json(&data(d)));
     out.push_str("</script>\n<script>");
     out.push_str(SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
@@ -93,6 +97,7 @@ fn data(d: &Drawing) -> Value {
                 "auth": describe(&w.auth),
                 "some": w.some.as_ref().map(describe),
                 "policies": w.policies,
+                "change": d.changes.and_then(|c| c.get(e.index())).map(|(_, label)| label),
             })
         })
         .collect();
@@ -365,6 +370,7 @@ const SCRIPT: &str = r##"
     panel('Edge', [
       ['From', link(a.key, a.id)],
       ['To', link(b.key, b.id)],
+      e.change ? ['Change', e.change] : null,
       ['Connections', e.conns.join(', ') || 'none'],
       e.l7.length ? ['Filtered by an L7 proxy', e.l7.join(', ')] : null,
       e.auth.length ? ['Requires mutual authentication', e.auth.join(', ')] : null,

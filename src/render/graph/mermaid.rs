@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use super::{Drawing, Style, caption, namespace_title, short_label};
+use super::{Drawing, Style, caption, namespace_title};
 use crate::sim::reach::Reach;
 
 /// The graph as a Mermaid flowchart, left to right.
@@ -47,21 +47,19 @@ pub fn mermaid(reach: &Reach) -> String {
         );
     }
     // Mermaid styles links by their position in the text.
-    let mut styled: Vec<(Style, Vec<usize>)> = [Style::All, Style::Ports, Style::L7, Style::Auth]
-        .into_iter()
-        .map(|s| (s, Vec::new()))
-        .collect();
-    for (pos, (_, s, t, e)) in d.edges().enumerate() {
-        let style = Style::of(e);
+    let mut styled: Vec<(Style, Vec<usize>)> =
+        d.styles().iter().map(|&s| (s, Vec::new())).collect();
+    for (pos, (i, s, t, e)) in d.edges().enumerate() {
+        let style = d.style(i, e);
         let arrow = match style {
-            Style::L7 | Style::Auth => "-.->",
-            Style::All | Style::Ports => "-->",
+            Style::L7 | Style::Auth | Style::Lost | Style::Marks => "-.->",
+            Style::All | Style::Ports | Style::Gained => "-->",
         };
         let _ = writeln!(
             out,
             "  {} {arrow}|\"{}\"| {}",
             node_ids[s.index()],
-            escape(&short_label(e)),
+            escape(&d.label(i, e)),
             node_ids[t.index()]
         );
         if let Some((_, list)) = styled.iter_mut().find(|(s, _)| *s == style) {

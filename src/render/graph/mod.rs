@@ -24,6 +24,20 @@ pub use html::html;
 pub use mermaid::mermaid;
 pub use svg::svg;
 
+/// A diff drawn: `reach` holds the changed pairs as edges, `changes` per
+/// edge index how it changed and its label.
+pub(crate) fn dot_changes(reach: &Reach, changes: &[(EdgeChange, String)]) -> String {
+    dot::draw(&Drawing::of_changes(reach, changes))
+}
+
+pub(crate) fn svg_changes(reach: &Reach, changes: &[(EdgeChange, String)]) -> String {
+    svg::render(&Drawing::of_changes(reach, changes), false)
+}
+
+pub(crate) fn html_changes(reach: &Reach, changes: &[(EdgeChange, String)]) -> String {
+    html::page(&Drawing::of_changes(reach, changes))
+}
+
 /// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`, serialized
 /// straight from the graph.
 pub(crate) struct JsonGraph<'r>(pub &'r Reach);
@@ -156,6 +170,20 @@ struct Drawing<'r> {
     /// Per node index: its unique key.
     keys: Vec<String>,
     edges: Vec<EdgeIndex>,
+    /// A diff's drawing: per edge index, how it changed and its label.
+    changes: Option<&'r [(EdgeChange, String)]>,
+}
+
+/// How an edge of a diff's drawing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EdgeChange {
+    /// The connections on it pass now and did not before.
+    Gained,
+    /// The connections on it passed before and do not now.
+    Lost,
+    /// The same connections pass; an L7 proxy or mutual authentication
+    /// now applies to them, or no longer does.
+    Marks,
 }
 
 impl<'r> Drawing<'r> {
@@ -218,6 +246,52 @@ impl<'r> Drawing<'r> {
             destinations,
             keys,
             edges,
+            changes: None,
+        }
+    }
+
+    /// The drawing of a diff: `changes` holds, per edge index, how the
+    /// edge changed and its label.
+    fn of_changes(reach: &'r Reach, changes: &'r [(EdgeChange, String)]) -> Self {
+        Drawing {
+            changes: Some(changes),
+            ..Drawing::new(reach)
+        }
+    }
+
+    /// `Reachability`, or `Reachability changes` for a diff.
+    fn title(&self) -> &'static str {
+        if self.changes.is_some() {
+            "Reachability changes"
+        } else {
+            "Reachability"
+        }
+    }
+
+    /// The styles this drawing uses, in legend order.
+    fn styles(&self) -> &'static [Style] {
+        if self.changes.is_some() {
+            &[Style::Gained, Style::Lost, Style::Marks]
+        } else {
+            &[Style::All, Style::Ports, Style::L7, Style::Auth]
+        }
+    }
+
+    /// How an edge is drawn.
+    fn style(&self, e: EdgeIndex, w: &Edge) -> Style {
+        match self.changes.and_then(|c| c.get(e.index())) {
+            Some((EdgeChange::Gained, _)) => Style::Gained,
+            Some((EdgeChange::Lost, _)) => Style::Lost,
+            Some((EdgeChange::Marks, _)) => Style::Marks,
+            None => Style::of(w),
+        }
+    }
+
+    /// An edge's label in the drawing.
+    fn label(&self, e: EdgeIndex, w: &Edge) -> String {
+        match self.changes.and_then(|c| c.get(e.index())) {
+            Some((_, label)) => label.clone(),
+            None => short_label(w),
         }
     }
 
@@ -307,6 +381,12 @@ enum Style {
     L7,
     /// Part requires mutual authentication.
     Auth,
+    /// A diff's edge: connections gained.
+    Gained,
+    /// A diff's edge: connections lost.
+    Lost,
+    /// A diff's edge: L7 or authentication marks changed.
+    Marks,
 }
 
 impl Style {
@@ -328,6 +408,9 @@ impl Style {
             Style::Ports => "ports",
             Style::L7 => "l7",
             Style::Auth => "auth",
+            Style::Gained => "gained",
+            Style::Lost => "lost",
+            Style::Marks => "marks",
         }
     }
 
@@ -337,6 +420,9 @@ impl Style {
             Style::Ports => "#1f5fa8",
             Style::L7 => "#d9480f",
             Style::Auth => "#7048e8",
+            Style::Gained => "#1a7f37",
+            Style::Lost => "#cf222e",
+            Style::Marks => "#bf8700",
         }
     }
 
@@ -347,6 +433,9 @@ impl Style {
             Style::Ports => "#17467d",
             Style::L7 => "#b33c0b",
             Style::Auth => "#5a36c9",
+            Style::Gained => "#116329",
+            Style::Lost => "#a40e26",
+            Style::Marks => "#7d4e00",
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use petgraph::graph::NodeIndex;
 
-use super::{Drawing, Style, caption, namespace_title, short_label};
+use super::{Drawing, Style, caption, namespace_title};
 use crate::sim::reach::Reach;
 
 /// The graph as a standalone SVG document.
@@ -565,7 +565,7 @@ fn place_edges(d: &Drawing, layout: &Layout) -> Vec<PlacedEdge> {
                     policies.join(", ")
                 }
             );
-            let style = Style::of(w);
+            let style = d.style(e, w);
             PlacedEdge {
                 key: format!("e{}", e.index()),
                 src: s,
@@ -574,7 +574,7 @@ fn place_edges(d: &Drawing, layout: &Layout) -> Vec<PlacedEdge> {
                 label: if style == Style::All && !label_all {
                     String::new()
                 } else {
-                    short_label(w)
+                    d.label(e, w)
                 },
                 label_at: curve.at(0.5),
                 curve,
@@ -644,6 +644,9 @@ fn stroke(style: Style) -> String {
         Style::Ports => (1.8, None),
         Style::L7 => (1.8, Some("7 4")),
         Style::Auth => (2.0, Some("2 3")),
+        Style::Gained => (2.2, None),
+        Style::Lost => (2.2, Some("7 4")),
+        Style::Marks => (2.0, Some("2 3")),
     };
     let mut out = format!(
         "fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"",
@@ -698,7 +701,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     let (tx, ty) = (MARGIN - bounds.min.x, MARGIN + title_h - bounds.min.y);
 
     let summary = d.summary();
-    let title_w = text_width(&summary, 12.0, false).max(text_width("Reachability", 17.0, true));
+    let title_w = text_width(&summary, 12.0, false).max(text_width(d.title(), 17.0, true));
     // The page shows its own legend beside the drawing.
     let legend = if interactive {
         Legend {
@@ -707,7 +710,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
             height: 0.0,
         }
     } else {
-        legend(false)
+        legend(false, d.styles())
     };
     let width = (content_w.max(title_w).max(legend.width) + 2.0 * MARGIN).ceil();
     let legend_y = MARGIN + title_h + content_h + if interactive { 0.0 } else { 30.0 };
@@ -721,9 +724,9 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         w = num(width),
         h = num(height)
     );
-    let _ = writeln!(out, "<title>Reachability: {}</title>", esc(&summary));
+    let _ = writeln!(out, "<title>{}: {}</title>", d.title(), esc(&summary));
     out.push_str("<defs>\n");
-    for style in [Style::All, Style::Ports, Style::L7, Style::Auth] {
+    for &style in d.styles() {
         let _ = writeln!(
             out,
             "<marker id=\"{}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"9\" \
@@ -739,8 +742,9 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         let _ = writeln!(
             out,
             "<text x=\"{m}\" y=\"{y1}\" font-size=\"17\" font-weight=\"bold\" \
-             fill=\"#1d2939\">Reachability</text>\n<text x=\"{m}\" y=\"{y2}\" \
+             fill=\"#1d2939\">{}</text>\n<text x=\"{m}\" y=\"{y2}\" \
              font-size=\"12\" fill=\"#475467\">{}</text>",
+            d.title(),
             esc(&summary),
             m = num(MARGIN),
             y1 = num(MARGIN + 14.0),
@@ -925,7 +929,7 @@ struct Legend {
 
 /// What the shapes and strokes mean: samples in a row, or one under
 /// another (`vertical`, beside the drawing in the HTML page).
-fn legend(vertical: bool) -> Legend {
+fn legend(vertical: bool, styles: &[Style]) -> Legend {
     const ROW: f64 = 20.0;
     let mut body = String::new();
     let (mut x, mut y, mut width) = (0.0f64, 0.0f64, 0.0f64);
@@ -963,12 +967,16 @@ fn legend(vertical: bool) -> Legend {
         &mut y,
         36.0 + text_width("external range", 11.0, false),
     );
-    for (style, text) in [
-        (Style::All, "all connections"),
-        (Style::Ports, "only the listed ports"),
-        (Style::L7, "[L7] filtered by an L7 proxy"),
-        (Style::Auth, "[auth] needs mutual authentication"),
-    ] {
+    for &style in styles {
+        let text = match style {
+            Style::All => "all connections",
+            Style::Ports => "only the listed ports",
+            Style::L7 => "[L7] filtered by an L7 proxy",
+            Style::Auth => "[auth] needs mutual authentication",
+            Style::Gained => "+ connections gained",
+            Style::Lost => "- connections lost",
+            Style::Marks => "L7 or authentication changed",
+        };
         let _ = writeln!(
             body,
             "<path d=\"M{} {y6} L{} {y6}\" {} marker-end=\"url(#{})\"/><text x=\"{}\" \
@@ -995,8 +1003,8 @@ fn legend(vertical: bool) -> Legend {
 
 /// The legend as its own small SVG for the HTML page. Its arrowheads are
 /// the drawing's markers, which the page holds once.
-pub(super) fn legend_svg() -> String {
-    let l = legend(true);
+pub(super) fn legend_svg(styles: &[Style]) -> String {
+    let l = legend(true, styles);
     let (w, h) = (l.width.ceil() + 4.0, l.height.ceil() + 4.0);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
