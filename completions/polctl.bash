@@ -34,6 +34,9 @@ _polctl() {
             polctl,help)
                 cmd="polctl__subcmd__help"
                 ;;
+            polctl,replay)
+                cmd="polctl__subcmd__replay"
+                ;;
             polctl,simulate)
                 cmd="polctl__subcmd__simulate"
                 ;;
@@ -61,6 +64,9 @@ _polctl() {
             polctl__subcmd__help,help)
                 cmd="polctl__subcmd__help__subcmd__help"
                 ;;
+            polctl__subcmd__help,replay)
+                cmd="polctl__subcmd__help__subcmd__replay"
+                ;;
             polctl__subcmd__help,simulate)
                 cmd="polctl__subcmd__help__subcmd__simulate"
                 ;;
@@ -77,7 +83,7 @@ _polctl() {
 
     case "${cmd}" in
         polctl)
-            opts="-v -q -h -V --color --verbose --quiet --no-progress --help --version simulate graph diff test describe get completion version help"
+            opts="-v -q -h -V --color --verbose --quiet --no-progress --help --version simulate graph diff test replay describe get completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +387,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__help)
-            opts="simulate graph diff test describe get completion version help"
+            opts="simulate graph diff test replay describe get completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +484,20 @@ _polctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        polctl__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         polctl__subcmd__help__subcmd__simulate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -513,6 +533,64 @@ _polctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        polctl__subcmd__replay)
+            opts="-o -f -R -v -q -h -V --format --exit-code --output --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "hubble calico csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cni)
+                    COMPREPLY=($(compgen -W "k8s calico cilium" -- "${cur}"))
+                    return 0
+                    ;;
+                --calico-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cilium-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

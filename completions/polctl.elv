@@ -32,6 +32,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand graph 'Compute the reachability graph of everything loaded and render it'
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+            cand replay 'Replay observed flows against the policies: what would applying them break'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -170,6 +171,32 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'polctl;replay'= {
+            cand --format 'The records'' format [default: detected from each file''s first record]'
+            cand -o 'Output format [default: table]'
+            cand --output 'Output format [default: table]'
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand --exit-code 'Exit 1 when any flow would be denied'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'polctl;describe'= {
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'
@@ -251,6 +278,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand graph 'Compute the reachability graph of everything loaded and render it'
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+            cand replay 'Replay observed flows against the policies: what would applying them break'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -264,6 +292,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;diff'= {
         }
         &'polctl;help;test'= {
+        }
+        &'polctl;help;replay'= {
         }
         &'polctl;help;describe'= {
         }

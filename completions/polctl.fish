@@ -36,6 +36,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulat
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -167,6 +168,29 @@ complete -c polctl -n "__fish_polctl_using_subcommand test" -s q -l quiet -d 'No
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l format -d 'The records\' format [default: detected from each file\'s first record]' -r -f -a "hubble\t''
+calico\t''
+csv\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s o -l output -d 'Output format [default: table]' -r -f -a "json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l exit-code -d 'Exit 1 when any flow would be denied'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format [default: text]' -r -f -a "yaml\t''
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
@@ -224,12 +248,13 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -8,11 +8,11 @@ use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 
 use super::error::UsageError;
-use crate::sim::request::{self, Field};
 use crate::dialect::lower::{self, Choice};
 use crate::model::policy::{Cni, Version};
 use crate::selector::parse_kubectl;
 use crate::sim::reach::{Filter, NodeMatch, PortFilter};
+use crate::sim::request::{self, Field};
 use crate::sim::resolve::{Reference, parse_protocol};
 
 /// The namespace bare names resolve in when `-n` is not given (kubectl's).

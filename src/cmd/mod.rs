@@ -7,6 +7,7 @@ mod diff;
 pub(crate) mod error;
 mod get;
 mod graph;
+mod replay;
 mod simulate;
 mod test;
 mod version;
@@ -125,6 +126,7 @@ pub enum Command {
     Graph(Box<graph::GraphArgs>),
     Diff(Box<diff::DiffArgs>),
     Test(Box<test::TestArgs>),
+    Replay(Box<replay::ReplayArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),
@@ -256,6 +258,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Graph(args) => graph::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
         Command::Test(args) => test::run(ctx, args),
+        Command::Replay(args) => replay::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),
         Command::Completion(args) => completion::run(ctx, args),

@@ -3,6 +3,7 @@
 
 pub mod dns;
 mod flows;
+mod observed;
 mod suite;
 
 use std::io::Read;
@@ -11,6 +12,10 @@ use std::path::{Path, PathBuf};
 pub use crate::syntax::{LoadError, LoadErrors, Warning};
 pub use crate::syntax::{SourceFile, Sources, source_span};
 pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
+pub use observed::{
+    BadRecord, BadRecords, ObservedEnd, ObservedFlow, ObservedFormat, ObservedVerdict, RecordError,
+    parse_line, read_records,
+};
 pub(crate) use suite::{
     DeciderSpec, Expect, ExpectedVerdict, ReachSpec, Suite, TargetSpec, TestBody, find_test_files,
     is_test_file, read_suite, target_label,

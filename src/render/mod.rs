@@ -6,6 +6,7 @@ pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;
 mod printer;
+pub(crate) mod replay;
 pub(crate) mod report;
 pub(crate) mod simulate;
 pub(crate) mod table;

@@ -6,8 +6,10 @@
 
 mod flow;
 mod reach;
+mod replay;
 
 pub(crate) use flow::flow_request;
+pub(crate) use replay::{Example, Group, ReplayReport, Replayer, Rule};
 
 use serde::Serialize;
 

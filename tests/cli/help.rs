@@ -11,6 +11,7 @@ fn help_text_of_every_command() {
         ("graph", vec!["graph", "--help"]),
         ("diff", vec!["diff", "--help"]),
         ("test", vec!["test", "--help"]),
+        ("replay", vec!["replay", "--help"]),
         ("describe", vec!["describe", "--help"]),
         ("completion", vec!["completion", "--help"]),
         ("version", vec!["version", "--help"]),

@@ -16,5 +16,6 @@ mod l7_filtered;
 mod load;
 mod policy_test;
 mod readme;
+mod replay;
 mod requests;
 mod simulate;
