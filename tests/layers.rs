@@ -162,3 +162,103 @@ fn the_checker_sees_an_upward_import() {
         vec!["model".to_string(), "sim".to_string()]
     );
 }
+
+/// `text` without its comments: line comments (doc comments included)
+/// and block comments go; string and char literals stay.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut depth = 1;
+                let mut prev = ' ';
+                for c in chars.by_ref() {
+                    match (prev, c) {
+                        ('/', '*') => depth += 1,
+                        ('*', '/') => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        break;
+                    }
+                    prev = if prev == '*' && c == '/' { ' ' } else { c };
+                }
+            }
+            '"' => {
+                out.push(c);
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    out.push(c);
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The dataplanes and their parts that only `dialect` and `render` may name.
+const DIALECT_NAMES: &[&str] = &["cilium", "calico", "felix", "dikastes", "kubernetes.io"];
+
+fn dialect_names(text: &str) -> Vec<&'static str> {
+    let code = without_comments(text).to_ascii_lowercase();
+    DIALECT_NAMES
+        .iter()
+        .copied()
+        .filter(|name| code.contains(name))
+        .collect()
+}
+
+/// The evaluator interprets the IR: a dialect's quirks are decided when it
+/// is lowered and its words are the renderer's, so `src/sim` names no
+/// dialect outside comments (upstream citations) and tests.
+#[test]
+fn the_simulator_names_no_dialect() {
+    let mut files = Vec::new();
+    rust_files(&src().join("sim"), &mut files);
+    files.sort();
+    assert!(files.len() > 10, "found the simulator's sources");
+    let mut found = Vec::new();
+    for path in files.iter().filter(|p| !is_test_file(p)) {
+        let text = fs::read_to_string(path).expect("read source");
+        let names = dialect_names(library_text(&text));
+        if !names.is_empty() {
+            found.push(format!(
+                "{}: {}",
+                path.strip_prefix(src()).unwrap_or(path).display(),
+                names.join(", ")
+            ));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "dialect names in the simulator:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_name_check_reads_code_and_strings_not_comments() {
+    let text = "/// Cilium's DNS proxy (pkg/fqdn).\n/* Calico /* nested */ felix */\nlet url = \"http://x\"; // cilium\nconst R: &str = \"from \\\"Cilium's\\\" proxy\";\n";
+    assert_eq!(dialect_names(text), vec!["cilium"]);
+    assert!(dialect_names("let x = 1; // Calico\n").is_empty());
+    assert_eq!(
+        dialect_names("if labels.contains_key(\"node-role.kubernetes.io/master\") {}"),
+        vec!["kubernetes.io"]
+    );
+}

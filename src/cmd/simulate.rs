@@ -146,7 +146,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         .map(|f| {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));
-            o.word_hints(&|h| hint::word(h, Wording::Flags));
+            o.word(&Wording::Flags);
             o
         })
         .collect();
@@ -257,7 +257,7 @@ fn run_file(
         for f in flows {
             let mut o = evaluator.evaluate(f);
             o.locate(&|s| inventory.sources.locate(s));
-            o.word_hints(&|h| hint::word(h, Wording::FlowsFile));
+            o.word(&Wording::FlowsFile);
             rows.push(view::Row {
                 outcome: o,
                 expect: spec.value.expect.map(|e| match e {

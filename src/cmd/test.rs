@@ -9,7 +9,7 @@ use miette::Result;
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{find_test_files, read_suite};
-use crate::render::hint::{self, Wording};
+use crate::render::hint::Wording;
 use crate::render::test as view;
 use crate::sim::eval::Evaluator;
 use crate::sim::reach::Progress;
@@ -123,7 +123,7 @@ pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
         &suites,
         errors,
         args.namespace.resolve(),
-        &|h| hint::word(h, Wording::FlowsFile),
+        &Wording::FlowsFile,
         &bar,
     );
     bar.0.finish_and_clear();

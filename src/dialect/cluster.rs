@@ -245,9 +245,15 @@ impl Builder {
             })
             .collect();
         addresses.sort();
+        let labels = node.metadata.labels();
+        // polctl takes control-plane nodes as the API server's addresses
+        // (kubeadm labels them; `master` before Kubernetes 1.24).
+        let api_server = labels.contains_key("node-role.kubernetes.io/control-plane")
+            || labels.contains_key("node-role.kubernetes.io/master");
         self.out.cluster.nodes.push(Node {
             name: node.metadata.name().to_string(),
-            labels: node.metadata.labels(),
+            api_server,
+            labels,
             ips: addresses.into_iter().map(|(_, ip)| ip).collect(),
             origin: span,
         });

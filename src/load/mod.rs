@@ -360,6 +360,31 @@ mod tests {
     use super::*;
     use crate::dialect::policy::Dialect;
 
+    /// Whether a node runs the API server is decided when the cluster is
+    /// read, from the control-plane role labels (old and new).
+    #[test]
+    fn control_plane_nodes_run_the_api_server() {
+        let node = |name: &str, labels: &str| {
+            format!(
+                "apiVersion: v1\nkind: Node\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n---\n"
+            )
+        };
+        let text = [
+            node("cp", "node-role.kubernetes.io/control-plane: ''"),
+            node("old", "node-role.kubernetes.io/master: ''"),
+            node("worker", "node-role.kubernetes.io/worker: ''"),
+        ]
+        .concat();
+        let inv = load_text("t.yaml", &text).unwrap();
+        let runs: Vec<(&str, bool)> = inv
+            .cluster
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.api_server))
+            .collect();
+        assert_eq!(runs, [("cp", true), ("old", true), ("worker", false)]);
+    }
+
     /// Metadata is checked with the rest of the object's meaning, whether
     /// or not assembly can use the object: a nameless pod's bad label is
     /// reported along with the missing name.

@@ -208,6 +208,10 @@ pub struct Node {
     pub name: String,
     pub labels: Labels,
     pub ips: Vec<IpAddr>,
+    /// Runs the Kubernetes API server, so its addresses are the API
+    /// server's too (decided when the cluster is read).
+    #[serde(skip)]
+    pub api_server: bool,
     #[serde(skip)]
     pub origin: Span,
 }

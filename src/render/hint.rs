@@ -2,6 +2,7 @@
 //! flags on the command line, or keys of an entry in a flows file.
 
 use crate::sim::eval::hint::{Hint, Input};
+use crate::sim::eval::{Reply, Words};
 
 /// Where the flow was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,6 +11,16 @@ pub(crate) enum Wording {
     Flags,
     /// `polctl simulate --flows FILE`: hints name the entry's YAML keys.
     FlowsFile,
+}
+
+impl Words for Wording {
+    fn hint(&self, hint: &Hint) -> String {
+        word(hint, *self)
+    }
+
+    fn reply(&self, reply: &Reply) -> String {
+        super::reply::word(reply)
+    }
 }
 
 /// The words for a hint, e.g. `give --l7 api_key=<...> to check one` or

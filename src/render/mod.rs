@@ -7,6 +7,7 @@ pub mod graph;
 pub(crate) mod hint;
 mod printer;
 pub(crate) mod replay;
+mod reply;
 pub(crate) mod report;
 pub(crate) mod simulate;
 pub(crate) mod table;

@@ -5,7 +5,7 @@ use crate::dialect::common::IntOrString;
 use crate::load::{AuthOutcome, DeciderSpec, Expect, ExpectedVerdict, FlowSpec};
 use crate::model::policy::PolicySet;
 use crate::model::{Cluster, Flow, Span, Spanned};
-use crate::sim::eval::hint::Hint;
+use crate::sim::eval::Words;
 use crate::sim::eval::{Decider, DirectionTrace, Evaluator, Layer, Outcome, Verdict};
 use crate::sim::request::{FieldError, Naming, Written, checked, http_request};
 use crate::sim::resolve::{FlowRequest, flows_by_range};
@@ -49,7 +49,7 @@ pub(super) fn resolve(
     flow: &Spanned<FlowSpec>,
     expect: &Spanned<Expect>,
     namespace: &str,
-    word: &dyn Fn(&Hint) -> String,
+    words: &dyn Words,
 ) -> Result<FlowTest, Vec<Problem>> {
     let mut problems = Vec::new();
     let bad = |span: Span, message: String, help: Option<&str>| Problem {
@@ -61,7 +61,8 @@ pub(super) fn resolve(
     let resolved = flow_request(&flow.value)
         .map_err(|e| (e.worded(Naming::FlowsFile), e.help))
         .and_then(|r| {
-            flows_by_range(ev, cluster, &r, namespace).map_err(|e| (e.worded(word), None))
+            flows_by_range(ev, cluster, &r, namespace)
+                .map_err(|e| (e.worded(&|h| words.hint(h)), None))
         });
     let flows = match resolved {
         Ok(f) => f,
@@ -247,14 +248,14 @@ impl FlowTest {
         self,
         ev: &Evaluator,
         locate: &dyn Fn(Span) -> String,
-        word: &dyn Fn(&Hint) -> String,
+        words: &dyn Words,
     ) -> TestResult {
         let mut first_failure: Option<(Outcome, Vec<String>)> = None;
         let mut got = Vec::new();
         for flow in self.flows.iter().cloned() {
             let mut o = ev.evaluate(flow);
             o.locate(locate);
-            o.word_hints(word);
+            o.word(words);
             let failures = self.failures(&o);
             got.push(summary(&o));
             if !failures.is_empty() && first_failure.is_none() {

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::load::{Suite, TestBody};
 use crate::model::Cluster;
-use crate::sim::eval::hint::Hint;
+use crate::sim::eval::Words;
 use crate::sim::eval::{Evaluator, Outcome};
 use crate::sim::reach::{Conns, Progress};
 use crate::syntax::{LoadError, LoadErrors, Sources};
@@ -99,13 +99,14 @@ pub(crate) struct Target<'a> {
 /// that matches nothing) are bad input: all of them, with the `read`
 /// errors found reading the files, are returned at once and nothing is
 /// evaluated. `namespace` is where bare names in flows are;
-/// `word` words what a flow lacks in the test file's terms.
+/// `words` words what a flow lacks in the test file's terms, and what a
+/// refused client gets.
 pub(crate) fn run(
     target: &Target,
     suites: &[Suite],
     read: Vec<LoadError>,
     namespace: &str,
-    word: &dyn Fn(&Hint) -> String,
+    words: &dyn Words,
     progress: &dyn Progress,
 ) -> Result<Report, LoadErrors> {
     let Target {
@@ -132,7 +133,7 @@ pub(crate) fn run(
         for test in &suite.tests {
             let checked = match &test.body {
                 TestBody::Flow { flow, expect } => {
-                    flow::resolve(ev, cluster, flow, expect, namespace, word).map(Resolved::Flow)
+                    flow::resolve(ev, cluster, flow, expect, namespace, words).map(Resolved::Flow)
                 }
                 TestBody::Reach(spec) => {
                     reach::resolve(graph(), spec, namespace).map(Resolved::Reach)
@@ -170,7 +171,7 @@ pub(crate) fn run(
         let mut results = Vec::new();
         for (test, r) in tests {
             let mut result = match r {
-                Resolved::Flow(f) => f.check(ev, &locate, word),
+                Resolved::Flow(f) => f.check(ev, &locate, words),
                 Resolved::Reach(r) => r.check(graph()),
             };
             result.name = test.name.clone();

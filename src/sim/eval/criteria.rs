@@ -9,6 +9,7 @@ use super::hint::{Hint, Input};
 use super::http;
 use super::identity::{Identities, Owner, named_ports};
 use super::l7::{self, L7Check};
+use super::reply::Reply;
 use super::trace::{AlternativeTrace, CriterionTrace, PlacedHint};
 use crate::model::policy::{
     AuthMode, Criterion, Dataplane, Entity, FqdnPattern, HttpMatch, L7Match, NetScope, PortMatch,
@@ -34,8 +35,8 @@ pub(crate) struct Ctx<'a> {
     /// Set when an application-layer criterion refused the request: only
     /// then can a denial be an L7 one.
     pub l7_refused: std::cell::Cell<bool>,
-    /// What the client received from the first refusal (`HTTP 403 ...`).
-    pub l7_response: std::cell::RefCell<Option<String>>,
+    /// What the client received from the first refusal (an HTTP 403, ...).
+    pub l7_response: std::cell::RefCell<Option<Reply>>,
     /// Authentication criteria are checked against the flow (false: they
     /// are treated as satisfied, to tell an authentication failure apart).
     pub auth_check: std::cell::Cell<bool>,
@@ -225,6 +226,15 @@ fn trace(test: String, matched: bool, reason: String) -> CriterionTrace {
         at: None,
         origin: None,
         hint: None,
+        reply: None,
+    }
+}
+
+/// A refusal: why, then what the client gets (the renderer words it).
+fn refused(test: String, why: String, reply: Reply) -> CriterionTrace {
+    CriterionTrace {
+        reply: Some(reply),
+        ..trace(test, false, format!("{why}; the client gets "))
     }
 }
 
@@ -304,14 +314,10 @@ pub(crate) fn one(ctx: &Ctx, criterion: &Criterion) -> CriterionTrace {
             } else {
                 format!("{} matched", hits.join(", "))
             };
+            let matched = !hits.is_empty();
             CriterionTrace {
-                test: what.clone(),
-                matched: !hits.is_empty(),
-                reason,
                 alternatives,
-                at: None,
-                origin: None,
-                hint: None,
+                ..trace(what.clone(), matched, reason)
             }
         }
         Criterion::Http(m) => http_match(ctx, m),
@@ -389,14 +395,6 @@ fn enforcing_node<'a>(ctx: &Ctx<'a>, side: Side) -> Option<&'a str> {
     }
 }
 
-/// Nodes running the API server get Cilium's kube-apiserver identity
-/// too: polctl takes control-plane nodes as its addresses.
-fn is_control_plane(node: &crate::model::Node) -> bool {
-    node.labels
-        .contains_key("node-role.kubernetes.io/control-plane")
-        || node.labels.contains_key("node-role.kubernetes.io/master")
-}
-
 /// Cilium entities (reserved identities, SEMANTICS.md §C3).
 fn entities(ctx: &Ctx, side: Side, entities: &[Entity]) -> CriterionTrace {
     let list = joined(entities.iter());
@@ -443,7 +441,9 @@ fn entities(ctx: &Ctx, side: Side, entities: &[Entity]) -> CriterionTrace {
                     ),
                 }
             };
-            if node.is_some_and(is_control_plane) {
+            // Nodes running the API server have the kube-apiserver
+            // identity too.
+            if node.is_some_and(|n| n.api_server) {
                 is.push(Entity::KubeApiserver);
                 what.push_str("; a control-plane node, so also kube-apiserver");
             }
@@ -571,14 +571,17 @@ fn auth(ctx: &Ctx, mode: AuthMode) -> CriterionTrace {
         ),
         AuthMode::Required if ctx.flow.auth_fails => {
             ctx.auth_refused.set(true);
-            let fails = "mutual authentication fails";
-            hinted_at(
-                "authentication required".into(),
-                false,
-                format!("{fails}: Cilium drops with \"Authentication required\""),
-                fails.len(),
-                Hint::Named(Input::Auth { fails: true }),
-            )
+            CriterionTrace {
+                hint: Some(PlacedHint {
+                    at: "mutual authentication fails".len(),
+                    hint: Hint::Named(Input::Auth { fails: true }),
+                }),
+                ..refused(
+                    "authentication required".into(),
+                    "mutual authentication fails".into(),
+                    Reply::AuthenticationRequired,
+                )
+            }
         }
         AuthMode::Required => hinted(
             "authentication required".into(),
@@ -621,13 +624,13 @@ fn l7_match(ctx: &Ctx, m: &L7Match) -> CriterionTrace {
             ),
         ),
         L7Check::Pass(why) => trace(test, true, why),
-        L7Check::Refused { reason, response } => {
+        L7Check::Refused { reason, reply } => {
             ctx.l7_refused.set(true);
             let mut first = ctx.l7_response.borrow_mut();
             if first.is_none() {
-                *first = Some(response.clone());
+                *first = Some(reply.clone());
             }
-            trace(test, false, format!("{reason}; the client gets {response}"))
+            refused(test, reason, reply)
         }
     }
 }
@@ -936,7 +939,7 @@ fn http_match(ctx: &Ctx, m: &HttpMatch) -> CriterionTrace {
         let mut first = ctx.l7_response.borrow_mut();
         if first.is_none() {
             // Envoy's ext_authz filter answers a Dikastes denial with 403.
-            *first = Some("HTTP 403 Forbidden".to_string());
+            *first = Some(Reply::HttpForbiddenExternal);
         }
     }
     trace(test, hit, reason)

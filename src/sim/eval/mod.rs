@@ -20,6 +20,7 @@ pub(crate) mod hint;
 mod http;
 pub(crate) mod identity;
 pub(crate) mod l7;
+mod reply;
 pub(crate) mod trace;
 
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,7 @@ use std::sync::{Arc, RwLock};
 
 use criteria::Ctx;
 use identity::{Identities, Owner};
+pub use reply::Reply;
 pub use trace::*;
 
 use crate::model::policy::{
@@ -138,19 +140,14 @@ impl<'a> Evaluator<'a> {
             let (layer, by) = self.denied_at(&mut ctx, &enforced);
             (Some(layer), by)
         };
-        let client_sees = denied_at.map(|layer| match layer {
-            Layer::L3l4 => {
-                "nothing: the packets are dropped and the connection times out".to_string()
-            }
+        let client_reply = denied_at.map(|layer| match layer {
+            Layer::L3l4 => Reply::Dropped,
             Layer::L7 => ctx
                 .l7_response
                 .borrow()
                 .clone()
-                .unwrap_or_else(|| "an error from the proxy".to_string()),
-            Layer::Auth => {
-                "nothing: the packets are dropped (drop reason \"Authentication required\")"
-                    .to_string()
-            }
+                .unwrap_or(Reply::ProxyError),
+            Layer::Auth => Reply::AuthenticationRequired,
         });
         let l7_filtered_by = if enforced.verdict.is_allow() && ctx.l7_seen.get() {
             self.l7_filters(&mut ctx, &enforced)
@@ -190,7 +187,8 @@ impl<'a> Evaluator<'a> {
             verdict: enforced.verdict,
             denied_at,
             refused_by,
-            client_sees,
+            client_reply,
+            client_sees: None,
             pending_verdict,
             pending_decided_by,
             l7_filtered: !l7_filtered_by.is_empty(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::hint::Hint;
 pub use super::hint::PlacedHint;
+use super::reply::Reply;
 use crate::model::policy::{Action, Direction, TierDefault};
 use crate::model::{Flow, Span};
 
@@ -74,9 +75,13 @@ pub struct CriterionTrace {
     #[serde(skip)]
     pub origin: Option<Span>,
     /// What the reason refers to that the user supplies, until
-    /// [`Outcome::word_hints`] words it into the reason.
+    /// [`Outcome::word`] words it into the reason.
     #[serde(skip)]
     pub hint: Option<PlacedHint>,
+    /// What the client gets, until [`Outcome::word`] appends it to the
+    /// reason.
+    #[serde(skip)]
+    pub reply: Option<Reply>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -236,6 +241,14 @@ pub struct Evaluation {
     pub ingress: DirectionTrace,
 }
 
+/// How the caller words what the evaluator leaves structured.
+pub(crate) trait Words {
+    /// A hint: what the user could give (a flag, or a flows-file key).
+    fn hint(&self, hint: &Hint) -> String;
+    /// What a refused client gets.
+    fn reply(&self, reply: &Reply) -> String;
+}
+
 /// The result of simulating one flow.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
@@ -248,6 +261,9 @@ pub struct Outcome {
     pub refused_by: Option<Decider>,
     /// What the client observes when the flow is denied: a silent drop, an
     /// HTTP 403 from the proxy, a Kafka or DNS error.
+    #[serde(skip)]
+    pub client_reply: Option<Reply>,
+    /// `client_reply` in words, once [`Outcome::word`] has run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_sees: Option<String>,
     /// The verdict with staged policies enforced; present when staged
@@ -297,13 +313,20 @@ impl Outcome {
 }
 
 impl Outcome {
-    /// Words every hint into its reason with `word` (the renderer knows
-    /// whether the user typed flags or wrote a flows file).
-    pub(crate) fn word_hints(&mut self, word: &dyn Fn(&Hint) -> String) {
+    /// Words every hint and reply into its reason, and what the client sees
+    /// (the renderer knows whether the user typed flags or wrote a flows
+    /// file, and which dataplane answers).
+    pub(crate) fn word(&mut self, words: &dyn Words) {
+        self.client_sees = self.client_reply.as_ref().map(|r| words.reply(r));
         let mut each = |c: &mut CriterionTrace| {
+            // The reply ends the reason; a hint sits before it.
+            if let Some(reply) = c.reply.take() {
+                c.reason.push_str(&words.reply(&reply));
+            }
             if let Some(PlacedHint { at, hint }) = c.hint.take() {
                 let at = at.min(c.reason.len());
-                c.reason.insert_str(at, &format!(" ({})", word(&hint)));
+                c.reason
+                    .insert_str(at, &format!(" ({})", words.hint(&hint)));
             }
         };
         visit_criteria(&mut self.egress, &mut each);

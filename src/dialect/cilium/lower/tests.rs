@@ -4,7 +4,7 @@
 
 use crate::dialect::lower::{Choice, Input, lower};
 use crate::model::policy::{Cni, Version};
-use crate::sim::eval::{Evaluator, Layer, Outcome, Verdict};
+use crate::sim::eval::{Evaluator, Layer, Outcome, Reply, Verdict};
 use crate::sim::resolve::{FlowRequest, PortRef, flows, parse_protocol};
 
 /// Two namespaces, two nodes: `apps/web` and `apps/api` on node-1,
@@ -517,14 +517,7 @@ fn an_l3_l4_allow_widens_an_l7_restricted_port_for_its_peers() {
     let restricted = s("apps/sts-0");
     assert_eq!(restricted.verdict, Deny);
     assert_eq!(restricted.denied_at, Some(Layer::L7));
-    assert!(
-        restricted
-            .client_sees
-            .as_deref()
-            .is_some_and(|c| c.contains("403")),
-        "{:?}",
-        restricted.client_sees
-    );
+    assert_eq!(restricted.client_reply, Some(Reply::HttpForbidden));
 }
 
 #[test]
@@ -604,10 +597,7 @@ fn an_unknown_proxylib_parser_fails_closed_at_lowering() {
     let unknown = s("redis");
     assert_eq!(unknown.verdict, Deny);
     assert_eq!(unknown.denied_at, Some(Layer::L7));
-    assert_eq!(
-        unknown.client_sees.as_deref(),
-        Some("the proxy closes the connection")
-    );
+    assert_eq!(unknown.client_reply, Some(Reply::ConnectionClosed));
     // A parser cilium-envoy has but polctl does not model admits the
     // connection.
     assert_eq!(s("test.passer").verdict, Allow);

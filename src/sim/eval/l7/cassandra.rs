@@ -6,6 +6,7 @@ use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 const QUERY_TABLE: Input = Input::L7 {
@@ -13,8 +14,7 @@ const QUERY_TABLE: Input = Input::L7 {
     value: "<keyspace.table>",
 };
 
-const CASSANDRA_DENIED: &str =
-    "Cassandra ERROR frame, code 0x2100 Unauthorized: \"Request Unauthorized\"";
+const CASSANDRA_DENIED: Reply = Reply::CassandraUnauthorized;
 
 /// queryActionMap: `true` for actions matched against a table (or
 /// keyspace).
@@ -119,7 +119,7 @@ pub(super) fn check_cassandra(
         "cassandra",
         super::CASSANDRA_KEYS,
         &[],
-        CASSANDRA_DENIED,
+        &CASSANDRA_DENIED,
     ) {
         Ok(a) => a,
         Err(refused) => return refused,

@@ -6,6 +6,7 @@ use super::L7Check;
 use super::request::Attrs;
 use super::verdict::{EMPTY_LIST, Verdict, cached_regex, decide};
 use crate::model::policy::FqdnPattern;
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 /// Cilium toFQDNs / DNS-rule name matching (pkg/fqdn/matchpattern): used
@@ -28,8 +29,7 @@ pub(crate) fn fqdn_matches(pattern: &FqdnPattern, name: &str) -> bool {
     }
 }
 
-const DNS_REFUSED: &str = "DNS response REFUSED (rcode 5) from Cilium's DNS proxy \
-    (NXDOMAIN instead with --tofqdns-dns-reject-response-code=nameError)";
+const DNS_REFUSED: Reply = Reply::DnsRefused;
 
 /// Lower-cased, with the trailing dot (pkg/fqdn/dns FQDN).
 fn fqdn(name: &str) -> String {
@@ -92,7 +92,7 @@ pub(super) fn pattern_regex(p: &str) -> Option<String> {
 }
 
 pub(super) fn check_dns(patterns: &[FqdnPattern], l7: &[(String, String)]) -> L7Check {
-    let attrs = match Attrs::parse(l7, "dns", super::DNS_KEYS, &[], DNS_REFUSED) {
+    let attrs = match Attrs::parse(l7, "dns", super::DNS_KEYS, &[], &DNS_REFUSED) {
         Ok(a) => a,
         Err(refused) => return refused,
     };

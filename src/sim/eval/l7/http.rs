@@ -8,11 +8,12 @@ use super::request::non_empty;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, full_match, judge, without_request};
 use crate::model::HttpRequest;
 use crate::model::policy::{HeaderRule, HttpRule};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 /// cilium/proxy `cilium/l7policy.cc`: `sendLocalReply(Forbidden,
 /// denied_403_body)`, default body "Access denied\r\n".
-const HTTP_DENIED: &str = "HTTP 403 Forbidden \"Access denied\"";
+const HTTP_DENIED: Reply = Reply::HttpForbidden;
 
 /// The request as the policy filter sees it.
 pub(super) struct HttpView {
@@ -81,9 +82,9 @@ pub(super) fn check_http(rules: &[HttpRule], req: Option<&HttpRequest>) -> L7Che
     }
     match decide(&verdicts, HTTP_DENIED) {
         L7Check::Pass(r) => L7Check::Pass(with_notes(r, &view.notes)),
-        L7Check::Refused { reason, response } => L7Check::Refused {
+        L7Check::Refused { reason, reply } => L7Check::Refused {
             reason: with_notes(reason, &view.notes),
-            response,
+            reply,
         },
         no => no,
     }
@@ -134,10 +135,10 @@ pub(super) fn http_view(req: &HttpRequest) -> Result<HttpView, L7Check> {
                     notes.extend(note);
                     Some(p)
                 }
-                Err((why, response)) => {
+                Err((why, status)) => {
                     return Err(L7Check::Refused {
                         reason: why,
-                        response,
+                        reply: Reply::HttpStatus(status),
                     });
                 }
             }

@@ -8,6 +8,7 @@ use super::verdict::{
     Cond, EMPTY_LIST, Verdict, judge, matched, no_request, refusals, without_request,
 };
 use crate::model::policy::{KAFKA_API_KEYS, KafkaRule};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 /// `role: produce` (GetAPIKeys): produce, metadata, apiversions.
@@ -41,15 +42,12 @@ fn kafka_key_by_name(s: &str) -> Option<i16> {
         .and_then(|i| i16::try_from(i).ok())
 }
 
-fn kafka_response(kind: Option<i16>) -> String {
+fn kafka_response(kind: Option<i16>) -> Reply {
     match kind {
-        Some(k) if !KAFKA_ERROR_REPLY.contains(&k) => format!(
-            "no reply: proxylib drops the {} request without an error response \
-             (it builds one only for produce, fetch, offsets, metadata, offsetcommit, \
-             offsetfetch, findcoordinator); the client times out",
-            kafka_key_name(k)
-        ),
-        _ => "Kafka error response, error code 29 TOPIC_AUTHORIZATION_FAILED".into(),
+        Some(k) if !KAFKA_ERROR_REPLY.contains(&k) => Reply::KafkaNoReply {
+            api_key: kafka_key_name(k),
+        },
+        _ => Reply::KafkaTopicAuthorizationFailed,
     }
 }
 
@@ -149,9 +147,9 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
             Err(why) => {
                 return L7Check::Refused {
                     reason: format!(
-                        "rules[{i}]: {why}; Cilium rejects the policy, so no request is allowed"
+                        "rules[{i}]: {why}; the agent rejects such a policy, so no request is allowed"
                     ),
-                    response: kafka_response(None),
+                    reply: kafka_response(None),
                 };
             }
         }
@@ -184,7 +182,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
                 reason: format!(
                     "`{key}` is not a Kafka API key name or number; polctl assumes the request is refused"
                 ),
-                response: kafka_response(None),
+                reply: kafka_response(None),
             };
         }
     };
@@ -197,7 +195,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
                     reason: format!(
                         "api_version `{v}` is not a Kafka API version; polctl assumes the request is refused"
                     ),
-                    response: kafka_response(Some(kind)),
+                    reply: kafka_response(Some(kind)),
                 };
             }
         },
@@ -217,7 +215,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
         client_id,
         topics: attrs.all("topic").map(|t| t.to_vec()),
     };
-    let response = kafka_response(Some(kind));
+    let reply = kafka_response(Some(kind));
     let verdicts: Vec<KafkaVerdict> = policies.iter().map(|p| kafka_rule(p, &req)).collect();
     if let Some((i, d)) = verdicts.iter().enumerate().find_map(|(i, v)| match v {
         KafkaVerdict::Full(d) => Some((i, d)),
@@ -270,7 +268,7 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
             uncovered.join(", ")
         );
     }
-    L7Check::Refused { reason, response }
+    L7Check::Refused { reason, reply }
 }
 
 fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {

@@ -6,6 +6,7 @@ use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 const KEY: Input = Input::L7 {
@@ -13,8 +14,7 @@ const KEY: Input = Input::L7 {
     value: "<key>",
 };
 
-const MEMCACHE_DENIED: &str = "memcached reply `CLIENT_ERROR access denied` \
-    (none for a noreply request)";
+const MEMCACHE_DENIED: Reply = Reply::MemcacheAccessDenied;
 
 /// MemcacheOpCodeMap: the text-protocol commands of each rule `command`
 /// (binary-only names have none).
@@ -193,7 +193,7 @@ pub(super) fn check_memcache(
         "memcache",
         super::MEMCACHE_KEYS,
         &["key"],
-        MEMCACHE_DENIED,
+        &MEMCACHE_DENIED,
     ) {
         Ok(a) => a,
         Err(refused) => return refused,

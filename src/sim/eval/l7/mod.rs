@@ -105,6 +105,7 @@ const R2D2_KEYS: &[&str] = &["cmd", "file"];
 
 use crate::model::Flow;
 use crate::model::policy::{L7Match, Proxylib};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::Hint;
 
 /// What the proxy does with the flow's request.
@@ -124,7 +125,7 @@ pub(crate) enum L7Check {
     Pass(String),
     /// Refused: why (each rule's first failing condition, briefly) and what
     /// the client receives.
-    Refused { reason: String, response: String },
+    Refused { reason: String, reply: Reply },
 }
 
 /// Decides the flow's request against one protocol's rules.
@@ -144,7 +145,7 @@ pub(crate) fn check(m: &L7Match, flow: &Flow) -> L7Check {
         },
         L7Match::Refused { reason, .. } => L7Check::Refused {
             reason: reason.clone(),
-            response: "the proxy closes the connection".into(),
+            reply: Reply::ConnectionClosed,
         },
     }
 }

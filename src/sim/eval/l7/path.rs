@@ -7,21 +7,18 @@ use std::fmt::Write as _;
 /// NormalizePath, MergeSlashes, UNESCAPE_AND_REDIRECT;
 /// conn_manager_utility.cc `maybeNormalizePath`).
 /// Ok: the `:path` the filter sees and a note if it changed; Err: why and
-/// what the client gets.
-pub(super) fn envoy_path(
-    raw: &str,
-    grpc: bool,
-) -> Result<(String, Option<String>), (String, String)> {
+/// the HTTP status the client gets.
+pub(super) fn envoy_path(raw: &str, grpc: bool) -> Result<(String, Option<String>), (String, u16)> {
     if raw.contains('#') {
         return Err((
             format!("Envoy rejects the request target `{raw}`: it holds a #fragment"),
-            "HTTP 400 Bad Request".into(),
+            400,
         ));
     }
     if !raw.starts_with('/') {
         return Err((
             format!("Envoy only serves request targets starting with `/`, not `{raw}`"),
-            "HTTP 404 Not Found".into(),
+            404,
         ));
     }
     let (path, query) = match raw.find('?') {
@@ -34,13 +31,13 @@ pub(super) fn envoy_path(
             format!(
                 "the path `{raw}` holds an escaped slash, which Envoy unescapes with a redirect gRPC cannot follow"
             ),
-            "HTTP 400 Bad Request".into(),
+            400,
         ));
     }
     let Some(canonical) = canonical_path(&unescaped) else {
         return Err((
             format!("Envoy cannot normalise the path `{raw}` (it holds a NUL)"),
-            "HTTP 400 Bad Request".into(),
+            400,
         ));
     };
     let merged = merge_slashes(&canonical);

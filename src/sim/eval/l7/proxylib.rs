@@ -6,23 +6,24 @@ use std::collections::BTreeMap;
 use super::L7Check;
 use super::verdict::cached_regex;
 use crate::model::policy::Proxylib;
+use crate::sim::eval::Reply;
 
 /// proxylib rejects the whole policy update (ParseError); the proxy keeps
 /// its previous policy, which polctl cannot know: refuse.
-pub(super) fn parse_error(parser: &str, i: usize, why: &str, response: &str) -> L7Check {
+pub(super) fn parse_error(parser: &str, i: usize, why: &str, reply: Reply) -> L7Check {
     L7Check::Refused {
         reason: format!(
             "rules[{i}]: {why}; proxylib's {parser} parser rejects the policy (ParseError), \
              so polctl assumes no request passes"
         ),
-        response: response.to_string(),
+        reply,
     }
 }
 
 pub(super) fn parser_error(parser: &str, why: String) -> L7Check {
     L7Check::Refused {
         reason: format!("{why}: the {parser} parser cannot parse the request"),
-        response: "the proxy closes the connection (proxylib parser error)".into(),
+        reply: Reply::ParserError,
     }
 }
 

@@ -6,6 +6,7 @@ use super::L7Check;
 use super::proxylib::{parse_error, rule_regex};
 use super::request::Attrs;
 use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 pub(super) const FILE: Input = Input::L7 {
@@ -13,7 +14,7 @@ pub(super) const FILE: Input = Input::L7 {
     value: "<path>",
 };
 
-const R2D2_DENIED: &str = "r2d2 reply `ERROR`";
+const R2D2_DENIED: Reply = Reply::R2d2Error;
 
 pub(super) struct R2d2Rule {
     cmd: Option<String>,
@@ -52,7 +53,7 @@ pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, Stri
             Err(why) => return parse_error("r2d2", i, &why, R2D2_DENIED),
         }
     }
-    let attrs = match Attrs::parse(l7, "r2d2", super::R2D2_KEYS, &[], R2D2_DENIED) {
+    let attrs = match Attrs::parse(l7, "r2d2", super::R2D2_KEYS, &[], &R2D2_DENIED) {
         Ok(a) => a,
         Err(refused) => return refused,
     };

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::L7Check;
+use crate::sim::eval::Reply;
 
 /// The request's `l7` attributes, checked against the protocol's keys.
 pub(super) struct Attrs<'a>(BTreeMap<&'a str, Vec<&'a str>>);
@@ -14,7 +15,7 @@ impl<'a> Attrs<'a> {
         proto: &str,
         keys: &[&str],
         repeatable: &[&str],
-        response: &str,
+        reply: &Reply,
     ) -> Result<Self, L7Check> {
         let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (k, v) in l7 {
@@ -25,7 +26,7 @@ impl<'a> Attrs<'a> {
                          polctl cannot model such a request and assumes it is refused",
                         keys.join(", ")
                     ),
-                    response: response.to_string(),
+                    reply: reply.clone(),
                 });
             }
             map.entry(k.as_str()).or_default().push(v.as_str());
@@ -38,7 +39,7 @@ impl<'a> Attrs<'a> {
                          polctl assumes such a request is refused",
                         vs.len()
                     ),
-                    response: response.to_string(),
+                    reply: reply.clone(),
                 });
             }
         }

@@ -8,6 +8,7 @@ use super::verdict::EMPTY_LIST;
 use super::*;
 use crate::model::policy::{FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, Proxylib};
 use crate::model::{Flow, FlowEnd, HttpRequest, Peer, Proto};
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 fn peer(name: &str) -> Peer {
@@ -148,12 +149,12 @@ fn http_full_match_not_partial() {
     let get = L7Match::Http(vec![rule(Some("GET"), None)]);
     assert!(is_pass(&check(&get, &http("GET", "/"))));
     match check(&get, &http("GETX", "/")) {
-        L7Check::Refused { reason, response } => {
+        L7Check::Refused { reason, reply } => {
             assert!(
                 reason.contains("rules[0]: method `GET` !~ GETX"),
                 "{reason}"
             );
-            assert_eq!(response, "HTTP 403 Forbidden \"Access denied\"");
+            assert_eq!(reply, Reply::HttpForbidden);
         }
         other => panic!("{other:?}"),
     }
@@ -418,12 +419,12 @@ fn kafka_roles_and_topics() {
         &produce,
         &l7(&[("api_key", "fetch"), ("topic", "deathstar-plans")]),
     ) {
-        L7Check::Refused { reason, response } => {
+        L7Check::Refused { reason, reply } => {
             assert!(
                 reason.contains("does not allow apiKey fetch(1)"),
                 "{reason}"
             );
-            assert!(response.contains("29"), "{response}");
+            assert_eq!(reply, Reply::KafkaTopicAuthorizationFailed);
         }
         other => panic!("{other:?}"),
     }
@@ -524,8 +525,8 @@ fn kafka_fields_and_no_request() {
     // Topics of createtopics requests are not decoded by proxylib.
     let ct = L7Match::Kafka(vec![kafka_rule(None, Some("createtopics"), Some("a"))]);
     match check(&ct, &l7(&[("api_key", "createtopics"), ("topic", "a")])) {
-        L7Check::Refused { response, .. } => {
-            assert!(response.starts_with("no reply"), "{response}")
+        L7Check::Refused { reply, .. } => {
+            assert!(matches!(reply, Reply::KafkaNoReply { .. }), "{reply:?}")
         }
         other => panic!("{other:?}"),
     }
@@ -580,7 +581,7 @@ fn dns_check() {
         other => panic!("{other:?}"),
     }
     match check(&m, &l7(&[("query", "example.com")])) {
-        L7Check::Refused { response, .. } => assert!(response.contains("REFUSED (rcode 5)")),
+        L7Check::Refused { reply, .. } => assert_eq!(reply, Reply::DnsRefused),
         other => panic!("{other:?}"),
     }
     assert!(is_no_request(&check(&m, &flow())));
@@ -633,12 +634,12 @@ fn cassandra_guide_rules() {
             ("query_table", "attendance.daily_records"),
         ]),
     ) {
-        L7Check::Refused { reason, response } => {
+        L7Check::Refused { reason, reply } => {
             assert!(
                 reason.contains("rules[2]: query_action `insert` != select"),
                 "{reason}"
             );
-            assert!(response.contains("0x2100"), "{response}");
+            assert_eq!(reply, Reply::CassandraUnauthorized);
         }
         other => panic!("{other:?}"),
     }
@@ -703,15 +704,12 @@ fn memcache_groups_and_keys() {
         &l7(&[("command", "incr"), ("key", "alliance/fleet/count")])
     )));
     match check(&awing, &l7(&[("command", "set"), ("key", "empire/x")])) {
-        L7Check::Refused { reason, response } => {
+        L7Check::Refused { reason, reply } => {
             assert!(
                 reason.contains("keyPrefix `alliance/fleet/` !~ key empire/x"),
                 "{reason}"
             );
-            assert!(
-                response.contains("CLIENT_ERROR access denied"),
-                "{response}"
-            );
+            assert_eq!(reply, Reply::MemcacheAccessDenied);
         }
         other => panic!("{other:?}"),
     }
@@ -826,7 +824,7 @@ fn r2d2_rules() {
     )));
     assert!(is_pass(&check(&m, &l7(&[("cmd", "HALT")]))));
     match check(&m, &l7(&[("cmd", "WRITE"), ("file", "/public/x")])) {
-        L7Check::Refused { response, .. } => assert_eq!(response, "r2d2 reply `ERROR`"),
+        L7Check::Refused { reply, .. } => assert_eq!(reply, Reply::R2d2Error),
         other => panic!("{other:?}"),
     }
     assert!(is_refused(&check(
@@ -852,7 +850,7 @@ fn unknown_and_unmodelled_parsers() {
         check(&unknown, &l7(&[("cmd", "GET")])),
         L7Check::Refused {
             reason: "no such parser".into(),
-            response: "the proxy closes the connection".into()
+            reply: Reply::ConnectionClosed
         }
     );
     assert_eq!(describe(&unknown), "redis [cmd=GET]");

@@ -7,6 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use regex::Regex;
 
 use super::L7Check;
+use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
 pub(super) const EMPTY_LIST: &str = "the rule list is empty: every request passes";
@@ -73,7 +74,7 @@ pub(super) fn matched(i: usize, details: &[String]) -> String {
 
 /// Any matching rule passes; otherwise an undecidable rule asks for more;
 /// otherwise the request is refused.
-pub(super) fn decide(verdicts: &[Verdict], response: &str) -> L7Check {
+pub(super) fn decide(verdicts: &[Verdict], reply: Reply) -> L7Check {
     for (i, v) in verdicts.iter().enumerate() {
         if let Verdict::Match(d) = v {
             return L7Check::Pass(matched(i, d));
@@ -84,7 +85,7 @@ pub(super) fn decide(verdicts: &[Verdict], response: &str) -> L7Check {
     }
     L7Check::Refused {
         reason: refusals(verdicts),
-        response: response.to_string(),
+        reply,
     }
 }
 
