@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay observed flows against the policies: what would applying them break')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -206,6 +207,39 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'polctl;lint' {
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Do not report LINT (repeatable)')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Do not report LINT (repeatable)')
+            [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Report LINT as an error that fails the run (repeatable)')
+            [CompletionResult]::new('--deny', '--deny', [CompletionResultType]::ParameterName, 'Report LINT as an error that fails the run (repeatable)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release (1.15-1.20): how an egress named port resolves')
+            [CompletionResult]::new('--dns', '--dns', [CompletionResultType]::ParameterName, 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)')
+            [CompletionResult]::new('--dns-file', '--dns-file', [CompletionResultType]::ParameterName, 'DNS answers in /etc/hosts form (`IP NAME...` per line)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the lints with their codes and levels, and exit')
+            [CompletionResult]::new('--deny-warnings', '--deny-warnings', [CompletionResultType]::ParameterName, 'Fail (exit 1) on warnings too, for CI')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'polctl;describe' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: text]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: text]')
@@ -292,6 +326,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay observed flows against the policies: what would applying them break')
+            [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List endpoints, workloads, policies, tiers, namespaces or services')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -312,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             break
         }
         'polctl;help;replay' {
+            break
+        }
+        'polctl;help;lint' {
             break
         }
         'polctl;help;describe' {

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
+            cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -197,6 +198,38 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'polctl;lint'= {
+            cand -W 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)'
+            cand --warn 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)'
+            cand -A 'Do not report LINT (repeatable)'
+            cand --allow 'Do not report LINT (repeatable)'
+            cand -D 'Report LINT as an error that fails the run (repeatable)'
+            cand --deny 'Report LINT as an error that fails the run (repeatable)'
+            cand -o 'Output format [default: text]'
+            cand --output 'Output format [default: text]'
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand --list 'List the lints with their codes and levels, and exit'
+            cand --deny-warnings 'Fail (exit 1) on warnings too, for CI'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'polctl;describe'= {
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'
@@ -279,6 +312,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
+            cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
             cand describe 'Show an endpoint''s labels (with their origin), addresses, named ports, profiles and the policies that select it'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand completion 'Print a shell completion script'
@@ -294,6 +328,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;test'= {
         }
         &'polctl;help;replay'= {
+        }
+        &'polctl;help;lint'= {
         }
         &'polctl;help;describe'= {
         }

@@ -37,6 +37,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -f -a "graph" -d 'Compute th
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -191,6 +192,32 @@ complete -c polctl -n "__fish_polctl_using_subcommand replay" -s q -l quiet -d '
 complete -c polctl -n "__fish_polctl_using_subcommand replay" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand replay" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s W -l warn -d 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s A -l allow -d 'Do not report LINT (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s D -l deny -d 'Report LINT as an error that fails the run (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s o -l output -d 'Output format [default: text]' -r -f -a "text\t'Located diagnostics'
+json\t''
+sarif\t'SARIF 2.1.0, for code scanning'"
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l list -d 'List the lints with their codes and levels, and exit'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l deny-warnings -d 'Fail (exit 1) on warnings too, for CI'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format [default: text]' -r -f -a "yaml\t''
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
@@ -248,13 +275,14 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "describe" -d 'Show an endpoint\'s labels (with their origin), addresses, named ports, profiles and the policies that select it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -9,6 +9,7 @@
 
 pub mod cmd;
 pub mod dialect;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod render;

@@ -3,7 +3,7 @@
 //! ```text
 //!   cmd                      (flags → library → render)
 //!   render   cluster   node  (output; the live cluster; eBPF on a node)
-//!   verify                   (policy tests: flows and reachability assertions)
+//!   verify   lint            (policy tests; findings on what loads but misleads)
 //!   sim                      (evaluator, traces, reachability: reads model + selector)
 //!   load                     (files → inventory)
 //!   dialect                  (one folder per policy language → IR)
@@ -33,9 +33,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["sim", "load", "dialect", "model", "selector", "syntax"],
     ),
     (
+        "lint",
+        &["sim", "load", "dialect", "model", "selector", "syntax"],
+    ),
+    (
         "render",
         &[
-            "verify", "sim", "load", "dialect", "model", "selector", "syntax",
+            "lint", "verify", "sim", "load", "dialect", "model", "selector", "syntax",
         ],
     ),
     (
@@ -49,8 +53,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cmd",
         &[
-            "render", "cluster", "node", "verify", "sim", "load", "dialect", "model", "selector",
-            "syntax",
+            "render", "cluster", "node", "lint", "verify", "sim", "load", "dialect", "model",
+            "selector", "syntax",
         ],
     ),
 ];

@@ -7,6 +7,7 @@ mod diff;
 pub(crate) mod error;
 mod get;
 mod graph;
+mod lint;
 mod replay;
 mod simulate;
 mod test;
@@ -127,6 +128,7 @@ pub enum Command {
     Diff(Box<diff::DiffArgs>),
     Test(Box<test::TestArgs>),
     Replay(Box<replay::ReplayArgs>),
+    Lint(Box<lint::LintArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Completion(completion::CompletionArgs),
@@ -259,6 +261,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Diff(args) => diff::run(ctx, args),
         Command::Test(args) => test::run(ctx, args),
         Command::Replay(args) => replay::run(ctx, args),
+        Command::Lint(args) => lint::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),
         Command::Completion(args) => completion::run(ctx, args),

@@ -5,6 +5,7 @@ pub(crate) mod diff;
 pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;
+pub(crate) mod lint;
 mod printer;
 pub(crate) mod replay;
 mod reply;

@@ -34,6 +34,26 @@ pub(crate) fn render(diagnostic: &dyn Diagnostic, color: bool) -> String {
     out
 }
 
+/// miette's snippets, causes and help of one diagnostic, without its
+/// headline: for reports that word their own (lint findings).
+pub(crate) fn body(diagnostic: &dyn Diagnostic, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::none()
+    };
+    let handler = MietteHandlerOpts::new()
+        .color(color)
+        .unicode(color)
+        .terminal_links(false)
+        .graphical_theme(theme)
+        .build();
+    let body = Rendered(&handler, &Headline(diagnostic)).to_string();
+    body.split_once('\n')
+        .map_or("", |(_, rest)| rest)
+        .to_string()
+}
+
 /// `error: <message>` on one line, then miette's snippets, causes and help.
 fn one(handler: &dyn ReportHandler, diagnostic: &dyn Diagnostic, color: bool) -> String {
     let tag = if color {

@@ -12,6 +12,7 @@ fn help_text_of_every_command() {
         ("diff", vec!["diff", "--help"]),
         ("test", vec!["test", "--help"]),
         ("replay", vec!["replay", "--help"]),
+        ("lint", vec!["lint", "--help"]),
         ("describe", vec!["describe", "--help"]),
         ("completion", vec!["completion", "--help"]),
         ("version", vec!["version", "--help"]),

@@ -13,6 +13,7 @@ mod graph;
 mod help;
 mod hints;
 mod l7_filtered;
+mod lint;
 mod load;
 mod policy_test;
 mod readme;

@@ -47,7 +47,7 @@ enum View {
 }
 
 /// For each tier, the indexes of its policies that select an endpoint.
-type Selection = Arc<Vec<Vec<usize>>>;
+pub(crate) type Selection = Arc<Vec<Vec<usize>>>;
 
 /// The endpoint whose policy applies at one end of a flow.
 enum Enforcer<'a> {
@@ -254,6 +254,24 @@ impl<'a> Evaluator<'a> {
             .iter()
             .map(|c| criteria::all(&ctx, std::slice::from_ref(*c)).0)
             .collect()
+    }
+
+    /// For each tier, the indexes of the enforced policies that select the
+    /// endpoint `peer` stands for and govern `dir`; `None` when no policy
+    /// can apply at that end (a hostNetwork pod, an external address).
+    pub(crate) fn selecting(&self, peer: &Peer, dir: Direction) -> Option<Selection> {
+        let (owner, _, _) = self.policed(self.enforcer(peer)).ok()?;
+        Some(self.selection(owner, dir, View::Enforced))
+    }
+
+    /// Whether a rule's criteria match a flow at L3/L4: application-layer
+    /// and authentication criteria count as met (the connection reaches
+    /// the rule; what the proxy or the handshake then does is apart).
+    pub(crate) fn rule_matches_l4(&self, rule: &Rule, flow: &Flow) -> bool {
+        let mut ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
+        ctx.l7 = false;
+        ctx.auth_check.set(false);
+        criteria::all(&ctx, &rule.criteria).0
     }
 
     /// The rules that can decide `peer`'s traffic in `dir`: the failsafe

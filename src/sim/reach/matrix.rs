@@ -257,7 +257,7 @@ pub(super) fn combine(eg: &Allowed, ig: &Allowed) -> Allowed {
 
 /// Per protocol, the values where a piece of the port (or ICMP) space
 /// starts.
-type Cuts = BTreeMap<Proto, BTreeSet<u32>>;
+pub(super) type Cuts = BTreeMap<Proto, BTreeSet<u32>>;
 
 /// One subject's verdicts in one direction.
 struct View {
@@ -308,7 +308,7 @@ fn is_peer_leaf(c: &Criterion, peer: Side) -> bool {
     }
 }
 
-fn probe_flow(src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Flow {
+pub(super) fn probe_flow(src: &Peer, dst: &Peer, protocol: Proto, value: u16) -> Flow {
     let icmp = is_icmp(protocol);
     Flow {
         src: src.clone(),
@@ -384,7 +384,7 @@ impl Job<'_, '_> {
                     }
                     _ => {}
                 }
-                self.cut(c, &mut cuts);
+                cut(self.cluster, self.named_ports, c, &mut cuts);
             });
             if !cuts.is_empty() {
                 per_rule.push((needs, cuts));
@@ -493,19 +493,7 @@ impl Job<'_, '_> {
             edge.policies.extend(probe.policies);
         };
         for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
-            let (lo, hi) = domain(proto);
-            let mut points: Vec<u32> = cuts
-                .get(&proto)
-                .map(|c| {
-                    c.range(u32::from(lo) + 1..=u32::from(hi))
-                        .copied()
-                        .collect()
-                })
-                .unwrap_or_default();
-            points.insert(0, u32::from(lo));
-            points.push(u32::from(hi) + 1);
-            for w in points.windows(2) {
-                let (a, b) = (w[0] as u16, (w[1] - 1) as u16);
+            for (a, b) in atoms(cuts, proto) {
                 let p = probe(proto, a);
                 record(&mut edge, proto, a, b, p);
             }
@@ -523,83 +511,107 @@ impl Job<'_, '_> {
         }
         edge
     }
+}
 
-    /// Adds the boundaries a criterion names.
-    fn cut(&self, c: &Criterion, cuts: &mut Cuts) {
-        let mut add = |protos: &[Proto], lo: u32, hi: u32| {
-            for p in protos {
-                let c = cuts.entry(*p).or_default();
-                c.insert(lo);
-                c.insert(hi + 1);
-            }
-        };
-        match c {
-            Criterion::Ports {
-                side: Side::Destination,
-                any_of,
-                ..
-            } => {
-                for m in any_of {
-                    let protos: Vec<Proto> = match m.protocol {
-                        Some(p) => vec![p],
-                        None => PORT_PROTOCOLS.to_vec(),
-                    };
-                    match &m.ports {
-                        PortSpec::All => {}
-                        PortSpec::Range(a, b) => add(&protos, u32::from(*a), u32::from(*b)),
-                        PortSpec::Named(name) => {
-                            for &(p, port) in self.named_ports.get(name).into_iter().flatten() {
-                                if protos.contains(&p) {
-                                    add(&[p], u32::from(port), u32::from(port));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            Criterion::Service {
-                side: Side::Destination,
-                namespace,
-                name,
-            } => {
-                // The Service's target ports, numbered or named.
-                if let Some(svc) = self
-                    .cluster
-                    .services
-                    .iter()
-                    .find(|s| &s.namespace == namespace && &s.name == name)
-                {
-                    for sp in &svc.ports {
-                        match &sp.target {
-                            crate::model::TargetPort::Number(n) => {
-                                add(&[sp.protocol], u32::from(*n), u32::from(*n));
-                            }
-                            crate::model::TargetPort::Name(n) => {
-                                for &(p, port) in self.named_ports.get(n).into_iter().flatten() {
-                                    add(&[p], u32::from(port), u32::from(port));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            Criterion::Icmp {
-                icmp_type, code, ..
-            } => {
-                let t = u32::from(*icmp_type) << 8;
-                let (lo, hi) = match code {
-                    Some(c) => (t | u32::from(*c), t | u32::from(*c)),
-                    None => (t, t | 0xff),
-                };
-                add(&[Proto::ICMP, Proto::ICMPV6], lo, hi);
-            }
-            _ => {}
+/// Adds the boundaries a criterion names.
+pub(super) fn cut(
+    cluster: &Cluster,
+    named_ports: &HashMap<String, Vec<(Proto, u16)>>,
+    c: &Criterion,
+    cuts: &mut Cuts,
+) {
+    let mut add = |protos: &[Proto], lo: u32, hi: u32| {
+        for p in protos {
+            let c = cuts.entry(*p).or_default();
+            c.insert(lo);
+            c.insert(hi + 1);
         }
+    };
+    match c {
+        Criterion::Ports {
+            side: Side::Destination,
+            any_of,
+            ..
+        } => {
+            for m in any_of {
+                let protos: Vec<Proto> = match m.protocol {
+                    Some(p) => vec![p],
+                    None => PORT_PROTOCOLS.to_vec(),
+                };
+                match &m.ports {
+                    PortSpec::All => {}
+                    PortSpec::Range(a, b) => add(&protos, u32::from(*a), u32::from(*b)),
+                    PortSpec::Named(name) => {
+                        for &(p, port) in named_ports.get(name).into_iter().flatten() {
+                            if protos.contains(&p) {
+                                add(&[p], u32::from(port), u32::from(port));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Criterion::Service {
+            side: Side::Destination,
+            namespace,
+            name,
+        } => {
+            // The Service's target ports, numbered or named.
+            if let Some(svc) = cluster
+                .services
+                .iter()
+                .find(|s| &s.namespace == namespace && &s.name == name)
+            {
+                for sp in &svc.ports {
+                    match &sp.target {
+                        crate::model::TargetPort::Number(n) => {
+                            add(&[sp.protocol], u32::from(*n), u32::from(*n));
+                        }
+                        crate::model::TargetPort::Name(n) => {
+                            for &(p, port) in named_ports.get(n).into_iter().flatten() {
+                                add(&[p], u32::from(port), u32::from(port));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Criterion::Icmp {
+            icmp_type, code, ..
+        } => {
+            let t = u32::from(*icmp_type) << 8;
+            let (lo, hi) = match code {
+                Some(c) => (t | u32::from(*c), t | u32::from(*c)),
+                None => (t, t | 0xff),
+            };
+            add(&[Proto::ICMP, Proto::ICMPV6], lo, hi);
+        }
+        _ => {}
     }
 }
 
+/// The pieces `cuts` make of a protocol's domain (see [`domain`]): no rule
+/// tells two values of a piece apart, so one probe answers for all.
+pub(super) fn atoms(cuts: &Cuts, proto: Proto) -> Vec<(u16, u16)> {
+    let (lo, hi) = domain(proto);
+    let mut points: Vec<u32> = cuts
+        .get(&proto)
+        .map(|c| {
+            c.range(u32::from(lo) + 1..=u32::from(hi))
+                .copied()
+                .collect()
+        })
+        .unwrap_or_default();
+    points.insert(0, u32::from(lo));
+    points.push(u32::from(hi) + 1);
+    points
+        .windows(2)
+        .map(|w| (w[0] as u16, (w[1] - 1) as u16))
+        .collect()
+}
+
 /// Every port number declared under each name, cluster-wide.
-fn named_port_numbers(cluster: &Cluster) -> HashMap<String, Vec<(Proto, u16)>> {
+pub(super) fn named_port_numbers(cluster: &Cluster) -> HashMap<String, Vec<(Proto, u16)>> {
     let mut out: HashMap<String, Vec<(Proto, u16)>> = HashMap::new();
     let ports = cluster
         .endpoints

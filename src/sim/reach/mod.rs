@@ -16,6 +16,7 @@
 mod classes;
 mod compute;
 pub(crate) mod conns;
+mod cover;
 mod diff;
 mod expand;
 mod filter;
@@ -31,6 +32,7 @@ use serde::Serialize;
 pub use classes::{IdentityClass, RangeRole, range_label, ranges_within};
 pub use compute::{Options, Progress, compute};
 pub use conns::{Conns, PortSet};
+pub use cover::{Coverage, PolicyFacts, RuleFacts};
 pub use diff::{ChangeKind, DiffSide, PairChange, ReachDiff, diff};
 pub(crate) use filter::{Filter, NodeMatch, PortFilter};
 pub use matrix::{Allowed, VerdictMatrix};
