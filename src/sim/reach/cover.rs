@@ -164,7 +164,7 @@ impl Coverage {
                                 rf.passes_to_a_tier |= last_tier.is_some_and(|l| l > ti);
                             }
                             let entry = covered.entry(key).or_insert((true, BTreeSet::new()));
-                            if has_source_ports(rule) {
+                            if unjudged(rule) {
                                 entry.0 = false;
                             } else if fires {
                                 if bits.is_subset(&before) {
@@ -332,13 +332,22 @@ fn has_source_ports(rule: &Rule) -> bool {
     found
 }
 
+/// Rules whose effect does not end where an earlier rule matches first:
+/// source-port criteria (the probes carry no source port), and
+/// authentication requirements, which Cilium carries into every policy-map
+/// entry the rule covers, whatever other rules allow (the evaluator's
+/// `auth_required`). They are never judged covered.
+fn unjudged(rule: &Rule) -> bool {
+    let mut auth = false;
+    walk(&rule.criteria, &mut |c| {
+        auth |= matches!(c, Criterion::Auth { .. });
+    });
+    auth || has_source_ports(rule)
+}
+
 /// A policy with a rule that cannot be judged is never called shadowed.
 fn has_unjudged(policy: &Policy, dir: Direction) -> bool {
-    policy
-        .rules(dir)
-        .unwrap_or(&[])
-        .iter()
-        .any(has_source_ports)
+    policy.rules(dir).unwrap_or(&[]).iter().any(unjudged)
 }
 
 /// What every probe of one analysis needs.
@@ -457,5 +466,140 @@ impl Bits {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
             *a |= b;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::lower::{self, Choice, Input};
+    use crate::load::load_text;
+
+    const PODS: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: fe-1, namespace: shop, labels: {app: fe}}
+spec: {containers: [{name: fe, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: db, image: postgres}]}
+---
+";
+
+    /// The facts of a Calico NetworkPolicy in namespace shop selecting
+    /// app=web, with these ingress rules.
+    fn facts(rules: &str, app_layer: bool) -> PolicyFacts {
+        facts_of(
+            &format!(
+                "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {{name: web, namespace: shop}}\nspec:\n  selector: app == 'web'\n  ingress:\n{rules}"
+            ),
+            app_layer,
+        )
+    }
+
+    /// The facts of the policy named `web` in `policy`.
+    fn facts_of(policy: &str, app_layer: bool) -> PolicyFacts {
+        let text = format!("{PODS}{policy}");
+        let inv = load_text("t.yaml", &text).expect("loads");
+        let choice = Choice {
+            app_layer,
+            ..Choice::default()
+        };
+        let set = lower::lower(&Input::from(&inv), &choice).set;
+        let ev = Evaluator::new(&set, &inv.cluster);
+        let cov = Coverage::compute(&ev, &inv.cluster);
+        let (ti, pi) = set
+            .tiers
+            .iter()
+            .enumerate()
+            .find_map(|(ti, t)| {
+                t.policies
+                    .iter()
+                    .position(|p| p.name == "web")
+                    .map(|pi| (ti, pi))
+            })
+            .expect("policy");
+        cov.policies[ti][pi].clone()
+    }
+
+    fn covered(f: &PolicyFacts) -> Vec<Option<Vec<usize>>> {
+        f.ingress.iter().map(|r| r.covered_by.clone()).collect()
+    }
+
+    #[test]
+    fn two_rules_together_cover_a_third_and_a_wider_one_is_not_covered() {
+        let rules = "    - {action: Allow, protocol: TCP, destination: {ports: ['80:84']}}
+    - {action: Allow, protocol: TCP, destination: {ports: ['85:90']}}
+    - {action: Deny, protocol: TCP, destination: {ports: ['82:88']}}
+    - {action: Deny, protocol: TCP, destination: {ports: ['82:95']}}
+";
+        let f = facts(rules, true);
+        assert_eq!(f.selected, 1);
+        assert_eq!(covered(&f), [None, None, Some(vec![0, 1]), None]);
+        assert!(f.ingress.iter().all(|r| r.fires));
+    }
+
+    #[test]
+    fn peers_are_sets_of_classes_not_selector_text() {
+        // `all()` covers a rule naming one peer by label; a narrower peer
+        // does not cover a wider one (`has(app)` also matches db).
+        let rules = "    - {action: Allow, source: {selector: all()}}
+    - {action: Deny, source: {selector: app == 'fe'}}
+";
+        assert_eq!(covered(&facts(rules, true)), [None, Some(vec![0])]);
+        let rules = "    - {action: Allow, source: {selector: app == 'fe'}}
+    - {action: Deny, source: {selector: has(app)}}
+";
+        assert_eq!(covered(&facts(rules, true)), [None, None]);
+        // Exact for the loaded cluster: web's traffic to itself is never
+        // policed, so among the loaded pods `app != 'db'` is only fe.
+        let rules = "    - {action: Allow, source: {selector: app == 'fe'}}
+    - {action: Deny, source: {selector: app != 'db' && has(app)}}
+";
+        assert_eq!(covered(&facts(rules, true)), [None, Some(vec![0])]);
+    }
+
+    #[test]
+    fn log_rules_and_http_rules_do_not_cover() {
+        let rules = "    - {action: Log, protocol: TCP}
+    - {action: Allow, protocol: TCP}
+";
+        assert_eq!(covered(&facts(rules, true)), [None, None]);
+        // With an application layer the HTTP rule admits some requests
+        // only; without one it is a plain L3/L4 Allow.
+        let rules = "    - {action: Allow, protocol: TCP, http: {methods: [GET]}}
+    - {action: Deny, protocol: TCP}
+";
+        assert_eq!(covered(&facts(rules, true)), [None, None]);
+        assert_eq!(covered(&facts(rules, false)), [None, Some(vec![0])]);
+    }
+
+    /// Cilium enforces an authentication requirement wherever the rule
+    /// covers, whatever allowed first: such a rule is never covered.
+    #[test]
+    fn an_authentication_rule_is_never_covered() {
+        let cnp = |auth: &str| {
+            format!(
+                "apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {{name: web, namespace: shop}}
+spec:
+  endpointSelector: {{matchLabels: {{app: web}}}}
+  ingress:
+    - fromEndpoints: [{{matchLabels: {{app: fe}}}}]
+    - fromEndpoints: [{{matchLabels: {{app: fe}}}}]
+{auth}"
+            )
+        };
+        let plain = facts_of(&cnp(""), true);
+        assert_eq!(covered(&plain), [None, Some(vec![0])]);
+        let auth = facts_of(&cnp("      authentication: {mode: required}\n"), true);
+        assert_eq!(covered(&auth), [None, None]);
     }
 }
