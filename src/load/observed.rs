@@ -290,6 +290,9 @@ struct HubbleEndpoint {
 
 #[derive(Default, Deserialize)]
 struct HubbleL7 {
+    /// `REQUEST` or `RESPONSE`.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     http: Option<HubbleHttp>,
 }
@@ -400,9 +403,13 @@ fn hubble(line: &str) -> Result<Option<ObservedFlow>, RecordError> {
         }
         _ => None,
     };
-    if let Some(http) = flow.l7.and_then(|l7| l7.http) {
-        out.method = non_empty(http.method);
-        out.path = non_empty(http.url).map(|u| url_path(&u));
+    if let Some(l7) = flow.l7 {
+        // A proxy's record of a response travels back on the connection.
+        out.reply |= l7.kind.as_deref() == Some("RESPONSE");
+        if let Some(http) = l7.http {
+            out.method = non_empty(http.method);
+            out.path = non_empty(http.url).map(|u| url_path(&u));
+        }
     }
     Ok(Some(out))
 }
@@ -608,6 +615,13 @@ mod tests {
         assert_eq!(
             (f.protocol.as_deref(), f.icmp_type, f.reply),
             (Some("ICMP"), Some(8), false)
+        );
+        let response = r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.2","destination":"10.0.0.1"},"l4":{"TCP":{"source_port":80,"destination_port":40000}},"Type":"L7","l7":{"type":"RESPONSE","http":{"code":200,"method":"GET","url":"http://a/b"}}}}"#;
+        assert!(
+            parse_line(ObservedFormat::Hubble, response)
+                .unwrap()
+                .unwrap()
+                .reply
         );
         let event = r#"{"agent_event":{"type":"AGENT_STARTED"}}"#;
         assert_eq!(parse_line(ObservedFormat::Hubble, event).unwrap(), None);
