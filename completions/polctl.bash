@@ -125,7 +125,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__describe)
-            opts="-o -n -f -R -v -q -h -V --output --namespace --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version endpoint"
+            opts="-o -n -f -R -v -q -h -V --output --namespace --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version endpoint policy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

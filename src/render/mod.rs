@@ -6,6 +6,7 @@ pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;
 pub(crate) mod lint;
+pub(crate) mod policy;
 mod printer;
 pub(crate) mod replay;
 mod reply;

@@ -3,6 +3,7 @@
 mod common;
 mod completion;
 mod contracts;
+mod describe_policy;
 mod diff;
 mod endpoints;
 mod examples;

@@ -20,6 +20,7 @@ pub(crate) mod hint;
 mod http;
 pub(crate) mod identity;
 pub(crate) mod l7;
+mod peers;
 mod reply;
 pub(crate) mod trace;
 
