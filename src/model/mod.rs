@@ -3,8 +3,10 @@
 
 mod cluster;
 mod flow;
+mod pattern;
 pub mod policy;
 
 pub use crate::syntax::{FileId, Span, Spanned};
 pub use cluster::*;
 pub use flow::{Flow, FlowEnd, HttpRequest, Peer, ServiceHop};
+pub use pattern::Pattern;

@@ -18,7 +18,7 @@ use std::fmt;
 use ipnet::IpNet;
 use serde::Serialize;
 
-use super::{Labels, Proto, Span};
+use super::{Labels, Pattern, Proto, Span};
 use crate::selector::Expr;
 
 /// Traffic direction relative to the endpoint a policy protects.
@@ -337,8 +337,9 @@ pub enum FqdnPattern {
     /// Exact, case-insensitive; a trailing dot is implied.
     Name(String),
     /// `*` is any run of DNS characters within one label; a leading `**.`
-    /// any number (one or more) of labels; `*` alone every name.
-    Pattern(String),
+    /// any number (one or more) of labels; `*` alone every name. Compiled
+    /// into the regex the dataplane builds from it.
+    Pattern(Pattern),
 }
 
 impl fmt::Display for FqdnPattern {
@@ -372,7 +373,7 @@ pub enum L7Match {
     /// A proxylib parser and its key/value rules.
     Generic {
         parser: Proxylib,
-        rules: Vec<BTreeMap<String, String>>,
+        rules: Vec<ProxylibRule>,
     },
     /// Rules the proxy cannot apply: no request passes (fail closed).
     Refused {
@@ -415,7 +416,23 @@ impl Serialize for Proxylib {
     }
 }
 
-impl L7Match {}
+/// A proxylib rule: its key/value pairs as written, and the values of the
+/// keys the parser reads as regular expressions, compiled.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProxylibRule {
+    #[serde(flatten)]
+    pub pairs: BTreeMap<String, String>,
+    /// By key; the error text for a regex the parser would reject.
+    #[serde(skip)]
+    pub patterns: BTreeMap<String, Result<Pattern, String>>,
+}
+
+impl ProxylibRule {
+    /// The compiled regex of a key.
+    pub fn pattern(&self, key: &str) -> Option<&Result<Pattern, String>> {
+        self.patterns.get(key)
+    }
+}
 
 /// A Cilium HTTP rule: `method`, `path` and `host` are RE2 regular
 /// expressions Envoy matches against the whole value; every header
@@ -423,11 +440,11 @@ impl L7Match {}
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct HttpRule {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: Option<Pattern>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Pattern>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<Pattern>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<HeaderRule>,
 }

@@ -565,6 +565,10 @@ impl Ctx<'_> {
                 ));
             }
         }
+        // Bad regular expressions, found by compiling the rules once.
+        for p in &super::lower::compiled(rules).problems {
+            self.push(p.clone());
+        }
         for http in rules.http.iter().flatten() {
             self.http(http);
         }
@@ -577,15 +581,6 @@ impl Ctx<'_> {
     }
 
     fn http(&mut self, http: &PortRuleHttp) {
-        for (field, value) in [
-            ("path", &http.path),
-            ("method", &http.method),
-            ("host", &http.host),
-        ] {
-            if let Some(v) = value {
-                self.regex(v, field);
-            }
-        }
         for m in &http.header_matches {
             if m.name.is_empty() {
                 self.push(Problem::new(m.name.span, "header name missing"));
@@ -673,9 +668,6 @@ impl Ctx<'_> {
         match proto {
             "cassandra" => {
                 let table = get("query_table").filter(|t| !t.is_empty());
-                if let Some(table) = table {
-                    self.regex(table, "query_table");
-                }
                 if let Some(action) = get("query_action").filter(|a| !a.is_empty()) {
                     if CASSANDRA_NO_TABLE_ACTIONS.contains(&action.as_str()) {
                         if let Some(table) = table {
@@ -696,9 +688,6 @@ impl Ctx<'_> {
                 }
             }
             _ => {
-                if let Some(regex) = get("keyRegex") {
-                    self.regex(regex, "keyRegex");
-                }
                 let has_key = ["keyExact", "keyPrefix", "keyRegex"]
                     .iter()
                     .any(|k| get(k).is_some());
@@ -709,19 +698,6 @@ impl Ctx<'_> {
                     );
                 }
             }
-        }
-    }
-
-    fn regex(&mut self, value: &Spanned<String>, field: &str) {
-        if let Err(e) = regex::Regex::new(value) {
-            let detail = match &e {
-                regex::Error::Syntax(s) => s.lines().last().unwrap_or(s).trim().to_string(),
-                other => other.to_string(),
-            };
-            self.push(Problem::new(
-                value.span,
-                format!("invalid regular expression in {field}: {detail}"),
-            ));
         }
     }
 

@@ -686,6 +686,10 @@ pub(crate) struct L7Rules {
     pub l7proto: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l7: Option<Vec<Spanned<L7Rule>>>,
+    /// The rules compiled once, regexes included: the check stage reports
+    /// its problems, lowering takes its IR (`lower::compiled`).
+    #[serde(skip)]
+    pub compiled: std::sync::OnceLock<lower::CompiledL7>,
 }
 
 impl L7Rules {

@@ -538,6 +538,68 @@ fn invalid_http_regex() {
     );
 }
 
+/// A port's L7 rules are compiled once: the check reports what the
+/// compilation found, every bad pattern at once, and lowering takes the
+/// same compiled rules. Rules that were never checked fail closed.
+#[test]
+fn l7_rules_are_compiled_once_and_a_bad_regex_fails_closed() {
+    use crate::model::policy::L7Match;
+    let docs = parse_documents(
+        FileId(0),
+        "http:\n  - {method: \"GET(\", path: \"/ok\"}\n  - {path: \"/v1/[\"}\n",
+    )
+    .unwrap();
+    let rules: L7Rules = from_node(&docs[0]).unwrap();
+    let first = lower::compiled(&rules);
+    assert!(std::ptr::eq(first, lower::compiled(&rules)));
+    let messages: Vec<&str> = first.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("invalid regular expression in method"));
+    assert!(messages[1].starts_with("invalid regular expression in path"));
+    assert!(
+        matches!(&first.l7, Some(L7Match::Refused { .. })),
+        "{:?}",
+        first.l7
+    );
+    // A good rule is compiled whole-value (Envoy safe_regex).
+    let docs = parse_documents(FileId(0), "http: [{method: \"GET|POST\"}]\n").unwrap();
+    let rules: L7Rules = from_node(&docs[0]).unwrap();
+    let Some(L7Match::Http(http)) = &lower::compiled(&rules).l7 else {
+        panic!("{:?}", lower::compiled(&rules).l7);
+    };
+    let method = http[0].method.as_ref().unwrap();
+    assert!(method.is_match("POST"));
+    assert!(!method.is_match("POSTED"));
+}
+
+/// proxylib's regex keys are compiled as Go reads them (anywhere in the
+/// value); cassandra's and memcache's are checked, r2d2's (a test parser)
+/// are left for the proxy to reject.
+#[test]
+fn proxylib_regex_keys_are_compiled_once() {
+    use crate::model::policy::L7Match;
+    let compiled = |text: &str| {
+        let docs = parse_documents(FileId(0), text).unwrap();
+        let rules: L7Rules = from_node(&docs[0]).unwrap();
+        lower::compiled(&rules).clone()
+    };
+    let c = compiled("l7proto: cassandra\nl7: [{query_action: select, query_table: \"plans\"}]\n");
+    assert!(c.problems.is_empty());
+    let Some(L7Match::Generic { rules, .. }) = &c.l7 else {
+        panic!("{:?}", c.l7);
+    };
+    let table = rules[0].pattern("query_table").unwrap().as_ref().unwrap();
+    assert!(table.is_match("deathstar.plans_v2"));
+    let c = compiled("l7proto: memcache\nl7: [{command: get, keyRegex: \"(\"}]\n");
+    assert_eq!(c.problems.len(), 1);
+    let c = compiled("l7proto: r2d2\nl7: [{cmd: READ, file: \"(\"}]\n");
+    assert!(c.problems.is_empty());
+    let Some(L7Match::Generic { rules, .. }) = &c.l7 else {
+        panic!("{:?}", c.l7);
+    };
+    assert!(rules[0].pattern("file").unwrap().is_err());
+}
+
 #[test]
 fn removed_and_mixed_fields() {
     let text = RULE1.replace(

@@ -2,13 +2,15 @@
 //! L7 rules.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::dialect::cilium::{self as cil, CidrRule, FqdnSelector, L7Rules};
-use crate::model::Spanned;
 use crate::model::policy::{
     Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, NetScope, Proxylib,
-    Side,
+    ProxylibRule, Side,
 };
+use crate::model::{Pattern, Spanned};
+use crate::syntax::Problem;
 
 /// `fromCIDRSet`/`toCIDRSet` entry: the CIDR minus its own exceptions.
 /// CIDR rules never match cluster endpoints or nodes (§C7).
@@ -78,13 +80,127 @@ pub(super) fn fqdn_pattern(f: &FqdnSelector) -> Option<FqdnPattern> {
     }
     f.match_pattern
         .as_ref()
-        .map(|p| FqdnPattern::Pattern(p.value.clone()))
+        .map(|p| FqdnPattern::Pattern(match_pattern(&p.value)))
+}
+
+/// A star-only pattern (`*`, `**`, `*.`, `**.`): matches every name.
+fn all_stars(p: &str) -> bool {
+    let p = p.strip_suffix('.').unwrap_or(p);
+    !p.is_empty() && p.bytes().all(|c| c == b'*')
+}
+
+const DNS_CHAR: &str = "[-a-zA-Z0-9_]";
+
+/// A `matchPattern` as the regex pkg/fqdn/matchpattern builds
+/// (`ToAnchoredRegexp(Sanitize(p))`): `*` is `[-a-zA-Z0-9_]*` within one
+/// label, a leading `**.` one or more whole labels, a star-only pattern
+/// every name of DNS characters. A pattern with other characters (Cilium
+/// rejects it) matches nothing.
+pub(crate) fn match_pattern(written: &str) -> Pattern {
+    let p = written.trim().to_ascii_lowercase();
+    if !p.is_empty()
+        && !p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '*'))
+    {
+        return Pattern::translated(written, None);
+    }
+    if all_stars(&p) {
+        return Pattern::translated(written, Some(&format!("(^({DNS_CHAR}+[.])+$)|(^[.]$)")));
+    }
+    let p = if p.ends_with('.') { p } else { format!("{p}.") };
+    let mut re = String::from("^");
+    let mut rest = p.as_str();
+    // A leading `**.` (two or more stars): one or more whole labels.
+    let stars = rest.bytes().take_while(|c| *c == b'*').count();
+    if stars >= 2 && rest.as_bytes().get(stars) == Some(&b'.') {
+        let _ = write!(re, "({DNS_CHAR}+([.]{DNS_CHAR}+){{0,}})[.]");
+        rest = &rest[stars + 1..];
+    }
+    let mut in_stars = false;
+    for c in rest.chars() {
+        match c {
+            '*' => {
+                if !in_stars {
+                    let _ = write!(re, "{DNS_CHAR}*");
+                }
+                in_stars = true;
+                continue;
+            }
+            '.' => re.push_str("[.]"),
+            c => re.push(c),
+        }
+        in_stars = false;
+    }
+    re.push('$');
+    Pattern::translated(written, Some(&re))
+}
+
+/// A port's L7 rules compiled once: the IR (`None` when the port has no
+/// rules) and what Cilium or its proxy would reject in them (bad regular
+/// expressions), which the check stage reports.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledL7 {
+    pub l7: Option<L7Match>,
+    pub problems: Vec<Problem>,
+}
+
+/// The L7 rules of a port rule, compiled on first use (by the check stage,
+/// which reports the problems; lowering takes the IR).
+pub(crate) fn compiled(rules: &L7Rules) -> &CompiledL7 {
+    rules.compiled.get_or_init(|| {
+        let mut problems = Vec::new();
+        let l7 = l7_match(rules, &mut problems);
+        CompiledL7 { l7, problems }
+    })
+}
+
+/// A regex's error as one line (the `regex` crate's message ends with it).
+fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(s) => s.lines().last().unwrap_or(s).trim().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An HTTP `method`, `path` or `host`: a whole-value RE2 match (Envoy
+/// `safe_regex`, envoy_l7_rules_translator.go); empty means no condition.
+fn http_pattern(
+    value: &Option<Spanned<String>>,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Pattern> {
+    let v = value.as_ref().filter(|v| !v.is_empty())?;
+    match Pattern::whole(v) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.push(Problem::new(
+                v.span,
+                format!("invalid regular expression in {field}: {}", regex_error(&e)),
+            ));
+            None
+        }
+    }
+}
+
+/// The keys a proxylib parser compiles as Go regexes (`regexp.MustCompile`
+/// in cassandraparser.go, memcached/parser.go, r2d2parser.go), and whether
+/// Cilium's checks report a bad one (r2d2 is a test parser: only the proxy
+/// rejects it).
+fn proxylib_regex_key(parser: &Proxylib) -> Option<(&'static str, bool)> {
+    match parser {
+        Proxylib::Cassandra => Some(("query_table", true)),
+        Proxylib::Memcache => Some(("keyRegex", true)),
+        Proxylib::R2d2 => Some(("file", false)),
+        Proxylib::Unmodelled(_) => None,
+    }
 }
 
 /// The L7 rules of a port rule; `None` when it has none.
-pub(super) fn l7_match(rules: &L7Rules) -> Option<L7Match> {
+fn l7_match(rules: &L7Rules, problems: &mut Vec<Problem>) -> Option<L7Match> {
     if let Some(http) = &rules.http {
-        return Some(L7Match::Http(
+        let first = problems.len();
+        let compiled = L7Match::Http(
             http.iter()
                 .map(|h| {
                     let h = &h.value;
@@ -113,14 +229,26 @@ pub(super) fn l7_match(rules: &L7Rules) -> Option<L7Match> {
                         }
                     }));
                     HttpRule {
-                        method: h.method.as_ref().map(|v| v.value.clone()),
-                        path: h.path.as_ref().map(|v| v.value.clone()),
-                        host: h.host.as_ref().map(|v| v.value.clone()),
+                        path: http_pattern(&h.path, "path", problems),
+                        method: http_pattern(&h.method, "method", problems),
+                        host: http_pattern(&h.host, "host", problems),
                         headers,
                     }
                 })
                 .collect(),
-        ));
+        );
+        if problems.len() > first {
+            // Cilium rejects the policy; fail closed.
+            return Some(L7Match::Refused {
+                protocol: "http".into(),
+                rules: Vec::new(),
+                reason: format!(
+                    "{}: the policy is rejected, so no request passes",
+                    problems[first].message
+                ),
+            });
+        }
+        return Some(compiled);
     }
     if let Some(kafka) = &rules.kafka {
         return Some(L7Match::Kafka(
@@ -162,6 +290,44 @@ pub(super) fn l7_match(rules: &L7Rules) -> Option<L7Match> {
             })
             .collect();
         let name = parser.value.as_str();
+        let compile = |parser: &Proxylib, problems: &mut Vec<Problem>| -> Vec<ProxylibRule> {
+            let key = proxylib_regex_key(parser);
+            rules
+                .l7
+                .iter()
+                .flatten()
+                .zip(&written)
+                .map(|(entry, pairs)| {
+                    let mut patterns = BTreeMap::new();
+                    let found = key.and_then(|(key, reported)| {
+                        entry
+                            .value
+                            .iter()
+                            .find(|(k, _)| k.as_str() == key)
+                            .map(|(_, v)| (key, reported, v))
+                    });
+                    if let Some((key, reported, v)) = found {
+                        let compiled = Pattern::anywhere(v).map_err(|e| {
+                            if reported {
+                                problems.push(Problem::new(
+                                    v.span,
+                                    format!(
+                                        "invalid regular expression in {key}: {}",
+                                        regex_error(&e)
+                                    ),
+                                ));
+                            }
+                            format!("`{}` is not a valid regex", v.value)
+                        });
+                        patterns.insert(key.to_string(), compiled);
+                    }
+                    ProxylibRule {
+                        pairs: pairs.clone(),
+                        patterns,
+                    }
+                })
+                .collect()
+        };
         let parser = match name {
             "cassandra" => Proxylib::Cassandra,
             "memcache" => Proxylib::Memcache,
@@ -194,10 +360,8 @@ pub(super) fn l7_match(rules: &L7Rules) -> Option<L7Match> {
                 });
             }
         };
-        return Some(L7Match::Generic {
-            parser,
-            rules: written,
-        });
+        let rules = compile(&parser, problems);
+        return Some(L7Match::Generic { parser, rules });
     }
     None
 }

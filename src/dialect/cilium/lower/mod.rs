@@ -47,7 +47,10 @@ use crate::model::policy::{
 };
 use crate::model::{Proto, Span, Spanned};
 use crate::selector::Expr;
-use convert::{cidr_rule, entity, fqdn_pattern, l7_match};
+#[cfg(test)]
+pub(crate) use convert::match_pattern;
+pub(crate) use convert::{CompiledL7, compiled};
+use convert::{cidr_rule, entity, fqdn_pattern};
 use selector::{Peer, never, node_expr, translate};
 pub(crate) use selector::{filter_policy, identity_filter, identity_labels, selector_text};
 
@@ -654,7 +657,7 @@ impl Lowering<'_> {
             let mut criteria = vec![self.ports(side, &pr.value, notes)];
             if action == Action::Allow
                 && let Some(rules) = &pr.value.rules
-                && let Some(m) = l7_match(&rules.value)
+                && let Some(m) = compiled(&rules.value).l7.clone()
             {
                 criteria.push(Criterion::L7(m));
             }

@@ -1,11 +1,12 @@
 //! Cassandra (proxylib/cassandra/cassandraparser.go).
 
-use std::collections::BTreeMap;
+use crate::model::Pattern;
+use crate::model::policy::ProxylibRule;
 
 use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
-use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, judge, without_request};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
@@ -55,19 +56,19 @@ fn cassandra_action(a: &str) -> Option<bool> {
 
 struct CassandraRule {
     action: Option<String>,
-    table: Option<String>,
+    table: Option<Pattern>,
 }
 
-fn cassandra_rule(r: &BTreeMap<String, String>) -> Result<CassandraRule, String> {
+fn cassandra_rule(r: &ProxylibRule) -> Result<CassandraRule, String> {
     let mut rule = CassandraRule {
         action: None,
         table: None,
     };
-    for (k, v) in r {
+    for (k, v) in &r.pairs {
         match k.as_str() {
             "query_action" => rule.action = Some(v.clone()).filter(|v| !v.is_empty()),
             "query_table" if v.is_empty() => {}
-            "query_table" => rule.table = Some(rule_regex(v)?),
+            "query_table" => rule.table = Some(rule_regex(r, k)?),
             _ => return Err(format!("unsupported key `{k}`")),
         }
     }
@@ -103,10 +104,7 @@ fn cassandra_has_table(action: &str) -> bool {
         || action.ends_with("-keyspace")
 }
 
-pub(super) fn check_cassandra(
-    rules: &[BTreeMap<String, String>],
-    l7: &[(String, String)],
-) -> L7Check {
+pub(super) fn check_cassandra(rules: &[ProxylibRule], l7: &[(String, String)]) -> L7Check {
     let mut parsed = Vec::with_capacity(rules.len());
     for (i, r) in rules.iter().enumerate() {
         match cassandra_rule(r) {
@@ -182,10 +180,8 @@ pub(super) fn check_cassandra(
                     Some("") => {
                         Cond::Holds(format!("query_table `{re}` (no table in a {action} query)"))
                     }
-                    Some(t) => match go_match(re, t) {
-                        Some(true) => Cond::Holds(format!("query_table `{re}` ~ {t}")),
-                        _ => Cond::Fails(format!("query_table `{re}` !~ {t}")),
-                    },
+                    Some(t) if re.is_match(t) => Cond::Holds(format!("query_table `{re}` ~ {t}")),
+                    Some(t) => Cond::Fails(format!("query_table `{re}` !~ {t}")),
                 });
             }
             judge(conds)

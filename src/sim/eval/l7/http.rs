@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use super::L7Check;
 use super::path::envoy_path;
 use super::request::non_empty;
-use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, full_match, judge, without_request};
-use crate::model::HttpRequest;
+use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, judge, without_request};
 use crate::model::policy::{HeaderRule, HttpRule};
+use crate::model::{HttpRequest, Pattern};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
@@ -51,10 +51,7 @@ impl HttpView {
 pub(super) fn check_http(rules: &[HttpRule], req: Option<&HttpRequest>) -> L7Check {
     let Some(req) = req else {
         let open = rules.iter().position(|r| {
-            non_empty(&r.method).is_none()
-                && non_empty(&r.path).is_none()
-                && non_empty(&r.host).is_none()
-                && r.headers.is_empty()
+            r.method.is_none() && r.path.is_none() && r.host.is_none() && r.headers.is_empty()
         });
         return without_request(
             rules.len(),
@@ -153,20 +150,18 @@ pub(super) fn http_view(req: &HttpRequest) -> Result<HttpView, L7Check> {
     })
 }
 
-/// A regex condition on a pseudo-header.
-fn regex_cond(field: &str, re: &str, value: Option<&str>, give: Input) -> Cond {
+/// A regex condition on a pseudo-header (a whole-value match).
+fn regex_cond(field: &str, re: &Pattern, value: Option<&str>, give: Input) -> Cond {
     let Some(value) = value else {
         return Cond::Unknown {
             give,
             why: format!("has {field} `{re}`"),
         };
     };
-    match full_match(re, value) {
-        Some(true) => Cond::Holds(format!("{field} `{re}` ~ {value}")),
-        Some(false) => Cond::Fails(format!("{field} `{re}` !~ {value}")),
-        None => Cond::Fails(format!(
-            "{field} `{re}` is not a valid regex: it matches nothing"
-        )),
+    if re.is_match(value) {
+        Cond::Holds(format!("{field} `{re}` ~ {value}"))
+    } else {
+        Cond::Fails(format!("{field} `{re}` !~ {value}"))
     }
 }
 
@@ -181,7 +176,7 @@ fn mismatch_action(h: &HeaderRule) -> Option<&str> {
 pub(super) fn http_rule(rule: &HttpRule, view: &mut HttpView) -> Verdict {
     // Envoy HeaderMatchers first (`allowed`), then Cilium's HeaderMatches.
     let mut conds = Vec::new();
-    if let Some(re) = non_empty(&rule.method) {
+    if let Some(re) = &rule.method {
         conds.push(regex_cond(
             "method",
             re,
@@ -189,10 +184,10 @@ pub(super) fn http_rule(rule: &HttpRule, view: &mut HttpView) -> Verdict {
             Input::Method,
         ));
     }
-    if let Some(re) = non_empty(&rule.path) {
+    if let Some(re) = &rule.path {
         conds.push(regex_cond("path", re, view.path.as_deref(), Input::Path));
     }
-    if let Some(re) = non_empty(&rule.host) {
+    if let Some(re) = &rule.host {
         conds.push(regex_cond("host", re, view.host.as_deref(), Input::Host));
     }
     let (plain, actions): (Vec<&HeaderRule>, Vec<&HeaderRule>) = rule
@@ -306,13 +301,13 @@ fn header_action(h: &HeaderRule, view: &mut HttpView) -> Cond {
 
 pub(super) fn describe_http_rule(r: &HttpRule) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some(m) = non_empty(&r.method) {
+    if let Some(m) = &r.method {
         parts.push(m.to_string());
     }
-    if let Some(p) = non_empty(&r.path) {
+    if let Some(p) = &r.path {
         parts.push(p.to_string());
     }
-    if let Some(h) = non_empty(&r.host) {
+    if let Some(h) = &r.host {
         parts.push(format!("host {h}"));
     }
     for h in &r.headers {

@@ -1,11 +1,12 @@
 //! Memcached (proxylib/memcached), text protocol.
 
-use std::collections::BTreeMap;
+use crate::model::Pattern;
+use crate::model::policy::ProxylibRule;
 
 use super::L7Check;
 use super::proxylib::{parse_error, parser_error, rule_regex};
 use super::request::Attrs;
-use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, judge, without_request};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
@@ -86,7 +87,7 @@ fn memcache_group(name: &str) -> Option<&'static [&'static str]> {
 enum KeyRule {
     Exact(String),
     Prefix(String),
-    Regex(String),
+    Regex(Pattern),
 }
 
 impl KeyRule {
@@ -95,7 +96,7 @@ impl KeyRule {
             KeyRule::Exact(e) => key == e,
             KeyRule::Prefix(p) => key.starts_with(p.as_str()),
             // Go regexp.Match: anywhere in the key.
-            KeyRule::Regex(re) => go_match(re, key).unwrap_or(false),
+            KeyRule::Regex(re) => re.is_match(key),
         }
     }
 }
@@ -119,11 +120,11 @@ struct MemcacheRule {
     note: Option<String>,
 }
 
-fn memcache_rule(r: &BTreeMap<String, String>) -> Result<MemcacheRule, String> {
+fn memcache_rule(r: &ProxylibRule) -> Result<MemcacheRule, String> {
     let (mut exact, mut prefix, mut regex) = (None, None, None);
     let mut command = None;
     let mut note = None;
-    for (k, v) in r {
+    for (k, v) in &r.pairs {
         match k.as_str() {
             "command" => match memcache_group(v) {
                 Some(cmds) => command = Some((v.clone(), cmds)),
@@ -135,7 +136,7 @@ fn memcache_rule(r: &BTreeMap<String, String>) -> Result<MemcacheRule, String> {
             },
             "keyExact" => exact = Some(v.clone()).filter(|v| !v.is_empty()),
             "keyPrefix" => prefix = Some(v.clone()).filter(|v| !v.is_empty()),
-            "keyRegex" => regex = Some(rule_regex(v)?),
+            "keyRegex" => regex = Some(rule_regex(r, k)?),
             _ => return Err(format!("unsupported key `{k}`")),
         }
     }
@@ -177,10 +178,7 @@ fn memcache_command(cmd: &str) -> Option<McKeys> {
     })
 }
 
-pub(super) fn check_memcache(
-    rules: &[BTreeMap<String, String>],
-    l7: &[(String, String)],
-) -> L7Check {
+pub(super) fn check_memcache(rules: &[ProxylibRule], l7: &[(String, String)]) -> L7Check {
     let mut parsed = Vec::with_capacity(rules.len());
     for (i, r) in rules.iter().enumerate() {
         match memcache_rule(r) {

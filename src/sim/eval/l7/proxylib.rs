@@ -1,11 +1,9 @@
 //! What proxylib's key/value parsers share: rejected rule sets, parse
 //! failures, rule regexes, descriptions.
 
-use std::collections::BTreeMap;
-
 use super::L7Check;
-use super::verdict::cached_regex;
-use crate::model::policy::Proxylib;
+use crate::model::Pattern;
+use crate::model::policy::{Proxylib, ProxylibRule};
 use crate::sim::eval::Reply;
 
 /// proxylib rejects the whole policy update (ParseError); the proxy keeps
@@ -27,15 +25,17 @@ pub(super) fn parser_error(parser: &str, why: String) -> L7Check {
     }
 }
 
-/// The regex of a rule key, compiled as Go would (`regexp.MustCompile`).
-pub(super) fn rule_regex(v: &str) -> Result<String, String> {
-    match cached_regex(v) {
-        Some(_) => Ok(v.to_string()),
-        None => Err(format!("`{v}` is not a valid regex")),
+/// The regex of a rule key, compiled as Go would (`regexp.MustCompile`)
+/// when the rule was lowered; `Err`: the parser rejects it.
+pub(super) fn rule_regex(r: &ProxylibRule, key: &str) -> Result<Pattern, String> {
+    match r.pattern(key) {
+        Some(compiled) => compiled.clone(),
+        None => Err(format!("`{key}` was not compiled as a regex")),
     }
 }
 
-pub(super) fn describe_generic_rule(parser: &Proxylib, r: &BTreeMap<String, String>) -> String {
+pub(super) fn describe_generic_rule(parser: &Proxylib, r: &ProxylibRule) -> String {
+    let r = &r.pairs;
     let order: &[&str] = match parser {
         Proxylib::Cassandra => &["query_action", "query_table"],
         Proxylib::Memcache => &["command", "keyExact", "keyPrefix", "keyRegex"],

@@ -1,11 +1,12 @@
 //! r2d2 (proxylib/r2d2/r2d2parser.go).
 
-use std::collections::BTreeMap;
+use crate::model::Pattern;
+use crate::model::policy::ProxylibRule;
 
 use super::L7Check;
 use super::proxylib::{parse_error, rule_regex};
 use super::request::Attrs;
-use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, go_match, judge, without_request};
+use super::verdict::{Cond, EMPTY_LIST, Verdict, decide, judge, without_request};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
@@ -18,19 +19,19 @@ const R2D2_DENIED: Reply = Reply::R2d2Error;
 
 pub(super) struct R2d2Rule {
     cmd: Option<String>,
-    file: Option<String>,
+    file: Option<Pattern>,
 }
 
-pub(super) fn r2d2_rule(r: &BTreeMap<String, String>) -> Result<R2d2Rule, String> {
+pub(super) fn r2d2_rule(r: &ProxylibRule) -> Result<R2d2Rule, String> {
     let mut rule = R2d2Rule {
         cmd: None,
         file: None,
     };
-    for (k, v) in r {
+    for (k, v) in &r.pairs {
         match k.as_str() {
             "cmd" => rule.cmd = Some(v.clone()).filter(|v| !v.is_empty()),
             "file" if v.is_empty() => {}
-            "file" => rule.file = Some(rule_regex(v)?),
+            "file" => rule.file = Some(rule_regex(r, k)?),
             _ => return Err(format!("unsupported key `{k}`")),
         }
     }
@@ -45,7 +46,7 @@ pub(super) fn r2d2_rule(r: &BTreeMap<String, String>) -> Result<R2d2Rule, String
     Ok(rule)
 }
 
-pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, String)]) -> L7Check {
+pub(super) fn check_r2d2(rules: &[ProxylibRule], l7: &[(String, String)]) -> L7Check {
     let mut parsed = Vec::with_capacity(rules.len());
     for (i, r) in rules.iter().enumerate() {
         match r2d2_rule(r) {
@@ -97,10 +98,8 @@ pub(super) fn check_r2d2(rules: &[BTreeMap<String, String>], l7: &[(String, Stri
                         give: FILE,
                         why: format!("has file `{re}`"),
                     },
-                    Some(f) => match go_match(re, f) {
-                        Some(true) => Cond::Holds(format!("file `{re}` ~ {f}")),
-                        _ => Cond::Fails(format!("file `{re}` !~ {f:?}")),
-                    },
+                    Some(f) if re.is_match(f) => Cond::Holds(format!("file `{re}` ~ {f}")),
+                    Some(f) => Cond::Fails(format!("file `{re}` !~ {f:?}")),
                 });
             }
             judge(conds)

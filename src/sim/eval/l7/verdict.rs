@@ -1,10 +1,5 @@
 //! What every protocol shares: conditions, a rule's verdict, deciding a
-//! rule list, and the regex matching the proxies use.
-
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
-use regex::Regex;
+//! rule list.
 
 use super::L7Check;
 use crate::sim::eval::Reply;
@@ -121,34 +116,4 @@ pub(super) fn refusals(verdicts: &[Verdict]) -> String {
         })
         .collect();
     format!("no rule matched: {}", parts.join("; "))
-}
-
-/// Compiled regexes by source text; `None` for an invalid one (it never
-/// matches). Bounded: cleared when it grows past a few thousand entries.
-pub(super) fn cached_regex(src: &str) -> Option<Regex> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut map = match cache.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if let Some(r) = map.get(src) {
-        return r.clone();
-    }
-    if map.len() >= 4096 {
-        map.clear();
-    }
-    let compiled = Regex::new(src).ok();
-    map.insert(src.to_string(), compiled.clone());
-    compiled
-}
-
-/// Envoy `safe_regex` (RE2) matches the whole value.
-pub(super) fn full_match(re: &str, value: &str) -> Option<bool> {
-    cached_regex(&format!("^(?:{re})$")).map(|r| r.is_match(value))
-}
-
-/// Go `regexp.MatchString`: anywhere in the value.
-pub(super) fn go_match(re: &str, value: &str) -> Option<bool> {
-    cached_regex(re).map(|r| r.is_match(value))
 }
