@@ -9,6 +9,7 @@ use miette::Result;
 use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::dialect::kinds;
+use crate::lint;
 use crate::model::FlowEnd;
 use crate::model::policy::{Policy, PolicySet};
 use crate::render::describe as view;
@@ -24,7 +25,7 @@ use crate::sim::resolve::{FlowRequest, flows};
 or cluster-scoped), NAMESPACE/NAME, KIND/NAME or NAMESPACE/KIND/NAME
 (networkpolicy/web, shop/cnp/api, globalnetworkpolicy/deny-all). Its rules
 are listed with the workloads and external address ranges their peer
-criteria match (ports aside).
+criteria match (ports aside), then what `polctl lint` finds on it.
 
 Examples:
   # Labels, ports, profiles and selecting policies of a pod
@@ -75,9 +76,12 @@ pub(crate) fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
     if args.what == Describable::Policy {
         let policy = find_policy(&set, &args.reference, namespace)?;
         let evaluator = Evaluator::new(&set, &inventory.cluster);
-        let description = policy_view::describe(&evaluator, &inventory.cluster, policy, &|s| {
-            inventory.sources.locate(s)
-        });
+        // At default levels, as `polctl lint` without -W/-A/-D reports them.
+        let findings = lint::Levels::default().apply(lint::lint(&inventory, &set));
+        let description =
+            policy_view::describe(&evaluator, &inventory.cluster, policy, &findings, &|s| {
+                inventory.sources.locate(s)
+            });
         match args.output {
             Some(DescribeFormat::Json) => ctx.printer.json(&description)?,
             Some(DescribeFormat::Yaml) => ctx.printer.yaml(&description)?,

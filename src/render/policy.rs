@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::table::{self, number};
+use crate::lint::{self, Finding, Level, PolicyRef};
 use crate::model::policy::{Criterion, Direction, Policy, PolicySet, PortSpec, Rule, Side};
 use crate::model::{Cluster, FlowEnd, Peer, Span};
 use crate::sim::eval::Evaluator;
@@ -31,6 +32,18 @@ pub(crate) struct PolicyDescription {
     /// `None`: the policy does not govern that direction.
     pub ingress: Option<DirectionPart>,
     pub egress: Option<DirectionPart>,
+    /// What `polctl lint` reports on the policy, at default levels.
+    pub lint: Vec<LintLine>,
+}
+
+/// One lint finding on the policy.
+#[derive(Debug, Serialize)]
+pub(crate) struct LintLine {
+    /// `polctl::lint::<name>`.
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub at: String,
 }
 
 /// The tier a policy is in and its place in the compiled evaluation order.
@@ -88,13 +101,23 @@ pub(crate) struct RuleLine {
     pub at: Option<String>,
 }
 
-/// The description of `policy`, found in tier `tier` of `set`.
+/// The description of `policy`, with the lint `findings` that concern it.
 pub(crate) fn describe(
     evaluator: &Evaluator,
     cluster: &Cluster,
     policy: &Policy,
+    findings: &[Finding],
     locate: &dyn Fn(Span) -> String,
 ) -> PolicyDescription {
+    let me = PolicyRef::of(policy);
+    let lint = lint::concerning(findings, &me)
+        .map(|f| LintLine {
+            code: f.lint.code(),
+            level: f.level,
+            message: f.message.clone(),
+            at: locate(f.span),
+        })
+        .collect();
     let set = evaluator.policy_set();
     let evaluated = placement(set, policy);
     let pods = pod_peers(cluster);
@@ -142,6 +165,7 @@ pub(crate) fn describe(
         selector: policy.subject_text.clone(),
         ingress: part(Direction::Ingress),
         egress: part(Direction::Egress),
+        lint,
     }
 }
 
@@ -501,6 +525,20 @@ pub(crate) fn text(d: &PolicyDescription) -> String {
             ]);
         }
         out.push_str(&table::render(&t));
+    }
+    out.push('\n');
+    if d.lint.is_empty() {
+        out.push_str("Lint findings: <none>\n");
+    } else {
+        out.push_str("Lint findings:\n");
+        for f in &d.lint {
+            let level = if f.level == Level::Deny {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = writeln!(out, "  {level}[{}]: {}\n    at {}", f.code, f.message, f.at);
+        }
     }
     out
 }

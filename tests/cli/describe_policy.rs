@@ -182,3 +182,37 @@ spec:
         out.stderr
     );
 }
+
+#[test]
+fn lint_findings_on_the_policy_are_listed_and_only_those() {
+    let deny = fixture("cilium-deny");
+    let d = |name: &str| json(&["describe", "policy", "-f", &deny, name, "-o", "json"]);
+    // The Cilium policy is shadowed by the NetworkPolicy of the same name.
+    let cnp = d("payments/cnp/ledger-allow-teller");
+    let lint = cnp["lint"].as_array().expect("lint findings");
+    assert_eq!(lint.len(), 1, "{cnp}");
+    assert_eq!(lint[0]["code"], "polctl::lint::shadowed_policy");
+    assert_eq!(lint[0]["level"], "warn");
+    assert!(
+        lint[0]["at"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("fixtures/cilium-deny/policies.yaml:")),
+        "{cnp}"
+    );
+    // The policy that shadows it has no finding of its own.
+    let np = d("payments/networkpolicy/ledger-allow-teller");
+    assert_eq!(np["lint"], serde_json::json!([]), "{np}");
+    let text = run(&[
+        "describe",
+        "policy",
+        "-f",
+        &deny,
+        "payments/cnp/ledger-allow-teller",
+    ]);
+    assert!(
+        text.stdout
+            .contains("Lint findings:\n  warning[polctl::lint::shadowed_policy]: "),
+        "{}",
+        text.stdout
+    );
+}
