@@ -265,14 +265,17 @@ impl<'a> Evaluator<'a> {
         Some(self.selection(owner, dir, View::Enforced))
     }
 
-    /// Whether a rule's criteria match a flow at L3/L4: application-layer
+    /// Whether each rule's criteria match a flow at L3/L4: application-layer
     /// and authentication criteria count as met (the connection reaches
     /// the rule; what the proxy or the handshake then does is apart).
-    pub(crate) fn rule_matches_l4(&self, rule: &Rule, flow: &Flow) -> bool {
+    pub(crate) fn rules_match_l4(&self, rules: &[&Rule], flow: &Flow) -> Vec<bool> {
         let mut ctx = Ctx::quiet(self.cluster, &self.ids, flow, &self.set.dataplane);
         ctx.l7 = false;
         ctx.auth_check.set(false);
-        criteria::all(&ctx, &rule.criteria).0
+        rules
+            .iter()
+            .map(|rule| criteria::all(&ctx, &rule.criteria).0)
+            .collect()
     }
 
     /// The rules that can decide `peer`'s traffic in `dir`: the failsafe

@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::classes::{End, IdentityClass, Partition, Workloads};
 use super::conns::{PORT_PROTOCOLS, is_icmp};
-use super::matrix::{Cuts, atoms, cut, named_port_numbers, probe_flow};
-use super::scan::{Scan, walk};
+use super::matrix::{Cuts, atoms, cut, named_port_numbers, parallel, probe_flow};
+use super::scan::{Scan, peer_side, walk};
 use crate::model::policy::{Action, Criterion, Direction, Policy, Rule, Side};
 use crate::model::{Cluster, Peer, Proto};
 use crate::sim::eval::Evaluator;
@@ -107,12 +107,35 @@ impl Coverage {
         // a later tier takes over somewhere.
         type RuleKey = (usize, usize, Direction, usize);
         let mut covered: HashMap<RuleKey, (bool, BTreeSet<usize>)> = HashMap::new();
-        for (s, class) in partition.classes.iter().enumerate() {
-            if !matches!(class, IdentityClass::Endpoints { .. }) {
-                continue;
-            }
-            for dir in [Direction::Ingress, Direction::Egress] {
-                let Some(selection) = ev.selecting(&partition.ends[s].peer, dir) else {
+        // The probing, per subject class and direction, on every core;
+        // then the judging, in order.
+        let subjects: Vec<(usize, Direction)> = (0..partition.classes.len())
+            .filter(|&s| matches!(partition.classes[s], IdentityClass::Endpoints { .. }))
+            .flat_map(|s| [(s, Direction::Ingress), (s, Direction::Egress)])
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let probed = parallel(threads, &subjects, |&(s, dir)| {
+            let selection = ev.selecting(&partition.ends[s].peer, dir)?;
+            let per_tier: Vec<Vec<Bits>> = selection
+                .iter()
+                .enumerate()
+                .map(|(ti, picks)| {
+                    let tier = &set.tiers[ti];
+                    let rules = picks
+                        .iter()
+                        .flat_map(|&pi| tier.policies[pi].rules(dir).unwrap_or(&[]).iter());
+                    if picks.is_empty() {
+                        Vec::new()
+                    } else {
+                        job.matches(s, dir, rules)
+                    }
+                })
+                .collect();
+            Some((selection, per_tier))
+        });
+        for (&(s, dir), probed) in subjects.iter().zip(probed) {
+            {
+                let Some((selection, mut per_tier)) = probed else {
                     continue;
                 };
                 let last_tier = selection.iter().rposition(|t| !t.is_empty());
@@ -132,7 +155,7 @@ impl Coverage {
                                 .map(move |(ri, r)| (pi, ri, r))
                         })
                         .collect();
-                    let matches = job.matches(s, dir, rules.iter().map(|r| r.2));
+                    let matches = std::mem::take(&mut per_tier[ti]);
                     let app_layer = set.dataplane.app_layer;
                     // Cells decided by the policies before each one.
                     let mut decided_before = Bits::new(job_cells(&matches));
@@ -393,28 +416,85 @@ impl Job<'_, '_> {
                 .map(|&p| (p, 0)),
         );
         pieces.push((self.unnamed, 0));
-        let peers: Vec<&Peer> = (0..self.ends.len())
+        let peers: Vec<(usize, &Peer)> = (0..self.ends.len())
             .filter(|&j| self.classes[j].faces(&self.classes[s], dir))
             .filter(|&j| self.ends[j].peer.ip.is_ipv6() == me.peer.ip.is_ipv6())
             .filter_map(|j| {
                 if j == s {
-                    me.alt.as_ref()
+                    me.alt.as_ref().map(|p| (j, p))
                 } else {
-                    Some(&self.ends[j].peer)
+                    Some((j, &self.ends[j].peer))
                 }
             })
             .collect();
         let cells = peers.len() * pieces.len();
         let rules: Vec<&Rule> = rules.collect();
+        // Peers every peer-side criterion of the rules sees alike match the
+        // same rules: probe one of each group (as the verdict matrix does).
+        let side = peer_side(dir);
+        let mut leaves: Vec<&Criterion> = Vec::new();
+        let mut by_service = false;
+        let mut by_named_port = false;
+        for rule in &rules {
+            walk(&rule.criteria, &mut |c| match c {
+                Criterion::Selector { side: x, .. }
+                | Criterion::Nets { side: x, .. }
+                | Criterion::Entities { side: x, .. }
+                | Criterion::Nodes { side: x, .. }
+                | Criterion::Fqdn { side: x, .. }
+                    if *x == side =>
+                {
+                    leaves.push(c);
+                }
+                Criterion::Service { side: x, .. } if *x == side => by_service = true,
+                Criterion::Ports { any_of, .. } if dir == Direction::Egress => {
+                    by_named_port |= any_of
+                        .iter()
+                        .any(|m| matches!(m.ports, crate::model::policy::PortSpec::Named(_)));
+                }
+                _ => {}
+            });
+        }
+        type GroupKey<'k> = (Vec<bool>, Option<usize>, &'k [(String, u8, u16)]);
+        let mut groups: HashMap<GroupKey, usize> = HashMap::new();
+        let mut reps: Vec<usize> = Vec::new();
+        let mut group_of: Vec<usize> = Vec::with_capacity(peers.len());
+        for (pj, &(j, peer)) in peers.iter().enumerate() {
+            let answers = self
+                .ev
+                .criteria_match(&leaves, &probe_flow(peer, peer, Proto::TCP, 1));
+            let unique = (j == s || self.ends[j].unique || by_service).then_some(j);
+            let ports: &[(String, u8, u16)] = if by_named_port {
+                &self.ends[j].ports
+            } else {
+                &[]
+            };
+            let g = *groups.entry((answers, unique, ports)).or_insert_with(|| {
+                reps.push(pj);
+                reps.len() - 1
+            });
+            group_of.push(g);
+        }
+        let mut per_group: Vec<Vec<Vec<bool>>> = Vec::with_capacity(reps.len());
+        for &pj in &reps {
+            let peer = peers[pj].1;
+            let hits: Vec<Vec<bool>> = pieces
+                .iter()
+                .map(|&(proto, value)| {
+                    let flow = match dir {
+                        Direction::Egress => probe_flow(&me.peer, peer, proto, value),
+                        Direction::Ingress => probe_flow(peer, &me.peer, proto, value),
+                    };
+                    self.ev.rules_match_l4(&rules, &flow)
+                })
+                .collect();
+            per_group.push(hits);
+        }
         let mut out = vec![Bits::new(cells); rules.len()];
-        for (pj, peer) in peers.iter().enumerate() {
-            for (k, &(proto, value)) in pieces.iter().enumerate() {
-                let flow = match dir {
-                    Direction::Egress => probe_flow(&me.peer, peer, proto, value),
-                    Direction::Ingress => probe_flow(peer, &me.peer, proto, value),
-                };
-                for (r, rule) in rules.iter().enumerate() {
-                    if self.ev.rule_matches_l4(rule, &flow) {
+        for (pj, &g) in group_of.iter().enumerate() {
+            for (k, hits) in per_group[g].iter().enumerate() {
+                for (r, hit) in hits.iter().enumerate() {
+                    if *hit {
                         out[r].set(pj * pieces.len() + k);
                     }
                 }

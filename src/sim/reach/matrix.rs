@@ -269,7 +269,11 @@ struct View {
 
 /// Runs `f` over `items` on `threads` threads, keeping the order. Items
 /// are taken one at a time: their costs differ widely.
-fn parallel<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(super) fn parallel<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.max(1).min(items.len().max(1));
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
