@@ -503,19 +503,31 @@ pub(crate) const KAFKA_API_KEYS: [&str; 34] = [
     "alterconfigs",
 ];
 
-/// A Cilium Kafka rule (values as written; `role` expands to API keys).
+/// A Kafka rule as the proxy holds it (proxylib's kafkalib.NewRule after
+/// Cilium's PortRule.Sanitize): parsed when lowered. A rule Cilium rejects
+/// never gets here (the port's rules become [`L7Match::Refused`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct KafkaRule {
+    /// The request types allowed; `None`: any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub api_keys: Option<KafkaApiKeys>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<i16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
+}
+
+/// The request types (API key numbers) a Kafka rule allows, and how it
+/// named them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KafkaApiKeys {
+    /// `role` or `apiKey`.
+    pub field: &'static str,
+    /// The value as written (`produce`, `fetch`).
+    pub written: String,
+    pub keys: Vec<i16>,
 }
 
 /// One alternative of [`Criterion::AnyOf`].

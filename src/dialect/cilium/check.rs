@@ -3,8 +3,8 @@
 //! Kafka rule checks, and the proxylib parsers' key checks for `l7proto`.
 
 use super::{
-    CidrRule, CiliumNetworkPolicy, EndpointSelector, FqdnSelector, IcmpRule, IcmpType, KafkaRule,
-    L4Proto, L7Rule, L7Rules, PortRule, PortRuleHttp, Removed, Rule, Service, icmp_type_by_name,
+    CidrRule, CiliumNetworkPolicy, EndpointSelector, FqdnSelector, IcmpRule, IcmpType, L4Proto,
+    L7Rule, L7Rules, PortRule, PortRuleHttp, Removed, Rule, Service, icmp_type_by_name,
 };
 use crate::dialect::calico::trim_span;
 use crate::dialect::common::{LabelSelector, SelectorOperator};
@@ -565,15 +565,13 @@ impl Ctx<'_> {
                 ));
             }
         }
-        // Bad regular expressions, found by compiling the rules once.
+        // Bad regular expressions and Kafka values, found by compiling the
+        // rules once.
         for p in &super::lower::compiled(rules).problems {
             self.push(p.clone());
         }
         for http in rules.http.iter().flatten() {
             self.http(http);
-        }
-        for kafka in rules.kafka.iter().flatten() {
-            self.kafka(kafka);
         }
         for entry in rules.l7.iter().flatten() {
             self.generic_l7(rules.l7proto.as_ref().map(|p| p.as_str()), entry);
@@ -589,48 +587,6 @@ impl Ctx<'_> {
                 && secret.name.is_empty()
             {
                 self.push(Problem::new(secret.name.span, "secret name missing"));
-            }
-        }
-    }
-
-    fn kafka(&mut self, k: &KafkaRule) {
-        if let (Some(role), Some(_)) = (&k.role, &k.api_key) {
-            self.push(Problem::new(role.span, "set role or apiKey, not both"));
-        }
-        if let Some(role) = k.role.as_ref().filter(|r| !r.is_empty())
-            && !["produce", "consume"].contains(&role.to_ascii_lowercase().as_str())
-        {
-            self.push(
-                Problem::new(role.span, format!("invalid Kafka role `{}`", role.value))
-                    .help("use produce or consume"),
-            );
-        }
-        if let Some(key) = k.api_key.as_ref().filter(|k| !k.is_empty())
-            && !KAFKA_API_KEYS.contains(&key.to_ascii_lowercase().as_str())
-        {
-            self.push(
-                Problem::new(key.span, format!("invalid Kafka apiKey `{}`", key.value))
-                    .help("use a Kafka API name such as produce, fetch or metadata"),
-            );
-        }
-        if let Some(v) = k.api_version.as_ref().filter(|v| !v.is_empty())
-            && !v.parse::<i16>().is_ok_and(|n| n >= 0)
-        {
-            self.push(Problem::new(
-                v.span,
-                format!("invalid Kafka apiVersion `{}`: expected 0-32767", v.value),
-            ));
-        }
-        if let Some(topic) = k.topic.as_ref().filter(|t| !t.is_empty()) {
-            let valid = topic.len() <= 255
-                && topic
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'\\'));
-            if !valid {
-                self.push(
-                    Problem::new(topic.span, format!("invalid Kafka topic `{}`", topic.value))
-                        .help("a topic is at most 255 letters, digits, `.`, `_` and `-`"),
-                );
             }
         }
     }
@@ -771,8 +727,6 @@ fn is_dns_name(name: &str, pattern: bool) -> bool {
         && !name.contains("..")
         && name.chars().all(|c| ok_char(c) || c == '.')
 }
-
-use crate::model::policy::KAFKA_API_KEYS;
 
 /// Cassandra query actions that take a table (or keyspace) match.
 const CASSANDRA_TABLE_ACTIONS: &[&str] = &[

@@ -572,6 +572,60 @@ fn l7_rules_are_compiled_once_and_a_bad_regex_fails_closed() {
     assert!(!method.is_match("POSTED"));
 }
 
+/// Kafka rules are typed when compiled, as Cilium reads them: `role`
+/// expands to its API keys, names in any case, the version as a number;
+/// every value Cilium rejects is reported at once.
+#[test]
+fn kafka_rules_are_typed_when_compiled() {
+    use crate::model::policy::{KafkaApiKeys, KafkaRule, L7Match};
+    let compiled = |text: &str| {
+        let docs = parse_documents(FileId(0), text).unwrap();
+        let rules: L7Rules = from_node(&docs[0]).unwrap();
+        lower::compiled(&rules).clone()
+    };
+    let c = compiled(
+        "kafka: [{role: Produce, topic: plans}, {apiKey: FETCH, apiVersion: \"3\", clientID: x}]\n",
+    );
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    assert_eq!(
+        c.l7,
+        Some(L7Match::Kafka(vec![
+            KafkaRule {
+                api_keys: Some(KafkaApiKeys {
+                    field: "role",
+                    written: "Produce".into(),
+                    keys: vec![0, 3, 18],
+                }),
+                topic: Some("plans".into()),
+                ..KafkaRule::default()
+            },
+            KafkaRule {
+                api_keys: Some(KafkaApiKeys {
+                    field: "apiKey",
+                    written: "FETCH".into(),
+                    keys: vec![1],
+                }),
+                api_version: Some(3),
+                client_id: Some("x".into()),
+                topic: None,
+            },
+        ]))
+    );
+    let c =
+        compiled("kafka: [{role: admin}, {apiKey: nope, apiVersion: \"-1\", topic: \"a b\"}]\n");
+    let messages: Vec<&str> = c.problems.iter().map(|p| p.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "invalid Kafka role `admin`",
+            "invalid Kafka apiKey `nope`",
+            "invalid Kafka apiVersion `-1`: expected 0-32767",
+            "invalid Kafka topic `a b`",
+        ]
+    );
+    assert!(matches!(c.l7, Some(L7Match::Refused { .. })), "{:?}", c.l7);
+}
+
 /// proxylib's regex keys are compiled as Go reads them (anywhere in the
 /// value); cassandra's and memcache's are checked, r2d2's (a test parser)
 /// are left for the proxy to reject.

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use crate::dialect::cilium::{self as cil, CidrRule, FqdnSelector, L7Rules};
 use crate::model::policy::{
-    Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, NetScope, Proxylib,
-    ProxylibRule, Side,
+    Criterion, Entity, FqdnPattern, HeaderRule, HttpRule, KAFKA_API_KEYS, KafkaApiKeys, KafkaRule,
+    L7Match, NetScope, Proxylib, ProxylibRule, Side,
 };
 use crate::model::{Pattern, Spanned};
 use crate::syntax::Problem;
@@ -155,6 +155,87 @@ pub(crate) fn compiled(rules: &L7Rules) -> &CompiledL7 {
     })
 }
 
+/// `role: produce` (kafka.go GetAPIKeys): produce, metadata, apiversions.
+const KAFKA_PRODUCE: &[i16] = &[0, 3, 18];
+/// `role: consume`: fetch, offsets, metadata, offsetcommit, offsetfetch,
+/// findcoordinator, joingroup, heartbeat, leavegroup, syncgroup, apiversions.
+const KAFKA_CONSUME: &[i16] = &[1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18];
+
+/// A Kafka rule as Cilium reads it (pkg/policy/api/kafka `Sanitize`):
+/// `role` or `apiKey` (names, any case), `apiVersion` a non-negative
+/// int16, `topic` at most 255 of `[a-zA-Z0-9._-]`; empty values are unset.
+/// What Cilium rejects goes to `problems`, located.
+fn kafka_rule(rule: &Spanned<cil::KafkaRule>, problems: &mut Vec<Problem>) -> KafkaRule {
+    let k = &rule.value;
+    let set = |v: &Option<Spanned<String>>| v.clone().filter(|v| !v.is_empty());
+    let (role, api_key) = (set(&k.role), set(&k.api_key));
+    let mut out = KafkaRule {
+        client_id: set(&k.client_id).map(|c| c.value),
+        ..KafkaRule::default()
+    };
+    if let (Some(role), Some(_)) = (&k.role, &k.api_key) {
+        problems.push(Problem::new(role.span, "set role or apiKey, not both"));
+    }
+    if let Some(role) = role {
+        let keys = match role.to_ascii_lowercase().as_str() {
+            "produce" => KAFKA_PRODUCE,
+            "consume" => KAFKA_CONSUME,
+            _ => {
+                problems.push(
+                    Problem::new(role.span, format!("invalid Kafka role `{}`", role.value))
+                        .help("use produce or consume"),
+                );
+                &[]
+            }
+        };
+        out.api_keys = Some(KafkaApiKeys {
+            field: "role",
+            written: role.value.clone(),
+            keys: keys.to_vec(),
+        });
+    } else if let Some(key) = api_key {
+        let lower = key.to_ascii_lowercase();
+        match KAFKA_API_KEYS.iter().position(|n| *n == lower) {
+            Some(i) => {
+                out.api_keys = Some(KafkaApiKeys {
+                    field: "apiKey",
+                    written: key.value.clone(),
+                    keys: i16::try_from(i).into_iter().collect(),
+                });
+            }
+            None => problems.push(
+                Problem::new(key.span, format!("invalid Kafka apiKey `{}`", key.value))
+                    .help("use a Kafka API name such as produce, fetch or metadata"),
+            ),
+        }
+    }
+    if let Some(v) = set(&k.api_version) {
+        match v.parse::<i16>() {
+            Ok(n) if n >= 0 => out.api_version = Some(n),
+            _ => problems.push(Problem::new(
+                v.span,
+                format!("invalid Kafka apiVersion `{}`: expected 0-32767", v.value),
+            )),
+        }
+    }
+    if let Some(topic) = set(&k.topic) {
+        // TopicValidChar `^[a-zA-Z0-9\\._\\-]+$`, MaxTopicLen 255.
+        let valid = topic.len() <= 255
+            && topic
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'\\'));
+        if valid {
+            out.topic = Some(topic.value);
+        } else {
+            problems.push(
+                Problem::new(topic.span, format!("invalid Kafka topic `{}`", topic.value))
+                    .help("a topic is at most 255 letters, digits, `.`, `_` and `-`"),
+            );
+        }
+    }
+    out
+}
+
 /// A regex's error as one line (the `regex` crate's message ends with it).
 fn regex_error(e: &regex::Error) -> String {
     match e {
@@ -251,26 +332,20 @@ fn l7_match(rules: &L7Rules, problems: &mut Vec<Problem>) -> Option<L7Match> {
         return Some(compiled);
     }
     if let Some(kafka) = &rules.kafka {
-        return Some(L7Match::Kafka(
-            kafka
-                .iter()
-                .map(|k| {
-                    let k = &k.value;
-                    let text = |v: &Option<Spanned<String>>| {
-                        v.as_ref()
-                            .map(|v| v.value.clone())
-                            .filter(|v| !v.is_empty())
-                    };
-                    KafkaRule {
-                        role: text(&k.role),
-                        api_key: text(&k.api_key),
-                        api_version: text(&k.api_version),
-                        client_id: text(&k.client_id),
-                        topic: text(&k.topic),
-                    }
-                })
-                .collect(),
-        ));
+        let first = problems.len();
+        let compiled: Vec<KafkaRule> = kafka.iter().map(|k| kafka_rule(k, problems)).collect();
+        if problems.len() > first {
+            // Cilium rejects the policy at import; fail closed.
+            return Some(L7Match::Refused {
+                protocol: "kafka".into(),
+                rules: Vec::new(),
+                reason: format!(
+                    "{}: Cilium rejects the policy, so no request is allowed",
+                    problems[first].message
+                ),
+            });
+        }
+        return Some(L7Match::Kafka(compiled));
     }
     if let Some(dns) = &rules.dns {
         return Some(L7Match::Dns(

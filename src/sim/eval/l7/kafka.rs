@@ -7,15 +7,10 @@ use super::request::{Attrs, non_empty};
 use super::verdict::{
     Cond, EMPTY_LIST, Verdict, judge, matched, no_request, refusals, without_request,
 };
-use crate::model::policy::{KAFKA_API_KEYS, KafkaRule};
+use crate::model::policy::{KAFKA_API_KEYS, KafkaApiKeys, KafkaRule};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
 
-/// `role: produce` (GetAPIKeys): produce, metadata, apiversions.
-const KAFKA_PRODUCE: &[i16] = &[0, 3, 18];
-/// `role: consume`: fetch, offsets, metadata, offsetcommit, offsetfetch,
-/// findcoordinator, joingroup, heartbeat, leavegroup, syncgroup, apiversions.
-const KAFKA_CONSUME: &[i16] = &[1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18];
 /// Request types whose topics a rule's `topic` constrains (isTopicAPIKey).
 const KAFKA_TOPIC_KEYS: &[i16] = &[
     0, 1, 2, 3, 4, 5, 6, 8, 9, 19, 20, 21, 23, 24, 27, 28, 34, 35, 37,
@@ -68,61 +63,6 @@ const TOPIC: Input = Input::L7 {
     value: "<name>",
 };
 
-/// A Kafka rule as proxylib holds it (kafkalib.NewRule).
-struct KafkaPolicy {
-    keys: Option<(String, Vec<i16>)>,
-    version: Option<i16>,
-    client_id: Option<String>,
-    topic: Option<String>,
-}
-
-/// Cilium's PortRule.Sanitize: what makes the policy invalid.
-fn kafka_policy(r: &KafkaRule) -> Result<KafkaPolicy, String> {
-    let role = non_empty(&r.role);
-    let key = non_empty(&r.api_key);
-    let keys = match (role, key) {
-        (Some(role), Some(key)) => {
-            return Err(format!(
-                "role `{role}` and apiKey `{key}` cannot be set together"
-            ));
-        }
-        (Some(role), None) => match role.to_ascii_lowercase().as_str() {
-            "produce" => Some((format!("role `{role}`"), KAFKA_PRODUCE.to_vec())),
-            "consume" => Some((format!("role `{role}`"), KAFKA_CONSUME.to_vec())),
-            _ => return Err(format!("invalid role `{role}`")),
-        },
-        (None, Some(key)) => match kafka_key_by_name(key) {
-            Some(k) => Some((format!("apiKey `{key}`"), vec![k])),
-            None => return Err(format!("invalid apiKey `{key}`")),
-        },
-        (None, None) => None,
-    };
-    let version = match non_empty(&r.api_version) {
-        None => None,
-        Some(v) => match v.parse::<i16>() {
-            Ok(n) if n >= 0 => Some(n),
-            _ => return Err(format!("invalid apiVersion `{v}`")),
-        },
-    };
-    let topic = non_empty(&r.topic).map(str::to_string);
-    if let Some(t) = &topic {
-        // TopicValidChar `^[a-zA-Z0-9\\._\\-]+$`, MaxTopicLen 255.
-        if t.len() > 255
-            || !t
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\\'))
-        {
-            return Err(format!("invalid topic `{t}`"));
-        }
-    }
-    Ok(KafkaPolicy {
-        keys,
-        version,
-        client_id: non_empty(&r.client_id).map(str::to_string),
-        topic,
-    })
-}
-
 struct KafkaRequest<'a> {
     kind: i16,
     version: Option<i16>,
@@ -140,20 +80,7 @@ enum KafkaVerdict {
 }
 
 pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Check {
-    let mut policies = Vec::with_capacity(rules.len());
-    for (i, r) in rules.iter().enumerate() {
-        match kafka_policy(r) {
-            Ok(p) => policies.push(p),
-            Err(why) => {
-                return L7Check::Refused {
-                    reason: format!(
-                        "rules[{i}]: {why}; the agent rejects such a policy, so no request is allowed"
-                    ),
-                    reply: kafka_response(None),
-                };
-            }
-        }
-    }
+    let policies = rules;
     let attrs = match Attrs::parse(
         l7,
         "kafka",
@@ -166,7 +93,10 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
     };
     let Some(key) = attrs.one("api_key") else {
         let open = policies.iter().position(|p| {
-            p.keys.is_none() && p.version.is_none() && p.client_id.is_none() && p.topic.is_none()
+            p.api_keys.is_none()
+                && p.api_version.is_none()
+                && p.client_id.is_none()
+                && p.topic.is_none()
         });
         return without_request(
             rules.len(),
@@ -271,17 +201,23 @@ pub(super) fn check_kafka(rules: &[KafkaRule], l7: &[(String, String)]) -> L7Che
     L7Check::Refused { reason, reply }
 }
 
-fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
+fn kafka_rule(p: &KafkaRule, req: &KafkaRequest) -> KafkaVerdict {
     let mut conds = Vec::new();
     let kind = kafka_key_name(req.kind);
-    if let Some((what, keys)) = &p.keys {
+    if let Some(KafkaApiKeys {
+        field,
+        written,
+        keys,
+    }) = &p.api_keys
+    {
+        let what = format!("{field} `{written}`");
         if keys.contains(&req.kind) {
             conds.push(Cond::Holds(format!("{what} allows apiKey {kind}")));
         } else {
             conds.push(Cond::Fails(format!("{what} does not allow apiKey {kind}")));
         }
     }
-    if let Some(v) = p.version {
+    if let Some(v) = p.api_version {
         conds.push(match req.version {
             None => Cond::Unknown {
                 give: API_VERSION,
@@ -344,13 +280,13 @@ fn kafka_rule(p: &KafkaPolicy, req: &KafkaRequest) -> KafkaVerdict {
 
 pub(super) fn describe_kafka_rule(r: &KafkaRule) -> String {
     let mut parts = Vec::new();
-    for (label, v) in [
-        ("role", &r.role),
-        ("apiKey", &r.api_key),
-        ("apiVersion", &r.api_version),
-        ("clientID", &r.client_id),
-        ("topic", &r.topic),
-    ] {
+    if let Some(k) = &r.api_keys {
+        parts.push(format!("{} {}", k.field, k.written));
+    }
+    if let Some(v) = r.api_version {
+        parts.push(format!("apiVersion {v}"));
+    }
+    for (label, v) in [("clientID", &r.client_id), ("topic", &r.topic)] {
         if let Some(v) = non_empty(v) {
             parts.push(format!("{label} {v}"));
         }

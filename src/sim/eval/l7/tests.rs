@@ -5,7 +5,9 @@ use super::http::{http_rule, http_view};
 use super::path::{canonical_path, merge_slashes, unescape_slashes};
 use super::verdict::EMPTY_LIST;
 use super::*;
-use crate::dialect::cilium::lower::match_pattern;
+use crate::dialect::cilium::L7Rules;
+use crate::dialect::cilium::lower::{compiled, match_pattern};
+use crate::model::FileId;
 use crate::model::Pattern;
 use crate::model::policy::{
     FqdnPattern, HeaderRule, HttpRule, KafkaRule, L7Match, Proxylib, ProxylibRule,
@@ -13,6 +15,8 @@ use crate::model::policy::{
 use crate::model::{Flow, FlowEnd, HttpRequest, Peer, Proto};
 use crate::sim::eval::Reply;
 use crate::sim::eval::hint::{Hint, Input};
+use crate::syntax::de::from_node;
+use crate::syntax::yaml::parse_documents;
 
 fn peer(name: &str) -> Peer {
     Peer {
@@ -398,13 +402,22 @@ fn http_secret_header() {
 
 // --- Kafka
 
+/// Kafka rules written as in a policy (`{role: produce, topic: t}`),
+/// lowered as Cilium reads them.
+fn kafka(rules: &str) -> L7Match {
+    let docs = parse_documents(FileId(0), &format!("kafka: [{rules}]\n")).unwrap();
+    let rules: L7Rules = from_node(&docs[0]).unwrap();
+    compiled(&rules).l7.clone().unwrap()
+}
+
 fn kafka_rule(role: Option<&str>, api_key: Option<&str>, topic: Option<&str>) -> KafkaRule {
-    KafkaRule {
-        role: role.map(Into::into),
-        api_key: api_key.map(Into::into),
-        api_version: None,
-        client_id: None,
-        topic: topic.map(Into::into),
+    let fields: Vec<String> = [("role", role), ("apiKey", api_key), ("topic", topic)]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+        .collect();
+    match kafka(&format!("{{{}}}", fields.join(", "))) {
+        L7Match::Kafka(mut rules) => rules.remove(0),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -501,13 +514,7 @@ fn kafka_roles_and_topics() {
 
 #[test]
 fn kafka_fields_and_no_request() {
-    let m = L7Match::Kafka(vec![KafkaRule {
-        role: None,
-        api_key: Some("Produce".into()),
-        api_version: Some("2".into()),
-        client_id: Some("xwing".into()),
-        topic: None,
-    }]);
+    let m = kafka("{apiKey: Produce, apiVersion: \"2\", clientID: xwing}");
     assert!(is_no_request(&check(&m, &flow())));
     match check(&m, &l7(&[("api_key", "produce")])) {
         L7Check::NoRequest(h) => assert!(asks_l7(&h, "api_version"), "{h:?}"),
@@ -540,7 +547,10 @@ fn kafka_fields_and_no_request() {
         &t,
         &l7(&[("api_key", "produce"), ("tpoic", "a")])
     )));
-    let bad = L7Match::Kafka(vec![kafka_rule(Some("produce"), Some("fetch"), None)]);
+    // Cilium rejects a rule with both role and apiKey: lowered without
+    // the check, the port refuses every request.
+    let bad = kafka("{role: produce, apiKey: fetch}");
+    assert!(matches!(bad, L7Match::Refused { .. }), "{bad:?}");
     assert!(is_refused(&check(&bad, &l7(&[("api_key", "fetch")]))));
     // Topics of createtopics requests are not decoded by proxylib.
     let ct = L7Match::Kafka(vec![kafka_rule(None, Some("createtopics"), Some("a"))]);
