@@ -48,6 +48,9 @@ impl Printer {
         // Every colored write is gated on the options; `colored` itself
         // would also look at whether *stdout* is a terminal.
         colored::control::set_override(options.out_color || options.err_color);
+        // Table cells are coloured through crossterm, which would drop the
+        // colour under NO_COLOR even with --color=always.
+        crossterm::style::force_color_output(options.out_color);
         Printer {
             options,
             closed: Cell::new(false),

@@ -418,3 +418,28 @@ fn svg_and_html_draw_the_changes() {
         "the edge data says how it changed"
     );
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let new = redis_changed();
+    let (old, new) = (fixture("redis-frontend"), path(new.path()));
+    // Piped (the test's stdout is not a terminal): no escape codes.
+    let plain = run(&["diff", &old, &new]);
+    assert!(!plain.stdout.contains('\u{1b}'), "{}", plain.stdout);
+    let coloured = run(&["--color", "always", "diff", &old, &new]);
+    assert_eq!(coloured.code, 0, "{}", coloured.stderr);
+    // Gained in green, lost in red (SGR 32 and 31, as crossterm writes them).
+    let line = coloured
+        .stdout
+        .lines()
+        .find(|l| l.contains("6380"))
+        .expect("the backend pair");
+    assert!(
+        line.contains("\u{1b}[38;5;10m") || line.contains("\u{1b}[32m"),
+        "{line:?}"
+    );
+    assert!(
+        line.contains("\u{1b}[38;5;9m") || line.contains("\u{1b}[31m"),
+        "{line:?}"
+    );
+}
