@@ -19,7 +19,7 @@ use crate::syntax::yaml;
 
 /// Types `node` as the core or workload `kind`; `None` for a kind this
 /// module does not read.
-pub(crate) fn decode(kind: &str, node: &yaml::Node) -> Option<Result<Manifest, DeError>> {
+pub(crate) fn decode(kind: &str, node: &yaml::SpannedNode) -> Option<Result<Manifest, DeError>> {
     let workload = |kind| from_node(node).map(|w| Manifest::Workload(kind, w));
     Some(match kind {
         "Namespace" => from_node(node).map(Manifest::Namespace),

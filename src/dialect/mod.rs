@@ -24,7 +24,7 @@ pub(crate) use policy::{PolicyObject, PolicySource};
 use crate::model::WorkloadKind;
 use crate::syntax::Problem;
 use crate::syntax::de::DeError;
-use crate::syntax::yaml::Node;
+use crate::syntax::yaml::SpannedNode;
 use common::ObjectMeta;
 
 /// One typed object from a manifest.
@@ -100,7 +100,7 @@ pub(crate) enum Decoded {
 
 /// Types an object by the kind table: the one place a kind meets the
 /// folder that reads it.
-pub(crate) fn decode(api_version: &str, kind: &str, node: &Node) -> Decoded {
+pub(crate) fn decode(api_version: &str, kind: &str, node: &SpannedNode) -> Decoded {
     let Some(found) = kinds::find(api_version, kind) else {
         return match kinds::by_name(kind) {
             Some(k) => Decoded::UnsupportedVersion {

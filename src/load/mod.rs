@@ -26,7 +26,7 @@ use crate::dialect::lower;
 use crate::dialect::{Decoded, Manifest, PolicyObject, calico, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
 use crate::syntax::Problem;
-use crate::syntax::yaml::{self, Node, Value};
+use crate::syntax::yaml::{self, SpannedNode, Value};
 
 /// Where manifests come from, as given with `-f`/`-R`.
 #[derive(Clone, Debug, Default)]
@@ -199,7 +199,7 @@ impl Reader {
 
     /// One object, or the items of a list. `list_kind` is the kind a typed
     /// list (`PodList`) implies for items that leave out their own.
-    fn object(&mut self, node: &Node, list: Option<(&str, &str)>, file: FileId) {
+    fn object(&mut self, node: &SpannedNode, list: Option<(&str, &str)>, file: FileId) {
         let Value::Map(_) = node.value else {
             self.warn(
                 node.span,
@@ -209,11 +209,11 @@ impl Reader {
         };
         let api_version = node
             .get("apiVersion")
-            .and_then(Node::as_str)
+            .and_then(SpannedNode::as_str)
             .or(list.map(|l| l.0));
         let kind_node = node.get("kind");
         let kind = kind_node
-            .and_then(Node::as_str)
+            .and_then(SpannedNode::as_str)
             .or(list.map(|l| l.1).filter(|k| !k.is_empty()));
         let (api_version, kind) = match (api_version, kind) {
             (Some(a), Some(k)) => (a.to_string(), k.to_string()),

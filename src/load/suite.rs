@@ -31,7 +31,7 @@ use serde::Deserialize;
 use super::flows::FlowSpec;
 use crate::model::{Span, Spanned};
 use crate::syntax::de::from_node;
-use crate::syntax::yaml::{self, Node, Value};
+use crate::syntax::yaml::{self, SpannedNode, Value};
 use crate::syntax::{LoadError, SourceFile, Sources};
 
 /// The file name ending that marks a test file next to the policies.
@@ -243,7 +243,7 @@ struct SuiteReader {
 }
 
 impl SuiteReader {
-    fn document(&mut self, doc: &Node) {
+    fn document(&mut self, doc: &SpannedNode) {
         match &doc.value {
             Value::Seq(items) => {
                 for item in items {
@@ -251,7 +251,7 @@ impl SuiteReader {
                 }
             }
             Value::Map(_) => match doc.get("tests") {
-                Some(Node {
+                Some(SpannedNode {
                     value: Value::Seq(items),
                     ..
                 }) => {
@@ -284,7 +284,7 @@ impl SuiteReader {
         ));
     }
 
-    fn unknown_keys(&mut self, node: &Node, known: &[&str]) {
+    fn unknown_keys(&mut self, node: &SpannedNode, known: &[&str]) {
         if let Value::Map(entries) = &node.value {
             for (k, _) in entries {
                 let name = k.as_str().unwrap_or("");
@@ -303,7 +303,7 @@ impl SuiteReader {
 
     /// An entry of the bare list: a flow with an optional `name` and
     /// `expect`.
-    fn bare_flow(&mut self, item: &Node) {
+    fn bare_flow(&mut self, item: &SpannedNode) {
         let Value::Map(entries) = &item.value else {
             self.invalid(
                 item.span,
@@ -315,7 +315,7 @@ impl SuiteReader {
             .iter()
             .cloned()
             .partition(|(k, _)| matches!(k.as_str(), Some("name" | "expect")));
-        let flow_node = Node {
+        let flow_node = SpannedNode {
             span: item.span,
             value: Value::Map(rest),
         };
@@ -325,7 +325,13 @@ impl SuiteReader {
         self.flow_test(item.span, name, &flow_node, expect.as_ref());
     }
 
-    fn flow_test(&mut self, span: Span, name: Option<String>, flow: &Node, expect: Option<&Node>) {
+    fn flow_test(
+        &mut self,
+        span: Span,
+        name: Option<String>,
+        flow: &SpannedNode,
+        expect: Option<&SpannedNode>,
+    ) {
         let flow = match from_node::<FlowSpec>(flow) {
             Ok(spec) => Spanned::new(flow.span, spec),
             Err(e) => {
@@ -354,7 +360,7 @@ impl SuiteReader {
         });
     }
 
-    fn expect(&mut self, node: &Node) -> Option<Expect> {
+    fn expect(&mut self, node: &SpannedNode) -> Option<Expect> {
         match &node.value {
             Value::Str(_) => match from_node::<ExpectedVerdict>(node) {
                 Ok(v) => Some(Expect {
@@ -371,7 +377,7 @@ impl SuiteReader {
                     .iter()
                     .cloned()
                     .partition(|(k, _)| k.as_str() == Some("decidedBy"));
-                let map = match from_node::<ExpectMap>(&Node {
+                let map = match from_node::<ExpectMap>(&SpannedNode {
                     span: node.span,
                     value: Value::Map(rest),
                 }) {
@@ -415,7 +421,7 @@ impl SuiteReader {
     }
 
     /// An entry of `tests:`.
-    fn named(&mut self, item: &Node) {
+    fn named(&mut self, item: &SpannedNode) {
         if !matches!(item.value, Value::Map(_)) {
             self.invalid(
                 item.span,
@@ -468,7 +474,7 @@ impl SuiteReader {
         }
     }
 
-    fn reach(&mut self, node: &Node) -> Option<ReachSpec> {
+    fn reach(&mut self, node: &SpannedNode) -> Option<ReachSpec> {
         if !matches!(node.value, Value::Map(_)) {
             self.invalid(
                 node.span,
@@ -490,7 +496,7 @@ impl SuiteReader {
         });
         let mut allowed = Vec::new();
         match node.get("allowed") {
-            Some(Node {
+            Some(SpannedNode {
                 value: Value::Seq(items),
                 ..
             }) => {
@@ -514,7 +520,7 @@ impl SuiteReader {
         })
     }
 
-    fn target(&mut self, node: &Node) -> Option<Spanned<TargetSpec>> {
+    fn target(&mut self, node: &SpannedNode) -> Option<Spanned<TargetSpec>> {
         match &node.value {
             Value::Str(s) => Some(Spanned::new(
                 node.span,
@@ -555,7 +561,7 @@ impl SuiteReader {
 
     /// `isolated: TARGET` or `{target, direction}`: nothing reaches it
     /// (ingress), it reaches nothing (egress), or both (the default).
-    fn isolated(&mut self, span: Span, name: Option<String>, node: &Node) {
+    fn isolated(&mut self, span: Span, name: Option<String>, node: &SpannedNode) {
         let (target_node, direction) = match &node.value {
             Value::Map(_) if node.get("target").is_some() => {
                 self.unknown_keys(node, &["target", "direction"]);

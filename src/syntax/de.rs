@@ -1,4 +1,4 @@
-//! serde deserialization from a [`Node`] tree. Every error is tagged with
+//! serde deserialization from a [`SpannedNode`] tree. Every error is tagged with
 //! the span of the innermost node it arose in, so a wrong type or a bad
 //! value is reported at its own line and column.
 
@@ -11,7 +11,7 @@ use serde::de::{
 use serde::{Deserialize, forward_to_deserialize_any};
 
 use super::span::{FileId, Span, Spanned};
-use super::yaml::{Node, Value};
+use super::yaml::{SpannedNode, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DeError {
@@ -44,7 +44,7 @@ impl de::Error for DeError {
 }
 
 /// Deserializes a typed value from a node.
-pub(crate) fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, DeError> {
+pub(crate) fn from_node<T: DeserializeOwned>(node: &SpannedNode) -> Result<T, DeError> {
     T::deserialize(NodeDe { node, key: None }).map_err(|e| e.at(node.span))
 }
 
@@ -53,7 +53,7 @@ const SPANNED_FIELDS: &[&str] = &["$file", "$start", "$end", "$value"];
 
 #[derive(Clone, Copy)]
 struct NodeDe<'a> {
-    node: &'a Node,
+    node: &'a SpannedNode,
     /// The mapping key this node is the value of: a better place than a
     /// whole mapping to point at for "missing field" errors.
     key: Option<Span>,
@@ -186,7 +186,7 @@ impl<'de> Deserializer<'de> for NodeDe<'_> {
 }
 
 struct Seq<'a> {
-    items: std::slice::Iter<'a, Node>,
+    items: std::slice::Iter<'a, SpannedNode>,
 }
 
 impl<'de> SeqAccess<'de> for Seq<'_> {
@@ -211,8 +211,8 @@ impl<'de> SeqAccess<'de> for Seq<'_> {
 }
 
 struct Map<'a> {
-    entries: std::slice::Iter<'a, (Node, Node)>,
-    value: Option<(&'a Node, Span)>,
+    entries: std::slice::Iter<'a, (SpannedNode, SpannedNode)>,
+    value: Option<(&'a SpannedNode, Span)>,
 }
 
 impl<'de> MapAccess<'de> for Map<'_> {
@@ -246,8 +246,8 @@ impl<'de> MapAccess<'de> for Map<'_> {
 }
 
 struct Enum<'a> {
-    key: &'a Node,
-    value: &'a Node,
+    key: &'a SpannedNode,
+    value: &'a SpannedNode,
 }
 
 impl<'de, 'a> EnumAccess<'de> for Enum<'a> {

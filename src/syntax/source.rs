@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::span::{FileId, Span};
-use super::yaml::{self, Node, Value};
+use super::yaml::{self, SpannedNode, Value};
 
 /// A line longer than this is shown as a window around the span, not whole:
 /// a minified JSON list of a whole cluster is one line of megabytes.
@@ -31,7 +31,7 @@ struct SourceInner {
     line_starts: OnceLock<Vec<usize>>,
     /// The documents, parsed again on first use to name the item path of
     /// a diagnostic on a long line (only when there is one to report).
-    documents: OnceLock<Vec<Node>>,
+    documents: OnceLock<Vec<SpannedNode>>,
 }
 
 impl SourceFile {
@@ -169,13 +169,13 @@ impl SourceFile {
     }
 }
 
-fn contains(node: &Node, offset: usize) -> bool {
+fn contains(node: &SpannedNode, offset: usize) -> bool {
     let (start, end) = (node.span.start as usize, node.span.end as usize);
     start <= offset && (offset < end || (start == end && offset == start))
 }
 
 /// `.name`, or `["a.b/c"]` for a key that is not a plain word.
-fn push_key(path: &mut String, key: &Node) {
+fn push_key(path: &mut String, key: &SpannedNode) {
     let name = match &key.value {
         Value::Str(s) => s.clone(),
         Value::Int(i) => i.to_string(),

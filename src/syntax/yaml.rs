@@ -2,8 +2,8 @@
 //!
 //! serde_yaml drops positions once a value is parsed; policy diagnostics need
 //! them down to a single selector string, so documents are read from
-//! saphyr-parser's event stream into a [`Node`] tree first, and typed values
-//! are deserialized from that tree (see `de.rs`).
+//! saphyr-parser's event stream into a [`SpannedNode`] tree first, and
+//! typed values are deserialized from that tree (see `de.rs`).
 
 use std::collections::HashMap;
 
@@ -11,8 +11,10 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 
 use super::span::{FileId, Span};
 
+/// A YAML node (a scalar, sequence or mapping) and the bytes it was read
+/// from.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Node {
+pub(crate) struct SpannedNode {
     pub span: Span,
     pub value: Value,
 }
@@ -24,12 +26,12 @@ pub(crate) enum Value {
     Int(i64),
     Float(f64),
     Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
+    Seq(Vec<SpannedNode>),
+    Map(Vec<(SpannedNode, SpannedNode)>),
 }
 
-impl Node {
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+impl SpannedNode {
+    pub(crate) fn get(&self, key: &str) -> Option<&SpannedNode> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -49,7 +51,7 @@ impl Node {
     /// A hash of the content, blind to positions and key order.
     pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{DefaultHasher, Hash, Hasher};
-        fn feed(node: &Node, h: &mut DefaultHasher) {
+        fn feed(node: &SpannedNode, h: &mut DefaultHasher) {
             match &node.value {
                 Value::Null => 0u8.hash(h),
                 Value::Bool(b) => (1u8, b).hash(h),
@@ -107,7 +109,7 @@ const MAX_NODES: usize = 500_000;
 const MAX_DEPTH: usize = 256;
 
 /// Reads every document of a YAML stream. Empty documents are skipped.
-pub(crate) fn parse_documents(file: FileId, text: &str) -> Result<Vec<Node>, SyntaxError> {
+pub(crate) fn parse_documents(file: FileId, text: &str) -> Result<Vec<SpannedNode>, SyntaxError> {
     let offsets = CharOffsets::new(text);
     let mut builder = Builder {
         file,
@@ -172,13 +174,13 @@ impl CharOffsets {
 enum Frame {
     Seq {
         start: usize,
-        items: Vec<Node>,
+        items: Vec<SpannedNode>,
         anchor: usize,
     },
     Map {
         start: usize,
-        entries: Vec<(Node, Node)>,
-        key: Option<Node>,
+        entries: Vec<(SpannedNode, SpannedNode)>,
+        key: Option<SpannedNode>,
         anchor: usize,
     },
 }
@@ -187,10 +189,10 @@ struct Builder<'a> {
     file: FileId,
     text: &'a str,
     offsets: &'a CharOffsets,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, SpannedNode>,
     nodes: usize,
     stack: Vec<Frame>,
-    docs: Vec<Node>,
+    docs: Vec<SpannedNode>,
 }
 
 impl Builder<'_> {
@@ -223,7 +225,7 @@ impl Builder<'_> {
                     .cloned()
                     .ok_or_else(|| self.error(span, "unknown alias"))?;
                 self.count(&node, span)?;
-                self.push(Node {
+                self.push(SpannedNode {
                     span,
                     value: node.value,
                 })
@@ -231,7 +233,7 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 let value = resolve_scalar(&text, style, tag.as_deref());
-                let node = Node { span, value };
+                let node = SpannedNode { span, value };
                 if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -268,7 +270,7 @@ impl Builder<'_> {
                 }) => {
                     let last = items.last().map(|n| n.span.end as usize);
                     let end = self.collection_end(start, span.end as usize, last);
-                    let node = Node {
+                    let node = SpannedNode {
                         span: Span::new(self.file, start, end),
                         value: Value::Seq(items),
                     };
@@ -285,7 +287,7 @@ impl Builder<'_> {
                 }) => {
                     let last = entries.last().map(|(_, v)| v.span.end as usize);
                     let end = self.collection_end(start, span.end as usize, last);
-                    let node = Node {
+                    let node = SpannedNode {
                         span: Span::new(self.file, start, end),
                         value: Value::Map(entries),
                     };
@@ -314,7 +316,7 @@ impl Builder<'_> {
         }
     }
 
-    fn count(&mut self, node: &Node, span: Span) -> Result<(), SyntaxError> {
+    fn count(&mut self, node: &SpannedNode, span: Span) -> Result<(), SyntaxError> {
         self.nodes += node_count(node);
         if self.nodes > MAX_NODES {
             return Err(self.error(span, "document expands to too many nodes (alias bomb?)"));
@@ -322,14 +324,14 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), SyntaxError> {
+    fn finish(&mut self, node: SpannedNode, anchor: usize) -> Result<(), SyntaxError> {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
         self.push(node)
     }
 
-    fn push(&mut self, node: Node) -> Result<(), SyntaxError> {
+    fn push(&mut self, node: SpannedNode) -> Result<(), SyntaxError> {
         match self.stack.last_mut() {
             None => {
                 if node.value != Value::Null {
@@ -361,7 +363,7 @@ impl Builder<'_> {
     }
 }
 
-fn describe_key(node: &Node) -> String {
+fn describe_key(node: &SpannedNode) -> String {
     match &node.value {
         Value::Str(s) => format!("`{s}`"),
         Value::Int(i) => format!("`{i}`"),
@@ -370,7 +372,7 @@ fn describe_key(node: &Node) -> String {
     }
 }
 
-fn node_count(node: &Node) -> usize {
+fn node_count(node: &SpannedNode) -> usize {
     match &node.value {
         Value::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
         Value::Map(entries) => {
@@ -447,7 +449,7 @@ fn looks_like_float(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Vec<Node> {
+    fn parse(text: &str) -> Vec<SpannedNode> {
         parse_documents(FileId(0), text).expect("valid yaml")
     }
 
@@ -467,7 +469,7 @@ mod tests {
             .get("metadata")
             .and_then(|m| m.get("labels"))
             .expect("labels");
-        assert_eq!(labels.get("app").and_then(Node::as_str), Some("web"));
+        assert_eq!(labels.get("app").and_then(SpannedNode::as_str), Some("web"));
     }
 
     #[test]
@@ -511,14 +513,16 @@ mod tests {
     #[test]
     fn json_is_read_too() {
         let doc = &parse(r#"{"kind": "Pod", "spec": {"ports": [80, 443]}}"#)[0];
-        assert_eq!(doc.get("kind").and_then(Node::as_str), Some("Pod"));
+        assert_eq!(doc.get("kind").and_then(SpannedNode::as_str), Some("Pod"));
     }
 
     #[test]
     fn aliases_expand() {
         let doc = &parse("a: &x {k: v}\nb: *x\n")[0];
         assert_eq!(
-            doc.get("b").and_then(|b| b.get("k")).and_then(Node::as_str),
+            doc.get("b")
+                .and_then(|b| b.get("k"))
+                .and_then(SpannedNode::as_str),
             Some("v")
         );
     }

@@ -24,7 +24,7 @@ use super::common::{
 use super::k8s;
 use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
-use crate::syntax::yaml::Node;
+use crate::syntax::yaml::SpannedNode;
 
 pub(crate) use check::check;
 pub(crate) use check::trim_span;
@@ -128,7 +128,7 @@ pub(crate) enum Object {
 impl Object {
     /// Types `node` as the projectcalico.org/v3 `kind`; `None` for a kind
     /// this module does not read.
-    pub(crate) fn decode(kind: &str, node: &Node) -> Option<Result<Object, DeError>> {
+    pub(crate) fn decode(kind: &str, node: &SpannedNode) -> Option<Result<Object, DeError>> {
         Some(match kind {
             "NetworkPolicy" => from_node(node).map(Object::NetworkPolicy),
             "GlobalNetworkPolicy" => from_node(node).map(Object::GlobalNetworkPolicy),

@@ -21,7 +21,7 @@ use super::PolicySource;
 use super::common::{Cidr, IntOrString, LabelSelector, ObjectMeta};
 use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
-use crate::syntax::yaml::Node;
+use crate::syntax::yaml::SpannedNode;
 
 pub(crate) use check::check;
 
@@ -30,7 +30,7 @@ pub(crate) const API_VERSION: &str = "cilium.io/v2";
 
 /// Types `node` as a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy
 /// (one shape; `kind` tells them apart).
-pub(crate) fn decode(node: &Node) -> Result<PolicySource, DeError> {
+pub(crate) fn decode(node: &SpannedNode) -> Result<PolicySource, DeError> {
     from_node(node).map(PolicySource::Cilium)
 }
 

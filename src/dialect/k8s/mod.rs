@@ -13,10 +13,10 @@ use super::PolicySource;
 use super::common::{Cidr, LabelSelector, ObjectMeta, Port};
 use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
-use crate::syntax::yaml::Node;
+use crate::syntax::yaml::SpannedNode;
 
 /// Types `node` as a NetworkPolicy.
-pub(crate) fn decode(node: &Node) -> Result<PolicySource, DeError> {
+pub(crate) fn decode(node: &SpannedNode) -> Result<PolicySource, DeError> {
     from_node(node).map(PolicySource::NetworkPolicy)
 }
 

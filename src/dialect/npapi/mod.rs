@@ -14,11 +14,11 @@ use super::PolicySource;
 use super::common::{Cidr, LabelSelector, ObjectMeta, PortNumber};
 use crate::model::Spanned;
 use crate::syntax::de::{DeError, from_node};
-use crate::syntax::yaml::Node;
+use crate::syntax::yaml::SpannedNode;
 
 /// Types `node` as the policy.networking.k8s.io `kind`; `None` for a kind
 /// this module does not read.
-pub(crate) fn decode(kind: &str, node: &Node) -> Option<Result<PolicySource, DeError>> {
+pub(crate) fn decode(kind: &str, node: &SpannedNode) -> Option<Result<PolicySource, DeError>> {
     Some(match kind {
         "AdminNetworkPolicy" => from_node(node).map(PolicySource::AdminNetworkPolicy),
         "BaselineAdminNetworkPolicy" => {
