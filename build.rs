@@ -1,10 +1,17 @@
 //! Records what `polctl version` reports about the build: the commit and
 //! its date, the build date, the compiler and the target. Outside a git
 //! checkout (a crate tarball) the commit is `unknown`; nothing fails.
+//!
+//! It also puts the tc classifier that `polctl node` loads into OUT_DIR:
+//! the committed object, so polctl builds on stable Rust with no nightly
+//! or bpf-linker, or with the `rebuild-ebpf` feature an object rebuilt
+//! from crates/ebpf by scripts/build-ebpf.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
+    tc_object();
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     let git = |args: &[&str]| -> Option<String> {
@@ -46,6 +53,31 @@ fn main() {
     println!("cargo:rustc-env=POLCTL_BUILD_DATE={}", date(seconds));
     println!("cargo:rustc-env=POLCTL_RUSTC={rustc_version}");
     println!("cargo:rustc-env=POLCTL_TARGET={target}");
+}
+
+fn tc_object() {
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("polctl-tc.o");
+    if std::env::var_os("CARGO_FEATURE_REBUILD_EBPF").is_some() {
+        for dir in [
+            "crates/ebpf/src",
+            "crates/ebpf/Cargo.toml",
+            "crates/node-maps/src",
+        ] {
+            println!("cargo:rerun-if-changed={dir}");
+        }
+        let status = Command::new("scripts/build-ebpf").arg(&out).status();
+        if !status.is_ok_and(|s| s.success()) {
+            panic!(
+                "scripts/build-ebpf failed: the rebuild-ebpf feature needs nightly with rust-src and bpf-linker (scripts/test installs them)"
+            );
+        }
+    } else {
+        println!("cargo:rerun-if-changed=crates/ebpf/polctl-tc.o");
+        if let Err(e) = std::fs::copy("crates/ebpf/polctl-tc.o", &out) {
+            panic!("crates/ebpf/polctl-tc.o: {e}");
+        }
+    }
 }
 
 /// `YYYY-MM-DD` (UTC) of a Unix time (Howard Hinnant's civil_from_days).

@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Enforce the policies on this node with eBPF: attach, status, detach')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay observed flows against the policies: what would applying them break')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks')
@@ -149,6 +150,101 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;node' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Compile the verdicts of this node''s endpoints into maps and attach the classifier')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the attached interfaces, map sizes, verdict counters and what is not enforced')
+            [CompletionResult]::new('detach', 'detach', [CompletionResultType]::ParameterValue, 'Detach the classifier from every interface and remove its programs, maps and pins')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'polctl;node;attach' {
+            [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'HOSTIF:NAMESPACE/POD: the host side of a local pod''s interface (repeatable)')
+            [CompletionResult]::new('--unenforceable', '--unenforceable', [CompletionResultType]::ParameterName, 'What the kernel does with connections only an L7 proxy or mutual authentication would admit')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of --dry-run [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of --dry-run [default: table]')
+            [CompletionResult]::new('--pin-dir', '--pin-dir', [CompletionResultType]::ParameterName, 'Directory on a bpffs where programs, maps and links are pinned')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
+            [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
+            [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
+            [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release (1.15-1.20): how an egress named port resolves')
+            [CompletionResult]::new('--dns', '--dns', [CompletionResultType]::ParameterName, 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)')
+            [CompletionResult]::new('--dns-file', '--dns-file', [CompletionResultType]::ParameterName, 'DNS answers in /etc/hosts form (`IP NAME...` per line)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the maps that would be written and stop (no privileges needed)')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
+            [CompletionResult]::new('--no-app-layer', '--no-app-layer', [CompletionResultType]::ParameterName, 'No application layer: HTTP rules act as plain L3/L4 rules')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;node;status' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--pin-dir', '--pin-dir', [CompletionResultType]::ParameterName, 'Directory on a bpffs where programs, maps and links are pinned')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;node;detach' {
+            [CompletionResult]::new('--pin-dir', '--pin-dir', [CompletionResultType]::ParameterName, 'Directory on a bpffs where programs, maps and links are pinned')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (each skipped file)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No warnings or progress; twice: no output at all, only the exit code')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'polctl;node;help' {
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Compile the verdicts of this node''s endpoints into maps and attach the classifier')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the attached interfaces, map sizes, verdict counters and what is not enforced')
+            [CompletionResult]::new('detach', 'detach', [CompletionResultType]::ParameterValue, 'Detach the classifier from every interface and remove its programs, maps and pins')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'polctl;node;help;attach' {
+            break
+        }
+        'polctl;node;help;status' {
+            break
+        }
+        'polctl;node;help;detach' {
+            break
+        }
+        'polctl;node;help;help' {
             break
         }
         'polctl;test' {
@@ -324,6 +420,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a flow through every policy and print the rule trace')
             [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Compute the reachability graph of everything loaded and render it')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Enforce the policies on this node with eBPF: attach, status, detach')
             [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Run policy tests: flows with the verdicts they must get, and reachability assertions')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay observed flows against the policies: what would applying them break')
             [CompletionResult]::new('lint', 'lint', [CompletionResultType]::ParameterValue, 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks')
@@ -341,6 +438,21 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             break
         }
         'polctl;help;diff' {
+            break
+        }
+        'polctl;help;node' {
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Compile the verdicts of this node''s endpoints into maps and attach the classifier')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the attached interfaces, map sizes, verdict counters and what is not enforced')
+            [CompletionResult]::new('detach', 'detach', [CompletionResultType]::ParameterValue, 'Detach the classifier from every interface and remove its programs, maps and pins')
+            break
+        }
+        'polctl;help;node;attach' {
+            break
+        }
+        'polctl;help;node;status' {
+            break
+        }
+        'polctl;help;node;detach' {
             break
         }
         'polctl;help;test' {

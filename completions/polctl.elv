@@ -31,6 +31,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+            cand node 'Enforce the policies on this node with eBPF: attach, status, detach'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
             cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
@@ -143,6 +144,92 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'polctl;node'= {
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand attach 'Compile the verdicts of this node''s endpoints into maps and attach the classifier'
+            cand status 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+            cand detach 'Detach the classifier from every interface and remove its programs, maps and pins'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'polctl;node;attach'= {
+            cand --iface 'HOSTIF:NAMESPACE/POD: the host side of a local pod''s interface (repeatable)'
+            cand --unenforceable 'What the kernel does with connections only an L7 proxy or mutual authentication would admit'
+            cand -o 'Output format of --dry-run [default: table]'
+            cand --output 'Output format of --dry-run [default: table]'
+            cand --pin-dir 'Directory on a bpffs where programs, maps and links are pinned'
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand --dry-run 'Print the maps that would be written and stop (no privileges needed)'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;node;status'= {
+            cand -o 'Output format [default: table]'
+            cand --output 'Output format [default: table]'
+            cand --pin-dir 'Directory on a bpffs where programs, maps and links are pinned'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;node;detach'= {
+            cand --pin-dir 'Directory on a bpffs where programs, maps and links are pinned'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'polctl;node;help'= {
+            cand attach 'Compile the verdicts of this node''s endpoints into maps and attach the classifier'
+            cand status 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+            cand detach 'Detach the classifier from every interface and remove its programs, maps and pins'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'polctl;node;help;attach'= {
+        }
+        &'polctl;node;help;status'= {
+        }
+        &'polctl;node;help;detach'= {
+        }
+        &'polctl;node;help;help'= {
         }
         &'polctl;test'= {
             cand --tests 'A test file besides those found next to the policies (repeatable)'
@@ -310,6 +397,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand simulate 'Simulate a flow through every policy and print the rule trace'
             cand graph 'Compute the reachability graph of everything loaded and render it'
             cand diff 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+            cand node 'Enforce the policies on this node with eBPF: attach, status, detach'
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
             cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
@@ -324,6 +412,17 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;graph'= {
         }
         &'polctl;help;diff'= {
+        }
+        &'polctl;help;node'= {
+            cand attach 'Compile the verdicts of this node''s endpoints into maps and attach the classifier'
+            cand status 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+            cand detach 'Detach the classifier from every interface and remove its programs, maps and pins'
+        }
+        &'polctl;help;node;attach'= {
+        }
+        &'polctl;help;node;status'= {
+        }
+        &'polctl;help;node;detach'= {
         }
         &'polctl;help;test'= {
         }

@@ -35,6 +35,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -s V -l version -d 'Print ve
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
@@ -146,6 +147,67 @@ complete -c polctl -n "__fish_polctl_using_subcommand diff" -s q -l quiet -d 'No
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "attach" -d 'Compile the verdicts of this node\'s endpoints into maps and attach the classifier'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "status" -d 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l iface -d 'HOSTIF:NAMESPACE/POD: the host side of a local pod\'s interface (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l unenforceable -d 'What the kernel does with connections only an L7 proxy or mutual authentication would admit' -r -f -a "drop\t'Drop them in the kernel'
+refuse\t'Refuse to attach while there are any'"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s o -l output -d 'Output format of --dry-run [default: table]' -r -f -a "table\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l pin-dir -d 'Directory on a bpffs where programs, maps and links are pinned' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l dry-run -d 'Print the maps that would be written and stop (no privileges needed)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -l pin-dir -d 'Directory on a bpffs where programs, maps and links are pinned' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -l pin-dir -d 'Directory on a bpffs where programs, maps and links are pinned' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from detach" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "attach" -d 'Compile the verdicts of this node\'s endpoints into maps and attach the classifier'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l tests -d 'A test file besides those found next to the policies (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l junit -d 'Also write the results as JUnit XML to FILE, for CI (one testsuite per test file)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s o -l output -d 'Output format [default: table]' -r -f -a "table\t''
@@ -275,14 +337,18 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff test replay lint describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "attach" -d 'Compile the verdicts of this node\'s endpoints into maps and attach the classifier'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "status" -d 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'

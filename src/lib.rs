@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod node;
 pub mod render;
 pub mod selector;
 pub mod sim;

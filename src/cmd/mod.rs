@@ -8,6 +8,7 @@ pub(crate) mod error;
 mod get;
 mod graph;
 mod lint;
+mod node;
 mod replay;
 mod simulate;
 mod test;
@@ -126,6 +127,7 @@ pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     Graph(Box<graph::GraphArgs>),
     Diff(Box<diff::DiffArgs>),
+    Node(node::NodeArgs),
     Test(Box<test::TestArgs>),
     Replay(Box<replay::ReplayArgs>),
     Lint(Box<lint::LintArgs>),
@@ -259,6 +261,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Simulate(args) => simulate::run(ctx, args),
         Command::Graph(args) => graph::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
+        Command::Node(args) => node::run(ctx, args),
         Command::Test(args) => test::run(ctx, args),
         Command::Replay(args) => replay::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),

@@ -73,6 +73,8 @@ pub struct VerdictMatrix {
     /// Per (subject, direction): per peer class, the index of its cell
     /// (`NONE`: the pair cannot meet).
     rows: HashMap<(usize, Direction), Vec<u32>>,
+    /// The protocols cells tell apart; every other one is `Conns::other`.
+    named: Vec<Proto>,
     probes: u64,
 }
 
@@ -181,10 +183,16 @@ impl VerdictMatrix {
             rows.insert(*key, row);
         }
         let probes = job.probes.load(Ordering::Relaxed);
+        let named = PORT_PROTOCOLS
+            .into_iter()
+            .chain([Proto::ICMP, Proto::ICMPV6])
+            .chain(scan.other_protocols.iter().copied())
+            .collect();
         let matrix = VerdictMatrix {
             classes,
             cells,
             rows,
+            named,
             probes,
         };
         (matrix, class_of)
@@ -222,6 +230,13 @@ impl VerdictMatrix {
                     .filter(|(_, id)| **id != NONE)
                     .map(move |(p, id)| (s, p, dir, &self.cells[*id as usize]))
             })
+    }
+
+    /// The protocols whose connections the cells list one by one (TCP,
+    /// UDP, SCTP, ICMP, ICMPv6 and every protocol a rule names); any other
+    /// protocol is allowed exactly where a cell's `conns.other` is set.
+    pub fn named_protocols(&self) -> &[Proto] {
+        &self.named
     }
 
     /// Flows probed through the evaluator to fill the matrix.

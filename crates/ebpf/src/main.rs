@@ -1,0 +1,436 @@
+//! polctl's tc classifier: attached to the host side of each local
+//! endpoint's interface, `from_endpoint` on tc ingress (what the endpoint
+//! sends: its egress policy) and `to_endpoint` on tc egress (what it
+//! receives: its ingress policy). Verdicts come from maps that polctl
+//! compiles from the verdict matrix; the map layout is documented in
+//! `polctl-node-maps`.
+//!
+//! Decisions the policies leave open:
+//! * ARP, other non-IP frames and IPv6 neighbour discovery (ICMPv6 133-137)
+//!   pass: policies speak of IP connections, and a pod without them has
+//!   no network at all.
+//! * A fragment that is not the first carries no L4 header: it shares the
+//!   verdict of its datagram's first fragment at this hook (remembered by
+//!   source, destination, identification and protocol, as Cilium's
+//!   fragment tracking), and is dropped when that was not seen.
+//! * A packet the policy does not allow still passes when it is the reply
+//!   of a connection a policy allowed (a tracked flow in the opposite
+//!   direction). A connection is tracked where it is finally decided: at
+//!   the destination's hook when the destination is local, else at the
+//!   source's.
+#![cfg_attr(target_arch = "bpf", no_std)]
+#![cfg_attr(target_arch = "bpf", no_main)]
+
+#[cfg(target_arch = "bpf")]
+mod program {
+    use aya_ebpf::bindings::{TC_ACT_OK, TC_ACT_SHOT};
+    use aya_ebpf::macros::{classifier, map};
+    use aya_ebpf::maps::lpm_trie::Key;
+    use aya_ebpf::maps::{Array, HashMap, LpmTrie, LruHashMap, PerCpuArray};
+    use aya_ebpf::programs::TcContext;
+    use network_types::eth::EthHdr;
+    use polctl_node_maps::*;
+
+    #[map]
+    static CONFIG: Array<u32> = Array::with_max_entries(CONFIG_ENTRIES, 0);
+    #[map]
+    static ENDPOINTS_0: HashMap<u32, EndpointInfo> = HashMap::with_max_entries(MAX_ENDPOINTS, 0);
+    #[map]
+    static ENDPOINTS_1: HashMap<u32, EndpointInfo> = HashMap::with_max_entries(MAX_ENDPOINTS, 0);
+    #[map]
+    static IDENTITIES_0: LpmTrie<IdentityAddr, IdentityInfo> =
+        LpmTrie::with_max_entries(MAX_IDENTITY_PREFIXES, 0);
+    #[map]
+    static IDENTITIES_1: LpmTrie<IdentityAddr, IdentityInfo> =
+        LpmTrie::with_max_entries(MAX_IDENTITY_PREFIXES, 0);
+    #[map]
+    static POLICY_0: LpmTrie<PolicyRule, PolicyVerdict> =
+        LpmTrie::with_max_entries(MAX_POLICY_PREFIXES, 0);
+    #[map]
+    static POLICY_1: LpmTrie<PolicyRule, PolicyVerdict> =
+        LpmTrie::with_max_entries(MAX_POLICY_PREFIXES, 0);
+    #[map]
+    static PROTOCOLS_0: Array<u8> = Array::with_max_entries(256, 0);
+    #[map]
+    static PROTOCOLS_1: Array<u8> = Array::with_max_entries(256, 0);
+    #[map]
+    static CONNTRACK: LruHashMap<FlowKey, u32> = LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
+    #[map]
+    static FRAGMENTS: LruHashMap<FragmentKey, u32> = LruHashMap::with_max_entries(MAX_FRAGMENTS, 0);
+    #[map]
+    static COUNTERS: PerCpuArray<u64> = PerCpuArray::with_max_entries(COUNTER_ENTRIES, 0);
+
+    const ETH_P_IP: u16 = 0x0800;
+    const ETH_P_IPV6: u16 = 0x86dd;
+    const TCP: u8 = 6;
+    const UDP: u8 = 17;
+    const SCTP: u8 = 132;
+    const ICMP: u8 = 1;
+    const ICMPV6: u8 = 58;
+    /// IPv6 extension headers walked before the upper-layer header.
+    const MAX_EXTENSION_HEADERS: usize = 8;
+
+    /// Where a fragment lies in its datagram.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Fragment {
+        Whole,
+        First,
+        Later,
+    }
+
+    struct Packet {
+        src: [u8; 16],
+        dst: [u8; 16],
+        protocol: u8,
+        fragment: Fragment,
+        fragment_id: u32,
+        /// Source and destination port (for ICMP echo, the identifier in
+        /// both).
+        src_port: u16,
+        dst_port: u16,
+        /// The policy's port: the destination port, or ICMP type << 8 | code.
+        policy_port: u16,
+        /// Tracked as a connection when allowed (ICMP: echo requests only).
+        trackable: bool,
+    }
+
+    enum Parsed {
+        Packet(Packet),
+        /// ARP, other non-IP frames, neighbour discovery.
+        Infrastructure,
+        Malformed,
+    }
+
+    #[classifier]
+    pub fn from_endpoint(ctx: TcContext) -> i32 {
+        decide(&ctx, EGRESS)
+    }
+
+    #[classifier]
+    pub fn to_endpoint(ctx: TcContext) -> i32 {
+        decide(&ctx, INGRESS)
+    }
+
+    #[inline(always)]
+    fn decide(ctx: &TcContext, direction: u8) -> i32 {
+        let slot = CONFIG.get(CONFIG_ACTIVE_SLOT).copied().unwrap_or(0);
+        if slot == 0 {
+            decide_in(
+                ctx,
+                direction,
+                &ENDPOINTS_0,
+                &IDENTITIES_0,
+                &POLICY_0,
+                &PROTOCOLS_0,
+            )
+        } else {
+            decide_in(
+                ctx,
+                direction,
+                &ENDPOINTS_1,
+                &IDENTITIES_1,
+                &POLICY_1,
+                &PROTOCOLS_1,
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn decide_in(
+        ctx: &TcContext,
+        direction: u8,
+        endpoints: &HashMap<u32, EndpointInfo>,
+        identities: &LpmTrie<IdentityAddr, IdentityInfo>,
+        policy: &LpmTrie<PolicyRule, PolicyVerdict>,
+        protocols: &Array<u8>,
+    ) -> i32 {
+        // SAFETY: the context's socket buffer is valid for the program's run.
+        let ifindex = unsafe { (*ctx.skb.skb).ifindex };
+        // An interface polctl does not know (left over from an earlier
+        // attach) is not an endpoint's: nothing to enforce.
+        let Some(ep) = (unsafe { endpoints.get(&ifindex) }) else {
+            return TC_ACT_OK as i32;
+        };
+        let endpoint = ep.endpoint;
+        let p = match parse(ctx) {
+            Parsed::Packet(p) => p,
+            Parsed::Infrastructure => {
+                count(endpoint, direction, COUNT_INFRASTRUCTURE);
+                return TC_ACT_OK as i32;
+            }
+            Parsed::Malformed => {
+                count(endpoint, direction, COUNT_DENIED);
+                return TC_ACT_SHOT as i32;
+            }
+        };
+
+        if p.fragment == Fragment::Later {
+            let key = fragment_key(&p, endpoint, direction);
+            return match unsafe { FRAGMENTS.get(&key) } {
+                Some(&v) => {
+                    count(endpoint, direction, v);
+                    if v == COUNT_DENIED {
+                        TC_ACT_SHOT as i32
+                    } else {
+                        TC_ACT_OK as i32
+                    }
+                }
+                None => {
+                    count(endpoint, direction, COUNT_FRAGMENT_DROPPED);
+                    TC_ACT_SHOT as i32
+                }
+            };
+        }
+
+        let peer = if direction == EGRESS { p.dst } else { p.src };
+        let peer_info = identities.get(Key::new(
+            identity_prefix_len(128),
+            IdentityAddr {
+                role: direction,
+                addr: peer,
+            },
+        ));
+        let (identity, peer_local) = match peer_info {
+            Some(i) => (i.identity, i.local_endpoint != 0),
+            None => (0, false),
+        };
+        let named = protocols.get(p.protocol as u32).copied().unwrap_or(0) != 0;
+        let rule = PolicyRule {
+            endpoint,
+            identity,
+            direction,
+            protocol: if named { p.protocol } else { PROTO_OTHER },
+            port: if named {
+                p.policy_port.to_be_bytes()
+            } else {
+                [0, 0]
+            },
+        };
+        let allowed = identity != 0
+            && policy
+                .get(Key::new(POLICY_FIXED_BITS + 16, rule))
+                .is_some_and(|v| v.verdict == VERDICT_ALLOW);
+
+        let outcome = if allowed {
+            // Tracked where the connection is finally decided.
+            if p.trackable && (direction == INGRESS || !peer_local) {
+                let key = FlowKey {
+                    src: p.src,
+                    dst: p.dst,
+                    src_port: p.src_port,
+                    dst_port: p.dst_port,
+                    protocol: p.protocol,
+                    pad: [0; 3],
+                };
+                if unsafe { CONNTRACK.get(&key) }.is_none() {
+                    let _ = CONNTRACK.insert(&key, &1, 0);
+                }
+            }
+            COUNT_ALLOWED
+        } else {
+            let reply = FlowKey {
+                src: p.dst,
+                dst: p.src,
+                src_port: p.dst_port,
+                dst_port: p.src_port,
+                protocol: p.protocol,
+                pad: [0; 3],
+            };
+            if unsafe { CONNTRACK.get(&reply) }.is_some() {
+                COUNT_REPLY
+            } else {
+                COUNT_DENIED
+            }
+        };
+        if p.fragment == Fragment::First {
+            let key = fragment_key(&p, endpoint, direction);
+            let _ = FRAGMENTS.insert(&key, &outcome, 0);
+        }
+        count(endpoint, direction, outcome);
+        if outcome == COUNT_DENIED {
+            TC_ACT_SHOT as i32
+        } else {
+            TC_ACT_OK as i32
+        }
+    }
+
+    #[inline(always)]
+    fn fragment_key(p: &Packet, endpoint: u32, direction: u8) -> FragmentKey {
+        FragmentKey {
+            src: p.src,
+            dst: p.dst,
+            id: p.fragment_id,
+            endpoint,
+            protocol: p.protocol,
+            direction,
+            pad: [0; 2],
+        }
+    }
+
+    #[inline(always)]
+    fn count(endpoint: u32, direction: u8, what: u32) {
+        if let Some(c) = COUNTERS.get_ptr_mut(counter_index(endpoint, direction, what)) {
+            // SAFETY: a per-CPU slot: no other writer.
+            unsafe { *c += 1 };
+        }
+    }
+
+    #[inline(always)]
+    fn parse(ctx: &TcContext) -> Parsed {
+        let Ok(ether_type) = ctx.load::<[u8; 2]>(12) else {
+            return Parsed::Malformed;
+        };
+        let mut p = Packet {
+            src: [0; 16],
+            dst: [0; 16],
+            protocol: 0,
+            fragment: Fragment::Whole,
+            fragment_id: 0,
+            src_port: 0,
+            dst_port: 0,
+            policy_port: 0,
+            trackable: true,
+        };
+        let mut off = EthHdr::LEN;
+        match u16::from_be_bytes(ether_type) {
+            ETH_P_IP => {
+                let Ok(h) = ctx.load::<[u8; 20]>(off) else {
+                    return Parsed::Malformed;
+                };
+                let ihl = ((h[0] & 0x0f) as usize) * 4;
+                if h[0] >> 4 != 4 || ihl < 20 {
+                    return Parsed::Malformed;
+                }
+                let frags = u16::from_be_bytes([h[6], h[7]]);
+                let more = frags & 0x2000 != 0;
+                let offset = frags & 0x1fff;
+                p.fragment = if offset != 0 {
+                    Fragment::Later
+                } else if more {
+                    Fragment::First
+                } else {
+                    Fragment::Whole
+                };
+                p.fragment_id = u16::from_be_bytes([h[4], h[5]]) as u32;
+                p.protocol = h[9];
+                p.src[10] = 0xff;
+                p.src[11] = 0xff;
+                p.src[12..16].copy_from_slice(&h[12..16]);
+                p.dst[10] = 0xff;
+                p.dst[11] = 0xff;
+                p.dst[12..16].copy_from_slice(&h[16..20]);
+                off += ihl;
+            }
+            ETH_P_IPV6 => {
+                let Ok(h) = ctx.load::<[u8; 40]>(off) else {
+                    return Parsed::Malformed;
+                };
+                if h[0] >> 4 != 6 {
+                    return Parsed::Malformed;
+                }
+                p.src.copy_from_slice(&h[8..24]);
+                p.dst.copy_from_slice(&h[24..40]);
+                let mut next = h[6];
+                off += 40;
+                let mut i = 0;
+                while i < MAX_EXTENSION_HEADERS {
+                    i += 1;
+                    match next {
+                        // Hop-by-hop, routing, destination options.
+                        0 | 43 | 60 => {
+                            let Ok(e) = ctx.load::<[u8; 2]>(off) else {
+                                return Parsed::Malformed;
+                            };
+                            next = e[0];
+                            off += (e[1] as usize + 1) * 8;
+                        }
+                        // Authentication header: length in 4-byte units, minus 2.
+                        51 => {
+                            let Ok(e) = ctx.load::<[u8; 2]>(off) else {
+                                return Parsed::Malformed;
+                            };
+                            next = e[0];
+                            off += (e[1] as usize + 2) * 4;
+                        }
+                        44 => {
+                            let Ok(e) = ctx.load::<[u8; 8]>(off) else {
+                                return Parsed::Malformed;
+                            };
+                            next = e[0];
+                            let frag = u16::from_be_bytes([e[2], e[3]]);
+                            p.fragment_id = u32::from_be_bytes([e[4], e[5], e[6], e[7]]);
+                            p.fragment = if frag >> 3 != 0 {
+                                Fragment::Later
+                            } else if frag & 1 != 0 {
+                                Fragment::First
+                            } else {
+                                Fragment::Whole
+                            };
+                            off += 8;
+                        }
+                        _ => break,
+                    }
+                }
+                if matches!(next, 0 | 43 | 60 | 51 | 44) {
+                    // More extension headers than walked: no verdict.
+                    return Parsed::Malformed;
+                }
+                p.protocol = next;
+            }
+            _ => return Parsed::Infrastructure,
+        }
+        if p.fragment == Fragment::Later {
+            p.trackable = false;
+            return Parsed::Packet(p);
+        }
+        match p.protocol {
+            TCP | UDP | SCTP => {
+                let Ok(ports) = ctx.load::<[u8; 4]>(off) else {
+                    return Parsed::Malformed;
+                };
+                p.src_port = u16::from_be_bytes([ports[0], ports[1]]);
+                p.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
+                p.policy_port = p.dst_port;
+            }
+            ICMP | ICMPV6 => {
+                let Ok(h) = ctx.load::<[u8; 8]>(off) else {
+                    return Parsed::Malformed;
+                };
+                let (ty, code) = (h[0], h[1]);
+                if p.protocol == ICMPV6 && (133..=137).contains(&ty) {
+                    return Parsed::Infrastructure;
+                }
+                p.policy_port = (ty as u16) << 8 | code as u16;
+                let echo = if p.protocol == ICMP {
+                    ty == 8 || ty == 0
+                } else {
+                    ty == 128 || ty == 129
+                };
+                let request = ty == 8 || ty == 128;
+                if echo {
+                    let id = u16::from_be_bytes([h[4], h[5]]);
+                    p.src_port = id;
+                    p.dst_port = id;
+                }
+                p.trackable = request;
+            }
+            _ => {}
+        }
+        Parsed::Packet(p)
+    }
+
+    #[panic_handler]
+    fn panic(_info: &core::panic::PanicInfo) -> ! {
+        loop {}
+    }
+}
+
+#[cfg(target_arch = "bpf")]
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";
+
+/// The program only exists for the kernel; a host build of the workspace
+/// gets an empty binary.
+#[cfg(not(target_arch = "bpf"))]
+fn main() {}

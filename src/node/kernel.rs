@@ -1,0 +1,666 @@
+//! Loading, attaching, updating and removing the tc classifier (aya).
+//!
+//! Everything polctl makes lives under `/sys/fs/bpf/polctl` (programs,
+//! maps, TCX links, all pinned so enforcement outlives the command) and
+//! `/run/polctl/node.json` (which interface stands for which endpoint,
+//! and what is not enforced). A second attach reuses the pinned programs
+//! and maps: it fills the policy slot not in use, flips the active slot in
+//! one map write, then attaches new interfaces and detaches dropped ones.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use aya::maps::lpm_trie::{Key, LpmTrie};
+use aya::maps::{Array, HashMap, Map, MapData, PerCpuArray};
+use aya::programs::links::{FdLink, PinnedLink};
+use aya::programs::{SchedClassifier, TcAttachType};
+use polctl_node_maps as maps;
+use serde::{Deserialize, Serialize};
+
+use super::compile::{NotEnforced, Plan, port_prefixes};
+
+/// The classifier polctl embeds (see build.rs).
+pub static TC_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/polctl-tc.o"));
+
+const BPFFS: &str = "/sys/fs/bpf";
+const STATE_DIR: &str = "/run/polctl";
+const PROGRAMS: [(&str, TcAttachType, &str); 2] = [
+    ("from_endpoint", TcAttachType::Ingress, "ingress"),
+    ("to_endpoint", TcAttachType::Egress, "egress"),
+];
+const SLOT_MAPS: [&str; 4] = ["ENDPOINTS", "IDENTITIES", "POLICY", "PROTOCOLS"];
+const SHARED_MAPS: [&str; 4] = ["CONFIG", "CONNTRACK", "FRAGMENTS", "COUNTERS"];
+
+/// Where polctl pins its objects (a directory on a bpffs) and keeps its
+/// state (`/run/polctl/<the directory's name>.json`).
+#[derive(Clone, Debug)]
+pub struct Pins {
+    root: PathBuf,
+}
+
+impl Default for Pins {
+    fn default() -> Self {
+        Pins {
+            root: Path::new(BPFFS).join("polctl"),
+        }
+    }
+}
+
+impl Pins {
+    /// Pins under `root`, whose parent must be on a bpffs.
+    pub fn new(root: PathBuf) -> Self {
+        Pins { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn state(&self) -> PathBuf {
+        let name = self
+            .root
+            .file_name()
+            .map_or_else(|| "polctl".into(), |n| n.to_string_lossy().into_owned());
+        Path::new(STATE_DIR).join(format!("{name}.json"))
+    }
+
+    fn map(&self, name: &str) -> PathBuf {
+        self.root.join("maps").join(name)
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        self.root.join("programs").join(name)
+    }
+
+    fn link(&self, iface: &str, hook: &str) -> PathBuf {
+        self.root.join("links").join(format!("{iface}-{hook}"))
+    }
+}
+
+/// Why the kernel side failed.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum NodeError {
+    #[error("polctl node {0} needs root (CAP_BPF or CAP_SYS_ADMIN, and CAP_NET_ADMIN)")]
+    #[diagnostic(help("run it with sudo, or try --dry-run to see the maps without privileges"))]
+    Privileges(&'static str),
+    #[error("no interface {0} on this node")]
+    #[diagnostic(help(
+        "`ip link` lists the interfaces; give the host side of the pod's veth pair"
+    ))]
+    UnknownInterface(String),
+    #[error("nothing is attached: {0} does not exist")]
+    NotAttached(String),
+    #[error("{what}: {message}")]
+    Kernel { what: String, message: String },
+}
+
+fn kernel(what: impl Into<String>, e: impl std::fmt::Display) -> NodeError {
+    NodeError::Kernel {
+        what: what.into(),
+        message: e.to_string(),
+    }
+}
+
+/// What `/run/polctl/node.json` records about the enforcement in place.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct State {
+    pub endpoints: Vec<StateEndpoint>,
+    pub not_enforced: Vec<StateNotEnforced>,
+    pub unenforceable: String,
+    pub slot: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StateEndpoint {
+    pub number: u32,
+    pub iface: String,
+    pub ifindex: u32,
+    pub name: String,
+    pub identity: u32,
+    pub addresses: Vec<IpAddr>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StateNotEnforced {
+    pub endpoint: String,
+    pub direction: String,
+    pub peer: String,
+    pub kind: String,
+    pub connections: String,
+    pub treatment: String,
+}
+
+impl From<&NotEnforced> for StateNotEnforced {
+    fn from(n: &NotEnforced) -> Self {
+        StateNotEnforced {
+            endpoint: n.endpoint.clone(),
+            direction: n.direction.to_string(),
+            peer: n.peer.clone(),
+            kind: n.kind.to_string(),
+            connections: n.connections.to_string(),
+            treatment: n.treatment.to_string(),
+        }
+    }
+}
+
+/// Whether this process may load programs and attach them.
+pub fn check_privileges(command: &'static str) -> Result<(), NodeError> {
+    const CAP_NET_ADMIN: u32 = 12;
+    const CAP_SYS_ADMIN: u32 = 21;
+    const CAP_BPF: u32 = 39;
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let caps = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .unwrap_or(0);
+    let has = |c: u32| caps & (1 << c) != 0;
+    if (has(CAP_BPF) || has(CAP_SYS_ADMIN)) && has(CAP_NET_ADMIN) {
+        Ok(())
+    } else {
+        Err(NodeError::Privileges(command))
+    }
+}
+
+/// The index of a network interface.
+pub fn ifindex(iface: &str) -> Result<u32, NodeError> {
+    let name = CString::new(iface).map_err(|_| NodeError::UnknownInterface(iface.into()))?;
+    // SAFETY: a NUL-terminated name; the call only reads it.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    if index == 0 {
+        Err(NodeError::UnknownInterface(iface.into()))
+    } else {
+        Ok(index)
+    }
+}
+
+fn is_bpffs(dir: &Path) -> bool {
+    const BPF_FS_MAGIC: i64 = 0xcafe_4a11;
+    let Ok(path) = CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs writes into the zeroed struct we own.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::statfs(path.as_ptr(), &mut st) } == 0;
+    #[allow(clippy::unnecessary_cast)]
+    let bpf = ok && st.f_type as i64 == BPF_FS_MAGIC;
+    bpf
+}
+
+/// Mounts bpffs at /sys/fs/bpf when it is not there, as Cilium's agent
+/// does; another pin directory must already be on a bpffs.
+fn ensure_bpffs(pins: &Pins) -> Result<(), NodeError> {
+    let parent = pins.root.parent().unwrap_or(Path::new("/"));
+    if is_bpffs(parent) {
+        return Ok(());
+    }
+    if parent != Path::new(BPFFS) {
+        return Err(kernel(
+            parent.display().to_string(),
+            "not on a bpffs (mount -t bpf bpf DIR)",
+        ));
+    }
+    let path = CString::new(BPFFS).expect("no NUL");
+    fs::create_dir_all(BPFFS).map_err(|e| kernel(BPFFS, e))?;
+    let fstype = CString::new("bpf").expect("no NUL");
+    // SAFETY: valid NUL-terminated strings; no data argument.
+    let rc = unsafe {
+        libc::mount(
+            fstype.as_ptr(),
+            path.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(kernel(
+            format!("mounting bpffs at {BPFFS}"),
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+fn open_map(pins: &Pins, name: &str) -> Result<Map, NodeError> {
+    let path = pins.map(name);
+    let data = MapData::from_pin(&path).map_err(|e| kernel(path.display().to_string(), e))?;
+    Map::from_map_data(data).map_err(|e| kernel(name, e))
+}
+
+/// Loads the object and pins its programs and maps, unless they are
+/// pinned already.
+fn load_pinned(pins: &Pins) -> Result<(), NodeError> {
+    if pins.map("CONFIG").exists() && pins.program("to_endpoint").exists() {
+        return Ok(());
+    }
+    for dir in ["maps", "programs", "links"] {
+        fs::create_dir_all(pins.root.join(dir)).map_err(|e| kernel("creating pin directory", e))?;
+    }
+    let mut ebpf = aya::EbpfLoader::new()
+        .load(TC_OBJECT)
+        .map_err(|e| kernel("loading the tc classifier", e))?;
+    for (name, _, _) in PROGRAMS {
+        let prog: &mut SchedClassifier = ebpf
+            .program_mut(name)
+            .ok_or_else(|| kernel(name, "missing from the object"))?
+            .try_into()
+            .map_err(|e| kernel(name, e))?;
+        prog.load()
+            .map_err(|e| kernel(format!("verifying {name}"), e))?;
+        prog.pin(pins.program(name)).map_err(|e| kernel(name, e))?;
+    }
+    let names = SHARED_MAPS.iter().map(|m| m.to_string()).chain(
+        SLOT_MAPS
+            .iter()
+            .flat_map(|m| [format!("{m}_0"), format!("{m}_1")]),
+    );
+    for name in names {
+        let map = ebpf
+            .map(&name)
+            .ok_or_else(|| kernel(&name, "missing from the object"))?;
+        map.pin(pins.map(&name)).map_err(|e| kernel(&name, e))?;
+    }
+    Ok(())
+}
+
+/// Loads (once), fills the unused slot with `plan`, switches to it, and
+/// attaches the interfaces of `plan`.
+pub fn attach(plan: &Plan, pins: &Pins) -> Result<State, NodeError> {
+    check_privileges("attach")?;
+    let ifindexes: Vec<u32> = plan
+        .endpoints
+        .iter()
+        .map(|e| ifindex(&e.iface))
+        .collect::<Result<_, _>>()?;
+    ensure_bpffs(pins)?;
+    load_pinned(pins)?;
+
+    let mut config: Array<MapData, u32> =
+        Array::try_from(open_map(pins, "CONFIG")?).map_err(|e| kernel("CONFIG", e))?;
+    let active = config
+        .get(&maps::CONFIG_ACTIVE_SLOT, 0)
+        .map_err(|e| kernel("CONFIG", e))?;
+    let slot = 1 - active.min(1);
+    fill_slot(pins, slot, plan, &ifindexes)?;
+    config
+        .set(maps::CONFIG_ACTIVE_SLOT, slot, 0)
+        .map_err(|e| kernel("switching the policy slot", e))?;
+
+    let previous = read_state(pins).ok();
+    for ep in &plan.endpoints {
+        for (name, hook, hook_name) in PROGRAMS {
+            let pin = pins.link(&ep.iface, hook_name);
+            if pin.exists() {
+                continue;
+            }
+            let mut prog =
+                SchedClassifier::from_pin(pins.program(name)).map_err(|e| kernel(name, e))?;
+            let id = prog
+                .attach(&ep.iface, hook)
+                .map_err(|e| kernel(format!("attaching to {}", ep.iface), e))?;
+            let link = prog.take_link(id).map_err(|e| kernel(name, e))?;
+            let link: FdLink = link
+                .try_into()
+                .map_err(|e| kernel(format!("{} is not a TCX link", ep.iface), e))?;
+            link.pin(&pin)
+                .map_err(|e| kernel(pin.display().to_string(), e))?;
+        }
+    }
+    // Interfaces no longer listed stop being enforced only now that the
+    // new slot (without them) is in use.
+    if let Some(prev) = previous {
+        for old in prev
+            .endpoints
+            .iter()
+            .filter(|o| !plan.endpoints.iter().any(|e| e.iface == o.iface))
+        {
+            unpin_links(pins, &old.iface)?;
+        }
+    }
+    let state = State {
+        endpoints: plan
+            .endpoints
+            .iter()
+            .zip(&ifindexes)
+            .map(|(e, &ifindex)| StateEndpoint {
+                number: e.number,
+                iface: e.iface.clone(),
+                ifindex,
+                name: e.name.clone(),
+                identity: e.identity,
+                addresses: e.addresses.clone(),
+            })
+            .collect(),
+        not_enforced: plan
+            .not_enforced
+            .iter()
+            .map(StateNotEnforced::from)
+            .collect(),
+        unenforceable: match plan.unenforceable {
+            super::Unenforceable::Drop => "drop".into(),
+            super::Unenforceable::Refuse => "refuse".into(),
+        },
+        slot,
+    };
+    write_state(pins, &state)?;
+    Ok(state)
+}
+
+fn unpin_links(pins: &Pins, iface: &str) -> Result<(), NodeError> {
+    for (_, _, hook) in PROGRAMS {
+        let pin = pins.link(iface, hook);
+        if pin.exists() {
+            let link =
+                PinnedLink::from_pin(&pin).map_err(|e| kernel(pin.display().to_string(), e))?;
+            // Dropping the last reference to an unpinned TCX link detaches it.
+            drop(
+                link.unpin()
+                    .map_err(|e| kernel(pin.display().to_string(), e))?,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// IPv4 as IPv4-mapped IPv6, with the prefix length in that space.
+fn mapped(net: &ipnet::IpNet) -> ([u8; 16], u32) {
+    match net {
+        ipnet::IpNet::V4(n) => (
+            n.network().to_ipv6_mapped().octets(),
+            96 + u32::from(n.prefix_len()),
+        ),
+        ipnet::IpNet::V6(n) => (n.network().octets(), u32::from(n.prefix_len())),
+    }
+}
+
+fn fill_slot(pins: &Pins, slot: u32, plan: &Plan, ifindexes: &[u32]) -> Result<(), NodeError> {
+    let name = |m: &str| format!("{m}_{slot}");
+
+    let mut endpoints: HashMap<MapData, u32, maps::EndpointInfo> =
+        HashMap::try_from(open_map(pins, &name("ENDPOINTS"))?)
+            .map_err(|e| kernel("ENDPOINTS", e))?;
+    let old: Vec<u32> = endpoints.keys().filter_map(Result::ok).collect();
+    for k in old {
+        endpoints.remove(&k).map_err(|e| kernel("ENDPOINTS", e))?;
+    }
+    for (ep, &index) in plan.endpoints.iter().zip(ifindexes) {
+        let info = maps::EndpointInfo {
+            endpoint: ep.number,
+            identity: ep.identity,
+        };
+        endpoints
+            .insert(index, info, 0)
+            .map_err(|e| kernel("ENDPOINTS", e))?;
+    }
+
+    let mut identities: LpmTrie<MapData, maps::IdentityAddr, maps::IdentityInfo> =
+        LpmTrie::try_from(open_map(pins, &name("IDENTITIES"))?)
+            .map_err(|e| kernel("IDENTITIES", e))?;
+    let old: Vec<Key<maps::IdentityAddr>> = identities.keys().filter_map(Result::ok).collect();
+    for k in old {
+        identities.remove(&k).map_err(|e| kernel("IDENTITIES", e))?;
+    }
+    for entry in &plan.identity_entries {
+        let (addr, bits) = mapped(&entry.prefix);
+        let role = if entry.role == "egress" {
+            maps::EGRESS
+        } else {
+            maps::INGRESS
+        };
+        let key = Key::new(
+            maps::identity_prefix_len(bits),
+            maps::IdentityAddr { role, addr },
+        );
+        let value = maps::IdentityInfo {
+            identity: entry.identity,
+            local_endpoint: entry.local_endpoint,
+        };
+        identities
+            .insert(&key, value, 0)
+            .map_err(|e| kernel("IDENTITIES", e))?;
+    }
+
+    let mut policy: LpmTrie<MapData, maps::PolicyRule, maps::PolicyVerdict> =
+        LpmTrie::try_from(open_map(pins, &name("POLICY"))?).map_err(|e| kernel("POLICY", e))?;
+    let old: Vec<Key<maps::PolicyRule>> = policy.keys().filter_map(Result::ok).collect();
+    for k in old {
+        policy.remove(&k).map_err(|e| kernel("POLICY", e))?;
+    }
+    for (key, bits) in policy_keys(plan) {
+        policy
+            .insert(
+                &Key::new(maps::POLICY_FIXED_BITS + u32::from(bits), key),
+                maps::PolicyVerdict {
+                    verdict: maps::VERDICT_ALLOW,
+                },
+                0,
+            )
+            .map_err(|e| kernel("POLICY", e))?;
+    }
+
+    let mut protocols: Array<MapData, u8> =
+        Array::try_from(open_map(pins, &name("PROTOCOLS"))?).map_err(|e| kernel("PROTOCOLS", e))?;
+    for p in 0..=255u8 {
+        let named = u8::from(plan.protocols.contains(&p));
+        protocols
+            .set(u32::from(p), named, 0)
+            .map_err(|e| kernel("PROTOCOLS", e))?;
+    }
+    Ok(())
+}
+
+/// The policy map's keys: each rule's port interval cut into prefixes.
+pub fn policy_keys(plan: &Plan) -> Vec<(maps::PolicyRule, u8)> {
+    let mut out = Vec::new();
+    for r in &plan.rules {
+        let direction = if r.direction == "egress" {
+            maps::EGRESS
+        } else {
+            maps::INGRESS
+        };
+        for (port, bits) in port_prefixes(r.ports.0, r.ports.1) {
+            out.push((
+                maps::PolicyRule {
+                    endpoint: r.endpoint,
+                    identity: r.identity,
+                    direction,
+                    protocol: r.protocol,
+                    port: port.to_be_bytes(),
+                },
+                bits,
+            ));
+        }
+    }
+    out
+}
+
+fn write_state(pins: &Pins, state: &State) -> Result<(), NodeError> {
+    let path = pins.state();
+    let path = path.as_path();
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| kernel(dir.display().to_string(), e))?;
+    }
+    let what = path.display().to_string();
+    let text = serde_json::to_string_pretty(state).map_err(|e| kernel(&what, e))?;
+    fs::write(path, text).map_err(|e| kernel(&what, e))
+}
+
+fn read_state(pins: &Pins) -> Result<State, NodeError> {
+    let path = pins.state();
+    let what = path.display().to_string();
+    let text = fs::read_to_string(&path).map_err(|_| NodeError::NotAttached(what.clone()))?;
+    serde_json::from_str(&text).map_err(|e| kernel(&what, e))
+}
+
+/// Per endpoint and direction, packets by verdict.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counters {
+    pub allowed: u64,
+    pub reply: u64,
+    pub denied: u64,
+    pub fragment_dropped: u64,
+    pub infrastructure: u64,
+}
+
+/// What `polctl node status` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub interfaces: Vec<InterfaceStatus>,
+    /// Entries per map (the active slot's for the policy maps).
+    pub maps: BTreeMap<String, usize>,
+    pub not_enforced: Vec<StateNotEnforced>,
+    pub unenforceable: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InterfaceStatus {
+    pub iface: String,
+    pub endpoint: String,
+    pub identity: u32,
+    /// Both TCX links are pinned.
+    pub attached: bool,
+    pub egress: Counters,
+    pub ingress: Counters,
+}
+
+/// `None` when nothing is attached.
+pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
+    check_privileges("status")?;
+    if !pins.state().exists() && !pins.root.exists() {
+        return Ok(None);
+    }
+    let state = read_state(pins)?;
+    if !pins.map("CONFIG").exists() {
+        return Err(NodeError::NotAttached(
+            pins.map("CONFIG").display().to_string(),
+        ));
+    }
+    let config: Array<MapData, u32> =
+        Array::try_from(open_map(pins, "CONFIG")?).map_err(|e| kernel("CONFIG", e))?;
+    let slot = config
+        .get(&maps::CONFIG_ACTIVE_SLOT, 0)
+        .map_err(|e| kernel("CONFIG", e))?;
+    let mut sizes = BTreeMap::new();
+    sizes.insert(
+        "endpoints".to_string(),
+        HashMap::<MapData, u32, maps::EndpointInfo>::try_from(open_map(
+            pins,
+            &format!("ENDPOINTS_{slot}"),
+        )?)
+        .map_err(|e| kernel("ENDPOINTS", e))?
+        .keys()
+        .count(),
+    );
+    sizes.insert(
+        "identities".to_string(),
+        LpmTrie::<MapData, maps::IdentityAddr, maps::IdentityInfo>::try_from(open_map(
+            pins,
+            &format!("IDENTITIES_{slot}"),
+        )?)
+        .map_err(|e| kernel("IDENTITIES", e))?
+        .keys()
+        .count(),
+    );
+    sizes.insert(
+        "policy".to_string(),
+        LpmTrie::<MapData, maps::PolicyRule, maps::PolicyVerdict>::try_from(open_map(
+            pins,
+            &format!("POLICY_{slot}"),
+        )?)
+        .map_err(|e| kernel("POLICY", e))?
+        .keys()
+        .count(),
+    );
+    sizes.insert(
+        "conntrack".to_string(),
+        HashMap::<MapData, maps::FlowKey, u32>::try_from(open_map(pins, "CONNTRACK")?)
+            .map_err(|e| kernel("CONNTRACK", e))?
+            .keys()
+            .count(),
+    );
+    let counters: PerCpuArray<MapData, u64> =
+        PerCpuArray::try_from(open_map(pins, "COUNTERS")?).map_err(|e| kernel("COUNTERS", e))?;
+    let read = |endpoint: u32, direction: u8| -> Result<Counters, NodeError> {
+        let get = |what: u32| -> Result<u64, NodeError> {
+            let values = counters
+                .get(&maps::counter_index(endpoint, direction, what), 0)
+                .map_err(|e| kernel("COUNTERS", e))?;
+            Ok(values.iter().sum())
+        };
+        Ok(Counters {
+            allowed: get(maps::COUNT_ALLOWED)?,
+            reply: get(maps::COUNT_REPLY)?,
+            denied: get(maps::COUNT_DENIED)?,
+            fragment_dropped: get(maps::COUNT_FRAGMENT_DROPPED)?,
+            infrastructure: get(maps::COUNT_INFRASTRUCTURE)?,
+        })
+    };
+    let interfaces = state
+        .endpoints
+        .iter()
+        .map(|e| {
+            Ok(InterfaceStatus {
+                iface: e.iface.clone(),
+                endpoint: e.name.clone(),
+                identity: e.identity,
+                attached: PROGRAMS
+                    .iter()
+                    .all(|(_, _, hook)| pins.link(&e.iface, hook).exists()),
+                egress: read(e.number, maps::EGRESS)?,
+                ingress: read(e.number, maps::INGRESS)?,
+            })
+        })
+        .collect::<Result<_, NodeError>>()?;
+    Ok(Some(Status {
+        interfaces,
+        maps: sizes,
+        not_enforced: state.not_enforced,
+        unenforceable: state.unenforceable,
+    }))
+}
+
+/// Removes every link, program and map polctl pinned, and its state.
+/// Returns the interfaces it detached (none when nothing was attached).
+pub fn detach(pins: &Pins) -> Result<Vec<String>, NodeError> {
+    check_privileges("detach")?;
+    let root = pins.root.clone();
+    let state = pins.state();
+    if !root.exists() && !state.exists() {
+        return Ok(Vec::new());
+    }
+    let mut detached = Vec::new();
+    let links = root.join("links");
+    if let Ok(entries) = fs::read_dir(&links) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let link =
+                PinnedLink::from_pin(&path).map_err(|e| kernel(path.display().to_string(), e))?;
+            drop(
+                link.unpin()
+                    .map_err(|e| kernel(path.display().to_string(), e))?,
+            );
+            if let Some(name) = path.file_name().and_then(|n| n.to_str())
+                && let Some((iface, _)) = name.rsplit_once('-')
+                && !detached.iter().any(|d| d == iface)
+            {
+                detached.push(iface.to_string());
+            }
+        }
+    }
+    // Unpinning programs and maps drops the last reference to them once no
+    // link holds them.
+    if root.exists() {
+        fs::remove_dir_all(&root).map_err(|e| kernel(root.display().to_string(), e))?;
+    }
+    match fs::remove_file(&state) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(kernel(state.display().to_string(), e)),
+    }
+    detached.sort();
+    Ok(detached)
+}

@@ -1,0 +1,23 @@
+//! Node enforcement: the verdicts of the endpoints on this node, compiled
+//! into the maps of polctl's tc classifier (crates/ebpf), which is loaded,
+//! attached to the host side of each endpoint's interface and pinned so it
+//! outlives the command.
+//!
+//! The kernel enforces L3/L4 only. `compile` lists what it cannot check
+//! (application-layer filtering, mutual authentication) and never allows
+//! it there; `kernel` talks to the kernel through aya; `show` renders the
+//! compiled maps and the status as tables.
+
+mod compile;
+mod kernel;
+mod show;
+
+pub use compile::{
+    CompileError, LocalEndpoint, NotEnforced, Plan, Unenforceable, compile, port_prefixes,
+    range_prefixes,
+};
+pub use kernel::{
+    NodeError, Pins, State, Status, TC_OBJECT, attach, check_privileges, detach, ifindex,
+    policy_keys, status,
+};
+pub use show::{plan_table, status_table};

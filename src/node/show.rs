@@ -1,0 +1,200 @@
+//! The compiled maps and the status, as kubectl-style tables.
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+use super::compile::{Plan, protocol_name};
+use super::kernel::{Counters, Status};
+
+fn table<const N: usize>(headers: [&str; N]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers);
+    for col in t.column_iter_mut() {
+        col.set_padding((0, 3));
+    }
+    t
+}
+
+fn render(out: &mut String, title: &str, t: &Table) {
+    out.push_str(title);
+    out.push('\n');
+    for line in t.lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+fn ports(protocol: u8, (lo, hi): (u16, u16)) -> String {
+    if protocol == 1 || protocol == 58 {
+        // type << 8 | code
+        let (t0, c0, t1, c1) = (lo >> 8, lo & 0xff, hi >> 8, hi & 0xff);
+        return if (lo, hi) == (0, u16::MAX) {
+            "*".into()
+        } else if t0 == t1 && c0 == 0 && c1 == 0xff {
+            format!("type {t0}")
+        } else {
+            format!("{t0}/{c0}-{t1}/{c1}")
+        };
+    }
+    if (lo, hi) == (0, u16::MAX) || (lo, hi) == (1, u16::MAX) || (lo, hi) == (0, 0) {
+        "*".into()
+    } else if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    }
+}
+
+/// What `attach --dry-run` prints: every map's contents.
+pub fn plan_table(plan: &Plan) -> String {
+    let mut out = String::new();
+    let mut t = table(["INTERFACE", "ENDPOINT", "NUMBER", "IDENTITY", "ADDRESSES"]);
+    for e in &plan.endpoints {
+        let addrs: Vec<String> = e.addresses.iter().map(ToString::to_string).collect();
+        t.add_row([
+            e.iface.clone(),
+            e.name.clone(),
+            e.number.to_string(),
+            e.identity.to_string(),
+            addrs.join(","),
+        ]);
+    }
+    render(&mut out, "Endpoints (interface → endpoint):", &t);
+
+    let mut t = table(["IDENTITY", "STANDS FOR"]);
+    for i in &plan.identities {
+        t.add_row([i.identity.to_string(), i.name.clone()]);
+    }
+    render(&mut out, "Identities:", &t);
+
+    let mut t = table(["PREFIX", "ROLE", "IDENTITY", "LOCAL ENDPOINT"]);
+    for i in &plan.identity_entries {
+        t.add_row([
+            i.prefix.to_string(),
+            i.role.to_string(),
+            i.identity.to_string(),
+            if i.local_endpoint == 0 {
+                "-".to_string()
+            } else {
+                (i.local_endpoint - 1).to_string()
+            },
+        ]);
+    }
+    render(&mut out, "Identity map (LPM, address → identity):", &t);
+
+    let mut t = table([
+        "ENDPOINT",
+        "DIRECTION",
+        "PEER IDENTITY",
+        "PROTOCOL",
+        "PORTS",
+        "PREFIXES",
+    ]);
+    for r in &plan.rules {
+        t.add_row([
+            r.endpoint.to_string(),
+            r.direction.to_string(),
+            r.identity.to_string(),
+            protocol_name(r.protocol),
+            ports(r.protocol, r.ports),
+            super::port_prefixes(r.ports.0, r.ports.1).len().to_string(),
+        ]);
+    }
+    let keys: usize = plan
+        .rules
+        .iter()
+        .map(|r| super::port_prefixes(r.ports.0, r.ports.1).len())
+        .sum();
+    render(
+        &mut out,
+        &format!(
+            "Policy map (LPM over the port; {} rules, {keys} keys; a miss drops):",
+            plan.rules.len()
+        ),
+        &t,
+    );
+
+    out.push_str(&not_enforced_section(plan.not_enforced.iter().map(|n| {
+        [
+            n.endpoint.clone(),
+            n.direction.to_string(),
+            n.peer.clone(),
+            n.kind.to_string(),
+            n.connections.to_string(),
+            n.treatment.to_string(),
+        ]
+    })));
+    out
+}
+
+fn not_enforced_section(rows: impl Iterator<Item = [String; 6]>) -> String {
+    let mut t = table([
+        "ENDPOINT",
+        "DIRECTION",
+        "PEER",
+        "NEEDS",
+        "CONNECTIONS",
+        "IN THE KERNEL",
+    ]);
+    let mut any = false;
+    for row in rows {
+        any = true;
+        t.add_row(row);
+    }
+    let mut out = String::new();
+    if any {
+        render(&mut out, "Not enforceable in the kernel:", &t);
+    } else {
+        out.push_str("Not enforceable in the kernel: nothing (no connection needs an L7 proxy or authentication)\n");
+    }
+    out
+}
+
+fn counters(c: &Counters) -> String {
+    format!(
+        "{} allowed, {} replies, {} denied, {} fragments dropped",
+        c.allowed, c.reply, c.denied, c.fragment_dropped
+    )
+}
+
+/// `polctl node status`.
+pub fn status_table(s: &Status) -> String {
+    let mut out = String::new();
+    let mut t = table([
+        "INTERFACE",
+        "ENDPOINT",
+        "IDENTITY",
+        "ATTACHED",
+        "EGRESS",
+        "INGRESS",
+    ]);
+    for i in &s.interfaces {
+        t.add_row([
+            i.iface.clone(),
+            i.endpoint.clone(),
+            i.identity.to_string(),
+            if i.attached { "yes" } else { "no" }.to_string(),
+            counters(&i.egress),
+            counters(&i.ingress),
+        ]);
+    }
+    render(&mut out, "Interfaces:", &t);
+    let mut t = table(["MAP", "ENTRIES"]);
+    for (name, n) in &s.maps {
+        t.add_row([name.clone(), n.to_string()]);
+    }
+    render(&mut out, "Maps:", &t);
+    out.push_str(&not_enforced_section(s.not_enforced.iter().map(|n| {
+        [
+            n.endpoint.clone(),
+            n.direction.clone(),
+            n.peer.clone(),
+            n.kind.clone(),
+            n.connections.clone(),
+            n.treatment.clone(),
+        ]
+    })));
+    out
+}

@@ -1,0 +1,411 @@
+//! The kernel agrees with the simulator. A network namespace plays the
+//! node; each endpoint of a fixture gets its own namespace behind a veth
+//! pair whose host side is on the node, wired as Calico wires pods (a /32
+//! route to the pod, proxy ARP, the pod's default route via 169.254.1.1).
+//! polctl attaches its classifier in the node's namespace; every (source,
+//! destination, port, protocol) is probed from inside the pods and the
+//! answer compared with `polctl simulate`'s L3/L4 verdict. Then detach
+//! must leave nothing behind.
+//!
+//! Needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN for namespaces), which
+//! the machines that run scripts/test have.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+use crate::common::{polctl, repo};
+
+static LABS: AtomicUsize = AtomicUsize::new(0);
+
+fn sh(args: &[&str]) -> String {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", args.join(" ")));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Pod {
+    /// `namespace/name`.
+    name: String,
+    netns: String,
+    iface: String,
+    ip: String,
+}
+
+/// Namespaces, links, listeners and pins of one test; all removed on drop,
+/// also when the test fails.
+struct Lab {
+    node: String,
+    pods: Vec<Pod>,
+    pin_dir: PathBuf,
+    listeners: Vec<Child>,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let n = LABS.fetch_add(1, Ordering::SeqCst);
+        let id = format!("{}{n}", std::process::id() % 100_000);
+        let node = format!("polctl-node-{id}");
+        sh(&["ip", "netns", "add", &node]);
+        let lab = Lab {
+            pin_dir: Path::new("/sys/fs/bpf").join(format!("polctl-test-{id}")),
+            node,
+            pods: Vec::new(),
+            listeners: Vec::new(),
+        };
+        lab.in_node(&["ip", "link", "set", "lo", "up"]);
+        lab.in_node(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+        // The node's uplink: proxy ARP only answers for addresses routed
+        // through another interface, so the pods' gateway 169.254.1.1 must
+        // be (as it is on a real node, through its default route).
+        lab.in_node(&[
+            "ip", "link", "add", "up0", "type", "veth", "peer", "name", "up1",
+        ]);
+        lab.in_node(&["ip", "link", "set", "up0", "up"]);
+        lab.in_node(&["ip", "link", "set", "up1", "up"]);
+        lab.in_node(&["ip", "route", "add", "default", "dev", "up0"]);
+        lab
+    }
+
+    fn in_node(&self, args: &[&str]) -> String {
+        let mut full = vec!["ip", "netns", "exec", &self.node];
+        full.extend(args);
+        sh(&full)
+    }
+
+    fn add_pod(&mut self, name: &str, ip: &str) {
+        let k = self.pods.len();
+        let netns = format!("{}-{k}", self.node);
+        let suffix = self.node.trim_start_matches("polctl-node-");
+        let iface = format!("pc{suffix}p{k}");
+        assert!(iface.len() <= 15, "{iface}");
+        sh(&["ip", "netns", "add", &netns]);
+        self.pods.push(Pod {
+            name: name.to_string(),
+            netns: netns.clone(),
+            iface: iface.clone(),
+            ip: ip.to_string(),
+        });
+        sh(&[
+            "ip", "link", "add", &iface, "netns", &self.node, "type", "veth", "peer", "name",
+            "eth0", "netns", &netns,
+        ]);
+        let pod = |args: &[&str]| {
+            let mut full = vec!["ip", "-n", &netns];
+            full.extend(args);
+            sh(&full);
+        };
+        pod(&["link", "set", "lo", "up"]);
+        pod(&["addr", "add", &format!("{ip}/32"), "dev", "eth0"]);
+        pod(&["link", "set", "eth0", "up"]);
+        pod(&["route", "add", "169.254.1.1", "dev", "eth0"]);
+        pod(&[
+            "route",
+            "add",
+            "default",
+            "via",
+            "169.254.1.1",
+            "dev",
+            "eth0",
+        ]);
+        self.in_node(&["ip", "link", "set", &iface, "up"]);
+        self.in_node(&[
+            "sysctl",
+            "-qw",
+            &format!("net.ipv4.conf.{iface}.proxy_arp=1"),
+        ]);
+        // Calico's setting: answer ARP at once, not after up to 0.8 s.
+        self.in_node(&[
+            "sysctl",
+            "-qw",
+            &format!("net.ipv4.neigh.{iface}.proxy_delay=0"),
+        ]);
+        self.in_node(&["ip", "route", "add", &format!("{ip}/32"), "dev", &iface]);
+    }
+
+    fn listen(&mut self, pod: usize, specs: &[String]) {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.pods[pod].netns, "python3"])
+            .arg(repo().join("tests/node/netns.py"))
+            .arg("listen")
+            .args(specs)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("listener starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listener says ready");
+        self.listeners.push(child);
+        assert_eq!(line.trim(), "ready", "listener in {}", self.pods[pod].name);
+    }
+
+    /// Probes from `pod`, all at once: `(ip, protocol, port)` → reached.
+    fn probe(&self, pod: usize, probes: &[(String, String, u16)]) -> Vec<bool> {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.pods[pod].netns, "python3"])
+            .arg(repo().join("tests/node/netns.py"))
+            .arg("probe")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("prober starts");
+        let input = serde_json::to_string(probes).expect("json");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write probes");
+        let out = child.wait_with_output().expect("prober ends");
+        serde_json::from_slice(&out.stdout).expect("one boolean per probe")
+    }
+
+    /// `polctl node ARGS` run in the node's network namespace only (the
+    /// host's bpffs stays visible).
+    fn polctl_node(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--net=/run/netns/{}", self.node))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_polctl"))
+            .arg("node")
+            .args(args)
+            .arg("--pin-dir")
+            .arg(&self.pin_dir)
+            .env("NO_COLOR", "1")
+            .current_dir(repo());
+        cmd.output().expect("polctl runs")
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for l in &mut self.listeners {
+            let _ = l.kill();
+            let _ = l.wait();
+        }
+        if self.pin_dir.exists() {
+            let _ = self.polctl_node(&["detach"]);
+        }
+        for p in &self.pods {
+            let _ = Command::new("ip").args(["netns", "del", &p.netns]).status();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.node])
+            .status();
+    }
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = polctl().args(args).output().expect("polctl runs");
+    assert!(
+        out.status.success(),
+        "polctl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// The ports worth probing: every container port, the bounds of every
+/// port range the reachability graph shows, and one nobody names.
+fn ports(fixture: &str, endpoints: &Value) -> BTreeSet<(String, u16)> {
+    let mut out = BTreeSet::new();
+    for e in endpoints["items"].as_array().expect("items") {
+        for p in e["ports"].as_array().into_iter().flatten() {
+            let proto = match p["protocol"].as_u64() {
+                Some(6) => "TCP",
+                Some(17) => "UDP",
+                _ => continue,
+            };
+            out.insert((proto.to_string(), p["port"].as_u64().expect("port") as u16));
+        }
+    }
+    let graph = json(&["graph", "-f", fixture, "-o", "json"]);
+    for edge in graph["edges"].as_array().expect("edges") {
+        for conn in edge["conns"].as_array().into_iter().flatten() {
+            let text = conn.as_str().unwrap_or("");
+            let Some((proto, ranges)) = text.split_once(' ') else {
+                continue;
+            };
+            if proto != "TCP" && proto != "UDP" {
+                continue;
+            }
+            for range in ranges.split(',') {
+                for bound in range.split('-') {
+                    if let Ok(p) = bound.parse::<u16>()
+                        && p != 65535
+                        && p > 1
+                    {
+                        out.insert((proto.to_string(), p));
+                    }
+                }
+            }
+        }
+    }
+    out.insert(("TCP".into(), 9999));
+    out.insert(("UDP".into(), 9999));
+    out
+}
+
+/// Attaches to every endpoint of `fixture`, probes every pair, and
+/// compares with `polctl simulate`; then detaches.
+fn kernel_agrees_with_simulate(fixture: &str) {
+    let endpoints = json(&["get", "endpoints", "-A", "-f", fixture, "-o", "json"]);
+    let mut lab = Lab::new();
+    for e in endpoints["items"].as_array().expect("items") {
+        if e["host_network"].as_bool() == Some(true) {
+            continue;
+        }
+        let Some(ip) = e["ips"][0].as_str() else {
+            continue;
+        };
+        let name = format!(
+            "{}/{}",
+            e["namespace"].as_str().expect("ns"),
+            e["name"].as_str().expect("name")
+        );
+        lab.add_pod(&name, ip);
+    }
+    let ports = ports(fixture, &endpoints);
+    let specs: Vec<String> = ports.iter().map(|(p, n)| format!("{p}:{n}")).collect();
+    for k in 0..lab.pods.len() {
+        lab.listen(k, &specs);
+    }
+
+    let ifaces: Vec<String> = lab
+        .pods
+        .iter()
+        .map(|p| format!("{}:{}", p.iface, p.name))
+        .collect();
+    let mut attach = vec!["attach", "-f", fixture];
+    for i in &ifaces {
+        attach.extend(["--iface", i.as_str()]);
+    }
+    let out = lab.polctl_node(&attach);
+    assert!(
+        out.status.success(),
+        "attach: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut mismatches = Vec::new();
+    let mut probed = 0;
+    let mut allowed = 0;
+    for (s, src) in lab.pods.iter().enumerate() {
+        let mut probes = Vec::new();
+        let mut expected = Vec::new();
+        for dst in lab.pods.iter().filter(|d| d.name != src.name) {
+            let mut flows: Vec<(String, u16)> = ports.iter().cloned().collect();
+            flows.push(("ICMP".into(), 0));
+            for (proto, port) in flows {
+                let mut args = vec![
+                    "simulate".to_string(),
+                    "-f".into(),
+                    fixture.into(),
+                    "--from".into(),
+                    src.name.clone(),
+                    "--to".into(),
+                    dst.name.clone(),
+                    "--proto".into(),
+                    proto.clone(),
+                    "-o".into(),
+                    "json".into(),
+                ];
+                if proto != "ICMP" {
+                    args.extend(["--port".into(), port.to_string()]);
+                }
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let sim = json(&args);
+                let verdict = sim["verdict"] == "allow" && sim["l7_filtered"] != true;
+                expected.push((dst.name.clone(), proto.clone(), port, verdict));
+                probes.push((dst.ip.clone(), proto, port));
+            }
+        }
+        let got = lab.probe(s, &probes);
+        for ((dst, proto, port, want), got) in expected.into_iter().zip(got) {
+            probed += 1;
+            allowed += usize::from(want);
+            if want != got {
+                mismatches.push(format!(
+                    "{} -> {dst} {proto} {port}: simulate {}, kernel {}",
+                    src.name,
+                    if want { "allow" } else { "deny" },
+                    if got { "allow" } else { "deny" }
+                ));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{fixture}: {} of {probed} probes differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    assert!(
+        allowed > 0 && allowed < probed,
+        "{fixture}: both verdicts are probed"
+    );
+
+    let status = lab.polctl_node(&["status", "-o", "json"]);
+    assert!(status.status.success(), "status");
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    let denied: u64 = status["interfaces"]
+        .as_array()
+        .expect("interfaces")
+        .iter()
+        .map(|i| {
+            i["egress"]["denied"].as_u64().unwrap_or(0)
+                + i["ingress"]["denied"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    assert!(denied > 0, "the counters saw the drops");
+
+    let out = lab.polctl_node(&["detach"]);
+    assert!(
+        out.status.success(),
+        "detach: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!lab.pin_dir.exists(), "pins removed");
+    for p in &lab.pods {
+        let qdisc = lab.in_node(&["tc", "qdisc", "show", "dev", &p.iface]);
+        assert!(
+            !qdisc.contains("clsact"),
+            "no clsact qdisc left on {}",
+            p.iface
+        );
+    }
+    let tcx = lab.in_node(&["bpftool", "net", "show"]);
+    assert!(
+        !tcx.contains("from_endpoint") && !tcx.contains("to_endpoint"),
+        "nothing attached:\n{tcx}"
+    );
+}
+
+#[test]
+fn kubernetes_policies_are_enforced_as_simulated() {
+    kernel_agrees_with_simulate("fixtures/redis-frontend");
+}
+
+#[test]
+fn calico_tiers_are_enforced_as_simulated() {
+    kernel_agrees_with_simulate("fixtures/tiers");
+}
+
+#[test]
+fn cilium_policies_are_enforced_as_simulated() {
+    kernel_agrees_with_simulate("fixtures/cilium-deny");
+}

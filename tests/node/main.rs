@@ -1,0 +1,7 @@
+//! `polctl node`: the embedded tc classifier, the compiled maps, and the
+//! kernel enforcing them.
+
+mod common;
+mod dry_run;
+mod enforcement;
+mod object;
