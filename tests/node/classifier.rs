@@ -1,0 +1,227 @@
+//! The classifier's parsing decisions, packet by packet, through
+//! BPF_PROG_TEST_RUN (root): fragments, IPv6 extension headers, non-IP
+//! frames. The maps let the endpoint open TCP 80 to one IPv4 and one IPv6
+//! peer, nothing else.
+
+use aya::maps::lpm_trie::{Key, LpmTrie};
+use aya::maps::{Array, HashMap, MapData};
+use aya::programs::{SchedClassifier, TestRun, TestRunOptions};
+use polctl::node::TC_OBJECT;
+use polctl_node_maps as maps;
+
+const PASS: u32 = 0;
+const DROP: u32 = 2;
+/// BPF_PROG_TEST_RUN runs a classifier on the loopback device.
+const LOOPBACK: u32 = 1;
+const PEER4: [u8; 4] = [192, 0, 2, 7];
+const LOCAL4: [u8; 4] = [192, 0, 2, 1];
+const PEER6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7];
+const LOCAL6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+fn mapped(v4: [u8; 4]) -> [u8; 16] {
+    std::net::Ipv4Addr::from(v4).to_ipv6_mapped().octets()
+}
+
+fn loaded() -> aya::Ebpf {
+    let mut ebpf = aya::EbpfLoader::new()
+        .load(TC_OBJECT)
+        .expect("object loads");
+    let mut endpoints: HashMap<&mut MapData, u32, maps::EndpointInfo> =
+        HashMap::try_from(ebpf.map_mut("ENDPOINTS_0").expect("map")).expect("hash");
+    endpoints
+        .insert(
+            LOOPBACK,
+            maps::EndpointInfo {
+                endpoint: 0,
+                identity: 1,
+            },
+            0,
+        )
+        .expect("insert");
+    let mut ids: LpmTrie<&mut MapData, maps::IdentityAddr, maps::IdentityInfo> =
+        LpmTrie::try_from(ebpf.map_mut("IDENTITIES_0").expect("map")).expect("trie");
+    for (addr, identity) in [(mapped(PEER4), 2), (PEER6, 3)] {
+        let key = Key::new(
+            maps::identity_prefix_len(128),
+            maps::IdentityAddr {
+                role: maps::EGRESS,
+                addr,
+            },
+        );
+        ids.insert(
+            &key,
+            maps::IdentityInfo {
+                identity,
+                local_endpoint: 0,
+            },
+            0,
+        )
+        .expect("insert");
+    }
+    let mut policy: LpmTrie<&mut MapData, maps::PolicyRule, maps::PolicyVerdict> =
+        LpmTrie::try_from(ebpf.map_mut("POLICY_0").expect("map")).expect("trie");
+    for identity in [2, 3] {
+        let rule = maps::PolicyRule {
+            endpoint: 0,
+            identity,
+            direction: maps::EGRESS,
+            protocol: 6,
+            port: 80u16.to_be_bytes(),
+        };
+        policy
+            .insert(
+                &Key::new(maps::POLICY_FIXED_BITS + 16, rule),
+                maps::PolicyVerdict {
+                    verdict: maps::VERDICT_ALLOW,
+                },
+                0,
+            )
+            .expect("insert");
+    }
+    let mut protocols: Array<&mut MapData, u8> =
+        Array::try_from(ebpf.map_mut("PROTOCOLS_0").expect("map")).expect("array");
+    for p in [1u32, 6, 17, 58, 132] {
+        protocols.set(p, 1, 0).expect("set");
+    }
+    let prog: &mut SchedClassifier = ebpf
+        .program_mut("from_endpoint")
+        .expect("program")
+        .try_into()
+        .expect("classifier");
+    prog.load().expect("verifier accepts it");
+    ebpf
+}
+
+fn run(ebpf: &mut aya::Ebpf, packet: &[u8]) -> u32 {
+    let prog: &mut SchedClassifier = ebpf
+        .program_mut("from_endpoint")
+        .expect("program")
+        .try_into()
+        .expect("classifier");
+    let mut out = vec![0u8; packet.len() + 64];
+    prog.test_run(TestRunOptions {
+        data_in: Some(packet),
+        data_out: Some(&mut out),
+        ..TestRunOptions::default()
+    })
+    .expect("test run")
+    .return_value
+}
+
+fn ethernet(ether_type: u16) -> Vec<u8> {
+    let mut p = vec![0u8; 14];
+    p[12..14].copy_from_slice(&ether_type.to_be_bytes());
+    p
+}
+
+fn tcp(dport: u16) -> Vec<u8> {
+    let mut t = vec![0u8; 20];
+    t[0..2].copy_from_slice(&40000u16.to_be_bytes());
+    t[2..4].copy_from_slice(&dport.to_be_bytes());
+    t[12] = 5 << 4;
+    t[13] = 0x02;
+    t
+}
+
+/// IPv4 to PEER4: `id`, fragment offset (8-byte units), more fragments.
+fn ipv4(id: u16, offset: u16, more: bool, payload: &[u8]) -> Vec<u8> {
+    let mut p = ethernet(0x0800);
+    let mut ip = vec![0u8; 20];
+    ip[0] = 0x45;
+    ip[2..4].copy_from_slice(&(20 + payload.len() as u16).to_be_bytes());
+    ip[4..6].copy_from_slice(&id.to_be_bytes());
+    let frags = offset | if more { 0x2000 } else { 0 };
+    ip[6..8].copy_from_slice(&frags.to_be_bytes());
+    ip[8] = 64;
+    ip[9] = 6;
+    ip[12..16].copy_from_slice(&LOCAL4);
+    ip[16..20].copy_from_slice(&PEER4);
+    p.extend(ip);
+    p.extend(payload);
+    p
+}
+
+/// IPv6 to PEER6 through `extensions` (each: next header, bytes).
+fn ipv6(extensions: &[(u8, Vec<u8>)], upper: u8, payload: &[u8]) -> Vec<u8> {
+    let mut p = ethernet(0x86dd);
+    let mut body = Vec::new();
+    for (i, (_, bytes)) in extensions.iter().enumerate() {
+        let mut h = bytes.clone();
+        h[0] = extensions.get(i + 1).map_or(upper, |e| e.0);
+        body.extend(h);
+    }
+    body.extend(payload);
+    let mut ip = vec![0u8; 40];
+    ip[0] = 0x60;
+    ip[4..6].copy_from_slice(&(body.len() as u16).to_be_bytes());
+    ip[6] = extensions.first().map_or(upper, |e| e.0);
+    ip[7] = 64;
+    ip[8..24].copy_from_slice(&LOCAL6);
+    ip[24..40].copy_from_slice(&PEER6);
+    p.extend(ip);
+    p.extend(body);
+    p
+}
+
+fn ipv6_fragment(offset: u16, more: bool, id: u32) -> (u8, Vec<u8>) {
+    let mut h = vec![0u8; 8];
+    h[2..4].copy_from_slice(&((offset << 3) | u16::from(more)).to_be_bytes());
+    h[4..8].copy_from_slice(&id.to_be_bytes());
+    (44, h)
+}
+
+#[test]
+fn ipv4_ports_and_fragments_follow_the_policy() {
+    let mut ebpf = loaded();
+    assert_eq!(run(&mut ebpf, &ipv4(1, 0, false, &tcp(80))), PASS);
+    assert_eq!(run(&mut ebpf, &ipv4(2, 0, false, &tcp(81))), DROP);
+    // A later fragment whose first fragment was not seen: no port, dropped.
+    assert_eq!(run(&mut ebpf, &ipv4(3, 100, false, &[0; 16])), DROP);
+    // Later fragments share their first fragment's verdict.
+    assert_eq!(run(&mut ebpf, &ipv4(4, 0, true, &tcp(80))), PASS);
+    assert_eq!(run(&mut ebpf, &ipv4(4, 3, false, &[0; 16])), PASS);
+    assert_eq!(run(&mut ebpf, &ipv4(5, 0, true, &tcp(81))), DROP);
+    assert_eq!(run(&mut ebpf, &ipv4(5, 3, false, &[0; 16])), DROP);
+    // Non-IP frames (ARP) are not the policies' business.
+    let mut arp = ethernet(0x0806);
+    arp.extend([0u8; 28]);
+    assert_eq!(run(&mut ebpf, &arp), PASS);
+}
+
+#[test]
+fn ipv6_extension_headers_are_walked_to_the_port() {
+    let mut ebpf = loaded();
+    let hop_by_hop = (0u8, vec![0u8; 8]);
+    let destination = (60u8, vec![0u8; 16]);
+    let routing = (43u8, vec![0u8; 8]);
+    assert_eq!(run(&mut ebpf, &ipv6(&[], 6, &tcp(80))), PASS);
+    assert_eq!(run(&mut ebpf, &ipv6(&[], 6, &tcp(81))), DROP);
+    let mut destination_long = destination.clone();
+    destination_long.1[1] = 1; // (1 + 1) * 8 bytes
+    for ext in [
+        vec![hop_by_hop.clone()],
+        vec![hop_by_hop.clone(), routing.clone(), destination_long],
+    ] {
+        assert_eq!(run(&mut ebpf, &ipv6(&ext, 6, &tcp(80))), PASS, "{ext:?}");
+        assert_eq!(run(&mut ebpf, &ipv6(&ext, 6, &tcp(81))), DROP, "{ext:?}");
+    }
+    assert_eq!(
+        run(&mut ebpf, &ipv6(&[ipv6_fragment(0, true, 9)], 6, &tcp(80))),
+        PASS
+    );
+    assert_eq!(
+        run(&mut ebpf, &ipv6(&[ipv6_fragment(2, false, 9)], 6, &[0; 16])),
+        PASS
+    );
+    assert_eq!(
+        run(
+            &mut ebpf,
+            &ipv6(&[ipv6_fragment(2, false, 10)], 6, &[0; 16])
+        ),
+        DROP
+    );
+    // Neighbour discovery passes whatever the policy.
+    let mut solicit = vec![0u8; 24];
+    solicit[0] = 135;
+    assert_eq!(run(&mut ebpf, &ipv6(&[], 58, &solicit)), PASS);
+}
