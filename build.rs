@@ -66,7 +66,19 @@ fn tc_object() {
         ] {
             println!("cargo:rerun-if-changed={dir}");
         }
-        let status = Command::new("scripts/build-ebpf").arg(&out).status();
+        // The nightly build must not inherit this (stable) build's
+        // toolchain, flags and target directory.
+        let mut build = Command::new("scripts/build-ebpf");
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if (k.starts_with("CARGO") || k.starts_with("RUST"))
+                && k != "CARGO_HOME"
+                && k != "RUSTUP_HOME"
+            {
+                build.env_remove(&key);
+            }
+        }
+        let status = build.arg(&out).status();
         if !status.is_ok_and(|s| s.success()) {
             panic!(
                 "scripts/build-ebpf failed: the rebuild-ebpf feature needs nightly with rust-src and bpf-linker (scripts/test installs them)"
