@@ -354,7 +354,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__graph)
-            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --group-by --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +390,10 @@ _polctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name dot mermaid svg html" -- "${cur}"))
+                    return 0
+                    ;;
+                --group-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --filename)

@@ -25,6 +25,12 @@ Workload references (--from/--to/--focus):
   k=v,tier in (a,b)   workloads whose labels the selector matches
   IP or CIDR          external ranges overlapping it
 
+Views (--group-by): `workload` (default), `namespace` or `label=KEY` (one node
+per value). A grouped edge shows what every pair of member workloads has, and
+`[some pairs: ...]` what only some have (`partial: true` in JSON). A table of
+over 10,000 edges shows namespaces unless --group-by is given. Adjacent external
+ranges with the same edges are one node.
+
 Output formats (-o): table (default), wide (adds the deciding policies), json,
 yaml, dot (Graphviz), mermaid, svg and html (self-contained, no Graphviz needed).
 
@@ -48,6 +54,11 @@ pub struct GraphArgs {
     /// Output format [default: table]
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
     pub output: Option<GraphFormat>,
+    /// What a node stands for: `namespace`, `workload` or `label=KEY` (one
+    /// node per value) [default: workload; a table of over 10,000 edges:
+    /// namespace]
+    #[arg(long, value_name = "VIEW", value_parser = view::GroupBy::parse)]
+    pub group_by: Option<view::GroupBy>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -87,30 +98,55 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     }
     known_workloads(&filter, &graph.graph.node_weights().collect::<Vec<_>>())?;
     let graph = graph.filtered(&filter);
-    let text = match args.output.unwrap_or(GraphFormat::Table) {
-        GraphFormat::Table => view::table(&graph, false),
-        GraphFormat::Wide => view::table(&graph, true),
+    let format = args.output.unwrap_or(GraphFormat::Table);
+    let group_by = match &args.group_by {
+        Some(by) => by.clone(),
+        // A table of every edge would be read by no one.
+        None if matches!(format, GraphFormat::Table | GraphFormat::Wide)
+            && graph.graph.edge_count() > TABLE_EDGES =>
+        {
+            ctx.printer.warn(&format!(
+                "{} edges between workloads: showing namespaces; \
+                 `--group-by workload` shows every edge, `-o json` writes them all",
+                graph.graph.edge_count()
+            ));
+            view::GroupBy::Namespace
+        }
+        None => view::GroupBy::Workload,
+    };
+    let view = view::View::new(graph, group_by);
+    let text = match format {
+        GraphFormat::Table | GraphFormat::Wide => {
+            let wide = format == GraphFormat::Wide;
+            ctx.printer
+                .stream(|out| view::write_table(out, &view, wide))?;
+            return Ok(ExitStatus::Success);
+        }
         GraphFormat::Json => {
-            ctx.printer.json(&view::JsonGraph(&graph))?;
+            ctx.printer.json(&view::JsonGraph(&view))?;
             return Ok(ExitStatus::Success);
         }
         GraphFormat::Yaml => {
-            ctx.printer.yaml(&view::JsonGraph(&graph))?;
+            ctx.printer.yaml(&view::JsonGraph(&view))?;
             return Ok(ExitStatus::Success);
         }
-        GraphFormat::Name => graph
+        GraphFormat::Name => view
+            .reach
             .graph
             .node_weights()
             .map(|n| format!("{}\n", n.id))
             .collect(),
-        GraphFormat::Dot => view::dot(&graph),
-        GraphFormat::Mermaid => view::mermaid(&graph),
-        GraphFormat::Svg => view::svg(&graph),
-        GraphFormat::Html => view::html(&graph),
+        GraphFormat::Dot => view::dot(&view.reach),
+        GraphFormat::Mermaid => view::mermaid(&view.reach),
+        GraphFormat::Svg => view::svg(&view.reach),
+        GraphFormat::Html => view::html(&view.reach),
     };
     ctx.printer.raw(&text)?;
     Ok(ExitStatus::Success)
 }
+
+/// Above this many edges a table shows namespaces unless told otherwise.
+const TABLE_EDGES: usize = 10_000;
 
 /// The workloads named with --from/--to/--focus must exist among `nodes`:
 /// a typo would otherwise print an empty result.

@@ -97,9 +97,32 @@ impl Printer {
         self.line(&serde_json::to_string(value).into_diagnostic()?)
     }
 
+    /// YAML on stdout, written as it is serialized.
     pub(crate) fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        let text = serde_yaml::to_string(value).into_diagnostic()?;
-        self.raw(&text)
+        self.stream(|out| {
+            let mut out = Watched {
+                inner: out,
+                failed: None,
+            };
+            serde_yaml::to_writer(&mut out, value).map_err(|e| match out.failed {
+                // The emitter words the writer's error; a closed pipe stays one.
+                Some(kind) => io::Error::from(kind),
+                None => io::Error::other(e),
+            })
+        })
+    }
+
+    /// Output written by `write` to a buffered stdout as it is produced.
+    pub(crate) fn stream(
+        &self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<()> {
+        if self.closed.get() || self.options.verbosity == Verbosity::Silent {
+            return Ok(());
+        }
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        let written = write(&mut out).and_then(|_| out.flush());
+        self.written(written)
     }
 
     /// A broken pipe ends output quietly; other write errors are errors.
@@ -148,6 +171,27 @@ impl Printer {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
+    }
+}
+
+/// A writer that remembers the kind of its last error, for serializers
+/// that replace it with their own.
+struct Watched<'a> {
+    inner: &'a mut dyn Write,
+    failed: Option<io::ErrorKind>,
+}
+
+impl Write for Watched<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner
+            .write(buf)
+            .inspect_err(|e| self.failed = Some(e.kind()))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner
+            .flush()
+            .inspect_err(|e| self.failed = Some(e.kind()))
     }
 }
 

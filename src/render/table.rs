@@ -49,3 +49,70 @@ pub(crate) fn number(n: f64) -> String {
         format!("{n}")
     }
 }
+
+/// A table in the same layout as [`table`] and [`render`], written line by
+/// line: `rows` is walked twice, once for the column widths and once to
+/// write, so no row is kept. A cell may span lines (`\n`).
+pub(crate) fn stream<W, F>(out: &mut W, headers: &[&str], rows: F) -> std::io::Result<()>
+where
+    W: std::io::Write,
+    F: Fn(&mut dyn FnMut(&[&str]) -> std::io::Result<()>) -> std::io::Result<()>,
+{
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    rows(&mut |cells| {
+        for (w, cell) in widths.iter_mut().zip(cells) {
+            for line in cell.lines() {
+                *w = (*w).max(line.width());
+            }
+        }
+        Ok(())
+    })?;
+    let mut line = String::new();
+    let mut write_row = |out: &mut W, cells: &[&str]| -> std::io::Result<()> {
+        let mut lines: Vec<std::str::Lines> = cells.iter().map(|c| c.lines()).collect();
+        let height = cells
+            .iter()
+            .map(|c| c.lines().count().max(1))
+            .max()
+            .unwrap_or(1);
+        for _ in 0..height {
+            line.clear();
+            for (i, parts) in lines.iter_mut().enumerate() {
+                let part = parts.next().unwrap_or("");
+                line.push_str(part);
+                let pad = widths[i] - part.width() + 3;
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+            out.write_all(line.trim_end().as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    write_row(out, headers)?;
+    rows(&mut |cells| write_row(out, cells))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_streamed_table_is_laid_out_as_a_rendered_one() {
+        let rows = [
+            ["a", "multi\nline cell", "x"],
+            ["longer name", "", "ünïcode"],
+            ["", "b", ""],
+        ];
+        let mut t = table(["FROM", "TO", "CONNECTIONS"]);
+        for r in &rows {
+            t.add_row(r.to_vec());
+        }
+        let mut out = Vec::new();
+        stream(&mut out, &["FROM", "TO", "CONNECTIONS"], |emit| {
+            rows.iter().try_for_each(|r| emit(r))
+        })
+        .expect("written");
+        assert_eq!(String::from_utf8(out).expect("utf-8"), render(&t));
+    }
+}

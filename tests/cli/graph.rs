@@ -727,3 +727,186 @@ fn node_local_ingress_holds_only_for_pods_on_that_node() {
     assert_eq!(edge["conns"], serde_json::json!([]), "{edge}");
     assert_eq!(edge["some"], "all", "{edge}");
 }
+
+// Views: --group-by, merged ranges, the table's default for big graphs.
+
+fn json_of(args: &[&str]) -> Value {
+    let out = run(args);
+    assert_eq!(out.code, 0, "polctl {}: {}", args.join(" "), out.stderr);
+    serde_json::from_str(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn cilium_deny_by_namespace() {
+    let fixture = fixture("cilium-deny");
+    let out = polctl_snapshot!(
+        "graph",
+        "cilium-deny-by-namespace",
+        &["graph", "-f", &fixture, "--group-by", "namespace"]
+    );
+    assert_eq!(out.code, 0);
+}
+
+/// A namespace edge holds what every workload pair between the two
+/// namespaces has, and is partial exactly when some pair has more (or a
+/// pair has nothing at all).
+#[test]
+fn a_namespace_edge_is_what_every_workload_pair_has() {
+    let fixture = fixture("cilium-deny");
+    let workloads = json_of(&["graph", "-f", &fixture, "-o", "json", "--exclude-external"]);
+    let namespaces = json_of(&[
+        "graph",
+        "-f",
+        &fixture,
+        "-o",
+        "json",
+        "--exclude-external",
+        "--group-by",
+        "namespace",
+    ]);
+    assert_eq!(namespaces["groupBy"], "namespace");
+    let ns_of = |id: &str| id.split('/').next().unwrap_or_default().to_string();
+    let members: Vec<(String, String)> = workloads["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| {
+            let id = n["id"].as_str().unwrap_or_default();
+            (ns_of(id), id.to_string())
+        })
+        .collect();
+    let edge_map: std::collections::HashMap<(String, String), Value> = edges(&workloads)
+        .into_iter()
+        .map(|(s, d, c)| ((s, d), c))
+        .collect();
+    let ns_edges = namespaces["edges"].as_array().expect("edges");
+    assert!(!ns_edges.is_empty());
+    for e in ns_edges {
+        let (src, dst) = (
+            e["src"].as_str().expect("src"),
+            e["dst"].as_str().expect("dst"),
+        );
+        let pairs: Vec<Option<&Value>> = members
+            .iter()
+            .filter(|(ns, _)| ns == src)
+            .flat_map(|(_, a)| {
+                members
+                    .iter()
+                    .filter(|(ns, b)| ns == dst && b != a)
+                    .map(|(_, b)| edge_map.get(&(a.clone(), b.clone())))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let every = pairs.iter().all(|c| *c == Some(&e["conns"]));
+        assert_eq!(
+            e["partial"] == true,
+            !every,
+            "{src} -> {dst}: partial exactly when the pairs differ: {e}"
+        );
+        if every {
+            assert_eq!(e.get("some"), None);
+        } else {
+            assert!(e["some"].is_string() || e["some"].is_array(), "{e}");
+        }
+    }
+    // Every namespace pair with a workload edge has a namespace edge.
+    for (s, d) in edge_map.keys() {
+        let (s, d) = (ns_of(s), ns_of(d));
+        assert!(
+            ns_edges
+                .iter()
+                .any(|e| e["src"] == s.as_str() && e["dst"] == d.as_str()),
+            "{s} -> {d}"
+        );
+    }
+}
+
+#[test]
+fn label_groups_name_the_value() {
+    let v = json_of(&[
+        "graph",
+        "-f",
+        &fixture("redis-frontend"),
+        "-o",
+        "json",
+        "--group-by",
+        "label=app",
+    ]);
+    let ids = node_ids(&v);
+    assert!(ids.iter().any(|id| id.starts_with("app=")), "{ids:?}");
+    let out = run(&[
+        "graph",
+        "-f",
+        &fixture("redis-frontend"),
+        "--group-by",
+        "label=",
+    ]);
+    assert_eq!(out.code, 2, "an empty label key is refused");
+}
+
+/// The policies of fixtures/tiers cut the source side at 10.10.0.0/24;
+/// every source range sees the same edges, so they are one node again.
+#[test]
+fn adjacent_ranges_with_the_same_edges_are_one_node() {
+    let v = json_of(&["graph", "-f", &fixture("tiers"), "-o", "json"]);
+    let external: Vec<String> = v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["type"] == "external")
+        .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(external, ["0.0.0.0/0"]);
+    let into_coredns: Vec<_> = edges(&v)
+        .into_iter()
+        .filter(|(s, d, _)| s == "0.0.0.0/0" && d == "kube-system/coredns")
+        .collect();
+    assert_eq!(into_coredns.len(), 1);
+}
+
+/// 110 pods and no policy: 11,990 workload edges.
+fn crowd() -> crate::common::TempFile {
+    let mut yaml = String::new();
+    for i in 0..110 {
+        yaml.push_str(&format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: ns{}, labels: {{app: a{i}}}}}\n\
+             spec: {{containers: [{{name: c, image: x}}]}}\nstatus: {{podIP: 10.1.{}.{}}}\n---\n",
+            i % 3,
+            i / 200,
+            i % 200 + 1
+        ));
+    }
+    temp_file("crowd.yaml", &yaml)
+}
+
+#[test]
+fn a_table_of_over_10000_edges_shows_namespaces_and_says_how_to_see_all() {
+    let crowd = crowd();
+    let out = run(&["graph", "-f", crowd.path(), "--exclude-external"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("11990 edges") && out.stderr.contains("--group-by workload"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout.lines().count(), 1 + 9, "{}", out.stdout);
+    let all = run(&[
+        "graph",
+        "-f",
+        crowd.path(),
+        "--exclude-external",
+        "--group-by",
+        "workload",
+    ]);
+    assert_eq!(all.stdout.lines().count(), 1 + 11_990);
+    assert!(all.stderr.is_empty(), "{}", all.stderr);
+    let json = json_of(&[
+        "graph",
+        "-f",
+        crowd.path(),
+        "--exclude-external",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json["edges"].as_array().map(Vec::len), Some(11_990));
+}

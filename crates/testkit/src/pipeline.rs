@@ -11,6 +11,7 @@ use polctl::dialect::lower::{Choice, Input, lower};
 use polctl::load::{Inventory, LoadErrors, load_text};
 use polctl::model::HttpRequest;
 use polctl::model::policy::Cni;
+use polctl::render::graph::{GroupBy, View};
 use polctl::selector::{Expr, parse, parse_kubectl};
 use polctl::sim::eval::Evaluator;
 use polctl::sim::reach;
@@ -102,7 +103,13 @@ pub fn exercise(inv: &Inventory) {
         };
         let graph = reach::compute(&evaluator, &inv.cluster, &opts, &());
         let _ = polctl::render::graph::json(&graph);
-        let _ = polctl::render::graph::table(&graph, true);
+        for by in [
+            GroupBy::Workload,
+            GroupBy::Namespace,
+            GroupBy::Label("app".into()),
+        ] {
+            let _ = polctl::render::graph::table(&View::new(graph.clone(), by), true);
+        }
         let _ = polctl::render::graph::dot(&graph);
         let _ = polctl::render::graph::mermaid(&graph);
         let _ = polctl::render::graph::svg(&graph);

@@ -2,24 +2,26 @@
 //! diagram formats.
 
 mod dot;
+mod group;
 mod html;
 mod mermaid;
 mod svg;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::{self, Write};
 
-use comfy_table::Cell;
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde_json::Value;
 
 use super::table;
 use crate::sim::reach::{Edge, GraphNode, GraphNodeKind, Reach};
 
 pub use dot::dot;
+pub use group::{GroupBy, View};
 pub use html::html;
 pub use mermaid::mermaid;
 pub use svg::svg;
@@ -39,11 +41,21 @@ pub(crate) fn html_changes(reach: &Reach, changes: &[(EdgeChange, String)]) -> S
 }
 
 /// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`, serialized
-/// straight from the graph.
-pub(crate) struct JsonGraph<'r>(pub &'r Reach);
+/// straight from the graph as it is written (JSON and YAML alike): no
+/// document is built first.
+pub(crate) struct JsonGraph<'v>(pub &'v View);
 
-struct JsonNodes<'r>(&'r Reach);
-struct JsonEdges<'r>(&'r Reach);
+struct JsonNodes<'v>(&'v View);
+struct JsonEdges<'v>(&'v View);
+
+#[derive(Serialize)]
+struct JsonNode<'a> {
+    #[serde(flatten)]
+    node: &'a GraphNode,
+    /// Workloads a group stands for (grouped views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workloads: Option<usize>,
+}
 
 #[derive(Serialize)]
 struct JsonEdge<'a> {
@@ -51,15 +63,22 @@ struct JsonEdge<'a> {
     dst: &'a str,
     #[serde(flatten)]
     edge: &'a Edge,
+    /// Only some pairs (of pods, or of a group's workloads) have part of
+    /// it: `conns` is what every pair has, `some` what some pair has.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    partial: bool,
 }
 
 impl Serialize for JsonGraph<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
+        if self.0.is_grouped() {
+            map.serialize_entry("groupBy", &self.0.group_by.to_string())?;
+        }
         map.serialize_entry("nodes", &JsonNodes(self.0))?;
         map.serialize_entry("edges", &JsonEdges(self.0))?;
-        if !self.0.notes.is_empty() {
-            map.serialize_entry("notes", &self.0.notes)?;
+        if !self.0.reach.notes.is_empty() {
+            map.serialize_entry("notes", &self.0.reach.notes)?;
         }
         map.end()
     }
@@ -67,28 +86,36 @@ impl Serialize for JsonGraph<'_> {
 
 impl Serialize for JsonNodes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.graph.node_weights())
+        let grouped = self.0.is_grouped();
+        let g = &self.0.reach.graph;
+        s.collect_seq(g.node_indices().map(|i| JsonNode {
+            node: &g[i],
+            workloads: (grouped && !g[i].is_external()).then(|| self.0.members[i.index()]),
+        }))
     }
 }
 
 impl Serialize for JsonEdges<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let g = &self.0.graph;
+        let g = &self.0.reach.graph;
         s.collect_seq(g.edge_references().map(|e| JsonEdge {
             src: &g[e.source()].id,
             dst: &g[e.target()].id,
             edge: e.weight(),
+            partial: e.weight().some.is_some(),
         }))
     }
 }
 
-/// The graph as a JSON value (`JsonGraph` writes it without one).
-pub fn json(reach: &Reach) -> Value {
-    serde_json::to_value(JsonGraph(reach)).unwrap_or(Value::Null)
+/// The graph (every workload) as a JSON value, for callers that inspect it.
+pub fn json(reach: &Reach) -> serde_json::Value {
+    let view = View::new(reach.clone(), GroupBy::Workload);
+    serde_json::to_value(JsonGraph(&view)).unwrap_or(serde_json::Value::Null)
 }
 
-/// What an edge allows, with its L7 and authentication marks.
-pub(crate) fn edge_label(e: &Edge) -> String {
+/// What an edge allows, with its L7 and authentication marks, and what
+/// only some pairs have.
+pub(crate) fn edge_label(e: &Edge, pairs: &str) -> String {
     let mut text = e.conns.to_string();
     if !e.l7.is_empty() {
         text.push_str(&format!(" [L7: {}]", e.l7));
@@ -97,62 +124,75 @@ pub(crate) fn edge_label(e: &Edge) -> String {
         text.push_str(&format!(" [auth: {}]", e.auth));
     }
     if let Some(some) = &e.some {
-        text.push_str(&format!(" [some pods: {some}]"));
+        text.push_str(&format!(" [some {pairs}: {some}]"));
     }
     text
 }
 
-/// One row per edge: FROM, TO, CONNECTIONS (and POLICIES when wide).
-pub fn table(reach: &Reach, wide: bool) -> String {
-    let g = &reach.graph;
+/// One row per edge: FROM, TO, CONNECTIONS (and POLICIES when wide),
+/// written as the rows come; the nodes without any edge are named last.
+pub fn write_table(out: &mut dyn Write, view: &View, wide: bool) -> io::Result<()> {
+    let g = &view.reach.graph;
     let mut headers = vec!["FROM", "TO", "CONNECTIONS"];
     if wide {
         headers.push("POLICIES");
     }
-    let mut t = table::table(headers);
-    let mut rows: Vec<(&str, &str, &Edge)> = g
-        .edge_references()
-        .map(|e| {
-            (
-                g[e.source()].id.as_str(),
-                g[e.target()].id.as_str(),
-                &**e.weight(),
-            )
-        })
-        .collect();
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    for (src, dst, e) in rows {
-        let mut row = vec![Cell::new(src), Cell::new(dst), Cell::new(edge_label(e))];
-        if wide {
-            let policies: Vec<&str> = e.policies.iter().map(String::as_str).collect();
-            row.push(Cell::new(if policies.is_empty() {
-                "(no policy: allowed by default)".to_string()
+    let mut rows: Vec<EdgeIndex> = g.edge_indices().collect();
+    rows.sort_by(|a, b| {
+        let ends = |e: EdgeIndex| {
+            g.edge_endpoints(e)
+                .map(|(s, d)| (g[s].id.as_str(), g[d].id.as_str()))
+        };
+        ends(*a).cmp(&ends(*b))
+    });
+    let pairs = if view.is_grouped() { "pairs" } else { "pods" };
+    let mut out = io::BufWriter::new(out);
+    table::stream(&mut out, &headers, |emit| {
+        let mut policies = String::new();
+        for &e in &rows {
+            let Some((s, d)) = g.edge_endpoints(e) else {
+                continue;
+            };
+            let w = &g[e];
+            let label = edge_label(w, pairs);
+            if wide {
+                policies.clear();
+                if w.policies.is_empty() {
+                    policies.push_str("(no policy: allowed by default)");
+                }
+                for (i, p) in w.policies.iter().enumerate() {
+                    if i > 0 {
+                        policies.push('\n');
+                    }
+                    policies.push_str(p);
+                }
+                emit(&[&g[s].id, &g[d].id, &label, &policies])?;
             } else {
-                policies.join("\n")
-            }));
+                emit(&[&g[s].id, &g[d].id, &label])?;
+            }
         }
-        t.add_row(row);
+        Ok(())
+    })?;
+    let mut isolated = g.node_indices().filter(|&i| {
+        g.edges_directed(i, Direction::Incoming).next().is_none()
+            && g.edges_directed(i, Direction::Outgoing).next().is_none()
+    });
+    if let Some(first) = isolated.next() {
+        write!(out, "\nNo connections to or from: {}", g[first].id)?;
+        for i in isolated {
+            write!(out, ", {}", g[i].id)?;
+        }
+        writeln!(out)?;
     }
-    let isolated: Vec<&str> = g
-        .node_indices()
-        .filter(|&i| {
-            g.edges_directed(i, petgraph::Direction::Incoming)
-                .next()
-                .is_none()
-                && g.edges_directed(i, petgraph::Direction::Outgoing)
-                    .next()
-                    .is_none()
-        })
-        .map(|i| g[i].id.as_str())
-        .collect();
-    let mut out = table::render(&t);
-    if !isolated.is_empty() {
-        out.push_str(&format!(
-            "\nNo connections to or from: {}\n",
-            isolated.join(", ")
-        ));
-    }
-    out
+    out.flush()
+}
+
+/// The table as a string (tests and small graphs).
+pub fn table(view: &View, wide: bool) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_table(&mut out, view, wide);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The graph in the order every diagram draws it: namespaces (by name) with
@@ -458,4 +498,14 @@ fn short_label(e: &Edge) -> String {
         text.push_str(&format!(" [some pods: {some}]"));
     }
     text
+}
+
+impl fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupBy::Namespace => f.write_str("namespace"),
+            GroupBy::Workload => f.write_str("workload"),
+            GroupBy::Label(key) => write!(f, "label={key}"),
+        }
+    }
 }

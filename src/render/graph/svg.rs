@@ -558,7 +558,7 @@ fn place_edges(d: &Drawing, layout: &Layout) -> Vec<PlacedEdge> {
                 "{} -> {}: {}\npolicies: {}",
                 d.node(s).id,
                 d.node(t).id,
-                super::edge_label(w),
+                super::edge_label(w, "pods"),
                 if policies.is_empty() {
                     "(none: allowed by default)".to_string()
                 } else {
