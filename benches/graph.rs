@@ -6,6 +6,8 @@
 //! cargo bench --bench graph                          # the whole matrix
 //! cargo bench --bench graph -- k8s 5000 1000         # one configuration
 //! cargo bench --bench graph -- mixed 1000,5000 100   # lists: comma-separated
+//! cargo bench --bench graph -- bare k8s 3000 500     # bare pods, random labels
+//! cargo bench --bench graph -- goals                 # the README's configurations
 //! cargo bench --bench graph -- --cap 300             # time cap per configuration (s)
 //! cargo bench --bench graph -- --mem-cap 4096        # memory cap per configuration (MiB)
 //! cargo bench --bench graph -- --threads 1           # graph worker threads
@@ -20,6 +22,9 @@
 //! models; not in the default matrix). The first bare number selects the
 //! pod counts, the second the policy counts; by default 1,000, 5,000 and
 //! 20,000 pods times 100, 1,000 and 5,000 policies for `k8s` and `mixed`.
+//! Pods come from Deployments, unless `bare` is given: then they are bare
+//! pods with labels drawn at random, nearly every one its own identity.
+//! `goals` runs the configurations of the README's table.
 //!
 //! Each configuration runs in a fresh process, so VmHWM is its own peak,
 //! and is killed once it runs past the cap (default 10 minutes), reported
@@ -104,14 +109,50 @@ impl Family {
 #[derive(Clone, Copy, Debug)]
 struct Case {
     family: Family,
+    /// Bare pods with labels drawn at random: nearly one identity per pod.
+    bare: bool,
     pods: usize,
     policies: usize,
 }
 
 impl Case {
     fn name(&self) -> String {
-        format!("{}-{}-{}", self.family.name(), self.pods, self.policies)
+        let mode = if self.bare { "-bare" } else { "" };
+        format!(
+            "{}{mode}-{}-{}",
+            self.family.name(),
+            self.pods,
+            self.policies
+        )
     }
+
+    fn spec(&self) -> Spec {
+        let spec = self.family.spec(self.pods, self.policies);
+        if self.bare { spec.bare() } else { spec }
+    }
+
+    fn title(&self) -> String {
+        let mode = if self.bare { ", bare pods" } else { "" };
+        format!("{}{mode}", self.family.title())
+    }
+}
+
+/// The configurations the README's table reports: bare pods, where
+/// grouping by identity does not help, and one large grouped cluster.
+fn goals() -> Vec<Case> {
+    let case = |family, bare, pods, policies| Case {
+        family,
+        bare,
+        pods,
+        policies,
+    };
+    vec![
+        case(Family::K8s, true, 200, 100),
+        case(Family::K8s, true, 3_000, 500),
+        case(Family::Mixed, true, 3_000, 500),
+        case(Family::K8s, false, 20_000, 5_000),
+        case(Family::K8s, true, 61_000, 200),
+    ]
 }
 
 struct Args {
@@ -147,6 +188,8 @@ fn args() -> Args {
     let mut no_skip = false;
     let mut write_yaml = None;
     let mut child = false;
+    let mut bare = false;
+    let mut goals_only = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |flag: &str| {
@@ -180,6 +223,8 @@ fn args() -> Args {
             "--child" => child = true,
             "--no-skip" => no_skip = true,
             "all" => families.extend([Family::K8s, Family::Mixed]),
+            "bare" => bare = true,
+            "goals" => goals_only = true,
             w if w.starts_with('-') => usage(&format!("unknown option {w}")),
             w => match (Family::parse(w), numbers(w)) {
                 (Some(f), _) => families.push(f),
@@ -194,7 +239,10 @@ fn args() -> Args {
     let mut counts = counts.into_iter();
     let pods = counts.next().unwrap_or_else(|| vec![1_000, 5_000, 20_000]);
     let policies = counts.next().unwrap_or_else(|| vec![100, 1_000, 5_000]);
-    let cases = families
+    let cases = if goals_only {
+        goals()
+    } else {
+        families
         .iter()
         .flat_map(|&family| {
             pods.iter().flat_map({
@@ -202,13 +250,15 @@ fn args() -> Args {
                 move |&pods| {
                     policies.iter().map(move |&policies| Case {
                         family,
+                        bare,
                         pods,
                         policies,
                     })
                 }
             })
         })
-        .collect();
+        .collect()
+    };
     Args {
         cases,
         cap,
@@ -297,7 +347,7 @@ impl Progress for PairCount {
 fn run_child(case: Case, threads: Option<usize>) {
     report("phase", "generate");
     let t = Instant::now();
-    let generated = generate(&case.family.spec(case.pods, case.policies));
+    let generated = generate(&case.spec());
     report_phase("generate_ms", t);
     report("yaml_bytes", generated.yaml.len());
 
@@ -362,8 +412,11 @@ struct Outcome {
 fn run_case(case: Case, args: &Args) -> Outcome {
     let exe = std::env::current_exe().expect("the benchmark's own path");
     let mut cmd = Command::new(exe);
+    cmd.args(["--child"]);
+    if case.bare {
+        cmd.arg("bare");
+    }
     cmd.args([
-        "--child",
         case.family.name(),
         &case.pods.to_string(),
         &case.policies.to_string(),
@@ -524,7 +577,7 @@ fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
         }
     });
     vec![
-        case.family.title().into(),
+        case.title(),
         thousands(case.pods as u64),
         thousands(case.policies as u64),
         phase("load_ms", "load"),
@@ -563,7 +616,7 @@ fn load_average() -> String {
 
 fn write_yaml(dir: &std::path::Path, cases: &[Case]) {
     for case in cases {
-        let generated = generate(&case.family.spec(case.pods, case.policies));
+        let generated = generate(&case.spec());
         let sub = dir.join(case.name());
         std::fs::create_dir_all(&sub).expect("create the output directory");
         let path = sub.join("cluster.yaml");
@@ -602,7 +655,10 @@ fn main() {
     let mut capped: Vec<(Case, String)> = Vec::new();
     for &case in &args.cases {
         let smaller = capped.iter().find(|(c, _)| {
-            c.family == case.family && c.pods <= case.pods && c.policies <= case.policies
+            c.family == case.family
+                && c.bare == case.bare
+                && c.pods <= case.pods
+                && c.policies <= case.policies
         });
         if let (Some((c, cap)), false) = (smaller, args.no_skip) {
             let why = format!(
@@ -612,7 +668,7 @@ fn main() {
             );
             println!("  {:<24} {why}", case.name());
             let mut r = vec!["–".to_string(); HEADER.len()];
-            r[0] = case.family.title().into();
+            r[0] = case.title();
             r[1] = thousands(case.pods as u64);
             r[2] = thousands(case.policies as u64);
             r[4] = why;

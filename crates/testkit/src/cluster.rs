@@ -82,6 +82,10 @@ pub struct Spec {
     /// rules; without, all are in the default tier and use neither (what
     /// network-config-analyzer models).
     pub calico_tiers: bool,
+    /// Bare pods instead of Deployments, each with labels drawn at random
+    /// (a `version` of its own, mostly), so that nearly every pod is an
+    /// identity of its own: the case grouping by identity cannot collapse.
+    pub bare: bool,
     pub seed: u64,
 }
 
@@ -95,6 +99,7 @@ impl Spec {
             calico_percent: 0,
             cilium_percent: 0,
             calico_tiers: true,
+            bare: false,
             seed: 0x5EED_CAFE,
         }
     }
@@ -118,6 +123,11 @@ impl Spec {
 }
 
 impl Spec {
+    /// The same cluster with bare pods (see [`Spec::bare`]).
+    pub fn bare(self) -> Self {
+        Spec { bare: true, ..self }
+    }
+
     /// ~60% Kubernetes NetworkPolicy, ~40% Cilium (CNP with L7 and deny
     /// rules, and clusterwide policies).
     pub fn cilium(pods: usize, policies: usize) -> Self {
@@ -304,15 +314,37 @@ pub fn generate(spec: &Spec) -> Generated {
             {
                 ports.push((pname, pnum, "TCP"));
             }
-            g.deployment(
-                &ns.name,
-                &name,
-                replicas,
-                &labels,
-                &format!("sa-{app}"),
-                &ports,
-            );
-            summary.deployments += 1;
+            if spec.bare {
+                for r in 0..replicas {
+                    // A version of its own for most pods; the policies'
+                    // v1/v2/v3 for the rest, so that they still select.
+                    let own;
+                    let mut labels = labels.clone();
+                    if !g.rng.chance(20) {
+                        own = format!("b{}", g.rng.below(1 << 30));
+                        labels[2] = ("version", own.as_str());
+                    }
+                    g.pod(
+                        &ns.name,
+                        &format!("{name}-{r}"),
+                        &labels,
+                        &format!("sa-{app}"),
+                        &ports,
+                    );
+                }
+            } else {
+                g.deployment(
+                    &ns.name,
+                    &name,
+                    replicas,
+                    &labels,
+                    &format!("sa-{app}"),
+                    &ports,
+                );
+            }
+            if !spec.bare {
+                summary.deployments += 1;
+            }
             summary.pods += replicas;
             if g.rng.chance(60) {
                 g.service(&ns.name, &name, &labels[..3], &ports);
@@ -418,6 +450,33 @@ impl Gen<'_> {
             let _ = write!(
                 self.out,
                 "            - name: {pname}\n              containerPort: {port}\n              protocol: {proto}\n"
+            );
+        }
+    }
+
+    /// A pod without an owner.
+    fn pod(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        service_account: &str,
+        ports: &[(&str, u16, &str)],
+    ) {
+        self.doc();
+        let _ = write!(
+            self.out,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n"
+        );
+        labels_block(&mut self.out, 4, labels);
+        let _ = write!(
+            self.out,
+            "spec:\n  serviceAccountName: {service_account}\n  containers:\n    - name: main\n      image: registry.example.com/{name}:1.0\n      ports:\n"
+        );
+        for (pname, port, proto) in ports {
+            let _ = write!(
+                self.out,
+                "        - name: {pname}\n          containerPort: {port}\n          protocol: {proto}\n"
             );
         }
     }

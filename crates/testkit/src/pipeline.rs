@@ -100,6 +100,7 @@ pub fn exercise(inv: &Inventory) {
         let opts = reach::Options {
             external: true,
             threads: 1,
+            ..reach::Options::default()
         };
         let graph = reach::compute(&evaluator, &inv.cluster, &opts, &());
         let _ = polctl::render::graph::json(&graph);

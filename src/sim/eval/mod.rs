@@ -265,6 +265,25 @@ impl<'a> Evaluator<'a> {
         Some(self.selection(owner, dir, View::Enforced))
     }
 
+    /// What decides the traffic of `peer` in `dir` when it is a workload
+    /// endpoint policed as such: per tier, the enforced policies selecting
+    /// it, and its profiles in order. `None` for every other end (host
+    /// endpoints, nodes, hostNetwork pods, addresses outside the cluster),
+    /// whose verdicts need the evaluator's other steps.
+    pub(crate) fn pod_plan(
+        &self,
+        peer: &Peer,
+        dir: Direction,
+    ) -> Option<(Selection, Arc<Vec<String>>)> {
+        match self.enforcer(peer) {
+            Enforcer::Pod(owner, index) => Some((
+                self.selection(owner, dir, View::Enforced),
+                self.pod_profiles(index),
+            )),
+            _ => None,
+        }
+    }
+
     /// Whether each rule's criteria match a flow at L3/L4: application-layer
     /// and authentication criteria count as met (the connection reaches
     /// the rule; what the proxy or the handshake then does is apart).

@@ -16,6 +16,9 @@ pub struct Options {
     pub external: bool,
     /// Worker threads (at least 1).
     pub threads: usize,
+    /// Probe every cell through the evaluator instead of computing it:
+    /// the reference the computation is tested against, and much slower.
+    pub probe_only: bool,
 }
 
 impl Default for Options {
@@ -23,6 +26,7 @@ impl Default for Options {
         Options {
             external: true,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            probe_only: false,
         }
     }
 }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::classes::{End, IdentityClass, NamedPortKey, Partition, Workloads};
 use super::conns::{Conns, PORT_PROTOCOLS, domain, is_icmp};
 use super::scan::{Scan, peer_side, walk};
+use super::symbolic::{self, Bits};
 use super::{Options, Progress};
 use crate::model::policy::{Criterion, Direction, PortSpec, Side};
 use crate::model::{Cluster, Flow, Peer, Proto};
@@ -136,6 +137,29 @@ impl VerdictMatrix {
             progress.advance(1);
             out
         });
+        // The same answers per leaf, as sets of classes, and the classes
+        // declaring each named port: what the symbolic walk reads.
+        let n = ends.len();
+        let mut leaf_sets: Vec<Bits> = vec![symbolic::empty(n); leaves.len()];
+        for (j, row) in bits.iter().enumerate() {
+            for (k, &hit) in row.iter().enumerate() {
+                if hit {
+                    symbolic::set(&mut leaf_sets[k], j);
+                }
+            }
+        }
+        let mut named: HashMap<NamedPortKey, Bits> = HashMap::new();
+        for (j, e) in ends.iter().enumerate() {
+            for key in &e.ports {
+                symbolic::set(
+                    named
+                        .entry(key.clone())
+                        .or_insert_with(|| symbolic::empty(n)),
+                    j,
+                );
+            }
+        }
+        let masks = PeerMasks::new(&classes, &ends);
         let job = Job {
             ev,
             cluster,
@@ -143,6 +167,10 @@ impl VerdictMatrix {
             ends: &ends,
             leaf_index: &leaf_index,
             bits: &bits,
+            leaf_sets: &leaf_sets,
+            named: &named,
+            masks: &masks,
+            symbolic: !opts.probe_only,
             other_protocols: &scan.other_protocols,
             unnamed: scan.unnamed,
             named_ports: &named_port_numbers(cluster),
@@ -361,12 +389,119 @@ struct Job<'a, 'e> {
     unnamed: Proto,
     named_ports: &'e HashMap<String, Vec<(Proto, u16)>>,
     probes: AtomicU64,
+    leaf_sets: &'e [Bits],
+    named: &'e HashMap<NamedPortKey, Bits>,
+    masks: &'e PeerMasks,
+    /// Compute what can be computed (else probe everything).
+    symbolic: bool,
 }
+
+/// The peers an endpoint subject faces, per direction and address family:
+/// those the symbolic walk decides (`regular`), and the hostNetwork ones,
+/// the node's traffic, that are probed.
+struct PeerMasks {
+    /// Index: direction (egress 0, ingress 1) * 2 + IPv6.
+    regular: [Bits; 4],
+    irregular: [Vec<usize>; 4],
+}
+
+impl PeerMasks {
+    fn new(classes: &[IdentityClass], ends: &[End]) -> Self {
+        let n = ends.len();
+        let mut regular: [Bits; 4] = std::array::from_fn(|_| symbolic::empty(n));
+        let mut irregular: [Vec<usize>; 4] = Default::default();
+        let subject = IdentityClass::Endpoints {
+            members: Vec::new(),
+        };
+        for (d, dir) in [Direction::Egress, Direction::Ingress].into_iter().enumerate() {
+            for (j, class) in classes.iter().enumerate() {
+                if !class.faces(&subject, dir) {
+                    continue;
+                }
+                let slot = d * 2 + usize::from(ends[j].peer.ip.is_ipv6());
+                if ends[j].unique {
+                    irregular[slot].push(j);
+                } else {
+                    symbolic::set(&mut regular[slot], j);
+                }
+            }
+        }
+        PeerMasks { regular, irregular }
+    }
+
+    fn slot(dir: Direction, v6: bool) -> usize {
+        let d = match dir {
+            Direction::Egress => 0,
+            Direction::Ingress => 1,
+        };
+        d * 2 + usize::from(v6)
+    }
+}
+
 impl Job<'_, '_> {
+    /// End `i`'s verdicts as the subject of `dir`, computed by the
+    /// symbolic walk over its rules (`None`: it cannot be, see
+    /// `symbolic`).
+    fn symbolic_view(&self, i: usize, dir: Direction) -> Option<View> {
+        let me = &self.ends[i];
+        if !self.symbolic || me.unique || !matches!(self.classes[i], IdentityClass::Endpoints { .. }) {
+            return None;
+        }
+        let mut cuts = Cuts::new();
+        for rule in self.ev.rules_for(&me.peer, dir) {
+            walk(&rule.criteria, &mut |c| {
+                cut(self.cluster, self.named_ports, c, &mut cuts);
+            });
+        }
+        let slot = PeerMasks::slot(dir, me.peer.ip.is_ipv6());
+        let mut peers = self.masks.regular[slot].clone();
+        if me.alt.is_none() && symbolic::has(&peers, i) {
+            peers[i / 64] &= !(1 << (i % 64));
+        }
+        let grid = symbolic::Grid {
+            ev: self.ev,
+            leaf_sets: self.leaf_sets,
+            leaf_index: self.leaf_index,
+            named: self.named,
+            own_ports: &me.ports,
+            other_protocols: self.other_protocols,
+            unnamed: self.unnamed,
+        };
+        let groups = symbolic::view(&grid, &me.peer, dir, &peers, &cuts)?;
+        let mut group_of = vec![None; self.ends.len()];
+        let mut results = Vec::with_capacity(groups.len());
+        for (members, allowed) in groups {
+            for j in symbolic::members(&members) {
+                group_of[j] = Some(results.len());
+            }
+            results.push(allowed);
+        }
+        let mut probes = 0;
+        for &j in &self.masks.irregular[slot] {
+            if j == i && me.alt.is_none() {
+                continue;
+            }
+            group_of[j] = Some(results.len());
+            results.push(self.direction(i, j, dir, &cuts, &mut probes));
+        }
+        self.probes.fetch_add(probes, Ordering::Relaxed);
+        Some(View { group_of, results })
+    }
+
     /// End `i`'s verdicts as the subject of `dir`: peers are grouped by how
     /// every peer-side criterion of its rules sees them, and each group is
     /// probed once, at every piece of the ports its rules cut.
     fn view(&self, i: usize, dir: Direction) -> View {
+        if let Some(v) = self.symbolic_view(i, dir) {
+            return v;
+        }
+        self.probed_view(i, dir)
+    }
+
+    /// [`view`](Self::view) through the evaluator: peers grouped by what
+    /// the subject's rules can tell apart, each group probed at every
+    /// piece of the ports.
+    fn probed_view(&self, i: usize, dir: Direction) -> View {
         let me = &self.ends[i];
         let rules = self.ev.rules_for(&me.peer, dir);
         let side = peer_side(dir);

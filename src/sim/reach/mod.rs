@@ -22,6 +22,7 @@ mod expand;
 mod filter;
 mod matrix;
 mod scan;
+mod symbolic;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
