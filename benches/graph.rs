@@ -243,21 +243,21 @@ fn args() -> Args {
         goals()
     } else {
         families
-        .iter()
-        .flat_map(|&family| {
-            pods.iter().flat_map({
-                let policies = &policies;
-                move |&pods| {
-                    policies.iter().map(move |&policies| Case {
-                        family,
-                        bare,
-                        pods,
-                        policies,
-                    })
-                }
+            .iter()
+            .flat_map(|&family| {
+                pods.iter().flat_map({
+                    let policies = &policies;
+                    move |&pods| {
+                        policies.iter().map(move |&policies| Case {
+                            family,
+                            bare,
+                            pods,
+                            policies,
+                        })
+                    }
+                })
             })
-        })
-        .collect()
+            .collect()
     };
     Args {
         cases,
@@ -372,6 +372,16 @@ fn run_child(case: Case, threads: Option<usize>) {
         threads: threads.unwrap_or(Options::default().threads),
         ..Options::default()
     };
+    // The verdict matrix alone (the computation), then the whole graph
+    // (the matrix again, expanded to workloads).
+    let t = Instant::now();
+    drop(black_box(reach::VerdictMatrix::compute(
+        &evaluator,
+        &inv.cluster,
+        &opts,
+        &(),
+    )));
+    report_phase("matrix_ms", t);
     let count = PairCount {
         started: Instant::now(),
         cpu_before: cpu_ms("self").unwrap_or(0.0),
@@ -581,6 +591,7 @@ fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
         thousands(case.pods as u64),
         thousands(case.policies as u64),
         phase("load_ms", "load"),
+        phase("matrix_ms", "graph"),
         graph,
         graph_cpu,
         count("classes"),
@@ -592,11 +603,12 @@ fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
     ]
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "cluster",
     "pods",
     "policies",
     "load + compile",
+    "matrix",
     "graph",
     "graph CPU",
     "classes",
@@ -671,7 +683,7 @@ fn main() {
             r[0] = case.title();
             r[1] = thousands(case.pods as u64);
             r[2] = thousands(case.policies as u64);
-            r[4] = why;
+            r[5] = why;
             rows.push(r);
             continue;
         }
@@ -687,7 +699,7 @@ fn main() {
             _ => "ok".into(),
         };
         println!(
-            "  {:<24} load {}; graph {} (CPU {}); {} classes, {} pairs, {} probes, {} nodes, {} edges; json {}; peak {}; {} wall, load average {load}: {status}",
+            "  {:<24} load {}; matrix {}; graph {} (CPU {}); {} classes, {} pairs, {} probes, {} nodes, {} edges; json {}; peak {}; {} wall, load average {load}: {status}",
             case.name(),
             r[3],
             r[4],
@@ -695,10 +707,11 @@ fn main() {
             r[6],
             r[7],
             r[8],
-            o.figures.get("nodes").map_or("–", String::as_str),
             r[9],
+            o.figures.get("nodes").map_or("–", String::as_str),
             r[10],
             r[11],
+            r[12],
             duration_text(o.wall.as_secs_f64() * 1e3),
         );
         if let Some(phase) = &o.capped {

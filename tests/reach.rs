@@ -485,7 +485,11 @@ fn computed_against_probed(what: &str, inventory: &Inventory, set: &PolicySet) -
     let (a, b) = (cells(&computed), cells(&probed));
     let mut wrong = Vec::new();
     if a.len() != b.len() {
-        wrong.push(format!("{what}: {} cells computed, {} probed", a.len(), b.len()));
+        wrong.push(format!(
+            "{what}: {} cells computed, {} probed",
+            a.len(),
+            b.len()
+        ));
     }
     for (x, y) in a.iter().zip(&b) {
         if x != y {
@@ -515,7 +519,12 @@ fn the_computed_matrix_equals_the_probed_one_on_every_fixture() {
         wrong.is_empty(),
         "{} cells differ:\n{}",
         wrong.len(),
-        wrong.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        wrong
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

@@ -1,7 +1,7 @@
 //! From the verdict matrix to the graph: workloads and external ranges as
 //! nodes, the class pairs between them merged into one edge.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
@@ -20,34 +20,53 @@ pub(super) fn expand(
     notes: Vec<String>,
 ) -> Reach {
     let classes = matrix.classes();
-    // Class pairs are combined once: many share their cells.
+    // Class pairs are combined once: many share their cells. With few
+    // distinct cells the pairs of them are a dense table (the hot path of
+    // a cluster of bare pods: one lookup per workload pair).
+    let combine_cells = |eg: u32, ig: u32| -> Option<Arc<Edge>> {
+        let a = combine(matrix.cell(eg), matrix.cell(ig));
+        (!a.is_empty()).then(|| {
+            Arc::new(Edge {
+                conns: a.conns,
+                l7: a.l7,
+                auth: a.auth,
+                policies: a.policies,
+                some: None,
+            })
+        })
+    };
+    let n_cells = matrix.cell_count();
+    let dense = n_cells <= 4096;
+    let mut table: Vec<Option<Option<Arc<Edge>>>> = if dense {
+        vec![None; n_cells * n_cells]
+    } else {
+        Vec::new()
+    };
     let mut combined: HashMap<(u32, u32), Option<Arc<Edge>>> = HashMap::new();
     let mut edge_between = |s: usize, d: usize| -> Option<Arc<Edge>> {
         let eg = matrix.cell_id(s, d, Direction::Egress)?;
         let ig = matrix.cell_id(d, s, Direction::Ingress)?;
-        combined
-            .entry((eg, ig))
-            .or_insert_with(|| {
-                let a = combine(matrix.cell(eg), matrix.cell(ig));
-                (!a.is_empty()).then(|| {
-                    Arc::new(Edge {
-                        conns: a.conns,
-                        l7: a.l7,
-                        auth: a.auth,
-                        policies: a.policies,
-                        some: None,
-                    })
-                })
-            })
-            .clone()
+        if dense {
+            table[eg as usize * n_cells + ig as usize]
+                .get_or_insert_with(|| combine_cells(eg, ig))
+                .clone()
+        } else {
+            combined
+                .entry((eg, ig))
+                .or_insert_with(|| combine_cells(eg, ig))
+                .clone()
+        }
     };
 
-    let mut classes_of_workload: Vec<BTreeSet<usize>> =
-        vec![BTreeSet::new(); workloads.nodes.len()];
+    let mut classes_of_workload: Vec<Vec<usize>> = vec![Vec::new(); workloads.nodes.len()];
     for (i, c) in class_of.iter().enumerate() {
         if let (Some(c), Some(w)) = (c, workloads.of[i]) {
-            classes_of_workload[w].insert(*c);
+            classes_of_workload[w].push(*c);
         }
+    }
+    for classes in &mut classes_of_workload {
+        classes.sort_unstable();
+        classes.dedup();
     }
     // Whether a class spans workloads: only then does it talk to itself
     // across workloads.
@@ -84,6 +103,15 @@ pub(super) fn expand(
                 continue;
             }
             let (from, to) = (&classes_of_workload[ws], &classes_of_workload[wd]);
+            if let ([s], [d]) = (&from[..], &to[..])
+                && (s != d || spans(*s))
+            {
+                // One class each: the pair's edge as it is, shared.
+                if let Some(edge) = edge_between(*s, *d) {
+                    reach.graph.add_edge(si, di, edge);
+                }
+                continue;
+            }
             let mut edges: Vec<Option<Arc<Edge>>> = Vec::with_capacity(from.len() * to.len());
             for &s in from {
                 for &d in to {

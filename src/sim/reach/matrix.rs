@@ -73,7 +73,8 @@ pub struct VerdictMatrix {
     cells: Vec<Allowed>,
     /// Per (subject, direction): per peer class, the index of its cell
     /// (`NONE`: the pair cannot meet).
-    rows: HashMap<(usize, Direction), Vec<u32>>,
+    /// Index: subject * 2 + direction (egress 0, ingress 1).
+    rows: Vec<Option<Vec<u32>>>,
     /// The protocols cells tell apart; every other one is `Conns::other`.
     named: Vec<Proto>,
     probes: u64,
@@ -191,7 +192,7 @@ impl VerdictMatrix {
         // of its cell.
         let mut cells: Vec<Allowed> = Vec::new();
         let mut interned: HashMap<Allowed, u32> = HashMap::new();
-        let mut rows: HashMap<(usize, Direction), Vec<u32>> = HashMap::new();
+        let mut rows: Vec<Option<Vec<u32>>> = vec![None; classes.len() * 2];
         for (key, view) in subjects.iter().zip(views) {
             let ids: Vec<u32> = view
                 .results
@@ -208,7 +209,7 @@ impl VerdictMatrix {
                 .iter()
                 .map(|g| g.map_or(NONE, |g| ids[g]))
                 .collect();
-            rows.insert(*key, row);
+            rows[row_index(key.0, key.1)] = Some(row);
         }
         let probes = job.probes.load(Ordering::Relaxed);
         let named = PORT_PROTOCOLS
@@ -251,7 +252,11 @@ impl VerdictMatrix {
     pub fn cells(&self) -> impl Iterator<Item = (usize, usize, Direction, &Allowed)> {
         (0..self.classes.len())
             .flat_map(|s| [(s, Direction::Egress), (s, Direction::Ingress)])
-            .filter_map(|key| self.rows.get(&key).map(|row| (key, row)))
+            .filter_map(|key| {
+                self.rows[row_index(key.0, key.1)]
+                    .as_ref()
+                    .map(|row| (key, row))
+            })
             .flat_map(move |((s, dir), row)| {
                 row.iter()
                     .enumerate()
@@ -275,13 +280,30 @@ impl VerdictMatrix {
     /// The index of a cell, for callers that combine cells once per pair
     /// of indexes.
     pub(super) fn cell_id(&self, subject: usize, peer: usize, dir: Direction) -> Option<u32> {
-        let id = *self.rows.get(&(subject, dir))?.get(peer)?;
+        let id = *self
+            .rows
+            .get(row_index(subject, dir))?
+            .as_ref()?
+            .get(peer)?;
         (id != NONE).then_some(id)
     }
 
     pub(super) fn cell(&self, id: u32) -> &Allowed {
         &self.cells[id as usize]
     }
+
+    /// How many distinct cells there are.
+    pub(super) fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+}
+
+fn row_index(subject: usize, dir: Direction) -> usize {
+    subject * 2
+        + match dir {
+            Direction::Egress => 0,
+            Direction::Ingress => 1,
+        }
 }
 
 /// Egress of the source and ingress of the destination together: both
@@ -413,7 +435,10 @@ impl PeerMasks {
         let subject = IdentityClass::Endpoints {
             members: Vec::new(),
         };
-        for (d, dir) in [Direction::Egress, Direction::Ingress].into_iter().enumerate() {
+        for (d, dir) in [Direction::Egress, Direction::Ingress]
+            .into_iter()
+            .enumerate()
+        {
             for (j, class) in classes.iter().enumerate() {
                 if !class.faces(&subject, dir) {
                     continue;
@@ -444,7 +469,10 @@ impl Job<'_, '_> {
     /// `symbolic`).
     fn symbolic_view(&self, i: usize, dir: Direction) -> Option<View> {
         let me = &self.ends[i];
-        if !self.symbolic || me.unique || !matches!(self.classes[i], IdentityClass::Endpoints { .. }) {
+        if !self.symbolic
+            || me.unique
+            || !matches!(self.classes[i], IdentityClass::Endpoints { .. })
+        {
             return None;
         }
         let mut cuts = Cuts::new();

@@ -616,19 +616,12 @@ fn cols(r: &Region, n_atoms: usize) -> Vec<Bits> {
 
 fn intersect(x: &Region, y: &Region) -> Region {
     match (x, y) {
-        (
+        (Region::Rect { peers: p, atoms: a }, Region::Rect { peers: q, atoms: b }) => {
             Region::Rect {
-                peers: p,
-                atoms: a,
-            },
-            Region::Rect {
-                peers: q,
-                atoms: b,
-            },
-        ) => Region::Rect {
-            peers: and(p, q),
-            atoms: a.iter().zip(b).map(|(x, y)| *x && *y).collect(),
-        },
+                peers: and(p, q),
+                atoms: a.iter().zip(b).map(|(x, y)| *x && *y).collect(),
+            }
+        }
         _ => {
             let n = n_atoms(x, y);
             Region::Cols(
@@ -643,17 +636,7 @@ fn intersect(x: &Region, y: &Region) -> Region {
 }
 
 fn union(x: &Region, y: &Region) -> Region {
-    if let (
-        Region::Rect {
-            peers: p,
-            atoms: a,
-        },
-        Region::Rect {
-            peers: q,
-            atoms: b,
-        },
-    ) = (x, y)
-    {
+    if let (Region::Rect { peers: p, atoms: a }, Region::Rect { peers: q, atoms: b }) = (x, y) {
         if a == b {
             return Region::Rect {
                 peers: or(p, q),
