@@ -114,7 +114,16 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
         }
         None => view::GroupBy::Workload,
     };
-    let view = view::View::new(graph, group_by);
+    let mut view = view::View::new(graph, group_by);
+    for (tier, policy) in set.policies() {
+        let kinds = view
+            .kinds
+            .entry(format!("{}/{}", tier.name, policy.key()))
+            .or_default();
+        if !kinds.contains(&policy.kind) {
+            kinds.push(policy.kind.clone());
+        }
+    }
     let text = match format {
         GraphFormat::Table | GraphFormat::Wide => {
             let wide = format == GraphFormat::Wide;
@@ -136,10 +145,10 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
             .node_weights()
             .map(|n| format!("{}\n", n.id))
             .collect(),
-        GraphFormat::Dot => view::dot(&view.reach),
-        GraphFormat::Mermaid => view::mermaid(&view.reach),
-        GraphFormat::Svg => view::svg(&view.reach),
-        GraphFormat::Html => view::html(&view.reach),
+        GraphFormat::Dot => view::dot(&view),
+        GraphFormat::Mermaid => view::mermaid(&view),
+        GraphFormat::Svg => view::svg(&view),
+        GraphFormat::Html => view::html(&view),
     };
     ctx.printer.raw(&text)?;
     Ok(ExitStatus::Success)

@@ -5,6 +5,7 @@ pub(crate) mod diff;
 pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;
+pub mod layout;
 pub(crate) mod lint;
 pub(crate) mod policy;
 mod printer;

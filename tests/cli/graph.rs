@@ -307,9 +307,13 @@ fn svg_is_xml_with_a_node_per_workload_and_labelled_edges() {
         .filter(|n| n.tag_name().name() == "text")
         .filter_map(|n| n.text())
         .collect();
+    for ns in ["myns · ", "other-ns · "] {
+        assert!(
+            texts.iter().any(|t| t.starts_with(ns)),
+            "captions name the namespace `{ns}`: {texts:?}"
+        );
+    }
     for want in [
-        "namespace myns",
-        "namespace other-ns",
         "backend",
         "frontend",
         "client",
@@ -909,4 +913,242 @@ fn a_table_of_over_10000_edges_shows_namespaces_and_says_how_to_see_all() {
         "json",
     ]);
     assert_eq!(json["edges"].as_array().map(Vec::len), Some(11_990));
+}
+
+// Drawings people read: nothing covers anything, everything is on the page.
+
+/// What a box shows, and its x, y, width and height.
+type DrawnBox = (String, f64, f64, f64, f64);
+
+/// Every node box and edge label box of an SVG, in page coordinates, and
+/// the page's size.
+fn drawn_boxes(text: &str) -> (Vec<DrawnBox>, f64, f64) {
+    let doc = roxmltree::Document::parse(text).expect("well-formed");
+    let root = doc.root_element();
+    let size = |a: &str| -> f64 { root.attribute(a).and_then(|v| v.parse().ok()).expect(a) };
+    let content = doc
+        .descendants()
+        .find(|n| has_class(*n, "content"))
+        .expect("g.content");
+    let shift: Vec<f64> = content
+        .attribute("transform")
+        .and_then(|t| {
+            t.strip_prefix("translate(")?
+                .strip_suffix(')')
+                .map(str::to_string)
+        })
+        .expect("translate")
+        .split_whitespace()
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    let mut boxes = Vec::new();
+    for g in doc
+        .descendants()
+        .filter(|n| has_class(*n, "node") || has_class(*n, "edge-label"))
+    {
+        let rect = g
+            .children()
+            .find(|c| c.tag_name().name() == "rect")
+            .expect("a box");
+        let num = |a: &str| -> f64 { rect.attribute(a).and_then(|v| v.parse().ok()).expect(a) };
+        let what = g
+            .attribute("data-id")
+            .map(str::to_string)
+            .or_else(|| label_text(g).map(str::to_string))
+            .unwrap_or_default();
+        boxes.push((
+            what,
+            num("x") + shift[0],
+            num("y") + shift[1],
+            num("width"),
+            num("height"),
+        ));
+    }
+    (boxes, size("width"), size("height"))
+}
+
+fn assert_apart_and_on_the_page(name: &str, text: &str) {
+    let (boxes, width, height) = drawn_boxes(text);
+    assert!(boxes.len() > 10, "{name}: {} boxes", boxes.len());
+    for (i, a) in boxes.iter().enumerate() {
+        assert!(
+            a.1 >= 0.0 && a.2 >= 0.0 && a.1 + a.3 <= width && a.2 + a.4 <= height,
+            "{name}: `{}` lies outside the page {width}x{height}: {a:?}",
+            a.0
+        );
+        for b in &boxes[i + 1..] {
+            let apart =
+                a.1 + a.3 <= b.1 || b.1 + b.3 <= a.1 || a.2 + a.4 <= b.2 || b.2 + b.4 <= a.2;
+            assert!(
+                apart,
+                "{name}: `{}` and `{}` overlap: {a:?} {b:?}",
+                a.0, b.0
+            );
+        }
+    }
+}
+
+#[test]
+fn svg_labels_and_nodes_never_overlap() {
+    for (name, extra) in [
+        ("cilium-deny", None),
+        ("cilium-deny", Some("namespace")),
+        ("shop-60", None),
+        ("shop-60", Some("namespace")),
+        ("tiers", None),
+    ] {
+        let fixture = fixture(name);
+        let mut args = vec!["graph", "-f", &fixture, "-o", "svg"];
+        if let Some(by) = extra {
+            args.extend(["--group-by", by]);
+        }
+        let out = run(&args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_apart_and_on_the_page(&args.join(" "), &out.stdout);
+    }
+}
+
+/// Where the browser tests leave their screenshots.
+fn screenshot_dir() -> PathBuf {
+    let dir = repo().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// The page's own check (`#check=1`): node boxes and label texts as the
+/// browser lays them out, none overlapping another, all inside the
+/// drawing's viewport.
+fn page_check(browser: &Path, url: &str) -> Value {
+    let dom = browse(
+        browser,
+        &["--dump-dom", "--window-size=1400,900"],
+        &format!("{url}&check=1"),
+    );
+    let found = regex::Regex::new(r#"data-check="([^"]*)""#)
+        .expect("regex")
+        .captures(&dom)
+        .map(|c| c[1].replace("&quot;", "\"").replace("&amp;", "&"))
+        .unwrap_or_else(|| panic!("{url}: the page wrote no check"));
+    serde_json::from_str(&found).expect("check JSON")
+}
+
+#[test]
+fn pages_at_13_and_60_workloads_read_cleanly_in_a_browser() {
+    let browser = chromium().expect(
+        "chromium is not on PATH: run the tests with scripts/test, which installs it \
+         (`apt-get install chromium fonts-liberation`)",
+    );
+    let shots = screenshot_dir();
+    for (name, views) in [
+        (
+            "cilium-deny",
+            &[
+                "view=ns",
+                "expand=payments",
+                "view=w",
+                "view=matrix",
+                "sel=n0",
+            ][..],
+        ),
+        (
+            "shop-60",
+            &[
+                "view=ns",
+                "expand=shop-checkout",
+                "ns=shop-web",
+                "view=matrix",
+            ][..],
+        ),
+    ] {
+        let out = run(&["graph", "-f", &fixture(name), "-o", "html"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let page = shots.join(format!("{name}.html"));
+        std::fs::write(&page, &out.stdout).expect("write page");
+        let url = format!("file://{}", page.display());
+        for view in views {
+            let check = page_check(&browser, &format!("{url}#{view}"));
+            let drawn = check["boxes"].as_u64().unwrap_or(0);
+            if *view != "view=matrix" {
+                assert!(drawn > 4, "{name}#{view}: {check}");
+            }
+            assert_eq!(check["overlaps"], serde_json::json!([]), "{name}#{view}");
+            assert_eq!(check["outside"], serde_json::json!([]), "{name}#{view}");
+            let shot = shots.join(format!("{name}-{}.png", view.replace('=', "-")));
+            let _ = std::fs::remove_file(&shot);
+            browse(
+                &browser,
+                &[
+                    &format!("--screenshot={}", shot.display()),
+                    "--window-size=1400,900",
+                ],
+                &format!("{url}#{view}"),
+            );
+            let png = std::fs::read(&shot).expect("screenshot written");
+            assert!(png.starts_with(b"\x89PNG"), "{}", shot.display());
+        }
+    }
+    // Each SVG too, as a picture.
+    for name in ["cilium-deny", "shop-60"] {
+        let svg = shots.join(format!("{name}.svg"));
+        std::fs::write(&svg, svg_of(name)).expect("write svg");
+        let shot = shots.join(format!("{name}-svg.png"));
+        browse(
+            &browser,
+            &[
+                &format!("--screenshot={}", shot.display()),
+                "--window-size=1600,1200",
+            ],
+            &format!("file://{}", svg.display()),
+        );
+        assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000));
+    }
+}
+
+/// The details panel names each policy's kind: a NetworkPolicy and a
+/// CiliumNetworkPolicy may share a name.
+#[test]
+fn the_details_name_the_kind_of_each_policy() {
+    let browser = chromium().expect("chromium on PATH (scripts/test installs it)");
+    let out = run(&["graph", "-f", &fixture("cilium-deny"), "-o", "html"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-kinds");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let page = dir.join("page.html");
+    std::fs::write(&page, &out.stdout).expect("write");
+    let json = json_of(&["graph", "-f", &fixture("cilium-deny"), "-o", "json"]);
+    let (index, edge) = json["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .enumerate()
+        .find(|(_, e)| {
+            e["policies"].as_array().is_some_and(|p| {
+                p.iter()
+                    .any(|p| p.as_str().is_some_and(|p| p.contains("/payments/")))
+            })
+        })
+        .expect("an edge decided by a payments policy");
+    let dom = browse(
+        &browser,
+        &["--dump-dom"],
+        &format!("file://{}#sel=e{index}", page.display()),
+    );
+    let details = dom
+        .split("<div id=\"details\">")
+        .nth(1)
+        .and_then(|rest| rest.split("<div class=\"legend\">").next())
+        .expect("details panel");
+    for policy in edge["policies"].as_array().expect("policies") {
+        let policy = policy.as_str().expect("text");
+        if policy == "non-isolated" {
+            continue;
+        }
+        let named = [
+            "CiliumNetworkPolicy ",
+            "CiliumClusterwideNetworkPolicy ",
+            "NetworkPolicy ",
+        ]
+        .iter()
+        .any(|kind| details.contains(&format!("{kind}{policy}")));
+        assert!(named, "`{policy}` with its kind in {details}");
+    }
 }

@@ -111,10 +111,11 @@ pub fn exercise(inv: &Inventory) {
         ] {
             let _ = polctl::render::graph::table(&View::new(graph.clone(), by), true);
         }
-        let _ = polctl::render::graph::dot(&graph);
-        let _ = polctl::render::graph::mermaid(&graph);
-        let _ = polctl::render::graph::svg(&graph);
-        let _ = polctl::render::graph::html(&graph);
+        let view = View::new(graph, GroupBy::Workload);
+        let _ = polctl::render::graph::dot(&view);
+        let _ = polctl::render::graph::mermaid(&view);
+        let _ = polctl::render::graph::svg(&view);
+        let _ = polctl::render::graph::html(&view);
     }
 }
 

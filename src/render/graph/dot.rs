@@ -2,12 +2,11 @@
 
 use std::fmt::Write;
 
-use super::{Drawing, Style, caption, namespace_title};
-use crate::sim::reach::Reach;
+use super::{Drawing, Style, View, caption, namespace_title};
 
 /// The graph as a `digraph` for `dot -Tsvg`.
-pub fn dot(reach: &Reach) -> String {
-    draw(&Drawing::new(reach))
+pub fn dot(view: &View) -> String {
+    draw(&Drawing::of_view(view))
 }
 
 pub(super) fn draw(d: &Drawing) -> String {

@@ -45,6 +45,10 @@ pub struct View {
     /// Per node index: how many workloads the node stands for (1 for a
     /// workload, 0 for an external range).
     pub members: Vec<usize>,
+    /// The kinds of the policies edges name (`tier/ns/name` → kinds), so
+    /// that a NetworkPolicy and a CiliumNetworkPolicy of one name are told
+    /// apart where they are shown.
+    pub kinds: BTreeMap<String, Vec<String>>,
 }
 
 impl View {
@@ -63,16 +67,30 @@ impl View {
                     reach,
                     group_by,
                     members,
+                    kinds: BTreeMap::new(),
                 }
             }
             by => {
-                let (reach, members) = group(&reach, by);
+                let (reach, members) = group(&reach, by, None);
                 View {
                     reach,
                     group_by,
                     members,
+                    kinds: BTreeMap::new(),
                 }
             }
+        }
+    }
+
+    /// Namespaces as nodes, but the workloads of `namespace` as
+    /// themselves: a namespace expanded in place.
+    pub fn expanded(reach: &Reach, namespace: &str) -> View {
+        let (reach, members) = group(reach, &GroupBy::Namespace, Some(namespace));
+        View {
+            reach,
+            group_by: GroupBy::Namespace,
+            members,
+            kinds: BTreeMap::new(),
         }
     }
 
@@ -234,11 +252,13 @@ struct Aggregate {
 /// The graph with workloads grouped: per node, how many workloads it
 /// stands for. An aggregated edge's `conns` is what every member pair (of
 /// two different workloads) has; `some` is set when some pairs have more.
-fn group(reach: &Reach, by: &GroupBy) -> (Reach, Vec<usize>) {
+/// Workloads of the namespace `expanded` stay themselves.
+fn group(reach: &Reach, by: &GroupBy, expanded: Option<&str>) -> (Reach, Vec<usize>) {
     let g = &reach.graph;
+    // (whether the node stays itself, the group's name)
     let mut groups: BTreeMap<(bool, String), (GraphNode, usize)> = BTreeMap::new();
     let key_of = |n: &GraphNode| -> (bool, String) {
-        if n.is_external() {
+        if n.is_external() || (expanded.is_some() && n.namespace.as_deref() == expanded) {
             return (true, n.id.clone());
         }
         let ns = n.namespace.clone().unwrap_or_default();
@@ -254,7 +274,7 @@ fn group(reach: &Reach, by: &GroupBy) -> (Reach, Vec<usize>) {
     for n in g.node_weights() {
         let key = key_of(n);
         let entry = groups.entry(key.clone()).or_insert_with(|| {
-            let node = if n.is_external() {
+            let node = if key.0 {
                 n.clone()
             } else {
                 let kind = match by {
@@ -278,7 +298,9 @@ fn group(reach: &Reach, by: &GroupBy) -> (Reach, Vec<usize>) {
             (node, 0)
         });
         if !n.is_external() {
-            entry.0.pods += n.pods;
+            if !key.0 {
+                entry.0.pods += n.pods;
+            }
             entry.1 += 1;
         }
         group_of.push(key);

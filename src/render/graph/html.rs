@@ -10,16 +10,148 @@
 use serde_json::{Value, json};
 
 use super::svg::{esc, legend_svg, render};
-use super::{Drawing, caption};
-use crate::sim::reach::{Conns, GraphNodeKind, Reach};
+use petgraph::visit::EdgeRef;
 
-/// The interactive page.
-pub fn html(reach: &Reach) -> String {
-    page(&Drawing::new(reach))
+use super::{Drawing, GroupBy, View, caption};
+use crate::sim::reach::{Conns, GraphNodeKind};
+
+/// Above this many workload edges (or workloads), the page holds the
+/// namespace view and the matrix only: a drawing of every edge would be
+/// hundreds of megabytes that no one reads, and the namespace view says
+/// how to draw a part (`-n`, `--focus`).
+const PAGE_EDGES: usize = 3_000;
+const PAGE_WORKLOADS: usize = 400;
+/// A namespace of up to this many workloads can be expanded in place;
+/// expansions stop once their drawings hold this many edges in all.
+const EXPAND_WORKLOADS: usize = 120;
+const EXPAND_EDGES: usize = 6_000;
+
+/// The interactive page. For the workload view it opens at namespace
+/// level: a click on a namespace expands it into its workloads, and a
+/// namespace × namespace matrix shows large graphs at a glance.
+pub fn html(view: &View) -> String {
+    if view.is_grouped() {
+        return page_with(&Drawing::of_view(view), None);
+    }
+    let namespaces = View::new(view.reach.clone(), GroupBy::Namespace);
+    let mut expansions = Vec::new();
+    let mut budget = EXPAND_EDGES;
+    let ng = &namespaces.reach.graph;
+    for i in ng.node_indices() {
+        if ng[i].is_external() || namespaces.members[i.index()] > EXPAND_WORKLOADS {
+            continue;
+        }
+        let expanded = View::expanded(&view.reach, &ng[i].id);
+        let Some(left) = budget.checked_sub(expanded.reach.graph.edge_count()) else {
+            break;
+        };
+        budget = left;
+        expansions.push((ng[i].id.clone(), expanded));
+    }
+    let levels = Levels {
+        overview: &namespaces,
+        expansions,
+        matrix: matrix(view, &namespaces),
+        workloads: view.reach.graph.edge_count() <= PAGE_EDGES
+            && view.reach.graph.node_count() <= PAGE_WORKLOADS,
+    };
+    page_with(&Drawing::of_view(view), Some(&levels))
 }
 
 pub(super) fn page(d: &Drawing) -> String {
-    let svg = render(d, true);
+    page_with(d, None)
+}
+
+/// The namespace level of a workload page.
+struct Levels<'v> {
+    overview: &'v View,
+    /// Per namespace: the drawing with its workloads in place.
+    expansions: Vec<(String, View)>,
+    matrix: String,
+    /// Whether the page holds the workload drawing.
+    workloads: bool,
+}
+
+/// The namespace × namespace matrix: per cell the connections every
+/// workload pair has, shaded by the share of pairs with any connection.
+fn matrix(workloads: &View, namespaces: &View) -> String {
+    use std::collections::HashMap;
+    use std::fmt::Write;
+    let g = &workloads.reach.graph;
+    let ng = &namespaces.reach.graph;
+    let names: Vec<&str> = ng
+        .node_indices()
+        .filter(|&i| !ng[i].is_external())
+        .map(|i| ng[i].id.as_str())
+        .collect();
+    let size: HashMap<&str, usize> = ng
+        .node_indices()
+        .map(|i| (ng[i].id.as_str(), namespaces.members[i.index()]))
+        .collect();
+    let mut pairs: HashMap<(&str, &str), usize> = HashMap::new();
+    for e in g.edge_references() {
+        let (s, d) = (&g[e.source()], &g[e.target()]);
+        if let (Some(a), Some(b)) = (&s.namespace, &d.namespace) {
+            *pairs.entry((a.as_str(), b.as_str())).or_default() += 1;
+        }
+    }
+    let mut label: HashMap<(&str, &str), String> = HashMap::new();
+    for e in ng.edge_references() {
+        label.insert(
+            (ng[e.source()].id.as_str(), ng[e.target()].id.as_str()),
+            super::short_label(e.weight(), "pairs"),
+        );
+    }
+    let mut out = String::from(
+        "<table class=\"matrix\"><caption>From (rows) to (columns): what every workload \
+         pair has; the shade is the share of pairs with any connection</caption>\n<tr><th></th>",
+    );
+    for n in &names {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(n));
+    }
+    out.push_str("</tr>\n");
+    for a in &names {
+        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", esc(a));
+        for b in &names {
+            let (m, n) = (size[a], size[b]);
+            let total = if a == b {
+                m * m.saturating_sub(1)
+            } else {
+                m * n
+            };
+            let have = pairs.get(&(*a, *b)).copied().unwrap_or(0);
+            let share = if total == 0 {
+                0.0
+            } else {
+                have as f64 / total as f64
+            };
+            let text = label.get(&(*a, *b)).map_or("", String::as_str);
+            let _ = write!(
+                out,
+                "<td data-src=\"{}\" data-dst=\"{}\" style=\"background:rgba(31,95,168,{:.2})\" \
+                 title=\"{} of {} workload pairs\"{}>{}</td>",
+                esc(a),
+                esc(b),
+                0.08 + 0.6 * share,
+                have,
+                total,
+                if share > 0.6 { " class=\"dark\"" } else { "" },
+                esc(text)
+            );
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn page_with(d: &Drawing, levels: Option<&Levels>) -> String {
+    let with_workloads = levels.is_none_or(|l| l.workloads);
+    let svg = if with_workloads {
+        render(d, true)
+    } else {
+        String::new()
+    };
     let summary = d.summary();
     let mut out = String::with_capacity(svg.len() * 2 + STYLE.len() + SCRIPT.len());
     out.push_str(
@@ -31,13 +163,60 @@ pub(super) fn page(d: &Drawing) -> String {
         esc(&summary)
     ));
     out.push_str(&format!(
-        "<header><h1>{}</h1><span class=\"summary\">{}</span></header>\n",
+        "<header><h1>{}</h1><span class=\"summary\">{}</span>",
         d.title(),
         esc(&summary)
     ));
+    if levels.is_some() {
+        out.push_str(
+            "<nav id=\"levels\"><button type=\"button\" data-level=\"ns\">Namespaces</button>\
+             <button type=\"button\" data-level=\"w\">Workloads</button>\
+             <button type=\"button\" data-level=\"matrix\">Matrix</button></nav>",
+        );
+    }
+    out.push_str("</header>\n");
     out.push_str(CONTROLS);
     out.push_str("<main>\n<div id=\"canvas\">\n");
-    out.push_str(&svg);
+    if let Some(l) = levels {
+        // The namespace drawing's elements are named apart from the
+        // workload drawing's, which the filters address.
+        let drawing = |v: &View| {
+            render(&Drawing::of_view(v), true)
+                .replace("<g class=\"node ", "<g class=\"group ")
+                .replace("<g class=\"edge ", "<g class=\"group-edge ")
+                .replace("<g class=\"edge-label\"", "<g class=\"group-label\"")
+        };
+        out.push_str("<div id=\"level-ns\" class=\"level\">\n");
+        out.push_str(&drawing(l.overview));
+        out.push_str("</div>\n");
+        for (ns, v) in &l.expansions {
+            out.push_str(&format!(
+                "<div class=\"level expansion off\" data-ns=\"{}\">\n",
+                esc(ns)
+            ));
+            out.push_str(&drawing(v));
+            out.push_str("</div>\n");
+        }
+        out.push_str("<div id=\"level-matrix\" class=\"level off\">\n");
+        out.push_str(&l.matrix);
+        out.push_str("</div>\n");
+        if !l.workloads {
+            out.push_str(&format!(
+                "<p id=\"level-w\" class=\"level hint off\">{} is too many to draw in a page \
+                 ({PAGE_EDGES} edges or {PAGE_WORKLOADS} workloads at most): draw a part with \
+                 <code>-n NAMESPACE</code> or <code>--focus WORKLOAD</code>.</p>\n",
+                esc(&d.summary())
+            ));
+        }
+    }
+    if with_workloads {
+        out.push_str(&format!(
+            "<div id=\"level-w\" class=\"level{}\">\n",
+            if levels.is_some() { " off" } else { "" }
+        ));
+        out.push_str(&svg);
+        out.push_str("</div>\n");
+    }
     out.push_str("</div>\n");
     out.push_str(
         "<aside id=\"side\"><div id=\"details\"><h2>Details</h2>\
@@ -47,10 +226,21 @@ pub(super) fn page(d: &Drawing) -> String {
     out.push_str(&legend_svg(d.styles()));
     out.push_str("</div></aside>\n");
     out.push_str("</main>\n<script type=\"application/json\" id=\"graph-data\">");
-    out.push_str(&script_json(&data(d)));
+    let data = if with_workloads {
+        data(d)
+    } else {
+        json!({ "namespaces": [], "nodes": [], "edges": [], "kinds": {} })
+    };
+    out.push_str(&script_json(&data));
     out.push_str("</script>\n<script>");
     out.push_str(SCRIPT);
-    out.push_str("</script>\n</body>\n</html>\n");
+    out.push_str("</script>\n");
+    if levels.is_some() {
+        out.push_str("<script>");
+        out.push_str(LEVELS_SCRIPT);
+        out.push_str("</script>\n");
+    }
+    out.push_str("</body>\n</html>\n");
     out
 }
 
@@ -102,7 +292,8 @@ fn data(d: &Drawing) -> Value {
         })
         .collect();
     let namespaces: Vec<&str> = d.namespaces.iter().map(|(ns, _)| ns.as_str()).collect();
-    json!({ "namespaces": namespaces, "nodes": nodes, "edges": edges })
+    let kinds = d.view_kinds();
+    json!({ "namespaces": namespaces, "nodes": nodes, "edges": edges, "kinds": kinds })
 }
 
 /// JSON that cannot end its `<script>` element early: `<`, `>` and `&`
@@ -159,6 +350,27 @@ main{flex:1;display:flex;min-height:0}
 #canvas .selected rect{stroke:#e31b54;stroke-width:3}
 #canvas .edge.selected path:not(.hit){stroke:#e31b54;stroke-width:3}
 #canvas .edge:hover path:not(.hit){stroke-width:3}
+#canvas svg.focus .edge:not(.selected),#canvas svg.focus .edge-label:not(.selected),
+#canvas svg.focus .group-edge:not(.selected),#canvas svg.focus .group-label:not(.selected){opacity:.12}
+#canvas .group.selected rect{stroke:#e31b54;stroke-width:3}
+#canvas .group-edge.selected path:not(.hit){stroke-width:2.6}
+#canvas .group{cursor:pointer}
+#canvas .edge-label.selected text{font-size:12px}
+#canvas{position:relative}
+#canvas .level{width:100%;height:100%}
+/* Hidden, not undisplayed: the legend's arrowheads are a drawing's markers. */
+#canvas .level.off{position:absolute;top:0;left:0;visibility:hidden;pointer-events:none}
+#levels{display:flex;gap:4px;margin-left:auto}
+#levels button{font:inherit;padding:3px 10px;border:1px solid #d0d5dd;border-radius:6px;background:#fff;cursor:pointer}
+#levels button.on{background:#1f5fa8;color:#fff;border-color:#1f5fa8}
+body.at-ns #filters,body.at-matrix #filters{display:none}
+#level-matrix{overflow:auto;padding:16px}
+table.matrix{border-collapse:collapse;font-size:12px}
+table.matrix caption{text-align:left;color:#475467;padding-bottom:8px}
+table.matrix th{font-weight:600;padding:4px 8px;text-align:left;white-space:nowrap}
+table.matrix td{border:1px solid #fff;padding:6px 8px;min-width:64px;color:#101828;white-space:nowrap}
+table.matrix td.dark{color:#fff}
+p.level.hint{padding:24px;color:#475467}
 #side{width:320px;overflow:auto;padding:12px 16px;border-left:1px solid #e4e7ec;background:#fff;display:flex;flex-direction:column;gap:16px}
 #side h2{font-size:15px;margin:0 0 8px}
 #side .legend{margin-top:auto;border-top:1px solid #e4e7ec;padding-top:10px}
@@ -174,7 +386,35 @@ const SCRIPT: &str = r##"
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('graph-data').textContent);
-  var svg = document.querySelector('#canvas svg');
+  var svg = document.querySelector('#level-w svg');
+  // Whether labels and nodes keep apart and stay in view, for tests:
+  // `#check=1` writes the result to <body data-check>.
+  window.polctlCheck = function () {
+    var level = document.querySelector('#canvas .level:not(.off)') || document.getElementById('canvas');
+    var view = document.getElementById('canvas').getBoundingClientRect();
+    var boxes = [];
+    level.querySelectorAll('g.node rect, g.group rect, g.edge-label text, g.group-label text').forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) {
+        var g = el.closest('g');
+        boxes.push({ key: (g.getAttribute('data-key') || '') + ' ' + (el.textContent || g.getAttribute('data-id') || ''), r: r });
+      }
+    });
+    var overlaps = [], outside = [], slack = 0.5;
+    boxes.forEach(function (a, i) {
+      if (a.r.left < view.left - slack || a.r.top < view.top - slack ||
+          a.r.right > view.right + slack || a.r.bottom > view.bottom + slack) outside.push(a.key);
+      for (var j = i + 1; j < boxes.length; j++) {
+        var b = boxes[j].r;
+        if (a.r.left < b.right - slack && b.left < a.r.right - slack &&
+            a.r.top < b.bottom - slack && b.top < a.r.bottom - slack) overlaps.push(a.key + ' / ' + boxes[j].key);
+      }
+    });
+    var result = { boxes: boxes.length, overlaps: overlaps.slice(0, 10), outside: outside.slice(0, 10) };
+    if (/(^#|&)check=1/.test(location.hash)) document.body.setAttribute('data-check', JSON.stringify(result));
+    return result;
+  };
+  if (!svg) { window.polctlCheck(); return; }
   var byKey = {};
   data.nodes.forEach(function (n) { byKey[n.key] = n; n.out = []; n.in = []; });
   data.edges.forEach(function (e) {
@@ -361,6 +601,12 @@ const SCRIPT: &str = r##"
     });
     details.appendChild(dl);
   }
+  // `tier/ns/name` with its kind: a NetworkPolicy and a
+  // CiliumNetworkPolicy may share a name.
+  function policyName(p) {
+    var kinds = (data.kinds || {})[p];
+    return kinds && kinds.length ? kinds.join(' or ') + ' ' + p : p;
+  }
   function edgeLine(e, other) {
     var n = byKey[other];
     return link(e.key, n.id + ': ' + e.conns.join(', '));
@@ -375,7 +621,7 @@ const SCRIPT: &str = r##"
       e.l7.length ? ['Filtered by an L7 proxy', e.l7.join(', ')] : null,
       e.auth.length ? ['Requires mutual authentication', e.auth.join(', ')] : null,
       e.some ? ['Some pods only', e.some.join(', ')] : null,
-      ['Policies', e.policies.length ? list(e.policies.map(function (p) { return el('span', p); }))
+      ['Policies', e.policies.length ? list(e.policies.map(function (p) { return el('span', policyName(p)); }))
         : '(none: allowed by default)']
     ]);
   }
@@ -403,11 +649,21 @@ const SCRIPT: &str = r##"
   function select(key) {
     Object.keys(nodeEls).concat(Object.keys(edgeEls)).forEach(function (k) {
       mark(nodeEls[k] || edgeEls[k], 'selected', false);
+      mark(labelEls[k], 'selected', false);
     });
+    svg.classList.remove('focus');
     selected = byKey[key] ? key : '';
     if (!selected) { if (controls.q.value.trim()) showMatches(); else hint(); return; }
     mark(nodeEls[key] || edgeEls[key], 'selected', true);
-    if (key.charAt(0) === 'e') showEdge(byKey[key]); else showNode(byKey[key]);
+    if (key.charAt(0) === 'e') showEdge(byKey[key]); else {
+      // A node's edges stand out; the others fade.
+      byKey[key].out.concat(byKey[key].in).forEach(function (e) {
+        mark(edgeEls[e.key], 'selected', true);
+        mark(labelEls[e.key], 'selected', true);
+      });
+      svg.classList.add('focus');
+      showNode(byKey[key]);
+    }
   }
   svg.addEventListener('click', function (ev) {
     if (moved) return;
@@ -490,8 +746,86 @@ const SCRIPT: &str = r##"
     writeHash();
   });
   window.addEventListener('hashchange', function () { readHash(); fit(); });
+  window.polctlFit = fit;
   readHash();
   fit();
+  if (!document.getElementById('levels')) window.polctlCheck();
+})();
+"##;
+
+/// Namespace level, workload level and matrix: which one shows, and a
+/// click on a namespace expands it into its workloads.
+const LEVELS_SCRIPT: &str = r##"
+(function () {
+  'use strict';
+  var filterKeys = ['ns', 'w', 'port', 'proto', 'q', 'sel', 'ext'];
+  var all = Array.prototype.slice.call(document.querySelectorAll('#canvas .level'));
+  // `ns`, `w`, `matrix`, or a namespace expanded (`expand=NS`).
+  function show(level, ns) {
+    var shown = null;
+    all.forEach(function (el) {
+      var on = level === 'expand' ? el.classList.contains('expansion') && el.getAttribute('data-ns') === ns
+        : el.id === 'level-' + level;
+      el.classList.toggle('off', !on);
+      if (on) shown = el;
+    });
+    if (!shown) { level = 'ns'; document.getElementById('level-ns').classList.remove('off'); }
+    document.querySelectorAll('#levels button').forEach(function (b) {
+      b.classList.toggle('on', b.getAttribute('data-level') === (level === 'expand' ? 'ns' : level));
+    });
+    document.body.className = 'at-' + (level === 'w' ? 'w' : 'ns');
+    if (level === 'w' && window.polctlFit) window.polctlFit();
+  }
+  function fromHash() {
+    var p = new URLSearchParams(location.hash.replace(/^#/, ''));
+    if (p.has('expand')) return show('expand', p.get('expand'));
+    var level = p.get('view');
+    if (level !== 'ns' && level !== 'w' && level !== 'matrix') {
+      level = filterKeys.some(function (k) { return p.has(k); }) ? 'w' : 'ns';
+    }
+    show(level);
+  }
+  document.querySelectorAll('#levels button').forEach(function (b) {
+    b.addEventListener('click', function () {
+      var level = b.getAttribute('data-level');
+      location.hash = level === 'w' ? '' : 'view=' + level;
+      show(level);
+    });
+  });
+  // In a namespace drawing a click on a namespace expands it; a click on
+  // a workload or a range makes its edges stand out.
+  all.forEach(function (level) {
+    var svg = level.querySelector('svg');
+    if (!svg || level.id === 'level-w') return;
+    svg.addEventListener('click', function (ev) {
+      var node = ev.target.closest('g.group');
+      svg.querySelectorAll('.selected').forEach(function (el) { el.classList.remove('selected'); });
+      svg.classList.remove('focus');
+      if (!node) return;
+      var id = node.getAttribute('data-id'), ns = node.getAttribute('data-ns');
+      if (!node.classList.contains('external') && id === ns) {
+        location.hash = 'expand=' + encodeURIComponent(id);
+        return;
+      }
+      var key = node.getAttribute('data-key');
+      node.classList.add('selected');
+      svg.querySelectorAll('g.group-edge').forEach(function (e) {
+        if (e.getAttribute('data-src') !== key && e.getAttribute('data-dst') !== key) return;
+        e.classList.add('selected');
+        var label = svg.querySelector('g.group-label[data-key="' + e.getAttribute('data-key') + '"]');
+        if (label) label.classList.add('selected');
+      });
+      svg.classList.add('focus');
+    });
+  });
+  document.querySelectorAll('#level-matrix td').forEach(function (td) {
+    td.addEventListener('click', function () {
+      location.hash = 'expand=' + encodeURIComponent(td.getAttribute('data-src'));
+    });
+  });
+  window.addEventListener('hashchange', fromHash);
+  fromHash();
+  window.polctlCheck();
 })();
 "##;
 

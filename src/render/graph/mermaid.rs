@@ -4,12 +4,11 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use super::{Drawing, Style, caption, namespace_title};
-use crate::sim::reach::Reach;
+use super::{Drawing, Style, View, caption, namespace_title};
 
 /// The graph as a Mermaid flowchart, left to right.
-pub fn mermaid(reach: &Reach) -> String {
-    let d = Drawing::new(reach);
+pub fn mermaid(view: &View) -> String {
+    let d = Drawing::of_view(view);
     let mut ids = Ids::default();
     let node_ids: Vec<String> = d.keys.iter().map(|k| ids.make("n", k)).collect();
     let mut out = String::from("flowchart LR\n");

@@ -212,6 +212,10 @@ struct Drawing<'r> {
     edges: Vec<EdgeIndex>,
     /// A diff's drawing: per edge index, how it changed and its label.
     changes: Option<&'r [(EdgeChange, String)]>,
+    /// The view drawn, when it groups workloads.
+    view: Option<&'r View>,
+    /// The kinds of the policies edges name.
+    kinds: Option<&'r BTreeMap<String, Vec<String>>>,
 }
 
 /// How an edge of a diff's drawing changed.
@@ -287,7 +291,37 @@ impl<'r> Drawing<'r> {
             keys,
             edges,
             changes: None,
+            view: None,
+            kinds: None,
         }
+    }
+
+    /// The drawing of a view (every workload, or groups of them).
+    fn of_view(view: &'r View) -> Self {
+        Drawing {
+            view: view.is_grouped().then_some(view),
+            kinds: Some(&view.kinds),
+            ..Drawing::new(&view.reach)
+        }
+    }
+
+    /// `tier/ns/name` → the kinds of policy of that name, for the
+    /// policies the edges name.
+    fn view_kinds(&self) -> BTreeMap<&str, &[String]> {
+        let Some(kinds) = self.kinds else {
+            return BTreeMap::new();
+        };
+        self.edges()
+            .flat_map(|(_, _, _, w)| w.policies.iter())
+            .filter_map(|p| kinds.get_key_value(p))
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect()
+    }
+
+    /// Who "some" are when an edge holds only for some: pods of two
+    /// workloads, or workload pairs of two groups.
+    fn pairs(&self) -> &'static str {
+        if self.view.is_some() { "pairs" } else { "pods" }
     }
 
     /// The drawing of a diff: `changes` holds, per edge index, how the
@@ -331,7 +365,7 @@ impl<'r> Drawing<'r> {
     fn label(&self, e: EdgeIndex, w: &Edge) -> String {
         match self.changes.and_then(|c| c.get(e.index())) {
             Some((_, label)) => label.clone(),
-            None => short_label(w),
+            None => short_label(w, self.pairs()),
         }
     }
 
@@ -369,6 +403,23 @@ impl<'r> Drawing<'r> {
     fn summary(&self) -> String {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        if let Some(view) = self.view {
+            let groups = self.workload_count();
+            let what = match &view.group_by {
+                GroupBy::Label(key) => format!("{key} values"),
+                _ => "namespaces".to_string(),
+            };
+            return format!(
+                "{groups} {what} of {}, {}, {}",
+                plural(view.members.iter().sum(), "workload", "workloads"),
+                plural(
+                    self.sources.len() + self.destinations.len(),
+                    "external range",
+                    "external ranges"
+                ),
+                plural(self.edges.len(), "edge", "edges"),
+            );
+        }
         format!(
             "{} in {}, {}, {}",
             plural(self.workload_count(), "workload", "workloads"),
@@ -482,7 +533,12 @@ impl Style {
 
 /// An edge's label in a diagram: the connections, with `[L7]` and `[auth]`
 /// marks (naming the part when it is not all of them).
-fn short_label(e: &Edge) -> String {
+fn short_label(e: &Edge, pairs: &str) -> String {
+    if e.conns.is_empty()
+        && let Some(some) = &e.some
+    {
+        return format!("some {pairs}: {some}");
+    }
     let mut text = e.conns.to_string();
     for (part, mark) in [(&e.l7, "L7"), (&e.auth, "auth")] {
         if part.is_empty() {
@@ -495,7 +551,7 @@ fn short_label(e: &Edge) -> String {
         }
     }
     if let Some(some) = &e.some {
-        text.push_str(&format!(" [some pods: {some}]"));
+        text.push_str(&format!(" [some {pairs}: {some}]"));
     }
     text
 }

@@ -1,8 +1,9 @@
 //! A self-contained SVG drawing, laid out here so that no Graphviz is
-//! needed: namespaces are boxes in a grid with their workloads inside,
-//! external sources in a column on the left and external destinations on
-//! the right; edges are curves (a pair of opposite edges bends apart), with
-//! labels placed where they do not cover a node or another label.
+//! needed: a layered layout (`render::layout`) from left to right, each
+//! edge a smooth curve through the points the layout gave it, its label in
+//! the room the layout kept for it, so that no label covers a node or
+//! another label. An edge from a node to itself (a namespace to itself in
+//! the namespace view) is a loop over the node, in room kept above it.
 //!
 //! Everything is computed from the drawing order alone, so the same graph
 //! gives the same bytes.
@@ -11,12 +12,11 @@ use std::fmt::Write;
 
 use petgraph::graph::NodeIndex;
 
-use super::{Drawing, Style, caption, namespace_title};
-use crate::sim::reach::Reach;
+use super::{Drawing, Style, View, caption};
 
 /// The graph as a standalone SVG document.
-pub fn svg(reach: &Reach) -> String {
-    render(&Drawing::new(reach), false)
+pub fn svg(view: &View) -> String {
+    render(&Drawing::of_view(view), false)
 }
 
 const MARGIN: f64 = 24.0;
@@ -24,92 +24,15 @@ const TITLE_H: f64 = 52.0;
 const NODE_H: f64 = 40.0;
 const NODE_MIN_W: f64 = 104.0;
 const NODE_MAX_W: f64 = 240.0;
-/// Between workloads inside a namespace: room for curves and labels.
-const NODE_GAP_X: f64 = 84.0;
-const NODE_GAP_Y: f64 = 64.0;
-const NS_PAD: f64 = 22.0;
-const NS_HEADER: f64 = 26.0;
-const NS_GAP: f64 = 120.0;
-/// Between the external columns and the namespaces.
-const SIDE_GAP: f64 = 170.0;
-const EXT_GAP: f64 = 26.0;
 const LABEL_SIZE: f64 = 10.5;
-const LABEL_H: f64 = 14.0;
-/// Above this many edges times nodes, curves are not bent around nodes
-/// (the check is quadratic and such a graph is read through the filters
-/// anyway).
-const AVOID_LIMIT: usize = 200_000;
+const LABEL_H: f64 = 15.0;
+/// Room kept above a node for its loop and the loop's label.
+const LOOP_H: f64 = 26.0;
 /// Above this many edges, edges that allow everything carry no label:
 /// their grey stroke says it, and dozens of "all" bury the port labels.
 const LABEL_ALL_LIMIT: usize = 60;
 
-#[derive(Clone, Copy, Debug, Default)]
-struct Pt {
-    x: f64,
-    y: f64,
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Rect {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
-}
-
-impl Rect {
-    fn center(&self) -> Pt {
-        Pt {
-            x: self.x + self.w / 2.0,
-            y: self.y + self.h / 2.0,
-        }
-    }
-
-    fn contains(&self, p: Pt) -> bool {
-        p.x >= self.x && p.x <= self.x + self.w && p.y >= self.y && p.y <= self.y + self.h
-    }
-
-    /// The area two rectangles share.
-    fn overlap(&self, o: &Rect) -> f64 {
-        let w = (self.x + self.w).min(o.x + o.w) - self.x.max(o.x);
-        let h = (self.y + self.h).min(o.y + o.h) - self.y.max(o.y);
-        if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
-    }
-
-    fn inflate(&self, m: f64) -> Rect {
-        Rect {
-            x: self.x - m,
-            y: self.y - m,
-            w: self.w + 2.0 * m,
-            h: self.h + 2.0 * m,
-        }
-    }
-
-    /// Where a ray from the centre in direction `d` leaves the rectangle.
-    fn border(&self, d: Pt) -> Pt {
-        let c = self.center();
-        let (hw, hh) = (self.w / 2.0, self.h / 2.0);
-        let tx = if d.x.abs() > 1e-9 {
-            hw / d.x.abs()
-        } else {
-            f64::INFINITY
-        };
-        let ty = if d.y.abs() > 1e-9 {
-            hh / d.y.abs()
-        } else {
-            f64::INFINITY
-        };
-        let t = tx.min(ty);
-        if t.is_finite() {
-            Pt {
-                x: c.x + d.x * t,
-                y: c.y + d.y * t,
-            }
-        } else {
-            c
-        }
-    }
-}
+use crate::render::layout::{self, Pt, Rect};
 
 /// Bounds of everything drawn, to size the canvas.
 #[derive(Clone, Copy, Debug)]
@@ -207,23 +130,24 @@ struct NodeBox {
     sub: String,
 }
 
-/// Positions of everything but edges.
-struct Layout {
-    /// Per node index.
-    nodes: Vec<Option<NodeBox>>,
-    /// Per namespace of the drawing.
-    namespaces: Vec<Rect>,
-    /// Headers over the external columns: (text, anchor point, side).
-    headers: Vec<(&'static str, Pt, &'static str)>,
-}
-
+/// A node's caption and size. Range names are never cut: a range is only
+/// read right whole.
 fn node_box(d: &Drawing, n: NodeIndex) -> NodeBox {
-    let (title, sub) = caption(d.node(n));
+    let node = d.node(n);
+    let (title, sub) = caption(node);
+    let sub = match &node.namespace {
+        Some(ns) if !node.is_external() && *ns != node.name => format!("{ns} · {sub}"),
+        _ => sub,
+    };
     let inner = NODE_MAX_W - 20.0;
-    let title = fit(&title, inner, 12.5, true);
+    let title = if node.is_external() {
+        title
+    } else {
+        fit(&title, inner, 12.5, true)
+    };
     let sub = fit(&sub, inner, 10.0, false);
-    let w = (text_width(&title, 12.5, true).max(text_width(&sub, 10.0, false)) + 24.0)
-        .clamp(NODE_MIN_W, NODE_MAX_W);
+    let w =
+        (text_width(&title, 12.5, true).max(text_width(&sub, 10.0, false)) + 24.0).max(NODE_MIN_W);
     NodeBox {
         rect: Rect {
             x: 0.0,
@@ -236,401 +160,263 @@ fn node_box(d: &Drawing, n: NodeIndex) -> NodeBox {
     }
 }
 
-fn layout(d: &Drawing) -> Layout {
-    let mut nodes: Vec<Option<NodeBox>> = (0..d.reach.graph.node_count()).map(|_| None).collect();
-
-    // Each namespace on its own, at the origin: a grid of workloads.
-    let mut ns_sizes = Vec::new();
-    let mut ns_members: Vec<Vec<(NodeIndex, NodeBox, f64, f64)>> = Vec::new();
-    for (ns, members) in &d.namespaces {
-        let cols = ((members.len() as f64).sqrt().ceil() as usize).clamp(1, 4);
-        let rows = members.len().div_ceil(cols).max(1);
-        let boxes: Vec<NodeBox> = members.iter().map(|&n| node_box(d, n)).collect();
-        let cell_w = boxes.iter().map(|b| b.rect.w).fold(NODE_MIN_W, f64::max);
-        let grid_w = cols as f64 * cell_w + (cols - 1) as f64 * NODE_GAP_X;
-        let title_w = text_width(&namespace_title(ns), 13.0, true);
-        let w = grid_w.max(title_w) + 2.0 * NS_PAD;
-        let h = NS_HEADER + 2.0 * NS_PAD + rows as f64 * NODE_H + (rows - 1) as f64 * NODE_GAP_Y;
-        let x0 = (w - grid_w) / 2.0;
-        let placed = members
-            .iter()
-            .zip(boxes)
-            .enumerate()
-            .map(|(k, (&n, b))| {
-                let (r, c) = (k / cols, k % cols);
-                let x = x0 + c as f64 * (cell_w + NODE_GAP_X) + (cell_w - b.rect.w) / 2.0;
-                let y = NS_HEADER + NS_PAD + r as f64 * (NODE_H + NODE_GAP_Y);
-                (n, b, x, y)
-            })
-            .collect();
-        ns_sizes.push((w, h));
-        ns_members.push(placed);
-    }
-
-    // Namespaces in a grid, row by row.
-    let count = ns_sizes.len();
-    let gcols = ((count as f64).sqrt().ceil() as usize).max(1);
-    let grows = count.div_ceil(gcols);
-    let mut col_w = vec![0.0f64; gcols];
-    let mut row_h = vec![0.0f64; grows];
-    for (k, &(w, h)) in ns_sizes.iter().enumerate() {
-        col_w[k % gcols] = col_w[k % gcols].max(w);
-        row_h[k / gcols] = row_h[k / gcols].max(h);
-    }
-    let left_w = d
-        .sources
-        .iter()
-        .map(|&n| node_box(d, n).rect.w)
-        .fold(0.0, f64::max);
-    let cluster_x = if d.sources.is_empty() {
-        0.0
-    } else {
-        left_w + SIDE_GAP
-    };
-    let mut namespaces = Vec::new();
-    for (k, ((w, h), members)) in ns_sizes.iter().zip(ns_members).enumerate() {
-        let (r, c) = (k / gcols, k % gcols);
-        let x = cluster_x + col_w[..c].iter().map(|w| w + NS_GAP).sum::<f64>();
-        let y = row_h[..r].iter().map(|h| h + NS_GAP).sum::<f64>();
-        namespaces.push(Rect { x, y, w: *w, h: *h });
-        for (n, mut b, nx, ny) in members {
-            b.rect.x = x + nx;
-            b.rect.y = y + ny;
-            nodes[n.index()] = Some(b);
-        }
-    }
-    let cluster_w = col_w.iter().sum::<f64>() + gcols.saturating_sub(1) as f64 * NS_GAP;
-    let cluster_w = if count == 0 { 0.0 } else { cluster_w };
-    let cluster_h = row_h.iter().sum::<f64>() + grows.saturating_sub(1) as f64 * NS_GAP;
-
-    // External columns, centred on the namespaces.
-    let mut headers = Vec::new();
-    let right_x = cluster_x + cluster_w + if count == 0 { 0.0 } else { SIDE_GAP };
-    for (list, x, header, side) in [
-        (&d.sources, 0.0, "from outside", "sources"),
-        (&d.destinations, right_x, "to outside", "destinations"),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        let boxes: Vec<NodeBox> = list.iter().map(|&n| node_box(d, n)).collect();
-        let col_w = boxes.iter().map(|b| b.rect.w).fold(0.0, f64::max);
-        let col_h =
-            boxes.iter().map(|b| b.rect.h).sum::<f64>() + (boxes.len() - 1) as f64 * EXT_GAP;
-        let mut y = ((cluster_h - col_h) / 2.0).max(0.0);
-        headers.push((
-            header,
-            Pt {
-                x: x + col_w / 2.0,
-                y: y - 12.0,
-            },
-            side,
-        ));
-        for (&n, mut b) in list.iter().zip(boxes) {
-            // Sources hug the namespaces from the left, destinations from
-            // the right.
-            b.rect.x = if side == "destinations" {
-                x
-            } else {
-                x + col_w - b.rect.w
-            };
-            b.rect.y = y;
-            y += b.rect.h + EXT_GAP;
-            nodes[n.index()] = Some(b);
-        }
-    }
-    Layout {
-        nodes,
-        namespaces,
-        headers,
-    }
-}
-
-/// Where labels must not go: namespace titles and column headers.
-fn reserved(d: &Drawing, layout: &Layout) -> Vec<Rect> {
-    let titles = d
-        .namespaces
-        .iter()
-        .zip(&layout.namespaces)
-        .map(|((ns, _), r)| Rect {
-            x: r.x + NS_PAD / 1.5,
-            y: r.y + 8.0,
-            w: text_width(&namespace_title(ns), 13.0, true),
-            h: 17.0,
-        });
-    let headers = layout.headers.iter().map(|(text, p, _)| {
-        let w = text_width(text, 11.0, false);
-        Rect {
-            x: p.x - w / 2.0,
-            y: p.y - 12.0,
-            w,
-            h: 14.0,
-        }
-    });
-    titles.chain(headers).collect()
-}
-
-/// An edge's curve: from `a` through control `c` to `b`; a self-loop is a
-/// cubic with two controls.
-enum Curve {
-    Quad { a: Pt, c: Pt, b: Pt },
-    Loop { a: Pt, c1: Pt, c2: Pt, b: Pt },
-}
-
-impl Curve {
-    fn at(&self, t: f64) -> Pt {
-        let u = 1.0 - t;
-        match *self {
-            Curve::Quad { a, c, b } => Pt {
-                x: u * u * a.x + 2.0 * u * t * c.x + t * t * b.x,
-                y: u * u * a.y + 2.0 * u * t * c.y + t * t * b.y,
-            },
-            Curve::Loop { a, c1, c2, b } => Pt {
-                x: u * u * u * a.x
-                    + 3.0 * u * u * t * c1.x
-                    + 3.0 * u * t * t * c2.x
-                    + t * t * t * b.x,
-                y: u * u * u * a.y
-                    + 3.0 * u * u * t * c1.y
-                    + 3.0 * u * t * t * c2.y
-                    + t * t * t * b.y,
-            },
-        }
-    }
-
-    fn path(&self) -> String {
-        match self {
-            Curve::Quad { a, c, b } => format!(
-                "M{} {} Q{} {} {} {}",
-                num(a.x),
-                num(a.y),
-                num(c.x),
-                num(c.y),
-                num(b.x),
-                num(b.y)
-            ),
-            Curve::Loop { a, c1, c2, b } => format!(
-                "M{} {} C{} {} {} {} {} {}",
-                num(a.x),
-                num(a.y),
-                num(c1.x),
-                num(c1.y),
-                num(c2.x),
-                num(c2.y),
-                num(b.x),
-                num(b.y)
-            ),
-        }
-    }
-
-    fn points(&self) -> Vec<Pt> {
-        match *self {
-            Curve::Quad { a, c, b } => vec![a, c, b],
-            Curve::Loop { a, c1, c2, b } => vec![a, c1, c2, b],
-        }
-    }
-}
-
-/// The curve from `from` to `to`, bent to the right of its direction (so
-/// the opposite edge bends the other way) and further when it would cross
-/// another node.
-fn curve(from: &Rect, to: &Rect, obstacles: Option<&[Rect]>) -> Curve {
-    let (p, q) = (from.center(), to.center());
-    let (dx, dy) = (q.x - p.x, q.y - p.y);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let perp = Pt {
-        x: -dy / len,
-        y: dx / len,
-    };
-    let mid = Pt {
-        x: (p.x + q.x) / 2.0,
-        y: (p.y + q.y) / 2.0,
-    };
-    // Long edges bend a little more, but never into wide arcs: crossing a
-    // node is easier to read than a curve that leaves the picture.
-    let base = (12.0 + 0.08 * len).min(70.0);
-    let control = |k: f64| Pt {
-        x: mid.x + perp.x * base * k,
-        y: mid.y + perp.y * base * k,
-    };
-    let crossings = |c: Pt| -> usize {
-        let Some(obstacles) = obstacles else { return 0 };
-        let quad = Curve::Quad { a: p, c, b: q };
-        (1..20)
-            .map(|i| quad.at(f64::from(i) / 20.0))
-            .filter(|pt| {
-                obstacles.iter().any(|r| {
-                    r.inflate(6.0).contains(*pt) && !from.contains(*pt) && !to.contains(*pt)
-                })
-            })
-            .count()
-    };
-    let mut best = (usize::MAX, control(1.0));
-    for k in [1.0, 1.7, 2.5] {
-        let c = control(k);
-        let n = crossings(c);
-        if n < best.0 {
-            best = (n, c);
-        }
-        if n == 0 {
-            break;
-        }
-    }
-    let c = best.1;
-    let a = from.border(Pt {
-        x: c.x - p.x,
-        y: c.y - p.y,
-    });
-    let b = to.inflate(1.5).border(Pt {
-        x: c.x - q.x,
-        y: c.y - q.y,
-    });
-    Curve::Quad { a, c, b }
-}
-
-fn self_loop(r: &Rect) -> Curve {
-    let (x, y) = (r.x + r.w, r.y);
-    Curve::Loop {
-        a: Pt { x: x - 26.0, y },
-        c1: Pt {
-            x: x - 26.0,
-            y: y - 38.0,
-        },
-        c2: Pt {
-            x: x + 38.0,
-            y: y + 12.0,
-        },
-        b: Pt {
-            x: x + 1.5,
-            y: y + 14.0,
-        },
-    }
-}
-
-/// The rectangle a label centred at `p` takes.
-fn label_rect(p: Pt, w: f64) -> Rect {
-    Rect {
-        x: p.x - w / 2.0,
-        y: p.y - LABEL_H / 2.0,
-        w,
-        h: LABEL_H,
-    }
-}
-
+/// An edge as drawn: a curve, an arrowhead, a label.
 struct PlacedEdge {
     key: String,
     src: NodeIndex,
     dst: NodeIndex,
     style: Style,
-    curve: Curve,
+    /// The SVG path data.
+    path: String,
+    points: Vec<Pt>,
     label: String,
-    label_at: Pt,
+    /// The label's box.
+    label_box: Rect,
     tooltip: String,
 }
 
-impl PlacedEdge {
-    /// The label's width with its halo; labels of restricted edges are bold.
-    fn label_width(&self) -> f64 {
-        text_width(&self.label, LABEL_SIZE, self.style != Style::All) + 8.0
-    }
+/// The width a label takes with its halo; labels of restricted edges are
+/// bold.
+fn label_width(label: &str, style: Style) -> f64 {
+    text_width(label, LABEL_SIZE, style != Style::All) + 10.0
 }
 
-fn place_edges(d: &Drawing, layout: &Layout) -> Vec<PlacedEdge> {
-    let rect = |n: NodeIndex| {
-        layout.nodes[n.index()]
-            .as_ref()
-            .map(|b| b.rect)
-            .unwrap_or_default()
+/// The shape of the page a drawing is fitted to (a browser window).
+const PAGE_ASPECT: f64 = 1.5;
+
+/// The layered layout left to right, or top to bottom when that fits a
+/// page at a larger scale (a graph with many ranks): returns the layout
+/// in page coordinates and whether ranks run down.
+fn layout_fitting_the_page(input: &layout::Input) -> (layout::Layout, bool) {
+    let across = layout::layout(input);
+    let scale = |l: &layout::Layout| (PAGE_ASPECT / l.width.max(1.0)).min(1.0 / l.height.max(1.0));
+    let swap = |(w, h): (f64, f64)| (h, w);
+    let transposed = layout::Input {
+        nodes: input.nodes.iter().copied().map(swap).collect(),
+        edges: input
+            .edges
+            .iter()
+            .map(|&(s, t, label)| (s, t, label.map(swap)))
+            .collect(),
     };
-    let obstacles: Vec<Rect> = d.nodes().map(rect).collect();
-    let avoid = d.edges.len().saturating_mul(obstacles.len()) <= AVOID_LIMIT;
+    let mut down = layout::layout(&transposed);
+    if scale(&down) <= scale(&across) {
+        return (across, false);
+    }
+    // Back into page coordinates: x and y change places.
+    let flip = |r: Rect| Rect {
+        x: r.y,
+        y: r.x,
+        w: r.h,
+        h: r.w,
+    };
+    for r in &mut down.nodes {
+        *r = flip(*r);
+    }
+    for route in &mut down.edges {
+        for p in &mut route.points {
+            *p = Pt { x: p.y, y: p.x };
+        }
+        route.label = route.label.map(flip);
+    }
+    std::mem::swap(&mut down.width, &mut down.height);
+    (down, true)
+}
+
+/// Nodes and edges placed by the layered layout.
+fn place(d: &Drawing) -> (Vec<Option<NodeBox>>, Vec<PlacedEdge>) {
+    let g = &d.reach.graph;
+    let order: Vec<NodeIndex> = d.nodes().collect();
+    let mut at = vec![usize::MAX; g.node_count()];
+    for (k, &n) in order.iter().enumerate() {
+        at[n.index()] = k;
+    }
     let label_all = d.edges.len() <= LABEL_ALL_LIMIT;
-    let mut edges: Vec<PlacedEdge> = d
-        .edges()
-        .map(|(e, s, t, w)| {
-            let curve = if s == t {
-                self_loop(&rect(s))
+    let edges: Vec<_> = d.edges().collect();
+    let labels: Vec<String> = edges
+        .iter()
+        .map(|&(e, _, _, w)| {
+            if d.style(e, w) == Style::All && !label_all {
+                String::new()
             } else {
-                curve(&rect(s), &rect(t), avoid.then_some(obstacles.as_slice()))
-            };
-            let policies: Vec<&str> = w.policies.iter().map(String::as_str).collect();
-            let tooltip = format!(
-                "{} -> {}: {}\npolicies: {}",
-                d.node(s).id,
-                d.node(t).id,
-                super::edge_label(w, "pods"),
-                if policies.is_empty() {
-                    "(none: allowed by default)".to_string()
-                } else {
-                    policies.join(", ")
-                }
-            );
-            let style = d.style(e, w);
-            PlacedEdge {
-                key: format!("e{}", e.index()),
-                src: s,
-                dst: t,
-                style,
-                label: if style == Style::All && !label_all {
-                    String::new()
-                } else {
-                    d.label(e, w)
-                },
-                label_at: curve.at(0.5),
-                curve,
-                tooltip,
+                d.label(e, w)
             }
         })
         .collect();
-
-    // Labels: the restricted edges (the interesting ones) choose first.
-    let mut order: Vec<usize> = (0..edges.len()).collect();
-    order.sort_by_key(|&i| (edges[i].style == Style::All, i));
-    let mut taken: Vec<Rect> = obstacles.iter().map(|r| r.inflate(2.0)).collect();
-    taken.extend(reserved(d, layout));
-    let check = taken.len() + edges.len() <= 20_000;
-    for i in order {
-        let e = &mut edges[i];
-        if e.label.is_empty() {
+    let mut boxes: Vec<NodeBox> = order.iter().map(|&n| node_box(d, n)).collect();
+    // Room above a node for its loop and the loop's label.
+    let mut loop_room = vec![0.0f64; order.len()];
+    for (k, &(e, s, t, w)) in edges.iter().enumerate() {
+        if s == t {
+            let v = at[s.index()];
+            loop_room[v] = LOOP_H + LABEL_H;
+            let lw = label_width(&labels[k], d.style(e, w));
+            boxes[v].rect.w = boxes[v].rect.w.max(lw);
+        }
+    }
+    let input = layout::Input {
+        nodes: boxes
+            .iter()
+            .zip(&loop_room)
+            .map(|(b, room)| (b.rect.w, b.rect.h + room))
+            .collect(),
+        edges: edges
+            .iter()
+            .zip(&labels)
+            .map(|(&(e, s, t, w), label)| {
+                let size =
+                    (!label.is_empty()).then(|| (label_width(label, d.style(e, w)), LABEL_H));
+                (at[s.index()], at[t.index()], size)
+            })
+            .collect(),
+    };
+    let (placed, down) = layout_fitting_the_page(&input);
+    for (k, b) in boxes.iter_mut().enumerate() {
+        let r = placed.nodes[k];
+        b.rect = Rect {
+            x: r.x,
+            y: r.y + loop_room[k],
+            w: r.w,
+            h: NODE_H,
+        };
+    }
+    // The axis ranks follow (x left to right, or y top to bottom), and the
+    // one across it.
+    let along = |p: Pt| if down { p.y } else { p.x };
+    let across = |p: Pt| if down { p.x } else { p.y };
+    // Where edges meet a node's side: spread over it in the order of
+    // where they come from, so that they do not cross at the node.
+    let mut ends: Vec<Vec<(bool, f64, usize, bool)>> = vec![Vec::new(); order.len()];
+    for (k, route) in placed.edges.iter().enumerate() {
+        let p = &route.points;
+        if p.len() < 2 {
             continue;
         }
-        let w = e.label_width();
-        if let Curve::Loop { c2, .. } = e.curve {
-            e.label_at = Pt {
-                x: c2.x - 4.0 + w / 2.0,
-                y: c2.y - 22.0,
-            };
-            taken.push(label_rect(e.label_at, w));
-            continue;
-        }
-        // Along the curve from its middle outwards, then the same spots
-        // nudged off the stroke; the first free spot wins, else the one
-        // covering least.
-        let mid = e.curve.at(0.5);
-        if !check {
-            e.label_at = mid;
-            taken.push(label_rect(mid, w));
-            continue;
-        }
-        let mut best = (f64::INFINITY, mid);
-        'search: for shift in [0.0, -LABEL_H * 0.7, LABEL_H * 0.7] {
-            for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78] {
-                let mut p = e.curve.at(t);
-                p.y += shift;
-                let r = label_rect(p, w);
-                let covered: f64 = taken.iter().map(|o| o.overlap(&r)).sum();
-                if covered < best.0 {
-                    best = (covered, p);
-                }
-                if covered == 0.0 {
-                    break 'search;
-                }
+        let (s, t) = (input.edges[k].0, input.edges[k].1);
+        let after = along(p[1]) > along(p[0]);
+        ends[s].push((after, across(p[1]), k, true));
+        let after = along(p[p.len() - 2]) > along(p[p.len() - 1]);
+        ends[t].push((after, across(p[p.len() - 2]), k, false));
+    }
+    let mut anchor: Vec<[Pt; 2]> = vec![[Pt::default(); 2]; edges.len()];
+    for (v, list) in ends.iter_mut().enumerate() {
+        list.sort_by(|a, b| {
+            (a.0, a.1)
+                .partial_cmp(&(b.0, b.1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let r = boxes[v].rect;
+        for after in [false, true] {
+            let side: Vec<&(bool, f64, usize, bool)> =
+                list.iter().filter(|e| e.0 == after).collect();
+            let n = side.len() as f64;
+            for (i, &&(_, _, k, start)) in side.iter().enumerate() {
+                let share = (i as f64 + 1.0) / (n + 1.0);
+                let p = if down {
+                    Pt {
+                        x: r.x + 10.0 + (r.w - 20.0) * share,
+                        y: if after { r.y + r.h } else { r.y },
+                    }
+                } else {
+                    Pt {
+                        x: if after { r.x + r.w } else { r.x },
+                        y: r.y + 8.0 + (r.h - 16.0) * share,
+                    }
+                };
+                anchor[k][usize::from(!start)] = p;
             }
         }
-        e.label_at = best.1;
-        taken.push(label_rect(e.label_at, w));
     }
-    edges
+    let mut placed_edges = Vec::with_capacity(edges.len());
+    for (k, &(e, s, t, w)) in edges.iter().enumerate() {
+        let style = d.style(e, w);
+        let label = labels[k].clone();
+        let lw = label_width(&label, style);
+        let (points, path, label_box) = if s == t {
+            let r = boxes[at[s.index()]].rect;
+            let (x1, x2, y) = (r.x + r.w * 0.35, r.x + r.w * 0.65, r.y);
+            let path = format!(
+                "M{} {} C{} {} {} {} {} {}",
+                num(x1),
+                num(y),
+                num(x1 - 6.0),
+                num(y - LOOP_H),
+                num(x2 + 6.0),
+                num(y - LOOP_H),
+                num(x2),
+                num(y)
+            );
+            let top = Pt {
+                x: r.x + r.w / 2.0,
+                y: y - LOOP_H * 0.75,
+            };
+            let label_box = Rect {
+                x: top.x - lw / 2.0,
+                y: top.y - LABEL_H - 1.0,
+                w: lw,
+                h: LABEL_H,
+            };
+            (vec![Pt { x: x1, y }, top, Pt { x: x2, y }], path, label_box)
+        } else {
+            let route = &placed.edges[k];
+            let mut points = route.points.clone();
+            let last = points.len() - 1;
+            points[0] = anchor[k][0];
+            points[last] = anchor[k][1];
+            let label_box = route.label.unwrap_or_default();
+            let mut path = format!("M{} {}", num(points[0].x), num(points[0].y));
+            for pair in points.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                // Leave and enter each point along the ranks' axis.
+                let (c1, c2) = if down {
+                    let mid = (a.y + b.y) / 2.0;
+                    (Pt { x: a.x, y: mid }, Pt { x: b.x, y: mid })
+                } else {
+                    let mid = (a.x + b.x) / 2.0;
+                    (Pt { x: mid, y: a.y }, Pt { x: mid, y: b.y })
+                };
+                let _ = write!(
+                    path,
+                    " C{} {} {} {} {} {}",
+                    num(c1.x),
+                    num(c1.y),
+                    num(c2.x),
+                    num(c2.y),
+                    num(b.x),
+                    num(b.y)
+                );
+            }
+            (points, path, label_box)
+        };
+        let policies: Vec<&str> = w.policies.iter().map(String::as_str).collect();
+        let tooltip = format!(
+            "{} -> {}: {}\npolicies: {}",
+            d.node(s).id,
+            d.node(t).id,
+            super::edge_label(w, "pods"),
+            if policies.is_empty() {
+                "(none: allowed by default)".to_string()
+            } else {
+                policies.join(", ")
+            }
+        );
+        placed_edges.push(PlacedEdge {
+            key: format!("e{}", e.index()),
+            src: s,
+            dst: t,
+            style,
+            path,
+            points,
+            label,
+            label_box,
+            tooltip,
+        });
+    }
+    let mut nodes: Vec<Option<NodeBox>> = (0..g.node_count()).map(|_| None).collect();
+    for (k, b) in boxes.into_iter().enumerate() {
+        nodes[order[k].index()] = Some(b);
+    }
+    (nodes, placed_edges)
 }
 
 fn marker_id(style: Style) -> String {
@@ -662,32 +448,18 @@ fn stroke(style: Style) -> String {
 /// The SVG document; `interactive` adds wide invisible strokes so that
 /// edges are easy to click in the HTML page.
 pub(super) fn render(d: &Drawing, interactive: bool) -> String {
-    let layout = layout(d);
-    let edges = place_edges(d, &layout);
+    let (nodes, edges) = place(d);
 
     let mut bounds = Bounds::new();
-    for r in &layout.namespaces {
-        bounds.add_rect(r);
-    }
-    for b in layout.nodes.iter().flatten() {
+    for b in nodes.iter().flatten() {
         bounds.add_rect(&b.rect);
     }
-    for (text, p, _) in &layout.headers {
-        let w = text_width(text, 11.0, false);
-        bounds.add_rect(&Rect {
-            x: p.x - w / 2.0,
-            y: p.y - 12.0,
-            w,
-            h: 14.0,
-        });
-    }
     for e in &edges {
-        for p in e.curve.points() {
+        for &p in &e.points {
             bounds.add(p);
         }
         if !e.label.is_empty() {
-            let w = e.label_width();
-            bounds.add_rect(&label_rect(e.label_at, w));
+            bounds.add_rect(&e.label_box);
         }
     }
     if bounds.is_empty() {
@@ -758,31 +530,6 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         num(ty)
     );
 
-    out.push_str("<g class=\"namespaces\">\n");
-    for ((ns, _), r) in d.namespaces.iter().zip(&layout.namespaces) {
-        let _ = writeln!(
-            out,
-            "<rect class=\"namespace\" data-ns=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" \
-             height=\"{}\" rx=\"12\" fill=\"#f4f6fa\" stroke=\"#c5cdd8\"/>",
-            esc(ns),
-            num(r.x),
-            num(r.y),
-            num(r.w),
-            num(r.h),
-        );
-    }
-    out.push_str("</g>\n");
-
-    for (text, p, side) in &layout.headers {
-        let _ = writeln!(
-            out,
-            "<text class=\"column-title\" data-side=\"{side}\" x=\"{}\" y=\"{}\" \
-             font-size=\"11\" text-anchor=\"middle\" fill=\"#8a6d00\">{text}</text>",
-            num(p.x),
-            num(p.y)
-        );
-    }
-
     out.push_str("<g class=\"edges\">\n");
     for e in &edges {
         let _ = write!(
@@ -794,7 +541,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
             esc(d.key(e.dst)),
             esc(&e.tooltip)
         );
-        let path = e.curve.path();
+        let path = &e.path;
         if interactive {
             let _ = write!(
                 out,
@@ -811,25 +558,9 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     }
     out.push_str("</g>\n");
 
-    // Namespace titles over the edges, which may pass behind them.
-    out.push_str("<g class=\"namespace-titles\">\n");
-    for ((ns, _), r) in d.namespaces.iter().zip(&layout.namespaces) {
-        let _ = writeln!(
-            out,
-            "<text class=\"namespace-title\" data-ns=\"{}\" x=\"{}\" y=\"{}\" \
-             font-size=\"13\" font-weight=\"bold\" fill=\"#344054\" stroke=\"#f4f6fa\" \
-             stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
-            esc(ns),
-            num(r.x + NS_PAD / 1.5),
-            num(r.y + 21.0),
-            esc(&namespace_title(ns))
-        );
-    }
-    out.push_str("</g>\n");
-
     out.push_str("<g class=\"nodes\">\n");
     for n in d.nodes() {
-        let Some(b) = &layout.nodes[n.index()] else {
+        let Some(b) = &nodes[n.index()] else {
             continue;
         };
         let node = d.node(n);
@@ -885,7 +616,8 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         };
         // A light backing keeps the stroke under the label (and between
         // its words) from showing through.
-        let r = label_rect(e.label_at, e.label_width() - 2.0);
+        let r = e.label_box;
+        let c = r.center();
         let _ = writeln!(
             out,
             "<g class=\"edge-label\" data-key=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
@@ -894,12 +626,12 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
              stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" \
              paint-order=\"stroke\">{}</text></g>",
             e.key,
-            num(r.x),
+            num(r.x + 1.0),
             num(r.y + 1.0),
-            num(r.w),
+            num(r.w - 2.0),
             num(r.h - 2.0),
-            num(e.label_at.x),
-            num(e.label_at.y + 3.5),
+            num(c.x),
+            num(c.y + 3.5),
             num(LABEL_SIZE),
             e.style.text_color(),
             esc(&e.label)
