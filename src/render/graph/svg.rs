@@ -198,6 +198,7 @@ fn layout_fitting_the_page(input: &layout::Input) -> (layout::Layout, bool) {
             .iter()
             .map(|&(s, t, label)| (s, t, label.map(swap)))
             .collect(),
+        shared: input.shared.clone(),
     };
     let mut down = layout::layout(&transposed);
     if scale(&down) <= scale(&across) {
@@ -254,6 +255,15 @@ fn place(d: &Drawing) -> (Vec<Option<NodeBox>>, Vec<PlacedEdge>) {
             boxes[v].rect.w = boxes[v].rect.w.max(lw);
         }
     }
+    // Edges into one node with one label share it.
+    let mut ids: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    let shared: Vec<Option<u64>> = labels
+        .iter()
+        .map(|l| {
+            let next = ids.len() as u64;
+            Some(*ids.entry(l.as_str()).or_insert(next))
+        })
+        .collect();
     let input = layout::Input {
         nodes: boxes
             .iter()
@@ -269,8 +279,26 @@ fn place(d: &Drawing) -> (Vec<Option<NodeBox>>, Vec<PlacedEdge>) {
                 (at[s.index()], at[t.index()], size)
             })
             .collect(),
+        shared,
     };
     let (placed, down) = layout_fitting_the_page(&input);
+    // A shared label is drawn once, by the first edge through it.
+    let mut drawn: std::collections::HashSet<(i64, i64)> = Default::default();
+    let labels: Vec<String> = labels
+        .iter()
+        .zip(&placed.edges)
+        .map(|(l, route)| match route.label {
+            Some(r) => {
+                let at = ((r.x * 10.0) as i64, (r.y * 10.0) as i64);
+                if drawn.insert(at) {
+                    l.clone()
+                } else {
+                    String::new()
+                }
+            }
+            None => l.clone(),
+        })
+        .collect();
     for (k, b) in boxes.iter_mut().enumerate() {
         let r = placed.nodes[k];
         b.rect = Rect {

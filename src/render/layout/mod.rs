@@ -59,6 +59,9 @@ pub struct Input {
     /// Source, target and label size. An edge from a node to itself is
     /// left to the caller (it needs no rank).
     pub edges: Vec<EdgeSpec>,
+    /// Per edge (or empty): a key; edges into the same node with the same
+    /// key share one label, next to that node, and arrive as a bundle.
+    pub shared: Vec<Option<u64>>,
 }
 
 /// Where everything went.
@@ -122,6 +125,8 @@ pub fn layout(input: &Input) -> Layout {
     // lower, label slot included.
     let mut chains: Vec<Vec<(usize, usize)>> = vec![Vec::new(); input.edges.len()];
     let mut label_at: Vec<Option<(usize, usize)>> = vec![None; input.edges.len()];
+    let mut shared_slots: std::collections::HashMap<(usize, u64, usize), usize> =
+        std::collections::HashMap::new();
     for (e, &(s, t, label)) in input.edges.iter().enumerate() {
         if s == t {
             continue;
@@ -132,16 +137,38 @@ pub fn layout(input: &Input) -> Layout {
             // Ranks keep every edge's ends apart; nothing to route if not.
             continue;
         }
-        let middle = (((ra + rb) / 2) | 1).clamp(ra + 1, rb - 1);
+        let share = input
+            .shared
+            .get(e)
+            .copied()
+            .flatten()
+            .filter(|_| label.is_some());
+        // A shared label sits next to the target; another mid-way.
+        let at = match share {
+            Some(_) if forward[e] => rb - 1,
+            Some(_) => ra + 1,
+            None => (((ra + rb) / 2) | 1).clamp(ra + 1, rb - 1),
+        };
         let mut chain = vec![slot_of_node[a]];
         for (r, slots) in ranks.iter_mut().enumerate().take(rb).skip(ra + 1) {
-            let (w, h) = match (r == middle, label) {
+            if r == at
+                && let Some(key) = share
+                && let Some(&slot) = shared_slots.get(&(t, key, r))
+            {
+                chain.push((r, slot));
+                label_at[e] = Some((r, slot));
+                continue;
+            }
+            let (w, h) = match (r == at, label) {
                 (true, Some(size)) => size,
                 _ => (0.0, LANE),
             };
             chain.push((r, slots.len()));
-            if r == middle && label.is_some() {
+            if r == at && label.is_some() {
                 label_at[e] = Some((r, slots.len()));
+                if let Some(key) = share {
+                    shared_slots.insert((t, key, r), slots.len());
+                }
             }
             slots.push(Slot { node: None, w, h });
         }
@@ -200,6 +227,7 @@ mod tests {
                 .iter()
                 .map(|&(s, t)| (s, t, Some((60.0, 14.0))))
                 .collect(),
+            shared: Vec::new(),
         }
     }
 
@@ -228,6 +256,20 @@ mod tests {
             for b in &all[i + 1..] {
                 assert!(!a.overlaps(b), "{a:?} and {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn edges_into_one_node_with_one_key_share_their_label() {
+        let mut i = input(4, &[(0, 3), (1, 3), (2, 3), (0, 1)]);
+        i.shared = vec![Some(7), Some(7), Some(8), Some(7)];
+        let l = layout(&i);
+        assert_eq!(l.edges[0].label, l.edges[1].label);
+        assert_ne!(l.edges[0].label, l.edges[2].label);
+        assert_ne!(l.edges[0].label, l.edges[3].label, "another target");
+        let label = l.edges[0].label.expect("a label");
+        for e in [0, 1] {
+            assert!(l.edges[e].points.contains(&label.center()));
         }
     }
 
