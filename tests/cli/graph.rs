@@ -1152,3 +1152,19 @@ fn the_details_name_the_kind_of_each_policy() {
         assert!(named, "`{policy}` with its kind in {details}");
     }
 }
+
+/// A page of a big graph holds the namespace level and the matrix, not a
+/// drawing of every edge.
+#[test]
+fn a_page_of_a_big_graph_stays_small() {
+    let crowd = crowd();
+    let out = run(&["graph", "-f", crowd.path(), "-o", "html"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("id=\"level-ns\""));
+    assert!(out.stdout.contains("<table class=\"matrix\">"));
+    assert!(
+        !out.stdout.contains("<g class=\"edge "),
+        "no drawing of the 11,990 workload edges"
+    );
+    assert!(out.stdout.len() < 200_000, "{} bytes", out.stdout.len());
+}

@@ -21,10 +21,12 @@ use crate::sim::reach::{Conns, GraphNodeKind};
 /// how to draw a part (`-n`, `--focus`).
 const PAGE_EDGES: usize = 3_000;
 const PAGE_WORKLOADS: usize = 400;
-/// A namespace of up to this many workloads can be expanded in place;
-/// expansions stop once their drawings hold this many edges in all.
+/// A namespace of up to this many workloads can be expanded in place, if
+/// its drawing has at most `EXPAND_EDGES` edges; expansions stop once
+/// their drawings hold `EXPANDED_EDGES` in all.
 const EXPAND_WORKLOADS: usize = 120;
-const EXPAND_EDGES: usize = 6_000;
+const EXPAND_EDGES: usize = 800;
+const EXPANDED_EDGES: usize = 2_500;
 
 /// The interactive page. For the workload view it opens at namespace
 /// level: a click on a namespace expands it into its workloads, and a
@@ -35,14 +37,33 @@ pub fn html(view: &View) -> String {
     }
     let namespaces = View::new(view.reach.clone(), GroupBy::Namespace);
     let mut expansions = Vec::new();
-    let mut budget = EXPAND_EDGES;
+    let mut budget = EXPANDED_EDGES;
     let ng = &namespaces.reach.graph;
+    // Edges inside each namespace, which its expansion draws one by one:
+    // one pass tells which expansions could not be drawn.
+    let g = &view.reach.graph;
+    let mut inside: std::collections::HashMap<&str, usize> = Default::default();
+    for e in g.edge_references() {
+        let (a, b) = (&g[e.source()].namespace, &g[e.target()].namespace);
+        if let (Some(a), Some(b)) = (a, b)
+            && a == b
+        {
+            *inside.entry(a.as_str()).or_default() += 1;
+        }
+    }
     for i in ng.node_indices() {
-        if ng[i].is_external() || namespaces.members[i.index()] > EXPAND_WORKLOADS {
+        if ng[i].is_external()
+            || namespaces.members[i.index()] > EXPAND_WORKLOADS
+            || inside.get(ng[i].id.as_str()).copied().unwrap_or(0) > EXPAND_EDGES
+        {
             continue;
         }
         let expanded = View::expanded(&view.reach, &ng[i].id);
-        let Some(left) = budget.checked_sub(expanded.reach.graph.edge_count()) else {
+        let edges = expanded.reach.graph.edge_count();
+        if edges > EXPAND_EDGES {
+            continue;
+        }
+        let Some(left) = budget.checked_sub(edges) else {
             break;
         };
         budget = left;

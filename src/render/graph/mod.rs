@@ -116,14 +116,18 @@ pub fn json(reach: &Reach) -> serde_json::Value {
 /// What an edge allows, with its L7 and authentication marks, and what
 /// only some pairs have.
 pub(crate) fn edge_label(e: &Edge, pairs: &str) -> String {
-    let mut text = e.conns.to_string();
+    // Nothing that every pair has: say only what some have.
+    let mut text = match &e.some {
+        Some(some) if e.conns.is_empty() => format!("some {pairs}: {some}"),
+        _ => e.conns.to_string(),
+    };
     if !e.l7.is_empty() {
         text.push_str(&format!(" [L7: {}]", e.l7));
     }
     if !e.auth.is_empty() {
         text.push_str(&format!(" [auth: {}]", e.auth));
     }
-    if let Some(some) = &e.some {
+    if let Some(some) = e.some.as_ref().filter(|_| !e.conns.is_empty()) {
         text.push_str(&format!(" [some {pairs}: {some}]"));
     }
     text
