@@ -91,7 +91,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --namespace 'Only workloads of this namespace (and the edges between them); bare names are in it'
             cand -o 'Output format [default: table]'
             cand --output 'Output format [default: table]'
-            cand --group-by 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; a table of over 10,000 edges: namespace]'
+            cand --group-by 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]'
             cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
             cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
             cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'

@@ -96,7 +96,7 @@ dot\t''
 mermaid\t''
 svg\t''
 html\t''"
-complete -c polctl -n "__fish_polctl_using_subcommand graph" -l group-by -d 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; a table of over 10,000 edges: namespace]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l group-by -d 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''

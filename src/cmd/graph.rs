@@ -27,9 +27,9 @@ Workload references (--from/--to/--focus):
 
 Views (--group-by): `workload` (default), `namespace` or `label=KEY` (one node
 per value). A grouped edge shows what every pair of member workloads has, and
-`[some pairs: ...]` what only some have (`partial: true` in JSON). A table of
-over 10,000 edges shows namespaces unless --group-by is given. Adjacent external
-ranges with the same edges are one node.
+`some pairs: ...` what only some have (`partial: true` in JSON). A table of
+over 10,000 edges (a diagram of over 2,000) shows namespaces unless --group-by
+is given. Adjacent external ranges with the same edges are one node.
 
 Output formats (-o): table (default), wide (adds the deciding policies), json,
 yaml, dot (Graphviz), mermaid, svg and html (self-contained, no Graphviz needed).
@@ -55,8 +55,8 @@ pub struct GraphArgs {
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
     pub output: Option<GraphFormat>,
     /// What a node stands for: `namespace`, `workload` or `label=KEY` (one
-    /// node per value) [default: workload; a table of over 10,000 edges:
-    /// namespace]
+    /// node per value) [default: workload; over 10,000 edges in a table or
+    /// 2,000 in a diagram: namespace]
     #[arg(long, value_name = "VIEW", value_parser = view::GroupBy::parse)]
     pub group_by: Option<view::GroupBy>,
     #[command(flatten)]
@@ -101,10 +101,8 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let format = args.output.unwrap_or(GraphFormat::Table);
     let group_by = match &args.group_by {
         Some(by) => by.clone(),
-        // A table of every edge would be read by no one.
-        None if matches!(format, GraphFormat::Table | GraphFormat::Wide)
-            && graph.graph.edge_count() > TABLE_EDGES =>
-        {
+        // A table or a diagram of every edge would be read by no one.
+        None if graph.graph.edge_count() > readable_edges(format) => {
             ctx.printer.warn(&format!(
                 "{} edges between workloads: showing namespaces; \
                  `--group-by workload` shows every edge, `-o json` writes them all",
@@ -154,8 +152,16 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Above this many edges a table shows namespaces unless told otherwise.
-const TABLE_EDGES: usize = 10_000;
+/// Above this many edges a table or a diagram shows namespaces unless told
+/// otherwise. Data formats always hold every edge; the HTML page chooses
+/// its own levels.
+fn readable_edges(format: GraphFormat) -> usize {
+    match format {
+        GraphFormat::Table | GraphFormat::Wide => 10_000,
+        GraphFormat::Dot | GraphFormat::Mermaid | GraphFormat::Svg => 2_000,
+        GraphFormat::Json | GraphFormat::Yaml | GraphFormat::Name | GraphFormat::Html => usize::MAX,
+    }
+}
 
 /// The workloads named with --from/--to/--focus must exist among `nodes`:
 /// a typo would otherwise print an empty result.

@@ -1168,3 +1168,23 @@ fn a_page_of_a_big_graph_stays_small() {
     );
     assert!(out.stdout.len() < 200_000, "{} bytes", out.stdout.len());
 }
+
+#[test]
+fn a_diagram_of_over_2000_edges_shows_namespaces() {
+    let crowd = crowd();
+    let out = run(&[
+        "graph",
+        "-f",
+        crowd.path(),
+        "--exclude-external",
+        "-o",
+        "dot",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("--group-by workload"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("\"ns0\"") && !out.stdout.contains("ns0/p0"),
+        "{}",
+        out.stdout
+    );
+}
