@@ -3,7 +3,7 @@
 
 use super::Reach;
 use super::classes::{Partition, Workloads};
-use super::expand::expand;
+use super::expand::Expansion;
 use super::matrix::VerdictMatrix;
 use super::scan::Scan;
 use crate::model::Cluster;
@@ -49,6 +49,18 @@ pub fn compute(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Reach {
+    expansion(ev, cluster, opts, progress).into_reach()
+}
+
+/// Computes the reachability of everything loaded, its edges left to be
+/// produced one at a time ([`Expansion::edges`]): memory follows the
+/// identity classes and what they tell apart, not pairs of workloads.
+pub fn expansion(
+    ev: &Evaluator,
+    cluster: &Cluster,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Expansion {
     let scan = Scan::new(ev.policy_set(), cluster);
     let workloads = Workloads::new(cluster);
     let partition = Partition::new(cluster, &scan, &workloads, opts.external);
@@ -61,5 +73,5 @@ pub fn compute(
     }
     let (matrix, class_of) =
         VerdictMatrix::of_partition(ev, cluster, &scan, partition, opts, progress);
-    expand(&matrix, workloads, &class_of, notes)
+    Expansion::new(matrix, workloads, &class_of, notes)
 }

@@ -1,7 +1,16 @@
 //! From the verdict matrix to the graph: workloads and external ranges as
 //! nodes, the class pairs between them merged into one edge.
+//!
+//! The expansion is lazy: [`Expansion`] holds the matrix, the nodes and
+//! which classes each node has, and [`Expansion::edges`] produces the
+//! edges one at a time, in the order the graph stores them. A writer that
+//! streams them keeps no more than the classes, their distinct cells and
+//! the edge at hand; [`Expansion::into_reach`] collects them into the
+//! graph.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
@@ -11,153 +20,246 @@ use super::matrix::{VerdictMatrix, combine};
 use super::{Edge, GraphNode, GraphNodeKind, Reach};
 use crate::model::policy::Direction;
 
-/// The graph of `workloads` (their endpoints in the classes `class_of`
-/// gives) and the matrix's external ranges.
-pub(super) fn expand(
-    matrix: &VerdictMatrix,
-    workloads: Workloads,
-    class_of: &[Option<usize>],
-    notes: Vec<String>,
-) -> Reach {
-    let classes = matrix.classes();
-    // Class pairs are combined once: many share their cells. With few
-    // distinct cells the pairs of them are a dense table (the hot path of
-    // a cluster of bare pods: one lookup per workload pair).
-    let combine_cells = |eg: u32, ig: u32| -> Option<Arc<Edge>> {
-        let a = combine(matrix.cell(eg), matrix.cell(ig));
-        (!a.is_empty()).then(|| {
-            Arc::new(Edge {
-                conns: a.conns,
-                l7: a.l7,
-                auth: a.auth,
-                policies: a.policies,
-                some: None,
-            })
-        })
-    };
-    let n_cells = matrix.cell_count();
-    let dense = n_cells <= 4096;
-    let mut table: Vec<Option<Option<Arc<Edge>>>> = if dense {
-        vec![None; n_cells * n_cells]
-    } else {
-        Vec::new()
-    };
-    let mut combined: HashMap<(u32, u32), Option<Arc<Edge>>> = HashMap::new();
-    let mut edge_between = |s: usize, d: usize| -> Option<Arc<Edge>> {
-        let eg = matrix.cell_id(s, d, Direction::Egress)?;
-        let ig = matrix.cell_id(d, s, Direction::Ingress)?;
-        if dense {
-            table[eg as usize * n_cells + ig as usize]
-                .get_or_insert_with(|| combine_cells(eg, ig))
-                .clone()
-        } else {
-            combined
-                .entry((eg, ig))
-                .or_insert_with(|| combine_cells(eg, ig))
-                .clone()
-        }
-    };
+/// The reachability graph before its edges are written: its nodes, and
+/// its edges on demand.
+pub struct Expansion {
+    matrix: VerdictMatrix,
+    /// Workloads with pods, then external ranges (one node per label,
+    /// whether a source, a destination or both).
+    nodes: Vec<GraphNode>,
+    /// Per workload node (the first nodes), its classes, sorted.
+    workload_classes: Vec<Vec<usize>>,
+    /// Per class: its members span workloads (only then does a class
+    /// talk to itself across workloads).
+    spans: Vec<bool>,
+    /// External range classes that have an edge, in class order, with
+    /// their node.
+    ranges: Vec<(usize, RangeRole, usize)>,
+    /// Endpoint classes evaluated (for reporting cost).
+    pub classes: usize,
+    /// Flows probed through the evaluator.
+    pub probes: u64,
+    /// What the graph does not show and why.
+    pub notes: Vec<String>,
+}
 
-    let mut classes_of_workload: Vec<Vec<usize>> = vec![Vec::new(); workloads.nodes.len()];
-    for (i, c) in class_of.iter().enumerate() {
-        if let (Some(c), Some(w)) = (c, workloads.of[i]) {
-            classes_of_workload[w].push(*c);
+impl Expansion {
+    /// The graph of `workloads` (their endpoints in the classes `class_of`
+    /// gives) and the matrix's external ranges.
+    pub(super) fn new(
+        matrix: VerdictMatrix,
+        workloads: Workloads,
+        class_of: &[Option<usize>],
+        notes: Vec<String>,
+    ) -> Self {
+        let classes = matrix.classes();
+        let mut classes_of_workload: Vec<Vec<usize>> = vec![Vec::new(); workloads.nodes.len()];
+        for (i, c) in class_of.iter().enumerate() {
+            if let (Some(c), Some(w)) = (c, workloads.of[i]) {
+                classes_of_workload[w].push(*c);
+            }
         }
-    }
-    for classes in &mut classes_of_workload {
-        classes.sort_unstable();
-        classes.dedup();
-    }
-    // Whether a class spans workloads: only then does it talk to itself
-    // across workloads.
-    let spans = |c: usize| match &classes[c] {
-        IdentityClass::Endpoints { members } => {
-            let first = workloads.of[members[0]];
-            members.iter().any(|&m| workloads.of[m] != first)
-        }
-        IdentityClass::External { .. } => false,
-    };
-
-    let mut reach = Reach {
-        classes: classes
+        let spans = classes
             .iter()
-            .filter(|c| matches!(c, IdentityClass::Endpoints { .. }))
-            .count(),
-        probes: matrix.probes(),
-        notes,
-        ..Reach::default()
-    };
-    let workload_index: Vec<Option<NodeIndex>> = workloads
-        .nodes
-        .into_iter()
-        .map(|n| (n.pods > 0).then(|| reach.graph.add_node(n)))
-        .collect();
-    let placed: Vec<(usize, NodeIndex)> = workload_index
-        .iter()
-        .enumerate()
-        .filter_map(|(w, i)| i.map(|i| (w, i)))
-        .collect();
-    for &(ws, si) in &placed {
-        for &(wd, di) in &placed {
-            if ws == wd {
-                continue;
-            }
-            let (from, to) = (&classes_of_workload[ws], &classes_of_workload[wd]);
-            if let ([s], [d]) = (&from[..], &to[..])
-                && (s != d || spans(*s))
-            {
-                // One class each: the pair's edge as it is, shared.
-                if let Some(edge) = edge_between(*s, *d) {
-                    reach.graph.add_edge(si, di, edge);
+            .map(|c| match c {
+                IdentityClass::Endpoints { members } => {
+                    let first = workloads.of[members[0]];
+                    members.iter().any(|&m| workloads.of[m] != first)
                 }
-                continue;
-            }
-            let mut edges: Vec<Option<Arc<Edge>>> = Vec::with_capacity(from.len() * to.len());
-            for &s in from {
-                for &d in to {
-                    if s != d || spans(s) {
-                        edges.push(edge_between(s, d));
-                    }
-                }
-            }
-            if let Some(edge) = merge(edges) {
-                reach.graph.add_edge(si, di, edge);
+                IdentityClass::External { .. } => false,
+            })
+            .collect();
+        let mut nodes = Vec::new();
+        let mut workload_classes = Vec::new();
+        for (n, mut cs) in workloads.nodes.into_iter().zip(classes_of_workload) {
+            if n.pods > 0 {
+                cs.sort_unstable();
+                cs.dedup();
+                nodes.push(n);
+                workload_classes.push(cs);
             }
         }
-    }
-    // One node per range, whether it is a source, a destination or both.
-    let mut range_nodes: HashMap<String, NodeIndex> = HashMap::new();
-    for (peer, class) in classes.iter().enumerate() {
-        let IdentityClass::External { role, .. } = class else {
-            continue;
-        };
-        let label = class.range_label().unwrap_or_default();
-        for &(w, wi) in &placed {
-            let edges: Vec<Option<Arc<Edge>>> = classes_of_workload[w]
+        let mut expansion = Expansion {
+            classes: classes
                 .iter()
-                .map(|&c| match role {
-                    RangeRole::Source => edge_between(peer, c),
-                    RangeRole::Destination => edge_between(c, peer),
-                })
-                .collect();
-            let Some(edge) = merge(edges) else { continue };
-            let ni = *range_nodes.entry(label.clone()).or_insert_with(|| {
-                reach.graph.add_node(GraphNode {
+                .filter(|c| matches!(c, IdentityClass::Endpoints { .. }))
+                .count(),
+            probes: matrix.probes(),
+            notes,
+            matrix,
+            nodes,
+            workload_classes,
+            spans,
+            ranges: Vec::new(),
+        };
+        // A range is a node when some workload has an edge with it.
+        let mut cache = Combined::new(&expansion.matrix);
+        let mut range_nodes: HashMap<String, usize> = HashMap::new();
+        let mut ranges = Vec::new();
+        let mut range_node_list = Vec::new();
+        for (peer, class) in expansion.matrix.classes().iter().enumerate() {
+            let IdentityClass::External { role, .. } = class else {
+                continue;
+            };
+            let has_edge = (0..expansion.workload_classes.len())
+                .any(|w| expansion.range_edge(&mut cache, peer, *role, w).is_some());
+            if !has_edge {
+                continue;
+            }
+            let label = class.range_label().unwrap_or_default();
+            let next = expansion.nodes.len() + range_node_list.len();
+            let node = *range_nodes.entry(label.clone()).or_insert_with(|| {
+                range_node_list.push(GraphNode {
                     id: label.clone(),
                     kind: GraphNodeKind::External,
                     namespace: None,
                     name: label.clone(),
                     labels: Default::default(),
                     pods: 0,
-                })
+                });
+                next
             });
-            match role {
-                RangeRole::Source => reach.graph.add_edge(ni, wi, edge),
-                RangeRole::Destination => reach.graph.add_edge(wi, ni, edge),
-            };
+            ranges.push((peer, *role, node));
+        }
+        expansion.nodes.extend(range_node_list);
+        expansion.ranges = ranges;
+        expansion
+    }
+
+    /// Workloads with pods, then external ranges: node `i` of the graph.
+    pub fn nodes(&self) -> &[GraphNode] {
+        &self.nodes
+    }
+
+    /// Every edge `(from node, to node, edge)`, in the order the graph
+    /// stores them: workload pairs, then external ranges.
+    pub fn edges(&self) -> impl Iterator<Item = (usize, usize, Arc<Edge>)> + '_ {
+        let cache = Rc::new(RefCell::new(Combined::new(&self.matrix)));
+        let w = self.workload_classes.len();
+        let pairs_cache = Rc::clone(&cache);
+        let pairs = (0..w)
+            .flat_map(move |s| (0..w).filter(move |&d| d != s).map(move |d| (s, d)))
+            .filter_map(move |(s, d)| {
+                self.workload_edge(&mut pairs_cache.borrow_mut(), s, d)
+                    .map(|e| (s, d, e))
+            });
+        let ranges = self.ranges.iter().flat_map(move |&(peer, role, node)| {
+            let cache = Rc::clone(&cache);
+            (0..w).filter_map(move |wi| {
+                let edge = self.range_edge(&mut cache.borrow_mut(), peer, role, wi)?;
+                Some(match role {
+                    RangeRole::Source => (node, wi, edge),
+                    RangeRole::Destination => (wi, node, edge),
+                })
+            })
+        });
+        pairs.chain(ranges)
+    }
+
+    /// The graph, every edge stored.
+    pub fn into_reach(self) -> Reach {
+        let mut reach = Reach {
+            classes: self.classes,
+            probes: self.probes,
+            ..Reach::default()
+        };
+        let index: Vec<NodeIndex> = self
+            .nodes
+            .iter()
+            .map(|n| reach.graph.add_node(n.clone()))
+            .collect();
+        for (s, d, e) in self.edges() {
+            reach.graph.add_edge(index[s], index[d], e);
+        }
+        reach.notes = self.notes;
+        reach
+    }
+
+    fn workload_edge(&self, cache: &mut Combined, ws: usize, wd: usize) -> Option<Arc<Edge>> {
+        let (from, to) = (&self.workload_classes[ws], &self.workload_classes[wd]);
+        if let ([s], [d]) = (&from[..], &to[..]) {
+            // One class each: the pair's edge as it is, shared.
+            if s != d || self.spans[*s] {
+                return cache.between(&self.matrix, *s, *d);
+            }
+            return None;
+        }
+        let mut edges: Vec<Option<Arc<Edge>>> = Vec::with_capacity(from.len() * to.len());
+        for &s in from {
+            for &d in to {
+                if s != d || self.spans[s] {
+                    edges.push(cache.between(&self.matrix, s, d));
+                }
+            }
+        }
+        merge(edges)
+    }
+
+    fn range_edge(
+        &self,
+        cache: &mut Combined,
+        peer: usize,
+        role: RangeRole,
+        w: usize,
+    ) -> Option<Arc<Edge>> {
+        let edges: Vec<Option<Arc<Edge>>> = self.workload_classes[w]
+            .iter()
+            .map(|&c| match role {
+                RangeRole::Source => cache.between(&self.matrix, peer, c),
+                RangeRole::Destination => cache.between(&self.matrix, c, peer),
+            })
+            .collect();
+        merge(edges)
+    }
+}
+
+/// Class pairs are combined once: many share their cells. With few
+/// distinct cells the pairs of them are a dense table (the hot path of a
+/// cluster of bare pods: one lookup per workload pair).
+struct Combined {
+    n_cells: usize,
+    table: Vec<Option<Option<Arc<Edge>>>>,
+    map: HashMap<(u32, u32), Option<Arc<Edge>>>,
+}
+
+impl Combined {
+    fn new(matrix: &VerdictMatrix) -> Self {
+        let n_cells = matrix.cell_count();
+        Combined {
+            n_cells,
+            table: if n_cells <= 4096 {
+                vec![None; n_cells * n_cells]
+            } else {
+                Vec::new()
+            },
+            map: HashMap::new(),
         }
     }
-    reach
+
+    /// What passes from class `s` to class `d` (`None`: nothing).
+    fn between(&mut self, matrix: &VerdictMatrix, s: usize, d: usize) -> Option<Arc<Edge>> {
+        let eg = matrix.cell_id(s, d, Direction::Egress)?;
+        let ig = matrix.cell_id(d, s, Direction::Ingress)?;
+        let make = || {
+            let a = combine(matrix.cell(eg), matrix.cell(ig));
+            (!a.is_empty()).then(|| {
+                Arc::new(Edge {
+                    conns: a.conns,
+                    l7: a.l7,
+                    auth: a.auth,
+                    policies: a.policies,
+                    some: None,
+                })
+            })
+        };
+        if self.table.is_empty() {
+            self.map.entry((eg, ig)).or_insert_with(make).clone()
+        } else {
+            self.table[eg as usize * self.n_cells + ig as usize]
+                .get_or_insert_with(make)
+                .clone()
+        }
+    }
 }
 
 /// The edge between two workloads from the edges of their class pairs

@@ -74,7 +74,7 @@ pub struct VerdictMatrix {
     /// Per (subject, direction): per peer class, the index of its cell
     /// (`NONE`: the pair cannot meet).
     /// Index: subject * 2 + direction (egress 0, ingress 1).
-    rows: Vec<Option<Vec<u32>>>,
+    rows: Vec<Option<Row>>,
     /// The protocols cells tell apart; every other one is `Conns::other`.
     named: Vec<Proto>,
     probes: u64,
@@ -183,19 +183,21 @@ impl VerdictMatrix {
             .flat_map(|i| [(i, Direction::Egress), (i, Direction::Ingress)])
             .filter(|&(i, dir)| classes[i].subject_of(dir))
             .collect();
-        let views: Vec<View> = parallel(opts.threads, &subjects, |&(i, dir)| {
+        // Each view is kept as runs of peers in one group: memory follows
+        // what the rows tell apart, not classes squared.
+        let views: Vec<(Row, Vec<Allowed>)> = parallel(opts.threads, &subjects, |&(i, dir)| {
             let v = job.view(i, dir);
             progress.advance(1);
-            v
+            let runs = runs(v.group_of.iter().map(|g| g.map_or(NONE, |g| g as u32)));
+            (runs, v.results)
         });
         // Identical cells are stored once; a row keeps, per peer, the index
         // of its cell.
         let mut cells: Vec<Allowed> = Vec::new();
         let mut interned: HashMap<Allowed, u32> = HashMap::new();
-        let mut rows: Vec<Option<Vec<u32>>> = vec![None; classes.len() * 2];
-        for (key, view) in subjects.iter().zip(views) {
-            let ids: Vec<u32> = view
-                .results
+        let mut rows: Vec<Option<Row>> = vec![None; classes.len() * 2];
+        for (key, (groups, results)) in subjects.iter().zip(views) {
+            let ids: Vec<u32> = results
                 .into_iter()
                 .map(|r| {
                     *interned.entry(r).or_insert_with_key(|r| {
@@ -204,11 +206,12 @@ impl VerdictMatrix {
                     })
                 })
                 .collect();
-            let row = view
-                .group_of
-                .iter()
-                .map(|g| g.map_or(NONE, |g| ids[g]))
-                .collect();
+            let row = runs(
+                groups
+                    .iter()
+                    .flat_map(|r| std::iter::repeat_n(r.cell, r.len as usize))
+                    .map(|g| if g == NONE { NONE } else { ids[g as usize] }),
+            );
             rows[row_index(key.0, key.1)] = Some(row);
         }
         let probes = job.probes.load(Ordering::Relaxed);
@@ -258,10 +261,10 @@ impl VerdictMatrix {
                     .map(|row| (key, row))
             })
             .flat_map(move |((s, dir), row)| {
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, id)| **id != NONE)
-                    .map(move |(p, id)| (s, p, dir, &self.cells[*id as usize]))
+                row.iter().filter(|r| r.cell != NONE).flat_map(move |r| {
+                    (r.start..r.start + r.len)
+                        .map(move |p| (s, p as usize, dir, &self.cells[r.cell as usize]))
+                })
             })
     }
 
@@ -280,12 +283,11 @@ impl VerdictMatrix {
     /// The index of a cell, for callers that combine cells once per pair
     /// of indexes.
     pub(super) fn cell_id(&self, subject: usize, peer: usize, dir: Direction) -> Option<u32> {
-        let id = *self
-            .rows
-            .get(row_index(subject, dir))?
-            .as_ref()?
-            .get(peer)?;
-        (id != NONE).then_some(id)
+        let row = self.rows.get(row_index(subject, dir))?.as_ref()?;
+        let peer = u32::try_from(peer).ok()?;
+        let at = row.partition_point(|r| r.start <= peer).checked_sub(1)?;
+        let r = &row[at];
+        (peer < r.start + r.len && r.cell != NONE).then_some(r.cell)
     }
 
     pub(super) fn cell(&self, id: u32) -> &Allowed {
@@ -296,6 +298,35 @@ impl VerdictMatrix {
     pub(super) fn cell_count(&self) -> usize {
         self.cells.len()
     }
+}
+
+/// A row of the matrix: runs of consecutive peers with the same cell.
+type Row = Vec<Run>;
+
+/// `len` peers from `start` on, all with cell `cell` (`NONE`: they
+/// cannot meet the subject).
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    start: u32,
+    cell: u32,
+    len: u32,
+}
+
+/// The runs of a row given peer by peer.
+fn runs(cells: impl Iterator<Item = u32>) -> Row {
+    let mut out: Row = Vec::new();
+    for (p, id) in cells.enumerate() {
+        match out.last_mut() {
+            Some(last) if last.cell == id => last.len += 1,
+            _ => out.push(Run {
+                start: p as u32,
+                cell: id,
+                len: 1,
+            }),
+        }
+    }
+    out.shrink_to_fit();
+    out
 }
 
 fn row_index(subject: usize, dir: Direction) -> usize {

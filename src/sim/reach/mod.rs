@@ -31,10 +31,11 @@ use petgraph::graph::DiGraph;
 use serde::Serialize;
 
 pub use classes::{IdentityClass, RangeRole, range_label, ranges_within};
-pub use compute::{Options, Progress, compute};
+pub use compute::{Options, Progress, compute, expansion};
 pub use conns::{Conns, PortSet};
 pub use cover::{Coverage, PolicyFacts, RuleFacts};
 pub use diff::{ChangeKind, DiffSide, PairChange, ReachDiff, diff};
+pub use expand::Expansion;
 pub(crate) use filter::{Filter, NodeMatch, PortFilter};
 pub use matrix::{Allowed, VerdictMatrix};
 
