@@ -82,6 +82,18 @@ impl View {
         }
     }
 
+    /// The namespaces of a graph whose ranges are merged already, without
+    /// copying it.
+    pub fn namespaces_of(reach: &Reach) -> View {
+        let (reach, members) = group(reach, &GroupBy::Namespace, None);
+        View {
+            reach,
+            group_by: GroupBy::Namespace,
+            members,
+            kinds: BTreeMap::new(),
+        }
+    }
+
     /// Namespaces as nodes, but the workloads of `namespace` as
     /// themselves: a namespace expanded in place.
     pub fn expanded(reach: &Reach, namespace: &str) -> View {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::svg::{esc, legend_svg, render};
 use petgraph::visit::EdgeRef;
 
-use super::{Drawing, GroupBy, View, caption};
+use super::{Drawing, View, caption};
 use crate::sim::reach::{Conns, GraphNodeKind};
 
 /// Above this many workload edges (or workloads), the page holds the
@@ -35,7 +35,7 @@ pub fn html(view: &View) -> String {
     if view.is_grouped() {
         return page_with(&Drawing::of_view(view), None);
     }
-    let namespaces = View::new(view.reach.clone(), GroupBy::Namespace);
+    let namespaces = View::namespaces_of(&view.reach);
     let mut expansions = Vec::new();
     let mut budget = EXPANDED_EDGES;
     let ng = &namespaces.reach.graph;
