@@ -91,14 +91,32 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let bar = Bar(ctx
         .printer
         .progress_bar("{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}"));
-    let graph = reach::compute(&evaluator, &inventory.cluster, &opts, &bar);
+    let expansion = reach::expansion(&evaluator, &inventory.cluster, &opts, &bar);
     bar.0.finish_and_clear();
+    let format = args.output.unwrap_or(GraphFormat::Table);
+    let unfiltered = filter.namespace.is_none()
+        && filter.from.is_none()
+        && filter.to.is_none()
+        && filter.port.is_none()
+        && filter.focus.is_none();
+    if format == GraphFormat::Json
+        && unfiltered
+        && matches!(args.group_by, None | Some(view::GroupBy::Workload))
+    {
+        // Every edge, written as it is produced: the graph is never stored.
+        for note in &expansion.notes {
+            ctx.printer.warn(note);
+        }
+        ctx.printer
+            .stream(|out| view::write_json_streamed(out, &expansion))?;
+        return Ok(ExitStatus::Success);
+    }
+    let graph = expansion.into_reach();
     for note in &graph.notes {
         ctx.printer.warn(note);
     }
     known_workloads(&filter, &graph.graph.node_weights().collect::<Vec<_>>())?;
     let graph = graph.filtered(&filter);
-    let format = args.output.unwrap_or(GraphFormat::Table);
     let group_by = match &args.group_by {
         Some(by) => by.clone(),
         // A table or a diagram of every edge would be read by no one.

@@ -1188,3 +1188,30 @@ fn a_diagram_of_over_2000_edges_shows_namespaces() {
         out.stdout
     );
 }
+
+/// `-o json` of the whole graph writes edges as they are produced, without
+/// storing the graph; `-o yaml` writes the stored graph. Both say the same
+/// on every fixture.
+#[test]
+fn streamed_json_is_the_stored_graph() {
+    let dir = repo().join("fixtures");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir() && e.file_name() != "bad")
+        .map(|e| e.path().display().to_string())
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() > 10);
+    for f in &fixtures {
+        for extra in [&[][..], &["--exclude-external"][..]] {
+            let mut args = vec!["graph", "-f", f, "-R"];
+            args.extend_from_slice(extra);
+            let streamed = json_of(&[&args[..], &["-o", "json"]].concat());
+            let out = run(&[&args[..], &["-o", "yaml"]].concat());
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            let stored: Value = serde_yaml::from_str(&out.stdout).expect("YAML");
+            assert_eq!(streamed, stored, "{}", args.join(" "));
+        }
+    }
+}

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::table;
-use crate::sim::reach::{Edge, GraphNode, GraphNodeKind, Reach};
+use crate::sim::reach::{Edge, Expansion, GraphNode, GraphNodeKind, Reach};
 
 pub use dot::dot;
 pub use group::{GroupBy, View};
@@ -104,6 +104,107 @@ impl Serialize for JsonEdges<'_> {
             edge: e.weight(),
             partial: e.weight().some.is_some(),
         }))
+    }
+}
+
+/// Every workload and edge of `exp` as `-o json` writes the stored graph,
+/// byte for byte, but with the edges between workloads written as they are
+/// produced: memory follows the nodes and the external ranges' edges
+/// (gathered first, to merge ranges), not the workload pairs.
+pub fn write_json_streamed(out: &mut dyn Write, exp: &Expansion) -> io::Result<()> {
+    let workloads = exp.nodes().iter().take_while(|n| !n.is_external()).count();
+    let mut ranges = Reach::default();
+    for n in exp.nodes() {
+        ranges.graph.add_node(n.clone());
+    }
+    for (s, d, e) in exp.edges() {
+        if s >= workloads || d >= workloads {
+            ranges
+                .graph
+                .add_edge(NodeIndex::new(s), NodeIndex::new(d), e);
+        }
+    }
+    ranges.notes = exp.notes.clone();
+    // Merging keeps the workloads first and in order, so workload edges
+    // keep their node indices.
+    let view = View::new(ranges, GroupBy::Workload);
+    let mut out = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(
+        &mut out,
+        &StreamedGraph {
+            view: &view,
+            exp,
+            workloads,
+        },
+    )
+    .map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+struct StreamedGraph<'a> {
+    /// The nodes, and the edges of external ranges.
+    view: &'a View,
+    exp: &'a Expansion,
+    workloads: usize,
+}
+
+struct StreamedEdges<'a>(&'a StreamedGraph<'a>);
+
+impl Serialize for StreamedGraph<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("nodes", &JsonNodes(self.view))?;
+        map.serialize_entry("edges", &StreamedEdges(self))?;
+        if !self.view.reach.notes.is_empty() {
+            map.serialize_entry("notes", &self.view.reach.notes)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for StreamedEdges<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (g, w) = (&self.0.view.reach.graph, self.0.workloads);
+        let between_workloads = self
+            .0
+            .exp
+            .edges()
+            .filter(|(a, b, _)| *a < w && *b < w)
+            .map(|(a, b, e)| (NodeIndex::new(a), NodeIndex::new(b), e));
+        let of_ranges = g
+            .edge_references()
+            .map(|e| (e.source(), e.target(), e.weight().clone()));
+        s.collect_seq(
+            between_workloads
+                .chain(of_ranges)
+                .map(|(a, b, e)| OwnedJsonEdge {
+                    src: &g[a].id,
+                    dst: &g[b].id,
+                    partial: e.some.is_some(),
+                    edge: e,
+                }),
+        )
+    }
+}
+
+/// An edge as it is produced, written as [`JsonEdge`].
+struct OwnedJsonEdge<'a> {
+    src: &'a str,
+    dst: &'a str,
+    edge: std::sync::Arc<Edge>,
+    partial: bool,
+}
+
+impl Serialize for OwnedJsonEdge<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        JsonEdge {
+            src: self.src,
+            dst: self.dst,
+            edge: &self.edge,
+            partial: self.partial,
+        }
+        .serialize(s)
     }
 }
 
