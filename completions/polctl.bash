@@ -46,6 +46,9 @@ _polctl() {
             polctl,simulate)
                 cmd="polctl__subcmd__simulate"
                 ;;
+            polctl,snapshot)
+                cmd="polctl__subcmd__snapshot"
+                ;;
             polctl,test)
                 cmd="polctl__subcmd__test"
                 ;;
@@ -81,6 +84,9 @@ _polctl() {
                 ;;
             polctl__subcmd__help,simulate)
                 cmd="polctl__subcmd__help__subcmd__simulate"
+                ;;
+            polctl__subcmd__help,snapshot)
+                cmd="polctl__subcmd__help__subcmd__snapshot"
                 ;;
             polctl__subcmd__help,test)
                 cmd="polctl__subcmd__help__subcmd__test"
@@ -128,7 +134,7 @@ _polctl() {
 
     case "${cmd}" in
         polctl)
-            opts="-v -q -h -V --color --verbose --quiet --no-progress --help --version simulate graph diff node test replay lint describe get completion version help"
+            opts="-v -q -h -V --color --verbose --quiet --no-progress --help --version simulate graph diff node test replay lint describe get snapshot completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,7 +170,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__describe)
-            opts="-o -n -f -R -v -q -h -V --output --namespace --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version endpoint policy"
+            opts="-o -n -f -R -v -q -h -V --output --namespace --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version endpoint policy"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +197,14 @@ _polctl() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -226,7 +240,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__diff)
-            opts="-R -n -o -v -q -h -V --old --new --recursive --exit-code --from --to --port --focus --exclude-external --namespace --output --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-R -n -o -f -v -q -h -V --old --new --recursive --exit-code --from --to --port --focus --exclude-external --namespace --output --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --cluster --filename --from-cluster --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +306,22 @@ _polctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -304,7 +334,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__get)
-            opts="-o -n -A -l -f -R -v -q -h -V --output --namespace --all-namespaces --selector --filename --recursive --color --verbose --quiet --no-progress --help --version endpoints workloads policies tiers namespaces services"
+            opts="-o -n -A -l -f -R -v -q -h -V --output --namespace --all-namespaces --selector --filename --recursive --from-cluster --kubeconfig --context --color --verbose --quiet --no-progress --help --version endpoints workloads policies tiers namespaces services"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +372,14 @@ _polctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -354,7 +392,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__graph)
-            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --group-by --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --group-by --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +442,14 @@ _polctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cni)
                     COMPREPLY=($(compgen -W "k8s calico cilium" -- "${cur}"))
                     return 0
@@ -436,7 +482,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__help)
-            opts="simulate graph diff node test replay lint describe get completion version help"
+            opts="simulate graph diff node test replay lint describe get snapshot completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,6 +677,20 @@ _polctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        polctl__subcmd__help__subcmd__snapshot)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         polctl__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -660,7 +720,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__lint)
-            opts="-W -A -D -o -f -R -v -q -h -V --list --warn --allow --deny --deny-warnings --output --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-W -A -D -o -f -R -v -q -h -V --list --warn --allow --deny --deny-warnings --output --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,6 +763,14 @@ _polctl() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1002,7 +1070,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__simulate)
-            opts="-o -n -f -R -v -q -h -V --from --to --port --proto --src-port --icmp-type --icmp-code --method --path --host --header --l7 --auth --flows --exit-code --output --namespace --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-o -n -f -R -v -q -h -V --from --to --port --proto --src-port --icmp-type --icmp-code --method --path --host --header --l7 --auth --flows --exit-code --output --namespace --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1088,6 +1156,14 @@ _polctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cni)
                     COMPREPLY=($(compgen -W "k8s calico cilium" -- "${cur}"))
                     return 0
@@ -1119,8 +1195,46 @@ _polctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        polctl__subcmd__snapshot)
+            opts="-o -v -q -h -V --output --chunk-size --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "yaml json" -- "${cur}"))
+                    return 0
+                    ;;
+                --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         polctl__subcmd__test)
-            opts="-o -n -f -R -v -q -h -V --tests --junit --output --namespace --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-o -n -f -R -v -q -h -V --tests --junit --output --namespace --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,6 +1269,14 @@ _polctl() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -f -a "replay" -d 'Replay ob
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "snapshot" -d 'Write the live cluster\'s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -64,6 +65,8 @@ yaml\t''
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -76,6 +79,7 @@ always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l exit-code -d 'Exit with status 1 when a flow is denied'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand simulate" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
@@ -98,6 +102,8 @@ svg\t''
 html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l group-by -d 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -110,6 +116,7 @@ always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l exclude-external -d 'Leave out external address ranges'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
@@ -136,6 +143,9 @@ complete -c polctl -n "__fish_polctl_using_subcommand diff" -l calico-version -d
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -s f -l filename -d 'With --cluster: the manifests layered over the live cluster on the new side (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -143,6 +153,8 @@ complete -c polctl -n "__fish_polctl_using_subcommand diff" -s R -l recursive -d
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l exit-code -d 'Exit with 1 when anything changed, 0 when nothing did (as `git diff --exit-code`)'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l exclude-external -d 'Leave out external address ranges'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cluster -d 'Compare the live cluster with the live cluster plus the manifests of -f'
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l no-progress -d 'Never draw a progress bar'
@@ -215,6 +227,8 @@ complete -c polctl -n "__fish_polctl_using_subcommand test" -s o -l output -d 'O
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -226,6 +240,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand test" -l color -d 'When to
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand test" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand test" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
@@ -262,6 +277,8 @@ complete -c polctl -n "__fish_polctl_using_subcommand lint" -s o -l output -d 'O
 json\t''
 sarif\t'SARIF 2.1.0, for code scanning'"
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -275,6 +292,7 @@ never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l list -d 'List the lints with their codes and levels, and exit'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l deny-warnings -d 'Fail (exit 1) on warnings too, for CI'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
@@ -285,6 +303,8 @@ complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"
@@ -296,6 +316,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand describe" -l color -d 'Whe
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand describe" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
@@ -310,16 +331,32 @@ name\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s n -l namespace -d 'Namespace to list [default: default]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s l -l selector -d 'Label selector to filter on, kubectl syntax (`app=web,tier!=db,env in (a,b)`)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand get" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand get" -l context -d 'The kubeconfig context [default: its current context]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand get" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s A -l all-namespaces -d 'List every namespace'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand get" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s v -l verbose -d 'More detail on stderr (each skipped file)'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand get" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -s o -l output -d 'Output format [default: yaml]' -r -f -a "yaml\t''
+json\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -l chunk-size -d 'Items asked for per LIST request (kubectl\'s --chunk-size)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -l context -d 'The kubeconfig context [default: its current context]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand snapshot" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand completion" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -338,18 +375,19 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "snapshot" -d 'Write the live cluster\'s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "attach" -d 'Compile the verdicts of this node\'s endpoints into maps and attach the classifier'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "status" -d 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'

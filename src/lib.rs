@@ -7,6 +7,7 @@
 //! inventory); `sim` (evaluator, reachability; reads only model and
 //! selector); `verify` (policy tests); `render` and `cmd` on top.
 
+pub mod cluster;
 pub mod cmd;
 pub mod dialect;
 pub mod lint;

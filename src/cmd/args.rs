@@ -321,3 +321,63 @@ fn node_match(flag: &'static str, text: &str, namespace: &str) -> Result<NodeMat
         name: r.name.to_string(),
     })
 }
+
+/// Which cluster to talk to: kubectl's `--kubeconfig` and `--context`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Cluster")]
+pub struct ConnectionArgs {
+    /// The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod's service account]
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context [default: its current context]
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+impl ConnectionArgs {
+    pub(crate) fn options(&self) -> crate::cluster::ClusterOptions {
+        crate::cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+        }
+    }
+
+    /// The first connection flag given, for refusing it where unused.
+    pub(crate) fn given(&self) -> Option<&'static str> {
+        if self.kubeconfig.is_some() {
+            Some("--kubeconfig")
+        } else if self.context.is_some() {
+            Some("--context")
+        } else {
+            None
+        }
+    }
+}
+
+/// `--from-cluster`: the live state as input, the files of `-f` layered
+/// over it.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Cluster")]
+pub struct ClusterArgs {
+    /// Read the live cluster; files given with -f are layered over it (a file's object replaces the live one of the same name, as kubectl apply would)
+    #[arg(long)]
+    pub from_cluster: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+impl ClusterArgs {
+    /// Whether to read the live cluster; a connection flag without
+    /// `--from-cluster` would be ignored, so it is refused.
+    pub(crate) fn wanted(&self) -> Result<bool, UsageError> {
+        match (self.from_cluster, self.connection.given()) {
+            (false, Some(flag)) => Err(UsageError::Flow {
+                message: format!("{flag} is read only with --from-cluster"),
+                help: Some(format!(
+                    "add --from-cluster to read the live cluster, or leave out {flag}"
+                )),
+            }),
+            (wanted, _) => Ok(wanted),
+        }
+    }
+}

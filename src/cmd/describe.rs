@@ -6,7 +6,7 @@
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::dialect::kinds;
 use crate::lint;
@@ -52,6 +52,8 @@ pub struct DescribeArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
 
@@ -70,7 +72,7 @@ pub enum Describable {
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<ExitStatus> {
-    let inventory = ctx.load(&args.input)?;
+    let inventory = ctx.load_from(&args.input, &args.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let namespace = args.namespace.resolve();
     if args.what == Describable::Policy {

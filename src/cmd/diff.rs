@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{DataplaneArgs, FormatParser, GraphFilterArgs, InputArgs};
+use super::args::{ClusterArgs, DataplaneArgs, FormatParser, GraphFilterArgs, InputArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::Inventory;
 use crate::model::policy::PolicySet;
@@ -50,7 +50,10 @@ Examples:
       --new fixtures/redis-frontend/workloads.yaml
 
   # In CI: fail when a change opens or closes anything towards the database
-  polctl diff fixtures/tiers fixtures/tiers --to app=db --exit-code"
+  polctl diff fixtures/tiers fixtures/tiers --to app=db --exit-code
+
+  # What applying manifests to the live cluster would change
+  polctl diff --cluster -f fixtures/tiers/policies.yaml"
 )]
 pub struct DiffArgs {
     /// The manifests before the change (file, directory or `-`)
@@ -78,6 +81,19 @@ pub struct DiffArgs {
     pub output: Option<DiffFormat>,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
+    /// Compare the live cluster with the live cluster plus the manifests of -f
+    #[arg(long, requires = "filename", conflicts_with_all = ["old_path", "old", "new", "from_cluster"])]
+    pub cluster: bool,
+    /// With --cluster: the manifests layered over the live cluster on the new side (repeatable)
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "PATH",
+        requires = "cluster"
+    )]
+    pub filename: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: ClusterArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -99,6 +115,13 @@ struct Side {
 impl DiffArgs {
     /// Each side's paths, as `-f` would take them.
     fn inputs(&self) -> Result<(InputArgs, InputArgs), UsageError> {
+        if self.cluster {
+            let new = InputArgs {
+                filename: self.filename.clone(),
+                recursive: self.recursive,
+            };
+            return Ok((InputArgs::default(), new));
+        }
         let (old, new) = match (&self.old_path, &self.new_path) {
             (Some(o), Some(n)) => (vec![o.clone()], vec![n.clone()]),
             _ => (self.old.clone(), self.new.clone()),
@@ -131,8 +154,14 @@ impl DiffArgs {
 pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
     let filter = args.filter.filter()?;
     let (old_input, new_input) = args.inputs()?;
+    // Read once, layered under both sides.
+    let live = if args.cluster {
+        Some(ctx.read_live(&args.live.connection, crate::cluster::PAGE_SIZE)?)
+    } else {
+        ctx.live(&args.live)?
+    };
     let load = |input: &InputArgs| -> Result<Side> {
-        let mut inventory = ctx.load(input)?;
+        let mut inventory = ctx.load_over(input, live.as_ref())?;
         super::read_dns(&args.dataplane, &mut inventory.cluster)?;
         let set = ctx.compile(&inventory, &args.dataplane)?;
         Ok(Side { inventory, set })

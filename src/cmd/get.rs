@@ -4,7 +4,7 @@ use clap::builder::{EnumValueParser, PossibleValue, TypedValueParser};
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{FormatParser, InputArgs, ScopeArgs, SelectorArgs};
+use super::args::{ClusterArgs, FormatParser, InputArgs, ScopeArgs, SelectorArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::dialect::kinds::{self, Class, Kind};
 use crate::dialect::lower::{self, Choice};
@@ -35,6 +35,8 @@ pub struct GetArgs {
     pub selector: SelectorArgs,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,7 +157,7 @@ pub(crate) fn run(ctx: &Ctx, args: &GetArgs) -> Result<ExitStatus> {
         })?),
         None => None,
     };
-    let inventory = ctx.load(&args.input)?;
+    let inventory = ctx.load_from(&args.input, &args.cluster)?;
     let filter = Filter {
         namespace: args.scope.filter(),
         selector: selector.as_ref(),

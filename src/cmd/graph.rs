@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{DataplaneArgs, GraphFilterArgs, InputArgs};
+use super::args::{ClusterArgs, DataplaneArgs, GraphFilterArgs, InputArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::render::graph as view;
 use crate::sim::eval::Evaluator;
@@ -62,6 +62,8 @@ pub struct GraphArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
 
@@ -80,7 +82,7 @@ pub enum GraphFormat {
 
 pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let filter = args.filter.filter()?;
-    let mut inventory = ctx.load(&args.input)?;
+    let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);

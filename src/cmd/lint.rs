@@ -4,7 +4,7 @@
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, ValueEnum};
 use miette::Result;
 
-use super::args::{DataplaneArgs, FormatParser, InputArgs};
+use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::lint::{self, Level, Levels, Lint};
 use crate::render::lint as view;
@@ -50,6 +50,8 @@ pub struct LintArgs {
     pub output: Option<LintFormat>,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
@@ -162,7 +164,7 @@ pub(crate) fn run(ctx: &Ctx, args: &LintArgs) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
-    let mut inventory = ctx.load(&args.input)?;
+    let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let findings = levels.apply(lint::lint(&inventory, &set));

@@ -11,6 +11,7 @@ mod lint;
 mod node;
 mod replay;
 mod simulate;
+mod snapshot;
 mod test;
 mod version;
 
@@ -21,11 +22,12 @@ use std::io::IsTerminal;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use miette::Result;
 
-pub use args::{DataplaneArgs, InputArgs};
+pub use args::{ClusterArgs, ConnectionArgs, DataplaneArgs, InputArgs};
 pub use error::UsageError;
 
+use crate::cluster::{Connection, Live};
 use crate::dialect::lower;
-use crate::load::{Inputs, Inventory, load};
+use crate::load::{Inputs, Inventory, load_over};
 use crate::model::policy::{Cni, PolicySet};
 use crate::render::{Printer, PrinterOptions, Verbosity};
 
@@ -133,6 +135,7 @@ pub enum Command {
     Lint(Box<lint::LintArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
+    Snapshot(snapshot::SnapshotArgs),
     Completion(completion::CompletionArgs),
     Version(version::VersionArgs),
 }
@@ -161,14 +164,47 @@ impl Ctx {
 
     /// Loads the manifests named with `-f`, printing warnings.
     pub fn load(&self, input: &InputArgs) -> Result<Inventory> {
-        if input.filename.is_empty() {
+        self.load_over(input, None)
+    }
+
+    /// With `--from-cluster`, reads the live cluster, printing a note for
+    /// each kind it does not serve.
+    pub(crate) fn live(&self, cluster: &ClusterArgs) -> Result<Option<Live>> {
+        if !cluster.wanted()? {
+            return Ok(None);
+        }
+        self.read_live(&cluster.connection, crate::cluster::PAGE_SIZE)
+            .map(Some)
+    }
+
+    /// Reads the cluster `connection` names.
+    pub(crate) fn read_live(&self, connection: &ConnectionArgs, page_size: u32) -> Result<Live> {
+        let connection = Connection::connect(&connection.options())?;
+        let live = Live::read(&connection, page_size)?;
+        for note in &live.notes {
+            self.printer.warn(note);
+        }
+        Ok(live)
+    }
+
+    /// Loads the manifests named with `-f`, layered over the live cluster
+    /// with `--from-cluster`.
+    pub(crate) fn load_from(&self, input: &InputArgs, cluster: &ClusterArgs) -> Result<Inventory> {
+        let live = self.live(cluster)?;
+        self.load_over(input, live.as_ref())
+    }
+
+    /// Loads the manifests named with `-f` over the live objects, if any.
+    pub(crate) fn load_over(&self, input: &InputArgs, live: Option<&Live>) -> Result<Inventory> {
+        if input.filename.is_empty() && live.is_none() {
             return Err(UsageError::NoInput.into());
         }
         let inputs = Inputs {
             paths: input.filename.clone(),
             recursive: input.recursive,
         };
-        let inventory = load(&inputs, &mut std::io::stdin().lock())?;
+        let texts = live.map(Live::sources).unwrap_or_default();
+        let inventory = load_over(&texts, &inputs, &mut std::io::stdin().lock())?;
         let verbose = self.printer.verbose();
         for w in inventory
             .warnings
@@ -267,6 +303,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Lint(args) => lint::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),
+        Command::Snapshot(args) => snapshot::run(ctx, args),
         Command::Completion(args) => completion::run(ctx, args),
         Command::Version(args) => version::run(ctx, args),
     }

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 use serde_json::{Value, json};
 
-use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{Expectation, Inventory, read_flows};
 use crate::model::policy::PolicySet;
@@ -105,6 +105,8 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
 
@@ -130,7 +132,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         }
         .into());
     }
-    let mut inventory = ctx.load(&args.input)?;
+    let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let namespace = args.namespace.resolve();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
+use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{find_test_files, read_suite};
 use crate::render::hint::Wording;
@@ -62,6 +62,8 @@ pub struct TestArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
     pub dataplane: DataplaneArgs,
 }
 
@@ -78,7 +80,7 @@ pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
             files.push(path.clone());
         }
     }
-    let mut inventory = ctx.load(&args.input)?;
+    let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     if files.is_empty() {
         return Err(UsageError::Value {
             flag: "-f",

@@ -77,7 +77,21 @@ const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Reads every input. All problems are collected and returned together.
 pub fn load(inputs: &Inputs, stdin: &mut dyn Read) -> Result<Inventory, LoadErrors> {
+    load_over(&[], inputs, stdin)
+}
+
+/// Reads documents held in memory (the live cluster's objects: a name and
+/// YAML text each), then the inputs over them: an object of a file
+/// replaces the one of the same name, as `kubectl apply` would.
+pub fn load_over(
+    texts: &[(String, String)],
+    inputs: &Inputs,
+    stdin: &mut dyn Read,
+) -> Result<Inventory, LoadErrors> {
     let mut reader = Reader::default();
+    for (name, text) in texts {
+        reader.text(name, text.clone());
+    }
     for path in &inputs.paths {
         reader.input(path, inputs.recursive, stdin);
     }

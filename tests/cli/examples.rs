@@ -174,6 +174,11 @@ fn every_help_example_runs_on_the_repository() {
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
     .expect("PATH");
+    // Examples that read the live cluster read this one.
+    let cluster = polctl_apiserver_double::Double::builder()
+        .seed_path(repo().join("fixtures/tiers"))
+        .and_then(|b| b.start())
+        .expect("the API server double starts");
     for example in examples {
         let home = tempfile::tempdir().expect("temporary HOME");
         // Where fish's completion example writes.
@@ -189,10 +194,7 @@ fn every_help_example_runs_on_the_repository() {
             .env("LC_ALL", "C")
             .env("NO_COLOR", "1")
             .env("EXAMPLE_OUTPUT", &output)
-            .env(
-                "KUBECONFIG",
-                repo().join("target/polctl-test-no-kubeconfig"),
-            )
+            .env("KUBECONFIG", cluster.kubeconfig())
             .current_dir(repo())
             .output()
             .expect("bash runs");

@@ -55,8 +55,6 @@ fn flags_a_command_does_not_read_are_refused() {
     for args in [
         simulate(&["-l", "app=web"]),
         simulate(&["-A"]),
-        simulate(&["--kubeconfig", "/dev/null"]),
-        simulate(&["--context", "prod"]),
         describe(&["-l", "app=web"]),
         describe(&["-A"]),
         graph(&["-l", "app=web"]),
@@ -66,6 +64,19 @@ fn flags_a_command_does_not_read_are_refused() {
     ] {
         refused(&args, unexpected);
     }
+    // Which cluster matters only when one is read.
+    refused(
+        &simulate(&["--kubeconfig", "/dev/null"]),
+        "--kubeconfig is read only with --from-cluster",
+    );
+    refused(
+        &simulate(&["--context", "prod"]),
+        "--context is read only with --from-cluster",
+    );
+    refused(
+        &["snapshot".to_string(), "--from-cluster".to_string()],
+        unexpected,
+    );
     // Output formats a command does not have.
     refused(&simulate(&["-o", "name"]), "invalid value 'name'");
     refused(&simulate(&["-o", "table"]), "invalid value 'table'");

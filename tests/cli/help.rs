@@ -14,6 +14,7 @@ fn help_text_of_every_command() {
         ("replay", vec!["replay", "--help"]),
         ("lint", vec!["lint", "--help"]),
         ("describe", vec!["describe", "--help"]),
+        ("snapshot", vec!["snapshot", "--help"]),
         ("completion", vec!["completion", "--help"]),
         ("version", vec!["version", "--help"]),
     ] {
