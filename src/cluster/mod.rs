@@ -1,8 +1,10 @@
 //! The live cluster, through kube: the connection (kubeconfig resolution
 //! as kubectl does it) and reading every object polctl loads. Async stays
 //! in here: each call runs on a small runtime of its own, so commands, the
-//! loader and the simulator stay synchronous.
+//! loader and the simulator stay synchronous. `apply` sends verified
+//! objects with server-side apply.
 
+pub(crate) mod apply;
 mod connect;
 mod error;
 mod live;

@@ -1,5 +1,6 @@
 //! The command line: global flags, one file per subcommand, dispatch.
 
+mod apply;
 pub(crate) mod args;
 mod completion;
 mod describe;
@@ -133,6 +134,7 @@ pub enum Command {
     Test(Box<test::TestArgs>),
     Replay(Box<replay::ReplayArgs>),
     Lint(Box<lint::LintArgs>),
+    Apply(Box<apply::ApplyArgs>),
     Describe(describe::DescribeArgs),
     Get(get::GetArgs),
     Snapshot(snapshot::SnapshotArgs),
@@ -301,6 +303,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Test(args) => test::run(ctx, args),
         Command::Replay(args) => replay::run(ctx, args),
         Command::Lint(args) => lint::run(ctx, args),
+        Command::Apply(args) => apply::run(ctx, args),
         Command::Describe(args) => describe::run(ctx, args),
         Command::Get(args) => get::run(ctx, args),
         Command::Snapshot(args) => snapshot::run(ctx, args),

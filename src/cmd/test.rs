@@ -8,7 +8,8 @@ use miette::Result;
 
 use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
-use crate::load::{find_test_files, read_suite};
+use crate::load::{Inventory, find_test_files, read_suite};
+use crate::model::policy::PolicySet;
 use crate::render::hint::Wording;
 use crate::render::test as view;
 use crate::sim::eval::Evaluator;
@@ -102,34 +103,7 @@ pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
     }
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
-    let mut suites = Vec::new();
-    let mut errors = Vec::new();
-    for path in &files {
-        let text = super::read_input(path)?;
-        let (suite, mut problems) =
-            read_suite(&path.display().to_string(), text, &mut inventory.sources);
-        suites.push(suite);
-        errors.append(&mut problems);
-    }
-    let evaluator = Evaluator::new(&set, &inventory.cluster);
-    let target = verify::Target {
-        evaluator: &evaluator,
-        cluster: &inventory.cluster,
-        sources: &inventory.sources,
-    };
-    let bar = Bar(ctx
-        .printer
-        .progress_bar("{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}"));
-    let report = verify::run(
-        &target,
-        &suites,
-        errors,
-        args.namespace.resolve(),
-        &Wording::FlowsFile,
-        &bar,
-    );
-    bar.0.finish_and_clear();
-    let report = report?;
+    let report = run_files(ctx, &mut inventory, &set, &files, args.namespace.resolve())?;
     if let Some(path) = &args.junit {
         std::fs::write(path, view::junit(&report, &set.dataplane))
             .map_err(|e| UsageError::io(path, e))?;
@@ -149,6 +123,46 @@ pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Runs the test files against the compiled policies (`apply` runs them
+/// too, before it sends anything). Bad references in any file are bad
+/// input, reported together.
+pub(super) fn run_files(
+    ctx: &Ctx,
+    inventory: &mut Inventory,
+    set: &PolicySet,
+    files: &[PathBuf],
+    namespace: &str,
+) -> Result<verify::Report> {
+    let mut suites = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let text = super::read_input(path)?;
+        let (suite, mut problems) =
+            read_suite(&path.display().to_string(), text, &mut inventory.sources);
+        suites.push(suite);
+        errors.append(&mut problems);
+    }
+    let evaluator = Evaluator::new(set, &inventory.cluster);
+    let target = verify::Target {
+        evaluator: &evaluator,
+        cluster: &inventory.cluster,
+        sources: &inventory.sources,
+    };
+    let bar = Bar(ctx
+        .printer
+        .progress_bar("{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}"));
+    let report = verify::run(
+        &target,
+        &suites,
+        errors,
+        namespace,
+        &Wording::FlowsFile,
+        &bar,
+    );
+    bar.0.finish_and_clear();
+    Ok(report?)
 }
 
 /// The printer's progress bar, fed by the reachability computation.

@@ -23,6 +23,7 @@ pub(crate) use suite::{
 
 use crate::dialect::cluster::{Loaded, assemble};
 use crate::dialect::lower;
+use crate::dialect::kinds::Kind;
 use crate::dialect::{Decoded, Manifest, PolicyObject, calico, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
 use crate::syntax::Problem;
@@ -45,7 +46,27 @@ pub struct Inventory {
     /// Calico Tier objects (the built-in tiers are implied, not listed).
     pub(crate) tiers: Vec<Spanned<calico::Tier>>,
     pub(crate) profiles: Vec<Spanned<calico::Profile>>,
+    /// Every object read, in input order, repeats included: what
+    /// `polctl apply` sends.
+    pub(crate) manifests: Vec<ManifestRef>,
     pub warnings: Vec<Warning>,
+}
+
+/// One object as read, before assembly drops repeats: its kind, identity
+/// and where its mapping is.
+#[derive(Clone, Debug)]
+pub(crate) struct ManifestRef {
+    pub kind: &'static Kind,
+    /// The namespace a namespaced object goes to (`default` when the
+    /// manifest leaves it out, as polctl simulates it); `None` for a
+    /// cluster-scoped kind.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The object's mapping.
+    pub span: Span,
+    /// The content without positions, as `SpannedNode::fingerprint`.
+    pub fingerprint: u64,
 }
 
 impl Inventory {
@@ -72,6 +93,9 @@ impl<'a> From<&'a Inventory> for lower::Input<'a> {
         }
     }
 }
+
+/// Where a namespaced object without `metadata.namespace` is.
+const DEFAULT_NAMESPACE: &str = "default";
 
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
@@ -109,6 +133,7 @@ pub fn load_text(name: &str, text: &str) -> Result<Inventory, LoadErrors> {
 struct Reader {
     sources: Sources,
     objects: Vec<Loaded>,
+    manifests: Vec<ManifestRef>,
     errors: Vec<LoadError>,
     warnings: Vec<Warning>,
 }
@@ -281,7 +306,24 @@ impl Reader {
             Decoded::Manifest { kind: known, result } => match *result {
             Ok(manifest) => {
                 self.check(&manifest, file);
-                self.objects.push(Loaded { kind: known, manifest, span: node.span, fingerprint: node.fingerprint() })
+                let fingerprint = node.fingerprint();
+                let meta = manifest.metadata();
+                if let Some(name) = &meta.name {
+                    self.manifests.push(ManifestRef {
+                        kind: known,
+                        namespace: known.namespaced.then(|| {
+                            meta.namespace.as_ref().map_or_else(
+                                || DEFAULT_NAMESPACE.to_string(),
+                                |n| n.value.clone(),
+                            )
+                        }),
+                        name: name.value.clone(),
+                        labels: meta.labels(),
+                        span: node.span,
+                        fingerprint,
+                    });
+                }
+                self.objects.push(Loaded { kind: known, manifest, span: node.span, fingerprint })
             }
             Err(e) => {
                 let span = e.span.unwrap_or(node.span);
@@ -349,6 +391,7 @@ impl Reader {
             policies: assembled.policies,
             tiers: assembled.tiers,
             profiles: assembled.profiles,
+            manifests: self.manifests,
             warnings: self.warnings,
         })
     }

@@ -1,5 +1,6 @@
 //! Output: tables, YAML/JSON, and the printer everything goes through.
 
+pub(crate) mod apply;
 pub(crate) mod describe;
 pub(crate) mod diff;
 pub(crate) mod get;

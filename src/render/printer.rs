@@ -61,6 +61,10 @@ impl Printer {
         self.options.out_color
     }
 
+    pub(crate) fn err_color(&self) -> bool {
+        self.options.err_color
+    }
+
     pub(crate) fn verbose(&self) -> bool {
         self.options.verbosity >= Verbosity::Verbose
     }

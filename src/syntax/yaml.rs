@@ -82,6 +82,37 @@ impl SpannedNode {
         h.finish()
     }
 
+    /// The node as JSON, what an API server receives. Keys that are not
+    /// strings (`80: http`) become their text, as YAML-to-JSON converters
+    /// (kubectl's sigs.k8s.io/yaml) write them.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(SpannedNode::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = match &k.value {
+                            Value::Str(s) => s.clone(),
+                            Value::Null => "null".into(),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Int(i) => i.to_string(),
+                            Value::Float(f) => f.to_string(),
+                            Value::Seq(_) | Value::Map(_) => k.to_json().to_string(),
+                        };
+                        (key, v.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     pub(crate) fn type_name(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
