@@ -22,8 +22,8 @@ pub(crate) use suite::{
 };
 
 use crate::dialect::cluster::{Loaded, assemble};
-use crate::dialect::lower;
 use crate::dialect::kinds::Kind;
+use crate::dialect::lower;
 use crate::dialect::{Decoded, Manifest, PolicyObject, calico, decode};
 use crate::model::{Cluster, FileId, Span, Spanned};
 use crate::syntax::Problem;

@@ -2,8 +2,10 @@
 //! on loopback with a CA made per run, a bearer token, and an in-memory
 //! object store seeded from manifests. It speaks the wire protocol real
 //! clients (kube, kubectl) use for what polctl needs: discovery, GET, and
-//! LIST with `limit`/`continue` and `labelSelector`, with `Status` bodies
-//! for 401, 403 and 404.
+//! LIST with `limit`/`continue` and `labelSelector`, server-side apply
+//! (PATCH with `fieldManager`/`force`/`dryRun`, managedFields per manager,
+//! 409 conflicts) and DELETE, with `Status` bodies for 401, 403, 404, 409
+//! and injected 500s.
 //!
 //! ```no_run
 //! let double = polctl_apiserver_double::Double::builder()
@@ -15,6 +17,8 @@
 //! // KUBECONFIG=double.kubeconfig() reaches it; double.requests() tells what was asked.
 //! ```
 
+mod managed;
+mod openapi;
 mod read;
 mod resources;
 mod router;
@@ -23,6 +27,7 @@ mod server;
 mod status;
 mod store;
 mod tls;
+mod write;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -59,6 +64,8 @@ pub struct Request {
     /// The raw query string, still encoded.
     pub query: String,
     pub content_type: Option<String>,
+    /// The body of a write (PATCH, DELETE), as sent.
+    pub body: Option<String>,
 }
 
 impl Request {
@@ -76,6 +83,7 @@ pub struct Builder {
     forbidden: Vec<(String, String)>,
     page_cap: Option<usize>,
     context: String,
+    failing_writes: Vec<u64>,
 }
 
 impl Default for Builder {
@@ -86,6 +94,7 @@ impl Default for Builder {
             forbidden: Vec::new(),
             page_cap: None,
             context: "double".to_string(),
+            failing_writes: Vec::new(),
         }
     }
 }
@@ -125,6 +134,14 @@ impl Builder {
     /// Hold at most `n` items in a LIST page, whatever `limit` a client asks.
     pub fn page_cap(mut self, n: usize) -> Self {
         self.page_cap = Some(n.max(1));
+        self
+    }
+
+    /// Answer the `n`th write (counting from 1) with 500 InternalError and
+    /// change nothing: a server failing midway through an apply. Only
+    /// writes that would persist count; dry runs pass through.
+    pub fn fail_write(mut self, n: u64) -> Self {
+        self.failing_writes.push(n);
         self
     }
 
@@ -173,6 +190,8 @@ impl Builder {
             user: "system:serviceaccount:polctl:double".to_string(),
             forbidden: self.forbidden,
             page_cap: self.page_cap,
+            failing_writes: self.failing_writes,
+            writes: std::sync::atomic::AtomicU64::new(0),
             address: address.clone(),
         });
 

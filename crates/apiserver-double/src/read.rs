@@ -10,14 +10,16 @@ use crate::selector::Selector;
 use crate::status::{self, Failure};
 use crate::store::{Key, Store};
 
-/// The verbs discovery lists for every resource: what the double serves
-/// once its write side (apply PATCH, DELETE) is in.
+/// The verbs discovery lists for every resource: the read side here, the
+/// write side (apply PATCH, DELETE) in `write.rs`.
 pub const VERBS: &[&str] = &["delete", "get", "list", "patch"];
 
 /// The answer to a GET of `target`.
 pub fn get(store: &Store, target: &Target, query: &Query) -> Result<Value, Failure> {
     match target {
         Target::Version => Ok(version()),
+        Target::OpenApiIndex => Ok(crate::openapi::index(store)),
+        Target::OpenApi { group, version } => Ok(crate::openapi::document(store, group, version)),
         Target::CoreVersions { server } => Ok(json!({
             "kind": "APIVersions",
             "versions": ["v1"],

@@ -7,14 +7,21 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::read;
 use crate::status::{self, Failure};
 use crate::store::Store;
+use crate::{read, write};
 
 /// What a path names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Version,
+    /// `/openapi/v3`: where each group version's OpenAPI document is.
+    OpenApiIndex,
+    /// `/openapi/v3/api/v1`, `/openapi/v3/apis/<group>/<version>`
+    OpenApi {
+        group: String,
+        version: String,
+    },
     /// `/api`; `server` is the address clients reached.
     CoreVersions {
         server: String,
@@ -94,6 +101,13 @@ pub fn resolve(store: &Store, path: &str, server: &str) -> Result<Target, Failur
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (group, version, rest) = match segments.as_slice() {
         ["version"] => return Ok(Target::Version),
+        ["openapi", "v3"] => return Ok(Target::OpenApiIndex),
+        ["openapi", "v3", "api", version] => {
+            return openapi_target(store, "", version);
+        }
+        ["openapi", "v3", "apis", group, version] => {
+            return openapi_target(store, group, version);
+        }
         ["api"] => {
             return Ok(Target::CoreVersions {
                 server: server.to_string(),
@@ -167,15 +181,28 @@ pub fn resolve(store: &Store, path: &str, server: &str) -> Result<Target, Failur
     }
 }
 
+fn openapi_target(store: &Store, group: &str, version: &str) -> Result<Target, Failure> {
+    if store
+        .resources
+        .iter()
+        .any(|r| r.group == group && r.version == version)
+    {
+        Ok(Target::OpenApi {
+            group: group.to_string(),
+            version: version.to_string(),
+        })
+    } else {
+        Err(status::not_found_path())
+    }
+}
+
 /// What the router needs of a request (the body is read only by verbs
 /// that take one).
 pub struct Call<'a> {
     pub method: &'a str,
     pub target: Target,
     pub query: Query,
-    #[expect(dead_code, reason = "read by the write side's verbs")]
     pub content_type: Option<&'a str>,
-    #[expect(dead_code, reason = "read by the write side's verbs")]
     pub body: Bytes,
 }
 
@@ -183,6 +210,14 @@ pub struct Call<'a> {
 pub fn route(store: &mut Store, call: &Call<'_>) -> Result<(u16, Value), Failure> {
     match call.method {
         "GET" => read::get(store, &call.target, &call.query).map(|v| (200, v)),
+        "PATCH" => write::apply(
+            store,
+            &call.target,
+            &call.query,
+            call.content_type,
+            &call.body,
+        ),
+        "DELETE" => write::delete(store, &call.target, &call.query),
         other => Err(status::method_not_allowed(other)),
     }
 }

@@ -2,6 +2,7 @@
 //! router.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -35,6 +36,10 @@ pub struct State {
     pub page_cap: Option<usize>,
     /// `host:port` clients reach the double at.
     pub address: String,
+    /// Which persisting writes (1-based) answer 500.
+    pub failing_writes: Vec<u64>,
+    /// Persisting writes so far.
+    pub writes: AtomicU64,
 }
 
 impl State {
@@ -89,16 +94,18 @@ async fn handle(state: &State, req: HttpRequest<Incoming>) -> Response<Full<Byte
     };
     let content_type = header(hyper::header::CONTENT_TYPE);
     let authorization = header(hyper::header::AUTHORIZATION);
+    let body = match req.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => return respond(Err(status::bad_request(format!("reading the body: {e}")))),
+    };
+    let write = matches!(method.as_str(), "PATCH" | "DELETE" | "POST" | "PUT");
     state.log().push(Request {
         method: method.clone(),
         path: path.clone(),
         query: raw_query.clone(),
         content_type: content_type.clone(),
+        body: write.then(|| String::from_utf8_lossy(&body).into_owned()),
     });
-    let body = match req.into_body().collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => return respond(Err(status::bad_request(format!("reading the body: {e}")))),
-    };
     if authorization.as_deref() != Some(&format!("Bearer {}", state.token)) {
         return respond(Err(status::unauthorized()));
     }
@@ -112,6 +119,14 @@ async fn handle(state: &State, req: HttpRequest<Incoming>) -> Response<Full<Byte
     let mut store = state.store();
     let answer = router::resolve(&store, &path, &state.address).and_then(|target| {
         forbid(state, &store, &method, &target)?;
+        if write && query.get("dryRun").is_none_or(str::is_empty) {
+            let n = state.writes.fetch_add(1, Ordering::SeqCst) + 1;
+            if state.failing_writes.contains(&n) {
+                return Err(status::internal_error(&format!(
+                    "write {n} failed: the double was told to fail it"
+                )));
+            }
+        }
         let call = Call {
             method: &method,
             target,

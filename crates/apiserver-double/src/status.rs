@@ -97,3 +97,32 @@ fn qualified(group: &str, plural: &str) -> String {
         format!("{plural}.{group}")
     }
 }
+
+/// A patch type the double does not serve (it serves server-side apply).
+pub fn unsupported_media_type(media: &str) -> Failure {
+    status(
+        415,
+        "UnsupportedMediaType",
+        format!(
+            "the body of the request was in an unknown format ({media}) - accepted media types include: {}",
+            crate::write::APPLY_PATCH
+        ),
+        json!({}),
+    )
+}
+
+/// 409 from server-side apply: the message and one cause per field
+/// (apimachinery pkg/api/errors NewApplyConflict).
+pub fn apply_conflict(message: String, causes: Vec<Value>) -> Failure {
+    status(409, "Conflict", message, json!({"causes": causes}))
+}
+
+/// A failure injected into a write (`Builder::fail_write`).
+pub fn internal_error(message: &str) -> Failure {
+    status(
+        500,
+        "InternalError",
+        format!("Internal error occurred: {message}"),
+        json!({"causes": [{"message": message}]}),
+    )
+}

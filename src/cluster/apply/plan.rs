@@ -292,7 +292,9 @@ mod tests {
     #[test]
     fn an_object_defined_twice_differently_is_refused() {
         let ns = |label: &str| {
-            format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{a: {label}}}}}\n")
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{a: {label}}}}}\n"
+            )
         };
         let same = load_text("t.yaml", &format!("{}---\n{}", ns("x"), ns("x"))).unwrap();
         assert_eq!(names(&plan(&same).unwrap()), ["namespace/shop"]);
@@ -310,9 +312,15 @@ mod tests {
         let LoadError::Invalid { message, help, .. } = &err.errors[0] else {
             panic!("{:?}", err.errors[0]);
         };
-        assert_eq!(message, "Namespace shop is defined twice with different content");
+        assert_eq!(
+            message,
+            "Namespace shop is defined twice with different content"
+        );
         let first = dir.path().join("a.yaml").display().to_string();
-        assert_eq!(help.as_deref(), Some(format!("first defined at {first}:1:1").as_str()));
+        assert_eq!(
+            help.as_deref(),
+            Some(format!("first defined at {first}:1:1").as_str())
+        );
         assert!(err.errors[0].sort_key().0.ends_with("b.yaml"));
     }
 }
