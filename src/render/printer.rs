@@ -152,6 +152,12 @@ impl Printer {
         eprintln!("{tag}: {message}");
     }
 
+    /// A question on stderr, without a newline: the answer is typed after it.
+    pub(crate) fn prompt(&self, question: &str) {
+        eprint!("{question}");
+        let _ = io::stderr().flush();
+    }
+
     /// The report of a failed run: every problem, then one summary line.
     pub fn error(&self, report: &miette::Report) {
         eprint!(

@@ -1,5 +1,6 @@
 //! Integration tests: the built `polctl` binary, run as a user runs it.
 
+mod apply;
 mod cluster;
 mod common;
 mod completion;

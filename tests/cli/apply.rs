@@ -1,0 +1,306 @@
+//! `polctl apply` against the API server double: verification before any
+//! request, discovery before any write, server-side apply in dependency
+//! order, conflicts, a failure midway, and prune.
+
+use polctl_apiserver_double::{Double, Request};
+
+use crate::common::{Output, TempFile, run, settings, temp_file};
+
+/// Runs `polctl apply ARGS --kubeconfig <the double's>`.
+fn apply(double: &Double, args: &[&str]) -> Output {
+    let kubeconfig = double.kubeconfig().display().to_string();
+    let mut all = vec!["apply"];
+    all.extend(args);
+    all.extend(["--kubeconfig", &kubeconfig]);
+    run(&all)
+}
+
+fn snapshot(name: &str, out: &Output, double: &Double) {
+    let mut s = settings("apply");
+    s.add_filter(&regex_escape(double.server()), "[SERVER]");
+    s.add_filter(r"/tmp/\.tmp[A-Za-z0-9]+", "[TMP]");
+    s.bind(|| insta::assert_snapshot!(name, out.transcript()));
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == ':' || c == '/' { c.to_string() } else { format!("\\{c}") })
+        .collect()
+}
+
+fn writes(double: &Double) -> Vec<Request> {
+    double
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .collect()
+}
+
+/// The tiers fixture's namespaces and pods: a cluster whose workloads run
+/// before any policy is applied.
+fn builder() -> polctl_apiserver_double::Builder {
+    Double::builder()
+        .seed_path("fixtures/tiers/namespaces.yaml")
+        .and_then(|b| b.seed_path("fixtures/tiers/workloads.yaml"))
+        .expect("seed")
+}
+
+fn seeded() -> Double {
+    builder().start().expect("double starts")
+}
+
+/// The plan's order, as the REST paths the objects are applied at.
+const TIERS_ORDER: &[&str] = &[
+    "/api/v1/namespaces/shop",
+    "/api/v1/namespaces/kube-system",
+    "/apis/projectcalico.org/v3/tiers/security",
+    "/apis/projectcalico.org/v3/tiers/platform",
+    "/apis/projectcalico.org/v3/globalnetworkpolicies/security.quarantine",
+    "/apis/projectcalico.org/v3/globalnetworkpolicies/platform.allow-dns",
+    "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/default-deny-ingress",
+    "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/api-allow-web",
+    "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/db-allow-api",
+    "/apis/projectcalico.org/v3/namespaces/shop/stagednetworkpolicies/default.staged-deny-web",
+    "/apis/projectcalico.org/v3/profiles/allow-monitoring",
+    "/apis/projectcalico.org/v3/hostendpoints/node1-eth0",
+    "/api/v1/namespaces/shop/pods/web",
+    "/api/v1/namespaces/shop/pods/api",
+    "/api/v1/namespaces/shop/pods/db",
+    "/api/v1/namespaces/shop/pods/suspect",
+    "/apis/apps/v1/namespaces/kube-system/deployments/coredns",
+    "/api/v1/namespaces/kube-system/services/kube-dns",
+];
+
+#[test]
+fn a_server_dry_run_sends_every_object_in_order_as_polctl_and_persists_nothing() {
+    let double = seeded();
+    let out = apply(&double, &["-f", "fixtures/tiers", "--dry-run=server"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("tiers-dry-run-server", &out, &double);
+    let writes = writes(&double);
+    let paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, TIERS_ORDER);
+    for w in &writes {
+        assert_eq!(w.method, "PATCH");
+        assert_eq!(w.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        assert_eq!(w.param("fieldManager").as_deref(), Some("polctl"), "{w:?}");
+        assert_eq!(w.param("dryRun").as_deref(), Some("All"), "{w:?}");
+        assert_eq!(w.param("force"), None, "{w:?}");
+    }
+    let tiers = double.with_store(|s| {
+        let r = s.resource("projectcalico.org", "v3", "tiers").unwrap();
+        s.objects[r].len()
+    });
+    assert_eq!(tiers, 0, "a dry run persists nothing");
+}
+
+#[test]
+fn apply_checks_everything_by_dry_run_then_applies_in_order() {
+    let double = seeded();
+    let out = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("tiers-apply", &out, &double);
+    let writes = writes(&double);
+    let (dry, real): (Vec<&Request>, Vec<&Request>) =
+        writes.iter().partition(|r| r.param("dryRun").is_some());
+    let paths = |rs: &[&Request]| rs.iter().map(|r| r.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(&dry), TIERS_ORDER);
+    assert_eq!(paths(&real), TIERS_ORDER);
+    assert!(
+        writes.iter().position(|r| r.param("dryRun").is_none()) == Some(TIERS_ORDER.len()),
+        "every dry run comes before the first real write"
+    );
+    // Applied again, nothing changes.
+    double.clear_requests();
+    let again = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("18 objects: 18 unchanged"), "{}", again.stdout);
+}
+
+#[test]
+fn a_failing_policy_test_blocks_the_apply_and_nothing_is_sent() {
+    let double = seeded();
+    let tests = temp_file(
+        "extra.polctl-test.yaml",
+        "tests:\n  - name: web reaches the database\n    flow: {from: shop/web, to: shop/db, port: 5432}\n    expect: allow\n",
+    );
+    let out = apply(&double, &["-f", "fixtures/tiers", "--tests", tests.path()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("apply refused: a policy test failed; nothing was sent"), "{}", out.stdout);
+    assert_eq!(double.requests(), [], "not even discovery");
+}
+
+#[test]
+fn an_invalid_manifest_blocks_the_apply_and_nothing_is_sent() {
+    let double = seeded();
+    let bad = temp_file(
+        "bad.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop}\nspec: {podSelector: {matchLabels: {-bad: x}}}\n",
+    );
+    let out = apply(&double, &["-f", bad.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(double.requests(), []);
+}
+
+#[test]
+fn an_object_given_twice_differently_is_refused_naming_both_places() {
+    let double = seeded();
+    let ns = |team: &str| format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: {team}}}}}\n");
+    let a = temp_file("a.yaml", &ns("a"));
+    let b = temp_file("b.yaml", &ns("b"));
+    let out = apply(&double, &["-f", a.path(), "-f", b.path()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("Namespace shop is defined twice with different content"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("first defined at {}:1:1", a.path())), "{}", out.stderr);
+    assert!(out.stderr.contains("b.yaml"), "{}", out.stderr);
+    assert_eq!(double.requests(), []);
+}
+
+#[test]
+fn a_group_the_cluster_does_not_serve_is_reported_before_any_write() {
+    let double = builder()
+        .without_group("projectcalico.org")
+        .start()
+        .expect("double starts");
+    let out = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    snapshot("tiers-calico-not-served", &out, &double);
+    assert_eq!(writes(&double), []);
+}
+
+const OWNED: &str = "
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-allow-web
+  namespace: shop
+  managedFields:
+  - manager: calicoctl
+    operation: Apply
+    apiVersion: networking.k8s.io/v1
+    fieldsType: FieldsV1
+    fieldsV1: {f:spec: {f:ingress: {}}}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{}]
+";
+
+#[test]
+fn a_conflict_names_the_other_manager_and_field_and_nothing_is_applied() {
+    let double = builder()
+        .seed("owned", OWNED)
+        .start()
+        .expect("double starts");
+    let out = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    snapshot("tiers-conflict", &out, &double);
+    assert!(
+        writes(&double).iter().all(|w| w.param("dryRun").is_some()),
+        "the conflict stops the apply at the dry run"
+    );
+    let forced = apply(&double, &["-f", "fixtures/tiers", "--force-conflicts"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(
+        writes(&double)
+            .iter()
+            .filter(|w| w.path.ends_with("/api-allow-web"))
+            .all(|w| w.param("force").as_deref() == Some("true") || w.param("dryRun").is_some())
+    );
+}
+
+#[test]
+fn a_failure_midway_says_what_was_applied_and_what_was_not() {
+    let double = builder()
+        .fail_write(4)
+        .start()
+        .expect("double starts");
+    let out = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    snapshot("tiers-500-midway", &out, &double);
+    let real: Vec<String> = writes(&double)
+        .into_iter()
+        .filter(|w| w.param("dryRun").is_none())
+        .map(|w| w.path)
+        .collect();
+    assert_eq!(real, TIERS_ORDER[..4], "no retry, nothing after the failure");
+    let (tiers, policies) = double.with_store(|s| {
+        let t = s.resource("projectcalico.org", "v3", "tiers").unwrap();
+        let g = s.resource("projectcalico.org", "v3", "globalnetworkpolicies").unwrap();
+        (s.objects[t].len(), s.objects[g].len())
+    });
+    assert_eq!((tiers, policies), (1, 0));
+}
+
+fn policy(name: &str) -> String {
+    format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+         metadata: {{name: {name}, namespace: shop, labels: {{team: shop}}}}\n\
+         spec: {{podSelector: {{}}, policyTypes: [Ingress]}}\n"
+    )
+}
+
+fn shop_with_policies(names: &[&str]) -> Double {
+    let mut builder = Double::builder().seed("ns", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n");
+    for name in names {
+        builder = builder.seed(name, &policy(name));
+    }
+    builder.start().expect("double starts")
+}
+
+fn input(names: &[&str]) -> TempFile {
+    let text: Vec<String> = names.iter().map(|n| policy(n)).collect();
+    temp_file("policies.yaml", &text.join("---\n"))
+}
+
+#[test]
+fn prune_with_yes_deletes_the_labelled_policies_no_longer_in_the_input() {
+    let double = shop_with_policies(&["keep", "stale"]);
+    let file = input(&["keep"]);
+    let out = apply(&double, &["-f", file.path(), "--prune", "-l", "team=shop", "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("prune-yes", &out, &double);
+    let deletes: Vec<String> = writes(&double)
+        .into_iter()
+        .filter(|w| w.method == "DELETE")
+        .map(|w| w.path)
+        .collect();
+    assert_eq!(deletes, ["/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/stale"]);
+    let left = double.with_store(|s| {
+        let r = s.resource("networking.k8s.io", "v1", "networkpolicies").unwrap();
+        s.objects[r].keys().map(|(_, n)| n.clone()).collect::<Vec<_>>()
+    });
+    assert_eq!(left, ["keep"]);
+}
+
+#[test]
+fn prune_without_yes_is_refused_when_no_one_can_answer() {
+    let double = shop_with_policies(&["keep", "stale"]);
+    let file = input(&["keep"]);
+    let kubeconfig = double.kubeconfig().display().to_string();
+    // stdin is a closed pipe: no terminal to answer the prompt on.
+    let out = run(&["apply", "-f", file.path(), "--prune", "-l", "team=shop", "--kubeconfig", &kubeconfig]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("pass --yes"), "{}", out.stderr);
+    assert_eq!(double.requests(), []);
+}
+
+#[test]
+fn diff_shows_each_objects_change_from_the_servers_dry_run() {
+    let double = shop_with_policies(&["keep"]);
+    let changed = temp_file(
+        "policies.yaml",
+        &policy("keep").replace("[Ingress]", "[Ingress, Egress]"),
+    );
+    let out = apply(&double, &["-f", changed.path(), "--dry-run=server", "--diff"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    snapshot("diff", &out, &double);
+}
+
+#[test]
+fn a_client_dry_run_lists_the_plan_without_contacting_the_cluster() {
+    let out = run(&["apply", "-f", "fixtures/tiers", "--dry-run=client"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    settings("apply").bind(|| insta::assert_snapshot!("tiers-dry-run-client", out.transcript()));
+    let refused = run(&["apply", "-f", "fixtures/tiers", "--dry-run=client", "--diff"]);
+    assert_eq!(refused.code, 2);
+}
