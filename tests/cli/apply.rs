@@ -24,7 +24,13 @@ fn snapshot(name: &str, out: &Output, double: &Double) {
 
 fn regex_escape(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == ':' || c == '/' { c.to_string() } else { format!("\\{c}") })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == ':' || c == '/' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
         .collect()
 }
 
@@ -82,7 +88,10 @@ fn a_server_dry_run_sends_every_object_in_order_as_polctl_and_persists_nothing()
     assert_eq!(paths, TIERS_ORDER);
     for w in &writes {
         assert_eq!(w.method, "PATCH");
-        assert_eq!(w.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        assert_eq!(
+            w.content_type.as_deref(),
+            Some("application/apply-patch+yaml")
+        );
         assert_eq!(w.param("fieldManager").as_deref(), Some("polctl"), "{w:?}");
         assert_eq!(w.param("dryRun").as_deref(), Some("All"), "{w:?}");
         assert_eq!(w.param("force"), None, "{w:?}");
@@ -114,7 +123,11 @@ fn apply_checks_everything_by_dry_run_then_applies_in_order() {
     double.clear_requests();
     let again = apply(&double, &["-f", "fixtures/tiers"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stdout.contains("18 objects: 18 unchanged"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("18 objects: 18 unchanged"),
+        "{}",
+        again.stdout
+    );
 }
 
 #[test]
@@ -126,7 +139,12 @@ fn a_failing_policy_test_blocks_the_apply_and_nothing_is_sent() {
     );
     let out = apply(&double, &["-f", "fixtures/tiers", "--tests", tests.path()]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stdout.contains("apply refused: a policy test failed; nothing was sent"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("apply refused: a policy test failed; nothing was sent"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(double.requests(), [], "not even discovery");
 }
 
@@ -145,13 +163,27 @@ fn an_invalid_manifest_blocks_the_apply_and_nothing_is_sent() {
 #[test]
 fn an_object_given_twice_differently_is_refused_naming_both_places() {
     let double = seeded();
-    let ns = |team: &str| format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: {team}}}}}\n");
+    let ns = |team: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: shop, labels: {{team: {team}}}}}\n"
+        )
+    };
     let a = temp_file("a.yaml", &ns("a"));
     let b = temp_file("b.yaml", &ns("b"));
     let out = apply(&double, &["-f", a.path(), "-f", b.path()]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("Namespace shop is defined twice with different content"), "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("first defined at {}:1:1", a.path())), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Namespace shop is defined twice with different content"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("first defined at {}:1:1", a.path())),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("b.yaml"), "{}", out.stderr);
     assert_eq!(double.requests(), []);
 }
@@ -210,10 +242,7 @@ fn a_conflict_names_the_other_manager_and_field_and_nothing_is_applied() {
 
 #[test]
 fn a_failure_midway_says_what_was_applied_and_what_was_not() {
-    let double = builder()
-        .fail_write(4)
-        .start()
-        .expect("double starts");
+    let double = builder().fail_write(4).start().expect("double starts");
     let out = apply(&double, &["-f", "fixtures/tiers"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     snapshot("tiers-500-midway", &out, &double);
@@ -222,10 +251,16 @@ fn a_failure_midway_says_what_was_applied_and_what_was_not() {
         .filter(|w| w.param("dryRun").is_none())
         .map(|w| w.path)
         .collect();
-    assert_eq!(real, TIERS_ORDER[..4], "no retry, nothing after the failure");
+    assert_eq!(
+        real,
+        TIERS_ORDER[..4],
+        "no retry, nothing after the failure"
+    );
     let (tiers, policies) = double.with_store(|s| {
         let t = s.resource("projectcalico.org", "v3", "tiers").unwrap();
-        let g = s.resource("projectcalico.org", "v3", "globalnetworkpolicies").unwrap();
+        let g = s
+            .resource("projectcalico.org", "v3", "globalnetworkpolicies")
+            .unwrap();
         (s.objects[t].len(), s.objects[g].len())
     });
     assert_eq!((tiers, policies), (1, 0));
@@ -240,7 +275,10 @@ fn policy(name: &str) -> String {
 }
 
 fn shop_with_policies(names: &[&str]) -> Double {
-    let mut builder = Double::builder().seed("ns", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n");
+    let mut builder = Double::builder().seed(
+        "ns",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+    );
     for name in names {
         builder = builder.seed(name, &policy(name));
     }
@@ -256,7 +294,10 @@ fn input(names: &[&str]) -> TempFile {
 fn prune_with_yes_deletes_the_labelled_policies_no_longer_in_the_input() {
     let double = shop_with_policies(&["keep", "stale"]);
     let file = input(&["keep"]);
-    let out = apply(&double, &["-f", file.path(), "--prune", "-l", "team=shop", "--yes"]);
+    let out = apply(
+        &double,
+        &["-f", file.path(), "--prune", "-l", "team=shop", "--yes"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot("prune-yes", &out, &double);
     let deletes: Vec<String> = writes(&double)
@@ -264,10 +305,18 @@ fn prune_with_yes_deletes_the_labelled_policies_no_longer_in_the_input() {
         .filter(|w| w.method == "DELETE")
         .map(|w| w.path)
         .collect();
-    assert_eq!(deletes, ["/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/stale"]);
+    assert_eq!(
+        deletes,
+        ["/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/stale"]
+    );
     let left = double.with_store(|s| {
-        let r = s.resource("networking.k8s.io", "v1", "networkpolicies").unwrap();
-        s.objects[r].keys().map(|(_, n)| n.clone()).collect::<Vec<_>>()
+        let r = s
+            .resource("networking.k8s.io", "v1", "networkpolicies")
+            .unwrap();
+        s.objects[r]
+            .keys()
+            .map(|(_, n)| n.clone())
+            .collect::<Vec<_>>()
     });
     assert_eq!(left, ["keep"]);
 }
@@ -278,7 +327,16 @@ fn prune_without_yes_is_refused_when_no_one_can_answer() {
     let file = input(&["keep"]);
     let kubeconfig = double.kubeconfig().display().to_string();
     // stdin is a closed pipe: no terminal to answer the prompt on.
-    let out = run(&["apply", "-f", file.path(), "--prune", "-l", "team=shop", "--kubeconfig", &kubeconfig]);
+    let out = run(&[
+        "apply",
+        "-f",
+        file.path(),
+        "--prune",
+        "-l",
+        "team=shop",
+        "--kubeconfig",
+        &kubeconfig,
+    ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("pass --yes"), "{}", out.stderr);
     assert_eq!(double.requests(), []);
@@ -291,7 +349,10 @@ fn diff_shows_each_objects_change_from_the_servers_dry_run() {
         "policies.yaml",
         &policy("keep").replace("[Ingress]", "[Ingress, Egress]"),
     );
-    let out = apply(&double, &["-f", changed.path(), "--dry-run=server", "--diff"]);
+    let out = apply(
+        &double,
+        &["-f", changed.path(), "--dry-run=server", "--diff"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     snapshot("diff", &out, &double);
 }
@@ -301,6 +362,107 @@ fn a_client_dry_run_lists_the_plan_without_contacting_the_cluster() {
     let out = run(&["apply", "-f", "fixtures/tiers", "--dry-run=client"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     settings("apply").bind(|| insta::assert_snapshot!("tiers-dry-run-client", out.transcript()));
-    let refused = run(&["apply", "-f", "fixtures/tiers", "--dry-run=client", "--diff"]);
+    let refused = run(&[
+        "apply",
+        "-f",
+        "fixtures/tiers",
+        "--dry-run=client",
+        "--diff",
+    ]);
+    assert_eq!(refused.code, 2);
+}
+
+/// A pod and a policy whose selector matches no pod: a lint warning.
+const SELECTS_NOTHING: &str = "
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: nginx}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: typo, namespace: shop}
+spec: {podSelector: {matchLabels: {app: wbe}}, policyTypes: [Ingress]}
+";
+
+#[test]
+fn lint_warnings_block_only_with_deny_warnings_and_lint_errors_always() {
+    let double = seeded();
+    let file = temp_file("policies.yaml", SELECTS_NOTHING);
+    let out = apply(&double, &["-f", file.path(), "--dry-run=server"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("lint found no error (1 warning"),
+        "{}",
+        out.stdout
+    );
+    double.clear_requests();
+    let out = apply(&double, &["-f", file.path(), "--deny-warnings"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("policy_selects_nothing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("apply refused: lint found errors; nothing was sent"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(double.requests(), []);
+
+    let undefined_tier = temp_file(
+        "gnp.yaml",
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n\
+         metadata: {name: nope.x}\nspec: {tier: nope, selector: all()}\n",
+    );
+    let out = apply(&double, &["-f", undefined_tier.path()]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("undefined_tier"), "{}", out.stdout);
+    assert_eq!(double.requests(), []);
+}
+
+#[test]
+fn skip_verify_says_loudly_what_it_did_not_check() {
+    let tests = temp_file(
+        "extra.polctl-test.yaml",
+        "tests:\n  - name: web reaches the database\n    flow: {from: shop/web, to: shop/db, port: 5432}\n    expect: allow\n",
+    );
+    let out = run(&[
+        "apply",
+        "-f",
+        "fixtures/tiers",
+        "--dry-run=client",
+        "--skip-verify",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--skip-verify: sending WITHOUT verification"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("not checked: lint (errors)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("not checked: policy tests in 1 file: fixtures/tiers/tiers.polctl-test.yaml"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("verified:"), "{}", out.stdout);
+    // --tests with --skip-verify would be ignored: refused.
+    let refused = run(&[
+        "apply",
+        "-f",
+        "fixtures/tiers",
+        "--skip-verify",
+        "--tests",
+        tests.path(),
+    ]);
     assert_eq!(refused.code, 2);
 }
