@@ -55,15 +55,13 @@ Exit status: 0 applied, 1 verification failed or the cluster refused an
 object (what was applied is listed), 2 bad input, or a cluster that cannot
 be reached or does not serve what the objects need (nothing was sent).
 
+Against a cluster (--kubeconfig, --context as kubectl):
+  apply -f DIR -R --dry-run=server --diff     the server's dry run, each object's change
+  apply -f DIR -R --prune -l team=shop --yes  apply, then delete what the files dropped
+
 Examples:
-  # Verify the tiers fixture and show what would be sent
-  polctl apply -f fixtures/tiers --dry-run=client
-
-  # The server's dry run, with each object's change
-  polctl apply -f fixtures/tiers --dry-run=server --diff
-
-  # Apply, and delete the policies labelled team=shop no longer in the files
-  polctl apply -f policies/ -R --prune -l team=shop --yes"
+  # Verify the tiers fixture and show what would be sent, in order
+  polctl apply -f fixtures/tiers --dry-run=client"
 )]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -154,15 +152,27 @@ pub(crate) fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<ExitStatus> {
         object_diffs(ctx, &plan, &live, &checked)?;
     }
     if checked.failed() {
-        report(ctx, &plan, &checked, Some("server dry run: nothing was applied"))?;
+        report(
+            ctx,
+            &plan,
+            &checked,
+            Some("server dry run: nothing was applied"),
+        )?;
         return Ok(ExitStatus::CheckFailed);
     }
     if args.dry_run == DryRun::Server {
-        report(ctx, &plan, &checked, Some("server dry run: nothing was persisted"))?;
+        report(
+            ctx,
+            &plan,
+            &checked,
+            Some("server dry run: nothing was persisted"),
+        )?;
         return prune(ctx, args, &connection, &plan, true);
     }
 
-    let bar = ctx.printer.progress_bar("{spinner} applying {pos}/{len} {wide_bar} {msg}");
+    let bar = ctx
+        .printer
+        .progress_bar("{spinner} applying {pos}/{len} {wide_bar} {msg}");
     bar.set_length(plan.objects.len() as u64);
     let sent = cluster_apply::apply(
         &connection,
@@ -192,12 +202,17 @@ fn refuse_unused(args: &ApplyArgs) -> Result<(), UsageError> {
             (args.diff, "--diff"),
             (args.prune, "--prune"),
             (args.force_conflicts, "--force-conflicts"),
-            (args.connection.kubeconfig.is_some(), "--kubeconfig"),
-            (args.connection.context.is_some(), "--context"),
         ];
-        if let Some((_, flag)) = unused.iter().find(|(given, _)| *given) {
+        let flag = unused
+            .iter()
+            .find(|(given, _)| *given)
+            .map(|(_, flag)| *flag)
+            .or(args.connection.given());
+        if let Some(flag) = flag {
             return Err(UsageError::Flow {
-                message: format!("{flag} needs the cluster, and --dry-run=client does not contact it"),
+                message: format!(
+                    "{flag} needs the cluster, and --dry-run=client does not contact it"
+                ),
                 help: Some("use --dry-run=server to have the cluster check the objects".into()),
             });
         }
@@ -206,7 +221,8 @@ fn refuse_unused(args: &ApplyArgs) -> Result<(), UsageError> {
         let stdin_input = args.input.filename.iter().any(|p| p.as_os_str() == "-");
         if stdin_input || !std::io::stdin().is_terminal() {
             return Err(UsageError::Flow {
-                message: "--prune asks before deleting, and stdin is not a terminal to answer on".into(),
+                message: "--prune asks before deleting, and stdin is not a terminal to answer on"
+                    .into(),
                 help: Some("pass --yes to delete without asking".into()),
             });
         }
@@ -234,7 +250,8 @@ fn connectivity(ctx: &Ctx, args: &ApplyArgs, connection: &Connection) -> Result<
     };
     // The files were read once already; stdin cannot be read again.
     if inputs.paths.iter().any(|p| p.as_os_str() == "-") {
-        ctx.printer.line("connectivity change: not computed for input from stdin")?;
+        ctx.printer
+            .line("connectivity change: not computed for input from stdin")?;
         return Ok(());
     }
     let before = load_over(&sources, &Inputs::default(), &mut std::io::empty());
@@ -292,7 +309,11 @@ fn object_diffs(ctx: &Ctx, plan: &Plan, live: &[Option<Value>], checked: &Sent) 
     let yaml = |v: &Value| serde_yaml::to_string(&without_server_fields(v)).unwrap_or_default();
     for ((o, before), after) in plan.objects.iter().zip(live).zip(&checked.after) {
         let Some(after) = after else { continue };
-        let text = view::object_diff(&o.qualified(), before.as_ref().map(yaml).as_deref(), &yaml(after));
+        let text = view::object_diff(
+            &o.qualified(),
+            before.as_ref().map(yaml).as_deref(),
+            &yaml(after),
+        );
         ctx.printer.raw(&text)?;
     }
     Ok(())
@@ -350,7 +371,13 @@ fn report(ctx: &Ctx, plan: &Plan, sent: &Sent, mode: Option<&str>) -> Result<()>
                 .collect();
             ctx.printer.raw(&format!(
                 "\n{}",
-                view::failure(&o.qualified(), f.code, &f.message, &conflicts, ctx.printer.out_color())
+                view::failure(
+                    &o.qualified(),
+                    f.code,
+                    &f.message,
+                    &conflicts,
+                    ctx.printer.out_color()
+                )
             ))?;
         }
     }
@@ -358,9 +385,18 @@ fn report(ctx: &Ctx, plan: &Plan, sent: &Sent, mode: Option<&str>) -> Result<()>
         let applied = sent
             .outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Created | Outcome::Configured | Outcome::Unchanged))
+            .filter(|o| {
+                matches!(
+                    o,
+                    Outcome::Created | Outcome::Configured | Outcome::Unchanged
+                )
+            })
             .count();
-        let not_sent = sent.outcomes.iter().filter(|o| **o == Outcome::NotSent).count();
+        let not_sent = sent
+            .outcomes
+            .iter()
+            .filter(|o| **o == Outcome::NotSent)
+            .count();
         ctx.printer.line(&format!(
             "\napply stopped: {} applied before the failure, {} not sent; nothing was retried",
             view::objects_word(applied),
@@ -372,14 +408,21 @@ fn report(ctx: &Ctx, plan: &Plan, sent: &Sent, mode: Option<&str>) -> Result<()>
 
 /// `--prune`: the live policies with the selector's labels that the input
 /// no longer has are listed, confirmed (or `--yes`), then deleted.
-fn prune(ctx: &Ctx, args: &ApplyArgs, connection: &Connection, plan: &Plan, dry_run: bool) -> Result<ExitStatus> {
+fn prune(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    connection: &Connection,
+    plan: &Plan,
+    dry_run: bool,
+) -> Result<ExitStatus> {
     let (true, Some(selector)) = (args.prune, &args.selector) else {
         return Ok(ExitStatus::Success);
     };
     let stale = cluster_apply::stale(connection, plan, selector)?;
     if stale.is_empty() {
-        ctx.printer
-            .line(&format!("\nprune: no policy labelled {selector} is missing from the input"))?;
+        ctx.printer.line(&format!(
+            "\nprune: no policy labelled {selector} is missing from the input"
+        ))?;
         return Ok(ExitStatus::Success);
     }
     ctx.printer.line(&format!(
@@ -389,7 +432,12 @@ fn prune(ctx: &Ctx, args: &ApplyArgs, connection: &Connection, plan: &Plan, dry_
     for s in &stale {
         ctx.printer.line(&format!("  {}", s.reference()))?;
     }
-    if !args.yes && !confirm(ctx, &format!("Delete {}? [y/N] ", view::objects_word(stale.len()))) {
+    if !args.yes
+        && !confirm(
+            ctx,
+            &format!("Delete {}? [y/N] ", view::objects_word(stale.len())),
+        )
+    {
         ctx.printer.line("prune: nothing deleted")?;
         return Ok(ExitStatus::Success);
     }
@@ -397,9 +445,17 @@ fn prune(ctx: &Ctx, args: &ApplyArgs, connection: &Connection, plan: &Plan, dry_
     let suffix = if dry_run { " (server dry run)" } else { "" };
     for (s, result) in stale.iter().zip(&results) {
         match result {
-            Ok(()) => ctx.printer.line(&format!("{} deleted{suffix}", s.reference()))?,
+            Ok(()) => ctx
+                .printer
+                .line(&format!("{} deleted{suffix}", s.reference()))?,
             Err(f) => {
-                ctx.printer.raw(&view::failure(&s.reference(), f.code, &f.message, &[], ctx.printer.out_color()))?;
+                ctx.printer.raw(&view::failure(
+                    &s.reference(),
+                    f.code,
+                    &f.message,
+                    &[],
+                    ctx.printer.out_color(),
+                ))?;
                 ctx.printer.line(&format!(
                     "prune stopped: {} not deleted",
                     view::objects_word(stale.len() - results.len() + 1)
@@ -523,6 +579,6 @@ fn verify(ctx: &Ctx, args: &ApplyArgs, inventory: &mut Inventory, set: &PolicySe
         test_view::summary(&report)
     };
     ctx.printer
-        .line(&format!("verified: {lint_line}; {tests_line}"))?;
+        .line(&format!("verified: {lint_line}; {tests_line}\n"))?;
     Ok(true)
 }

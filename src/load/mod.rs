@@ -62,7 +62,6 @@ pub(crate) struct ManifestRef {
     /// cluster-scoped kind.
     pub namespace: Option<String>,
     pub name: String,
-    pub labels: std::collections::BTreeMap<String, String>,
     /// The object's mapping.
     pub span: Span,
     /// The content without positions, as `SpannedNode::fingerprint`.
@@ -318,7 +317,6 @@ impl Reader {
                             )
                         }),
                         name: name.value.clone(),
-                        labels: meta.labels(),
                         span: node.span,
                         fingerprint,
                     });

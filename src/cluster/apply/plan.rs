@@ -1,7 +1,7 @@
 //! What `polctl apply` sends, and in which order: every object read, once,
 //! as the JSON an API server receives. Pure: no cluster is contacted here.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use miette::Diagnostic;
 use serde_json::Value;
@@ -42,7 +42,6 @@ pub(crate) struct Object {
     /// `None` for a cluster-scoped kind.
     pub namespace: Option<String>,
     pub name: String,
-    pub labels: BTreeMap<String, String>,
     /// The object's mapping in the input.
     pub span: Span,
     /// What is sent: the manifest with its apiVersion, kind and namespace
@@ -157,7 +156,6 @@ pub(crate) fn plan(inventory: &Inventory) -> Result<Plan, Ambiguous> {
             kind: m.kind,
             namespace: m.namespace.clone(),
             name: m.name.clone(),
-            labels: m.labels.clone(),
             span: m.span,
             body: body(m, bodies.get(&m.span)),
         })

@@ -61,10 +61,7 @@ pub(crate) struct Conflict {
 /// The group versions the cluster does not serve, by what needs them.
 #[derive(Debug, Error, Diagnostic)]
 #[error("the cluster of context `{context}` does not serve {}; nothing was sent", .missing.join(", "))]
-#[diagnostic(
-    code(polctl::apply::not_served),
-    help("{help}")
-)]
+#[diagnostic(code(polctl::apply::not_served), help("{help}"))]
 pub(crate) struct NotServed {
     pub context: String,
     /// `projectcalico.org/v3 (tiers, globalnetworkpolicies)`
@@ -101,7 +98,10 @@ fn api(connection: &Connection, kind: &Kind, namespace: Option<&str>) -> Api<Dyn
 /// (discovery: `/api/v1`, `/apis/<group>/<version>`). A group it does not
 /// serve (the CRDs are not installed) is named, with the objects that
 /// need it, before anything is written.
-pub(crate) fn check_served(connection: &Connection, kinds: &[&'static Kind]) -> Result<(), SendError> {
+pub(crate) fn check_served(
+    connection: &Connection,
+    kinds: &[&'static Kind],
+) -> Result<(), SendError> {
     connection.block_on(async {
         let mut versions: Vec<&'static str> = kinds.iter().map(|k| k.api_version).collect();
         versions.sort_unstable();
@@ -137,8 +137,9 @@ pub(crate) fn check_served(connection: &Connection, kinds: &[&'static Kind]) -> 
         }
         Err(NotServed {
             context: connection.context().to_string(),
-            help: "install the CRDs (or the API server) that serve them, or leave those objects out"
-                .into(),
+            help:
+                "install the CRDs (or the API server) that serve them, or leave those objects out"
+                    .into(),
             missing,
         }
         .into())
@@ -146,7 +147,10 @@ pub(crate) fn check_served(connection: &Connection, kinds: &[&'static Kind]) -> 
 }
 
 /// The objects as the cluster holds them now (`None`: not there).
-pub(crate) fn read_live(connection: &Connection, plan: &Plan) -> Result<Vec<Option<Value>>, SendError> {
+pub(crate) fn read_live(
+    connection: &Connection,
+    plan: &Plan,
+) -> Result<Vec<Option<Value>>, SendError> {
     connection.block_on(async {
         let mut out = Vec::with_capacity(plan.objects.len());
         for o in &plan.objects {
@@ -173,7 +177,10 @@ pub(crate) fn content(object: &Value) -> Value {
 }
 
 /// Sends one object; `live` is the object before.
-fn outcome_of(live: Option<&Value>, answer: Result<DynamicObject, kube::Error>) -> (Outcome, Option<Value>) {
+fn outcome_of(
+    live: Option<&Value>,
+    answer: Result<DynamicObject, kube::Error>,
+) -> (Outcome, Option<Value>) {
     match answer {
         Ok(object) => {
             let after = serde_json::to_value(&object).unwrap_or_default();
@@ -224,15 +231,17 @@ pub(crate) struct Sent {
 
 impl Sent {
     pub(crate) fn failed(&self) -> bool {
-        self.outcomes.iter().any(|o| matches!(o, Outcome::Failed(_)))
+        self.outcomes
+            .iter()
+            .any(|o| matches!(o, Outcome::Failed(_)))
     }
 }
 
-/// Applies the objects in order. `skip` marks objects that are not sent
-/// in a dry run because their namespace does not exist yet (a dry run
-/// creates nothing for them to go into); they are reported as created.
-/// `progress` is told of each object as it is done. The first failure
-/// stops the run.
+/// Applies the objects in order; `progress` is told of each as it is
+/// done. For real, the first failure stops the run (what follows may
+/// need what failed). A dry run goes on, so that every refusal is
+/// reported at once; objects whose namespace only the dry run created are
+/// not sent (there is nothing for them to go into) and count as created.
 pub(crate) fn apply(
     connection: &Connection,
     plan: &Plan,
@@ -273,7 +282,7 @@ pub(crate) fn apply(
             if options.dry_run && o.kind.class == Class::Namespace && outcome == Outcome::Created {
                 dry_namespaces.insert(&o.name);
             }
-            stopped = matches!(outcome, Outcome::Failed(_));
+            stopped = !options.dry_run && matches!(outcome, Outcome::Failed(_));
             progress(o, &outcome);
             outcomes.push(outcome);
             after.push(object);
@@ -307,7 +316,11 @@ impl Stale {
 
 /// The live policies (of every served policy kind) whose labels match
 /// `selector` and that the plan does not hold.
-pub(crate) fn stale(connection: &Connection, plan: &Plan, selector: &str) -> Result<Vec<Stale>, SendError> {
+pub(crate) fn stale(
+    connection: &Connection,
+    plan: &Plan,
+    selector: &str,
+) -> Result<Vec<Stale>, SendError> {
     let kinds: Vec<&'static Kind> = KINDS.iter().filter(|k| k.class == Class::Policy).collect();
     connection.block_on(async {
         let mut out = Vec::new();
@@ -351,8 +364,10 @@ pub(crate) fn delete(
     dry_run: bool,
 ) -> Vec<Result<(), Failure>> {
     connection.block_on(async {
-        let mut params = DeleteParams::default();
-        params.dry_run = dry_run;
+        let params = DeleteParams {
+            dry_run,
+            ..DeleteParams::default()
+        };
         let mut out = Vec::new();
         for s in stale {
             let result = api(connection, s.kind, s.namespace.as_deref())
