@@ -466,3 +466,41 @@ fn skip_verify_says_loudly_what_it_did_not_check() {
     ]);
     assert_eq!(refused.code, 2);
 }
+
+/// On an empty cluster the namespaces come first, so what goes into them
+/// can be created; a dry run cannot send what goes into namespaces it only
+/// pretended to create, and counts those objects as created.
+#[test]
+fn an_empty_cluster_gets_its_namespaces_before_what_goes_into_them() {
+    let double = Double::builder().start().expect("double starts");
+    let out = apply(&double, &["-f", "fixtures/tiers", "--dry-run=server"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("18 objects: 18 created (server dry run"),
+        "{}",
+        out.stdout
+    );
+    let sent: Vec<String> = writes(&double).into_iter().map(|w| w.path).collect();
+    assert!(
+        sent.iter()
+            .all(|p| !p.contains("/namespaces/shop/") && !p.contains("/namespaces/kube-system/")),
+        "{sent:?}"
+    );
+    assert_eq!(sent.len(), 8, "{sent:?}");
+
+    double.clear_requests();
+    let out = apply(&double, &["-f", "fixtures/tiers"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("18 objects: 18 created\n"),
+        "{}",
+        out.stdout
+    );
+    let real: Vec<String> = writes(&double)
+        .into_iter()
+        .filter(|w| w.param("dryRun").is_none())
+        .map(|w| w.path)
+        .collect();
+    assert_eq!(real, TIERS_ORDER);
+}
