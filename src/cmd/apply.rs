@@ -106,6 +106,9 @@ pub enum DryRun {
     Client,
 }
 
+/// From how many objects applying shows a progress bar (on a terminal).
+const PROGRESS_FROM: usize = 10;
+
 pub(crate) fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<ExitStatus> {
     refuse_unused(args)?;
     let mut inventory = ctx.load(&args.input)?;
@@ -170,9 +173,13 @@ pub(crate) fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<ExitStatus> {
         return prune(ctx, args, &connection, &plan, true);
     }
 
-    let bar = ctx
-        .printer
-        .progress_bar("{spinner} applying {pos}/{len} {wide_bar} {msg}");
+    // A few objects are done before a bar would be seen.
+    let bar = if plan.objects.len() >= PROGRESS_FROM {
+        ctx.printer
+            .progress_bar("{spinner} applying {pos}/{len} {wide_bar} {msg}")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_length(plan.objects.len() as u64);
     let sent = cluster_apply::apply(
         &connection,
@@ -256,7 +263,7 @@ fn connectivity(ctx: &Ctx, args: &ApplyArgs, connection: &Connection) -> Result<
     }
     let before = load_over(&sources, &Inputs::default(), &mut std::io::empty());
     let after = load_over(&sources, &inputs, &mut std::io::empty());
-    let (before, after) = match (before, after) {
+    let (mut before, mut after) = match (before, after) {
         (Ok(b), Ok(a)) => (b, a),
         (Err(e), _) | (_, Err(e)) => {
             ctx.printer.warn(&format!(
@@ -265,6 +272,8 @@ fn connectivity(ctx: &Ctx, args: &ApplyArgs, connection: &Connection) -> Result<
             return Ok(());
         }
     };
+    super::read_dns(&args.dataplane, &mut before.cluster)?;
+    super::read_dns(&args.dataplane, &mut after.cluster)?;
     let choice = args.dataplane.choice()?;
     let before_set = lower::lower(&lower::Input::from(&before), &choice).set;
     let after_set = lower::lower(&lower::Input::from(&after), &choice).set;
