@@ -254,7 +254,7 @@ fn known_workload(
 }
 
 /// The printer's progress bar, fed by the reachability computation.
-pub(super) struct Bar(pub(super) indicatif::ProgressBar);
+pub(in crate::cmd) struct Bar(pub(in crate::cmd) indicatif::ProgressBar);
 
 impl Progress for Bar {
     fn start(&self, total: u64) {

@@ -128,7 +128,7 @@ pub(crate) fn run(ctx: &Ctx, args: &TestArgs) -> Result<ExitStatus> {
 /// Runs the test files against the compiled policies (`apply` runs them
 /// too, before it sends anything). Bad references in any file are bad
 /// input, reported together.
-pub(super) fn run_files(
+pub(in crate::cmd) fn run_files(
     ctx: &Ctx,
     inventory: &mut Inventory,
     set: &PolicySet,
