@@ -35,6 +35,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
             cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+            cand apply 'Verify policies, then push them to the cluster with server-side apply'
             cand describe 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules'' peers)'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand snapshot 'Write the live cluster''s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
@@ -337,6 +338,40 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'polctl;apply'= {
+            cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
+            cand --tests 'A policy test file besides those found next to the policies (repeatable)'
+            cand --dry-run 'none: apply; server: the API server checks everything and persists nothing; client: print what would be sent without contacting the cluster'
+            cand -l 'The label selector of --prune (kubectl syntax: `team=shop,env in (a,b)`)'
+            cand --selector 'The label selector of --prune (kubectl syntax: `team=shop,env in (a,b)`)'
+            cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
+            cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
+            cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'
+            cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
+            cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
+            cand --kubeconfig 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod''s service account]'
+            cand --context 'The kubeconfig context [default: its current context]'
+            cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand -R 'Read directories given with -f recursively'
+            cand --recursive 'Read directories given with -f recursively'
+            cand --deny-warnings 'Lint warnings block the apply too, not only lint errors'
+            cand --skip-verify 'Send without running lint and the policy tests (says so on stderr)'
+            cand --force-conflicts 'Take over fields another field manager owns instead of failing with a conflict'
+            cand --diff 'Show each object''s change (live against applied, from a server-side dry run)'
+            cand --prune 'Delete live policies that carry the labels of -l and are no longer in the input'
+            cand --yes 'Delete without asking (needed for --prune when stdin is not a terminal)'
+            cand --no-app-layer 'No application layer: HTTP rules act as plain L3/L4 rules'
+            cand -v 'More detail on stderr (each skipped file)'
+            cand --verbose 'More detail on stderr (each skipped file)'
+            cand -q 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --quiet 'No warnings or progress; twice: no output at all, only the exit code'
+            cand --no-progress 'Never draw a progress bar'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'polctl;describe'= {
             cand -o 'Output format [default: text]'
             cand --output 'Output format [default: text]'
@@ -444,6 +479,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand test 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
             cand replay 'Replay observed flows against the policies: what would applying them break'
             cand lint 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+            cand apply 'Verify policies, then push them to the cluster with server-side apply'
             cand describe 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules'' peers)'
             cand get 'List endpoints, workloads, policies, tiers, namespaces or services'
             cand snapshot 'Write the live cluster''s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
@@ -473,6 +509,8 @@ set edit:completion:arg-completer[polctl] = {|@words|
         &'polctl;help;replay'= {
         }
         &'polctl;help;lint'= {
+        }
+        &'polctl;help;apply'= {
         }
         &'polctl;help;describe'= {
         }

@@ -39,6 +39,7 @@ complete -c polctl -n "__fish_polctl_needs_command" -f -a "node" -d 'Enforce the
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+complete -c polctl -n "__fish_polctl_needs_command" -f -a "apply" -d 'Verify policies, then push them to the cluster with server-side apply'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
 complete -c polctl -n "__fish_polctl_needs_command" -f -a "snapshot" -d 'Write the live cluster\'s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
@@ -299,6 +300,37 @@ complete -c polctl -n "__fish_polctl_using_subcommand lint" -s q -l quiet -d 'No
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s V -l version -d 'Print version'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l tests -d 'A policy test file besides those found next to the policies (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l dry-run -d 'none: apply; server: the API server checks everything and persists nothing; client: print what would be sent without contacting the cluster' -r -f -a "none\t''
+server\t''
+client\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s l -l selector -d 'The label selector of --prune (kubectl syntax: `team=shop,env in (a,b)`)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
+calico\t''
+cilium\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l calico-version -d 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l cilium-version -d 'Cilium release (1.15-1.20): how an egress named port resolves' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l dns -d 'A DNS answer Cilium\'s proxy saw, for toFQDNs rules (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l dns-file -d 'DNS answers in /etc/hosts form (`IP NAME...` per line)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l context -d 'The kubeconfig context [default: its current context]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s R -l recursive -d 'Read directories given with -f recursively'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l deny-warnings -d 'Lint warnings block the apply too, not only lint errors'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l skip-verify -d 'Send without running lint and the policy tests (says so on stderr)'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns instead of failing with a conflict'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l diff -d 'Show each object\'s change (live against applied, from a server-side dry run)'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l prune -d 'Delete live policies that carry the labels of -l and are no longer in the input'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l yes -d 'Delete without asking (needed for --prune when stdin is not a terminal)'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (each skipped file)'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s q -l quiet -d 'No warnings or progress; twice: no output at all, only the exit code'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l no-progress -d 'Never draw a progress bar'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s o -l output -d 'Output format [default: text]' -r -f -a "yaml\t''
 json\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand describe" -s n -l namespace -d 'Namespace that bare names (`NAME` instead of `NAMESPACE/NAME`) are in [default: default]' -r
@@ -375,19 +407,20 @@ complete -c polctl -n "__fish_polctl_using_subcommand version" -s q -l quiet -d 
 complete -c polctl -n "__fish_polctl_using_subcommand version" -l no-progress -d 'Never draw a progress bar'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c polctl -n "__fish_polctl_using_subcommand version" -s V -l version -d 'Print version'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "snapshot" -d 'Write the live cluster\'s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
-complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint describe get snapshot completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "simulate" -d 'Simulate a flow through every policy and print the rule trace'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "graph" -d 'Compute the reachability graph of everything loaded and render it'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "diff" -d 'Compare the reachability of two sets of manifests: connections gained and lost per workload pair'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "node" -d 'Enforce the policies on this node with eBPF: attach, status, detach'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "test" -d 'Run policy tests: flows with the verdicts they must get, and reachability assertions'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "replay" -d 'Replay observed flows against the policies: what would applying them break'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "lint" -d 'Find what loads but misleads: shadowed rules and policies, empty selectors, CNI quirks'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "apply" -d 'Verify policies, then push them to the cluster with server-side apply'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "describe" -d 'Show an endpoint (labels with their origin, addresses, ports, selecting policies) or a policy (its tier and position, what it selects, its rules\' peers)'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "get" -d 'List endpoints, workloads, policies, tiers, namespaces or services'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "snapshot" -d 'Write the live cluster\'s namespaces, pods and their controllers, services, service accounts, nodes and policies as one manifest'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "version" -d 'Print the polctl version, its build, and the API versions it models'
+complete -c polctl -n "__fish_polctl_using_subcommand help; and not __fish_seen_subcommand_from simulate graph diff node test replay lint apply describe get snapshot completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "attach" -d 'Compile the verdicts of this node\'s endpoints into maps and attach the classifier'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "status" -d 'Show the attached interfaces, map sizes, verdict counters and what is not enforced'
 complete -c polctl -n "__fish_polctl_using_subcommand help; and __fish_seen_subcommand_from node" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'

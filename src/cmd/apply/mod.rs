@@ -18,7 +18,7 @@ mod prune;
 mod show;
 mod verify;
 
-/// Verify policies, then apply them to the cluster (server-side apply, field manager polctl)
+/// Verify policies, then push them to the cluster with server-side apply
 #[derive(Debug, Args)]
 #[command(
     after_help = "Before anything is sent, apply verifies the input: it must load without a
