@@ -2,7 +2,7 @@
 //! example in it is run and compared with what follows it, and the setup
 //! section's test command is the one CI runs.
 
-use crate::common::{repo, run};
+use crate::common::{Output, polctl, repo, run};
 
 struct Example {
     args: Vec<String>,
@@ -41,9 +41,23 @@ fn examples() -> Vec<Example> {
 fn readme_examples_print_what_the_readme_shows() {
     let examples = examples();
     assert!(examples.len() >= 3, "the README tour has examples");
+    // The cluster the README's --from-cluster examples read.
+    let cluster = polctl_apiserver_double::Double::builder()
+        .seed_path(repo().join("fixtures/tiers"))
+        .map(|b| b.without_group("cilium.io").context("kind-shop"))
+        .and_then(|b| b.start())
+        .expect("the API server double starts");
     for ex in examples {
-        let args: Vec<&str> = ex.args.iter().map(String::as_str).collect();
-        let out = run(&args);
+        let out = polctl()
+            .args(&ex.args)
+            .env("KUBECONFIG", cluster.kubeconfig())
+            .output()
+            .expect("polctl runs");
+        let out = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
         let command = format!("polctl {}", ex.args.join(" "));
         // A check that said no (exit 1) prints its report on stdout too.
         if out.code == 0 || out.code == 1 {
