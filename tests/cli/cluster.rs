@@ -338,3 +338,85 @@ fn diff_cluster_compares_live_with_live_plus_the_files() {
     ]);
     assert_eq!(same.code, 0, "{}", same.stderr);
 }
+
+/// Runs polctl with `KUBECONFIG` set to `kubeconfig`.
+fn run_with_kubeconfig(args: &[&str], kubeconfig: &str) -> Output {
+    let out = common::polctl()
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .output()
+        .expect("polctl runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn kubeconfig_files_named_in_kubeconfig_are_merged() {
+    let d = double(&["fixtures/tiers"])
+        .context("dev")
+        .start()
+        .expect("double");
+    // A second file holds only a context that uses the first file's
+    // cluster and user, as kubectl merges them.
+    let extra = common::temp_file(
+        "extra",
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: ops\n  context: {cluster: dev-cluster, user: dev-user}\n",
+    );
+    let list = format!("{}:{}", extra.path(), kubeconfig(&d));
+    let out = run_with_kubeconfig(
+        &[
+            "get",
+            "policies",
+            "-A",
+            "--from-cluster",
+            "--context",
+            "ops",
+        ],
+        &list,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("db-allow-api"), "{}", out.stdout);
+    // The current context comes from the first file that sets one.
+    let out = run_with_kubeconfig(&["get", "namespaces", "--from-cluster"], &list);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("kube-system"), "{}", out.stdout);
+}
+
+#[test]
+fn policy_tests_and_lints_read_the_live_cluster() {
+    let d = double(&["fixtures/tiers"]).start().expect("double");
+    let config = kubeconfig(&d);
+    let live = run(&[
+        "test",
+        "--from-cluster",
+        "--kubeconfig",
+        &config,
+        "--tests",
+        "fixtures/tiers/tiers.polctl-test.yaml",
+    ]);
+    let files = run(&["test", "-f", "fixtures/tiers"]);
+    assert_eq!(files.code, 0, "{}", files.stderr);
+    assert_eq!(live.code, 0, "{}\n{}", live.stdout, live.stderr);
+    assert_eq!(live.stdout, files.stdout);
+    let lint = run(&["lint", "--from-cluster", "--kubeconfig", &config]);
+    assert!(lint.code == 0 || lint.code == 1, "{}", lint.stderr);
+    let describe = run(&[
+        "describe",
+        "endpoint",
+        "shop/db",
+        "--from-cluster",
+        "--kubeconfig",
+        &config,
+    ]);
+    assert_eq!(describe.code, 0, "{}", describe.stderr);
+    assert!(
+        describe
+            .stdout
+            .contains("cluster:double/shop/NetworkPolicy/db-allow-api"),
+        "{}",
+        describe.stdout
+    );
+}
