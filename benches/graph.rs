@@ -386,7 +386,11 @@ fn run_child(case: Case, threads: Option<usize>) {
     for (s, d, edge) in expansion.edges() {
         serde_json::to_writer(
             &mut sink,
-            &serde_json::json!({"from": nodes[s].id, "to": nodes[d].id, "edge": &*edge}),
+            &EdgeLine {
+                from: &nodes[s].id,
+                to: &nodes[d].id,
+                edge: &edge,
+            },
         )
         .expect("JSON");
         sink.0 += 1;
@@ -422,6 +426,14 @@ fn run_child(case: Case, threads: Option<usize>) {
     report_phase("json_ms", t);
     report("json_bytes", text.len());
     report("phase", "done");
+}
+
+/// One streamed edge.
+#[derive(serde::Serialize)]
+struct EdgeLine<'a> {
+    from: &'a str,
+    to: &'a str,
+    edge: &'a reach::Edge,
 }
 
 /// Counts the bytes written to it.

@@ -6,7 +6,8 @@
 #   benches/nca.sh k8s 1000,5000 100      # the graph benchmark's selection words
 #
 # Each configuration is written to $NCA_DIR/<family>-<pods>-<policies>/cluster.yaml
-# and analysed with `nca --connectivity DIR -r DIR -o csv`, under a timeout.
+# and analysed with `nca --connectivity DIR -r DIR -o csv`, under a timeout,
+# then with `polctl graph -f DIR -o json` (release build) in the same run.
 # Wall time, CPU time and peak memory come from `/usr/bin/time -v` (else from
 # Python's resource module). A configuration with at least the pods and
 # policies of one of its family that timed out is not run.
@@ -30,6 +31,8 @@ done
 $family_given || set -- k8s mixed single-tier "$@"
 
 mkdir -p "$work"
+cargo build --quiet --release --bin polctl
+polctl=$PWD/target/release/polctl
 mapfile -t files < <(cargo bench --quiet --bench graph -- --write-yaml "$work" "$@")
 
 # Runs nca on $1 (a directory); prints "exit wall_s cpu_s peak_kib".
@@ -62,6 +65,15 @@ EOF
     fi
 }
 
+# Runs polctl graph on $1; prints "exit wall_s".
+measure_polctl() {
+    local dir=$1 rc=0 start end
+    start=$(date +%s.%N)
+    "$polctl" graph -f "$dir" -o json >"$dir/polctl.json" 2>"$dir/polctl-err.txt" || rc=$?
+    end=$(date +%s.%N)
+    awk -v rc="$rc" -v a="$start" -v b="$end" 'BEGIN { printf "%s %.3f\n", rc, b - a }'
+}
+
 duration() { awk -v s="$1" 'BEGIN { if (s < 100) printf "%.1f s", s; else printf "%.1f min", s / 60 }'; }
 thousands() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
@@ -84,11 +96,14 @@ for file in "${files[@]}"; do
     done
     if [ -n "$skip" ]; then
         echo "  $name: $skip"
-        rows+=("| $family | $(thousands "$pods") | $(thousands "$policies") | $skip | – | – | – | – |")
+        rows+=("| $family | $(thousands "$pods") | $(thousands "$policies") | $skip | – | – | – | – | – | – |")
         continue
     fi
     echo "  $name: running nca (timeout $(duration "$limit"), load average $(cut -d' ' -f1 /proc/loadavg))"
     read -r rc wall cpu rss < <(measure "$dir")
+    read -r prc pwall < <(measure_polctl "$dir")
+    ratio=$(awk -v n="$wall" -v p="$pwall" 'BEGIN { if (p > 0) printf "×%.0f", n / p; else print "–" }')
+    [ "$prc" = 0 ] || ratio="polctl exit $prc"
     endpoints=$(grep -ohE 'cluster has [0-9]+ unique endpoints' "$dir/out.csv" | grep -oE '[0-9]+' || true)
     case $rc in
         0) status="ok" ;;
@@ -96,11 +111,12 @@ for file in "${files[@]}"; do
         *) status="exit $rc: $(grep -hE 'Error' "$dir/out.csv" "$dir/err.txt" | head -1 | cut -c1-120)" ;;
     esac
     peak=$(awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')
-    echo "  $name: $status; wall $(duration "$wall"), CPU $(duration "$cpu"), peak $peak, ${endpoints:-?} endpoints"
-    rows+=("| $family | $(thousands "$pods") | $(thousands "$policies") | $status | $(duration "$wall") | $(duration "$cpu") | $peak | ${endpoints:-–} |")
+    pms=$(awk -v s="$pwall" 'BEGIN { printf "%.0f ms", s * 1000 }')
+    echo "  $name: $status; wall $(duration "$wall"), CPU $(duration "$cpu"), peak $peak, ${endpoints:-?} endpoints; polctl graph -o json $pms ($ratio)"
+    rows+=("| $family | $(thousands "$pods") | $(thousands "$policies") | $status | $(duration "$wall") | $(duration "$cpu") | $peak | ${endpoints:-–} | $pms | $ratio |")
 done
 
 echo
-echo "| cluster | pods | policies | NCA | wall | CPU | peak memory | NCA endpoints |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| cluster | pods | policies | NCA | wall | CPU | peak memory | NCA endpoints | polctl graph -o json | NCA / polctl |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"

@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -219,7 +220,28 @@ impl Expansion {
 struct Combined {
     n_cells: usize,
     table: Vec<Option<Option<Arc<Edge>>>>,
-    map: HashMap<(u32, u32), Option<Arc<Edge>>>,
+    map: HashMap<u64, Option<Arc<Edge>>, BuildHasherDefault<CellPairHasher>>,
+}
+
+/// Hashes a pair of cell indexes (one `u64`) by one multiplication: the
+/// keys are small integers, and this lookup is the expansion's inner loop.
+#[derive(Default)]
+struct CellPairHasher(u64);
+
+impl Hasher for CellPairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 impl Combined {
@@ -232,7 +254,7 @@ impl Combined {
             } else {
                 Vec::new()
             },
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 
@@ -253,7 +275,10 @@ impl Combined {
             })
         };
         if self.table.is_empty() {
-            self.map.entry((eg, ig)).or_insert_with(make).clone()
+            self.map
+                .entry(u64::from(eg) << 32 | u64::from(ig))
+                .or_insert_with(make)
+                .clone()
         } else {
             self.table[eg as usize * self.n_cells + ig as usize]
                 .get_or_insert_with(make)

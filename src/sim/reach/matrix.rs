@@ -117,6 +117,9 @@ impl VerdictMatrix {
         // about its peer.
         let mut leaves: Vec<&Criterion> = Vec::new();
         let mut leaf_index: HashMap<(usize, Side), usize> = HashMap::new();
+        // Policies repeat the same selectors: equal criteria share a leaf
+        // and are evaluated once.
+        let mut by_content: HashMap<String, usize> = HashMap::new();
         for (dir, rule) in &scan.rules {
             let side = peer_side(*dir);
             walk(&rule.criteria, &mut |c| {
@@ -124,8 +127,10 @@ impl VerdictMatrix {
                     leaf_index
                         .entry((std::ptr::from_ref(c) as usize, side))
                         .or_insert_with(|| {
-                            leaves.push(c);
-                            leaves.len() - 1
+                            *by_content.entry(format!("{c:?}")).or_insert_with(|| {
+                                leaves.push(c);
+                                leaves.len() - 1
+                            })
                         });
                 }
             });
