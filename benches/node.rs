@@ -17,12 +17,13 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use aya::maps::lpm_trie::{Key, LpmTrie};
-use aya::maps::{Array, HashMap, MapData};
+use aya::maps::{HashMap, Map, MapData};
 use aya::programs::{SchedClassifier, TestRun, TestRunOptions};
-use polctl::node::{TC_OBJECT, port_prefixes};
+use polctl::node::{
+    IdentityEntry, NodeError, Plan, RuleEntry, TC_OBJECT, Unenforceable, slot_entries, write_slot,
+};
 use polctl_node_maps as maps;
 
 /// BPF_PROG_TEST_RUN runs a classifier on the loopback device.
@@ -43,6 +44,43 @@ fn range(r: u32, ranges: u32) -> (u16, u16) {
     let width = (64_000 / ranges).max(4);
     let lo = 1024 + r * width + 3;
     (lo as u16, (lo + width / 2) as u16)
+}
+
+/// The plan of one local endpoint (identity 1) that may open `ranges` TCP
+/// port ranges to each of `identities` peers (identities 2, 3, ...), as
+/// `polctl node attach` would compile it.
+fn plan(identities: u32, ranges: u32) -> Plan {
+    let host = |ip: Ipv4Addr, identity: u32| {
+        ["egress", "ingress"].map(|role| IdentityEntry {
+            prefix: IpAddr::V4(ip).into(),
+            role,
+            identity,
+            local_endpoint: u32::from(identity == 1),
+        })
+    };
+    let mut identity_entries: Vec<IdentityEntry> = host(LOCAL, 1).into();
+    let mut rules = Vec::new();
+    for i in 0..identities {
+        identity_entries.extend(host(peer(i), i + 2));
+        for r in 0..ranges {
+            rules.push(RuleEntry {
+                endpoint: 0,
+                direction: "egress",
+                identity: i + 2,
+                protocol: 6,
+                ports: range(r, ranges),
+            });
+        }
+    }
+    Plan {
+        endpoints: Vec::new(),
+        identities: Vec::new(),
+        identity_entries,
+        rules,
+        protocols: [1u8, 6, 17, 58, 132].into(),
+        not_enforced: Vec::new(),
+        unenforceable: Unenforceable::Drop,
+    }
 }
 
 /// Ethernet + IPv4 + TCP SYN.
@@ -77,89 +115,30 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
     let mut ebpf = aya::EbpfLoader::new()
         .load(TC_OBJECT)
         .map_err(|e| err("load", e))?;
-    {
-        let mut endpoints: HashMap<&mut MapData, u32, maps::EndpointInfo> =
-            HashMap::try_from(ebpf.map_mut("ENDPOINTS_0").ok_or("ENDPOINTS_0")?)
-                .map_err(|e| err("ENDPOINTS_0", e))?;
-        endpoints
-            .insert(
-                LOOPBACK,
-                maps::EndpointInfo {
-                    endpoint: 0,
-                    identity: 1,
-                },
-                0,
-            )
-            .map_err(|e| err("ENDPOINTS_0", e))?;
-    }
-    {
-        let mut ids: LpmTrie<&mut MapData, maps::IdentityAddr, maps::IdentityInfo> =
-            LpmTrie::try_from(ebpf.map_mut("IDENTITIES_0").ok_or("IDENTITIES_0")?)
-                .map_err(|e| err("IDENTITIES_0", e))?;
-        for i in 0..identities {
-            for role in [maps::EGRESS, maps::INGRESS] {
-                ids.insert(
-                    &Key::new(
-                        maps::identity_prefix_len(128),
-                        maps::IdentityAddr {
-                            role,
-                            addr: mapped(peer(i)),
-                        },
-                    ),
-                    maps::IdentityInfo {
-                        identity: i + 2,
-                        local_endpoint: 0,
-                    },
-                    0,
-                )
-                .map_err(|e| err("IDENTITIES_0", e))?;
-            }
-        }
-    }
-    let mut keys = 0;
-    {
-        let mut policy: LpmTrie<&mut MapData, maps::PolicyRule, maps::PolicyVerdict> =
-            LpmTrie::try_from(ebpf.map_mut("POLICY_0").ok_or("POLICY_0")?)
-                .map_err(|e| err("POLICY_0", e))?;
-        for i in 0..identities {
-            for r in 0..ranges {
-                let (lo, hi) = range(r, ranges);
-                for (port, bits) in port_prefixes(lo, hi) {
-                    let rule = maps::PolicyRule {
-                        endpoint: 0,
-                        identity: i + 2,
-                        direction: maps::EGRESS,
-                        protocol: 6,
-                        port: port.to_be_bytes(),
-                    };
-                    policy
-                        .insert(
-                            &Key::new(maps::POLICY_FIXED_BITS + u32::from(bits), rule),
-                            maps::PolicyVerdict {
-                                verdict: maps::VERDICT_ALLOW,
-                            },
-                            0,
-                        )
-                        .map_err(|e| err("POLICY_0", e))?;
-                    keys += 1;
-                }
-            }
-        }
-    }
-    {
-        let mut protocols: Array<&mut MapData, u8> =
-            Array::try_from(ebpf.map_mut("PROTOCOLS_0").ok_or("PROTOCOLS_0")?)
-                .map_err(|e| err("PROTOCOLS_0", e))?;
-        for p in [1u32, 6, 17, 58, 132] {
-            protocols.set(p, 1, 0).map_err(|e| err("PROTOCOLS_0", e))?;
-        }
-    }
+    // Loaded first: the program holds its maps once they are taken out.
     let prog: &mut SchedClassifier = ebpf
         .program_mut("from_endpoint")
         .ok_or("from_endpoint")?
         .try_into()
         .map_err(|e| err("from_endpoint", e))?;
     prog.load().map_err(|e| err("verify", e))?;
+    let entries = slot_entries(&plan(identities, ranges));
+    let endpoint = maps::EndpointInfo {
+        endpoint: 0,
+        identity: 1,
+    };
+    write_slot(&entries, &[(LOOPBACK, endpoint)], 0, |name| {
+        ebpf.take_map(name).ok_or_else(|| NodeError::Kernel {
+            what: name.to_string(),
+            message: "missing from the object".to_string(),
+        })
+    })
+    .map_err(|e| err("filling the maps", e))?;
+    let prog: &mut SchedClassifier = ebpf
+        .program_mut("from_endpoint")
+        .ok_or("from_endpoint")?
+        .try_into()
+        .map_err(|e| err("from_endpoint", e))?;
 
     let target = identities / 2;
     let (lo, hi) = range(ranges / 2, ranges);
@@ -187,9 +166,9 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
     // A reply: the endpoint answers a connection the peer opened to its
     // port 8080 from port 1000 (no range includes 1000: the policy misses).
     {
-        let mut ct: HashMap<&mut MapData, maps::FlowKey, u32> =
-            HashMap::try_from(ebpf.map_mut("CONNTRACK").ok_or("CONNTRACK")?)
-                .map_err(|e| err("CONNTRACK", e))?;
+        let ct: Map = ebpf.take_map("CONNTRACK").ok_or("CONNTRACK")?;
+        let mut ct: HashMap<MapData, maps::FlowKey, u32> =
+            HashMap::try_from(ct).map_err(|e| err("CONNTRACK", e))?;
         let key = maps::FlowKey {
             src: mapped(peer(target)),
             dst: mapped(LOCAL),
@@ -222,7 +201,11 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
             verdict: r.return_value,
         },
     ));
-    eprintln!("  ({keys} policy keys)");
+    eprintln!(
+        "  ({} rules, {} port bitmaps)",
+        entries.rules.len(),
+        entries.ports.len()
+    );
     Ok(out)
 }
 

@@ -232,10 +232,10 @@ fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
     }
     let state = node::attach(&plan, &args.pins.pins())?;
     ctx.printer.line(&format!(
-        "attached to {} interface(s): {} identities, {} policy keys (slot {})",
+        "attached to {} interface(s): {} identities, {} rules (slot {})",
         state.endpoints.len(),
         plan.identities.len(),
-        node::policy_keys(&plan).len(),
+        node::slot_entries(&plan).rules.len(),
         state.slot
     ))?;
     if !plan.not_enforced.is_empty() {

@@ -329,15 +329,6 @@ fn describe(class: &IdentityClass, cluster: &Cluster) -> String {
     }
 }
 
-/// The port prefixes `(value, bits)` covering `lo..=hi` exactly: at most
-/// 30 for any range.
-pub fn port_prefixes(lo: u16, hi: u16) -> Vec<(u16, u8)> {
-    aligned_blocks(u128::from(lo), u128::from(hi), 16)
-        .into_iter()
-        .map(|(v, bits)| (v as u16, bits))
-        .collect()
-}
-
 /// The CIDRs covering `lo..=hi` exactly (both of one family).
 pub fn range_prefixes(lo: IpAddr, hi: IpAddr) -> Vec<IpNet> {
     match (lo, hi) {
@@ -399,31 +390,6 @@ pub(crate) fn protocol_name(protocol: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn covered(blocks: &[(u16, u8)]) -> Vec<u16> {
-        let mut out: Vec<u16> = blocks
-            .iter()
-            .flat_map(|&(v, bits)| {
-                let size = 1u32 << (16 - u32::from(bits));
-                (u32::from(v)..u32::from(v) + size).map(|p| p as u16)
-            })
-            .collect();
-        out.sort_unstable();
-        out
-    }
-
-    #[test]
-    fn port_ranges_become_the_fewest_aligned_prefixes() {
-        assert_eq!(port_prefixes(80, 80), [(80, 16)]);
-        assert_eq!(port_prefixes(0, u16::MAX), [(0, 0)]);
-        assert_eq!(port_prefixes(8000, 8007), [(8000, 13)]);
-        assert_eq!(port_prefixes(1, u16::MAX).len(), 16);
-        for (lo, hi) in [(1, 65535), (1024, 65535), (8000, 8080), (3, 3), (7, 1000)] {
-            let blocks = port_prefixes(lo, hi);
-            assert!(blocks.len() <= 30);
-            assert_eq!(covered(&blocks), (lo..=hi).collect::<Vec<_>>());
-        }
-    }
 
     #[test]
     fn address_ranges_become_cidrs() {

@@ -20,7 +20,8 @@ use aya::programs::{SchedClassifier, TcAttachType};
 use polctl_node_maps as maps;
 use serde::{Deserialize, Serialize};
 
-use super::compile::{NotEnforced, Plan, port_prefixes};
+use super::compile::{NotEnforced, Plan};
+use super::maps::{SlotEntries, slot_entries};
 
 /// The classifier polctl embeds (see build.rs).
 pub static TC_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/polctl-tc.o"));
@@ -31,7 +32,14 @@ const PROGRAMS: [(&str, TcAttachType, &str); 2] = [
     ("from_endpoint", TcAttachType::Ingress, "ingress"),
     ("to_endpoint", TcAttachType::Egress, "egress"),
 ];
-const SLOT_MAPS: [&str; 4] = ["ENDPOINTS", "IDENTITIES", "POLICY", "PROTOCOLS"];
+const SLOT_MAPS: [&str; 6] = [
+    "ENDPOINTS",
+    "HOSTS",
+    "IDENTITIES",
+    "RULES",
+    "PORTS",
+    "PROTOCOLS",
+];
 const SHARED_MAPS: [&str; 4] = ["CONFIG", "CONNTRACK", "FRAGMENTS", "COUNTERS"];
 
 /// Where polctl pins its objects (a directory on a bpffs) and keeps its
@@ -366,86 +374,82 @@ fn unpin_links(pins: &Pins, iface: &str) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// IPv4 as IPv4-mapped IPv6, with the prefix length in that space.
-fn mapped(net: &ipnet::IpNet) -> ([u8; 16], u32) {
-    match net {
-        ipnet::IpNet::V4(n) => (
-            n.network().to_ipv6_mapped().octets(),
-            96 + u32::from(n.prefix_len()),
-        ),
-        ipnet::IpNet::V6(n) => (n.network().octets(), u32::from(n.prefix_len())),
-    }
+fn fill_slot(pins: &Pins, slot: u32, plan: &Plan, ifindexes: &[u32]) -> Result<(), NodeError> {
+    let endpoints: Vec<(u32, maps::EndpointInfo)> = plan
+        .endpoints
+        .iter()
+        .zip(ifindexes)
+        .map(|(ep, &index)| {
+            (
+                index,
+                maps::EndpointInfo {
+                    endpoint: ep.number,
+                    identity: ep.identity,
+                },
+            )
+        })
+        .collect();
+    write_slot(&slot_entries(plan), &endpoints, slot, |name| {
+        open_map(pins, name)
+    })
 }
 
-fn fill_slot(pins: &Pins, slot: u32, plan: &Plan, ifindexes: &[u32]) -> Result<(), NodeError> {
+/// Empties the maps of `slot` (opened by name, e.g. `RULES_1`, through
+/// `open`) and writes `entries` and `endpoints` (interface index →
+/// endpoint) into them. The classifier reads the slot only once
+/// `CONFIG_ACTIVE_SLOT` names it.
+pub fn write_slot(
+    entries: &SlotEntries,
+    endpoints: &[(u32, maps::EndpointInfo)],
+    slot: u32,
+    mut open: impl FnMut(&str) -> Result<Map, NodeError>,
+) -> Result<(), NodeError> {
     let name = |m: &str| format!("{m}_{slot}");
 
-    let mut endpoints: HashMap<MapData, u32, maps::EndpointInfo> =
-        HashMap::try_from(open_map(pins, &name("ENDPOINTS"))?)
-            .map_err(|e| kernel("ENDPOINTS", e))?;
-    let old: Vec<u32> = endpoints.keys().filter_map(Result::ok).collect();
-    for k in old {
-        endpoints.remove(&k).map_err(|e| kernel("ENDPOINTS", e))?;
-    }
-    for (ep, &index) in plan.endpoints.iter().zip(ifindexes) {
-        let info = maps::EndpointInfo {
-            endpoint: ep.number,
-            identity: ep.identity,
-        };
-        endpoints
-            .insert(index, info, 0)
+    let mut map: HashMap<MapData, u32, maps::EndpointInfo> =
+        HashMap::try_from(open(&name("ENDPOINTS"))?).map_err(|e| kernel("ENDPOINTS", e))?;
+    clear_hash(&mut map, "ENDPOINTS")?;
+    for (index, info) in endpoints {
+        map.insert(index, info, 0)
             .map_err(|e| kernel("ENDPOINTS", e))?;
     }
 
-    let mut identities: LpmTrie<MapData, maps::IdentityAddr, maps::IdentityInfo> =
-        LpmTrie::try_from(open_map(pins, &name("IDENTITIES"))?)
-            .map_err(|e| kernel("IDENTITIES", e))?;
-    let old: Vec<Key<maps::IdentityAddr>> = identities.keys().filter_map(Result::ok).collect();
-    for k in old {
-        identities.remove(&k).map_err(|e| kernel("IDENTITIES", e))?;
+    let mut map: HashMap<MapData, maps::IdentityAddr, maps::IdentityInfo> =
+        HashMap::try_from(open(&name("HOSTS"))?).map_err(|e| kernel("HOSTS", e))?;
+    clear_hash(&mut map, "HOSTS")?;
+    for (key, value) in &entries.hosts {
+        map.insert(key, value, 0).map_err(|e| kernel("HOSTS", e))?;
     }
-    for entry in &plan.identity_entries {
-        let (addr, bits) = mapped(&entry.prefix);
-        let role = if entry.role == "egress" {
-            maps::EGRESS
-        } else {
-            maps::INGRESS
-        };
-        let key = Key::new(
-            maps::identity_prefix_len(bits),
-            maps::IdentityAddr { role, addr },
-        );
-        let value = maps::IdentityInfo {
-            identity: entry.identity,
-            local_endpoint: entry.local_endpoint,
-        };
-        identities
-            .insert(&key, value, 0)
+
+    let mut trie: LpmTrie<MapData, maps::IdentityAddr, maps::IdentityInfo> =
+        LpmTrie::try_from(open(&name("IDENTITIES"))?).map_err(|e| kernel("IDENTITIES", e))?;
+    let old: Vec<Key<maps::IdentityAddr>> = trie.keys().filter_map(Result::ok).collect();
+    for k in old {
+        trie.remove(&k).map_err(|e| kernel("IDENTITIES", e))?;
+    }
+    for &(bits, key, value) in &entries.prefixes {
+        trie.insert(&Key::new(bits, key), value, 0)
             .map_err(|e| kernel("IDENTITIES", e))?;
     }
 
-    let mut policy: LpmTrie<MapData, maps::PolicyRule, maps::PolicyVerdict> =
-        LpmTrie::try_from(open_map(pins, &name("POLICY"))?).map_err(|e| kernel("POLICY", e))?;
-    let old: Vec<Key<maps::PolicyRule>> = policy.keys().filter_map(Result::ok).collect();
-    for k in old {
-        policy.remove(&k).map_err(|e| kernel("POLICY", e))?;
+    let mut map: HashMap<MapData, maps::RuleKey, maps::RuleValue> =
+        HashMap::try_from(open(&name("RULES"))?).map_err(|e| kernel("RULES", e))?;
+    clear_hash(&mut map, "RULES")?;
+    for (key, value) in &entries.rules {
+        map.insert(key, value, 0).map_err(|e| kernel("RULES", e))?;
     }
-    for (key, bits) in policy_keys(plan) {
-        policy
-            .insert(
-                &Key::new(maps::POLICY_FIXED_BITS + u32::from(bits), key),
-                maps::PolicyVerdict {
-                    verdict: maps::VERDICT_ALLOW,
-                },
-                0,
-            )
-            .map_err(|e| kernel("POLICY", e))?;
+
+    let mut map: HashMap<MapData, maps::PortChunk, maps::PortBits> =
+        HashMap::try_from(open(&name("PORTS"))?).map_err(|e| kernel("PORTS", e))?;
+    clear_hash(&mut map, "PORTS")?;
+    for (key, value) in &entries.ports {
+        map.insert(key, value, 0).map_err(|e| kernel("PORTS", e))?;
     }
 
     let mut protocols: Array<MapData, u8> =
-        Array::try_from(open_map(pins, &name("PROTOCOLS"))?).map_err(|e| kernel("PROTOCOLS", e))?;
+        Array::try_from(open(&name("PROTOCOLS"))?).map_err(|e| kernel("PROTOCOLS", e))?;
     for p in 0..=255u8 {
-        let named = u8::from(plan.protocols.contains(&p));
+        let named = u8::from(entries.protocols.contains(&p));
         protocols
             .set(u32::from(p), named, 0)
             .map_err(|e| kernel("PROTOCOLS", e))?;
@@ -453,29 +457,15 @@ fn fill_slot(pins: &Pins, slot: u32, plan: &Plan, ifindexes: &[u32]) -> Result<(
     Ok(())
 }
 
-/// The policy map's keys: each rule's port interval cut into prefixes.
-pub fn policy_keys(plan: &Plan) -> Vec<(maps::PolicyRule, u8)> {
-    let mut out = Vec::new();
-    for r in &plan.rules {
-        let direction = if r.direction == "egress" {
-            maps::EGRESS
-        } else {
-            maps::INGRESS
-        };
-        for (port, bits) in port_prefixes(r.ports.0, r.ports.1) {
-            out.push((
-                maps::PolicyRule {
-                    endpoint: r.endpoint,
-                    identity: r.identity,
-                    direction,
-                    protocol: r.protocol,
-                    port: port.to_be_bytes(),
-                },
-                bits,
-            ));
-        }
+fn clear_hash<K: aya::Pod, V: aya::Pod>(
+    map: &mut HashMap<MapData, K, V>,
+    what: &str,
+) -> Result<(), NodeError> {
+    let old: Vec<K> = map.keys().filter_map(Result::ok).collect();
+    for k in old {
+        map.remove(&k).map_err(|e| kernel(what, e))?;
     }
-    out
+    Ok(())
 }
 
 fn write_state(pins: &Pins, state: &State) -> Result<(), NodeError> {
@@ -555,25 +545,36 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
         .keys()
         .count(),
     );
+    let slot_map = |m: &str| open_map(pins, &format!("{m}_{slot}"));
     sizes.insert(
-        "identities".to_string(),
-        LpmTrie::<MapData, maps::IdentityAddr, maps::IdentityInfo>::try_from(open_map(
-            pins,
-            &format!("IDENTITIES_{slot}"),
+        "hosts".to_string(),
+        HashMap::<MapData, maps::IdentityAddr, maps::IdentityInfo>::try_from(slot_map("HOSTS")?)
+            .map_err(|e| kernel("HOSTS", e))?
+            .keys()
+            .count(),
+    );
+    sizes.insert(
+        "identity prefixes".to_string(),
+        LpmTrie::<MapData, maps::IdentityAddr, maps::IdentityInfo>::try_from(slot_map(
+            "IDENTITIES",
         )?)
         .map_err(|e| kernel("IDENTITIES", e))?
         .keys()
         .count(),
     );
     sizes.insert(
-        "policy".to_string(),
-        LpmTrie::<MapData, maps::PolicyRule, maps::PolicyVerdict>::try_from(open_map(
-            pins,
-            &format!("POLICY_{slot}"),
-        )?)
-        .map_err(|e| kernel("POLICY", e))?
-        .keys()
-        .count(),
+        "rules".to_string(),
+        HashMap::<MapData, maps::RuleKey, maps::RuleValue>::try_from(slot_map("RULES")?)
+            .map_err(|e| kernel("RULES", e))?
+            .keys()
+            .count(),
+    );
+    sizes.insert(
+        "port bitmaps".to_string(),
+        HashMap::<MapData, maps::PortChunk, maps::PortBits>::try_from(slot_map("PORTS")?)
+            .map_err(|e| kernel("PORTS", e))?
+            .keys()
+            .count(),
     );
     sizes.insert(
         "conntrack".to_string(),

@@ -10,14 +10,16 @@
 
 mod compile;
 mod kernel;
+mod maps;
 mod show;
 
 pub use compile::{
-    CompileError, LocalEndpoint, NotEnforced, Plan, Unenforceable, compile, port_prefixes,
-    range_prefixes,
+    CompileError, IdentityEntry, IdentityName, LocalEndpoint, NotEnforced, Plan, PlannedEndpoint,
+    RuleEntry, Unenforceable, compile, range_prefixes,
 };
 pub use kernel::{
-    NodeError, Pins, State, Status, TC_OBJECT, attach, check_privileges, detach, ifindex,
-    policy_keys, status,
+    NodeError, Pins, State, Status, TC_OBJECT, attach, check_privileges, detach, ifindex, status,
+    write_slot,
 };
+pub use maps::{SlotEntries, slot_entries};
 pub use show::{plan_table, status_table};

@@ -82,36 +82,64 @@ pub fn plan_table(plan: &Plan) -> String {
             },
         ]);
     }
-    render(&mut out, "Identity map (LPM, address → identity):", &t);
+    render(
+        &mut out,
+        "Identity maps (address → identity; whole addresses hashed, shorter prefixes in an LPM trie):",
+        &t,
+    );
 
+    let entries = super::slot_entries(plan);
     let mut t = table([
         "ENDPOINT",
         "DIRECTION",
         "PEER IDENTITY",
         "PROTOCOL",
         "PORTS",
-        "PREFIXES",
+        "PORT SET",
     ]);
-    for r in &plan.rules {
+    for (key, value) in &entries.rules {
+        let ports: Vec<String> = plan
+            .rules
+            .iter()
+            .filter(|r| {
+                r.endpoint == key.endpoint
+                    && r.identity == key.identity
+                    && r.protocol == key.protocol
+                    && (r.direction == "egress") == (key.direction == polctl_node_maps::EGRESS)
+            })
+            .map(|r| ports(r.protocol, r.ports))
+            .collect();
         t.add_row([
-            r.endpoint.to_string(),
-            r.direction.to_string(),
-            r.identity.to_string(),
-            protocol_name(r.protocol),
-            ports(r.protocol, r.ports),
-            super::port_prefixes(r.ports.0, r.ports.1).len().to_string(),
+            key.endpoint.to_string(),
+            if key.direction == polctl_node_maps::EGRESS {
+                "egress"
+            } else {
+                "ingress"
+            }
+            .to_string(),
+            key.identity.to_string(),
+            protocol_name(key.protocol),
+            ports.join(","),
+            if value.port_set == polctl_node_maps::NO_PORT_SET {
+                "-".to_string()
+            } else {
+                value.port_set.to_string()
+            },
         ]);
     }
-    let keys: usize = plan
+    let sets = entries
         .rules
         .iter()
-        .map(|r| super::port_prefixes(r.ports.0, r.ports.1).len())
-        .sum();
+        .map(|(_, v)| v.port_set)
+        .filter(|&s| s != polctl_node_maps::NO_PORT_SET)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     render(
         &mut out,
         &format!(
-            "Policy map (LPM over the port; {} rules, {keys} keys; a miss drops):",
-            plan.rules.len()
+            "Rules map (hash; {} rules, {sets} port sets in {} 256-port bitmaps; a miss drops):",
+            entries.rules.len(),
+            entries.ports.len()
         ),
         &t,
     );

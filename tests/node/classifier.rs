@@ -3,10 +3,12 @@
 //! frames. The maps let the endpoint open TCP 80 to one IPv4 and one IPv6
 //! peer, nothing else.
 
-use aya::maps::lpm_trie::{Key, LpmTrie};
-use aya::maps::{Array, HashMap, MapData};
+use std::net::IpAddr;
+
 use aya::programs::{SchedClassifier, TestRun, TestRunOptions};
-use polctl::node::TC_OBJECT;
+use polctl::node::{
+    IdentityEntry, Plan, RuleEntry, TC_OBJECT, Unenforceable, slot_entries, write_slot,
+};
 use polctl_node_maps as maps;
 
 const PASS: u32 = 0;
@@ -18,77 +20,51 @@ const LOCAL4: [u8; 4] = [192, 0, 2, 1];
 const PEER6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7];
 const LOCAL6: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
-fn mapped(v4: [u8; 4]) -> [u8; 16] {
-    std::net::Ipv4Addr::from(v4).to_ipv6_mapped().octets()
-}
-
 fn loaded() -> aya::Ebpf {
     let mut ebpf = aya::EbpfLoader::new()
         .load(TC_OBJECT)
         .expect("object loads");
-    let mut endpoints: HashMap<&mut MapData, u32, maps::EndpointInfo> =
-        HashMap::try_from(ebpf.map_mut("ENDPOINTS_0").expect("map")).expect("hash");
-    endpoints
-        .insert(
-            LOOPBACK,
-            maps::EndpointInfo {
-                endpoint: 0,
-                identity: 1,
-            },
-            0,
-        )
-        .expect("insert");
-    let mut ids: LpmTrie<&mut MapData, maps::IdentityAddr, maps::IdentityInfo> =
-        LpmTrie::try_from(ebpf.map_mut("IDENTITIES_0").expect("map")).expect("trie");
-    for (addr, identity) in [(mapped(PEER4), 2), (PEER6, 3)] {
-        let key = Key::new(
-            maps::identity_prefix_len(128),
-            maps::IdentityAddr {
-                role: maps::EGRESS,
-                addr,
-            },
-        );
-        ids.insert(
-            &key,
-            maps::IdentityInfo {
-                identity,
-                local_endpoint: 0,
-            },
-            0,
-        )
-        .expect("insert");
-    }
-    let mut policy: LpmTrie<&mut MapData, maps::PolicyRule, maps::PolicyVerdict> =
-        LpmTrie::try_from(ebpf.map_mut("POLICY_0").expect("map")).expect("trie");
-    for identity in [2, 3] {
-        let rule = maps::PolicyRule {
-            endpoint: 0,
-            identity,
-            direction: maps::EGRESS,
-            protocol: 6,
-            port: 80u16.to_be_bytes(),
-        };
-        policy
-            .insert(
-                &Key::new(maps::POLICY_FIXED_BITS + 16, rule),
-                maps::PolicyVerdict {
-                    verdict: maps::VERDICT_ALLOW,
-                },
-                0,
-            )
-            .expect("insert");
-    }
-    let mut protocols: Array<&mut MapData, u8> =
-        Array::try_from(ebpf.map_mut("PROTOCOLS_0").expect("map")).expect("array");
-    for p in [1u32, 6, 17, 58, 132] {
-        protocols.set(p, 1, 0).expect("set");
-    }
+    // Loaded first: the program holds its maps once they are taken out.
     let prog: &mut SchedClassifier = ebpf
         .program_mut("from_endpoint")
         .expect("program")
         .try_into()
         .expect("classifier");
     prog.load().expect("verifier accepts it");
+    let identity_entries = [(IpAddr::from(PEER4), 2), (IpAddr::from(PEER6), 3)]
+        .map(|(ip, identity)| IdentityEntry {
+            prefix: ip.into(),
+            role: "egress",
+            identity,
+            local_endpoint: 0,
+        })
+        .to_vec();
+    let rules = [2, 3]
+        .map(|identity| RuleEntry {
+            endpoint: 0,
+            direction: "egress",
+            identity,
+            protocol: 6,
+            ports: (80, 80),
+        })
+        .to_vec();
+    let plan = Plan {
+        endpoints: Vec::new(),
+        identities: Vec::new(),
+        identity_entries,
+        rules,
+        protocols: [1u8, 6, 17, 58, 132].into(),
+        not_enforced: Vec::new(),
+        unenforceable: Unenforceable::Drop,
+    };
+    let endpoint = maps::EndpointInfo {
+        endpoint: 0,
+        identity: 1,
+    };
+    write_slot(&slot_entries(&plan), &[(LOOPBACK, endpoint)], 0, |name| {
+        Ok(ebpf.take_map(name).expect(name))
+    })
+    .expect("maps filled");
     ebpf
 }
 

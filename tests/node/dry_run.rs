@@ -91,8 +91,8 @@ fn dry_run_table_shows_every_map() {
     assert_eq!(code, 0, "{stderr}");
     for section in [
         "Endpoints (interface → endpoint):",
-        "Identity map (LPM, address → identity):",
-        "Policy map (LPM over the port;",
+        "Identity maps (address → identity; whole addresses hashed, shorter prefixes in an LPM trie):",
+        "Rules map (hash;",
         "Not enforceable in the kernel: nothing",
     ] {
         assert!(stdout.contains(section), "{section} in\n{stdout}");
@@ -101,7 +101,7 @@ fn dry_run_table_shows_every_map() {
         stdout
             .lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>()
-                == ["0", "ingress", "2", "TCP", "5432", "1"]),
+                == ["0", "ingress", "2", "TCP", "5432", "-"]),
         "{stdout}"
     );
 }

@@ -38,17 +38,27 @@ mod program {
     #[map]
     static ENDPOINTS_1: HashMap<u32, EndpointInfo> = HashMap::with_max_entries(MAX_ENDPOINTS, 0);
     #[map]
+    static HOSTS_0: HashMap<IdentityAddr, IdentityInfo> =
+        HashMap::with_max_entries(MAX_HOSTS, NO_PREALLOC);
+    #[map]
+    static HOSTS_1: HashMap<IdentityAddr, IdentityInfo> =
+        HashMap::with_max_entries(MAX_HOSTS, NO_PREALLOC);
+    #[map]
     static IDENTITIES_0: LpmTrie<IdentityAddr, IdentityInfo> =
         LpmTrie::with_max_entries(MAX_IDENTITY_PREFIXES, 0);
     #[map]
     static IDENTITIES_1: LpmTrie<IdentityAddr, IdentityInfo> =
         LpmTrie::with_max_entries(MAX_IDENTITY_PREFIXES, 0);
     #[map]
-    static POLICY_0: LpmTrie<PolicyRule, PolicyVerdict> =
-        LpmTrie::with_max_entries(MAX_POLICY_PREFIXES, 0);
+    static RULES_0: HashMap<RuleKey, RuleValue> = HashMap::with_max_entries(MAX_RULES, NO_PREALLOC);
     #[map]
-    static POLICY_1: LpmTrie<PolicyRule, PolicyVerdict> =
-        LpmTrie::with_max_entries(MAX_POLICY_PREFIXES, 0);
+    static RULES_1: HashMap<RuleKey, RuleValue> = HashMap::with_max_entries(MAX_RULES, NO_PREALLOC);
+    #[map]
+    static PORTS_0: HashMap<PortChunk, PortBits> =
+        HashMap::with_max_entries(MAX_PORT_CHUNKS, NO_PREALLOC);
+    #[map]
+    static PORTS_1: HashMap<PortChunk, PortBits> =
+        HashMap::with_max_entries(MAX_PORT_CHUNKS, NO_PREALLOC);
     #[map]
     static PROTOCOLS_0: Array<u8> = Array::with_max_entries(256, 0);
     #[map]
@@ -111,6 +121,16 @@ mod program {
         decide(&ctx, INGRESS)
     }
 
+    /// The maps of one policy slot.
+    struct Slot {
+        endpoints: &'static HashMap<u32, EndpointInfo>,
+        hosts: &'static HashMap<IdentityAddr, IdentityInfo>,
+        identities: &'static LpmTrie<IdentityAddr, IdentityInfo>,
+        rules: &'static HashMap<RuleKey, RuleValue>,
+        ports: &'static HashMap<PortChunk, PortBits>,
+        protocols: &'static Array<u8>,
+    }
+
     #[inline(always)]
     fn decide(ctx: &TcContext, direction: u8) -> i32 {
         let slot = CONFIG.get(CONFIG_ACTIVE_SLOT).copied().unwrap_or(0);
@@ -118,32 +138,55 @@ mod program {
             decide_in(
                 ctx,
                 direction,
-                &ENDPOINTS_0,
-                &IDENTITIES_0,
-                &POLICY_0,
-                &PROTOCOLS_0,
+                &Slot {
+                    endpoints: &ENDPOINTS_0,
+                    hosts: &HOSTS_0,
+                    identities: &IDENTITIES_0,
+                    rules: &RULES_0,
+                    ports: &PORTS_0,
+                    protocols: &PROTOCOLS_0,
+                },
             )
         } else {
             decide_in(
                 ctx,
                 direction,
-                &ENDPOINTS_1,
-                &IDENTITIES_1,
-                &POLICY_1,
-                &PROTOCOLS_1,
+                &Slot {
+                    endpoints: &ENDPOINTS_1,
+                    hosts: &HOSTS_1,
+                    identities: &IDENTITIES_1,
+                    rules: &RULES_1,
+                    ports: &PORTS_1,
+                    protocols: &PROTOCOLS_1,
+                },
             )
         }
     }
 
+    /// Whether the rules let `endpoint` exchange `protocol` on `port` with
+    /// `identity`: one hash lookup, a second one only for a port set of
+    /// more than one interval.
     #[inline(always)]
-    fn decide_in(
-        ctx: &TcContext,
-        direction: u8,
-        endpoints: &HashMap<u32, EndpointInfo>,
-        identities: &LpmTrie<IdentityAddr, IdentityInfo>,
-        policy: &LpmTrie<PolicyRule, PolicyVerdict>,
-        protocols: &Array<u8>,
-    ) -> i32 {
+    fn allows(slot: &Slot, key: &RuleKey, port: u16) -> bool {
+        let Some(rule) = (unsafe { slot.rules.get(key) }) else {
+            return false;
+        };
+        if rule.lo <= port && port <= rule.hi {
+            return true;
+        }
+        if rule.port_set == NO_PORT_SET {
+            return false;
+        }
+        let chunk = PortChunk {
+            port_set: rule.port_set,
+            chunk: (port >> 8) as u32,
+        };
+        unsafe { slot.ports.get(&chunk) }.is_some_and(|bits| bits.allows(port))
+    }
+
+    #[inline(always)]
+    fn decide_in(ctx: &TcContext, direction: u8, slot: &Slot) -> i32 {
+        let endpoints = slot.endpoints;
         // SAFETY: the context's socket buffer is valid for the program's run.
         let ifindex = unsafe { (*ctx.skb.skb).ifindex };
         // An interface polctl does not know (left over from an earlier
@@ -182,34 +225,31 @@ mod program {
             };
         }
 
-        let peer = if direction == EGRESS { p.dst } else { p.src };
-        let peer_info = identities.get(Key::new(
-            identity_prefix_len(128),
-            IdentityAddr {
-                role: direction,
-                addr: peer,
-            },
-        ));
+        let peer = IdentityAddr {
+            role: direction,
+            addr: if direction == EGRESS { p.dst } else { p.src },
+        };
+        // A whole address first: the longest prefix there is.
+        let peer_info = match unsafe { slot.hosts.get(&peer) } {
+            Some(i) => Some(i),
+            None => slot
+                .identities
+                .get(Key::new(identity_prefix_len(128), peer)),
+        };
         let (identity, peer_local) = match peer_info {
             Some(i) => (i.identity, i.local_endpoint != 0),
             None => (0, false),
         };
-        let named = protocols.get(p.protocol as u32).copied().unwrap_or(0) != 0;
-        let rule = PolicyRule {
+        let named = slot.protocols.get(p.protocol as u32).copied().unwrap_or(0) != 0;
+        let rule = RuleKey {
             endpoint,
             identity,
             direction,
             protocol: if named { p.protocol } else { PROTO_OTHER },
-            port: if named {
-                p.policy_port.to_be_bytes()
-            } else {
-                [0, 0]
-            },
+            pad: [0; 2],
         };
-        let allowed = identity != 0
-            && policy
-                .get(Key::new(POLICY_FIXED_BITS + 16, rule))
-                .is_some_and(|v| v.verdict == VERDICT_ALLOW);
+        let port = if named { p.policy_port } else { 0 };
+        let allowed = identity != 0 && allows(slot, &rule, port);
 
         let outcome = if allowed {
             // Tracked where the connection is finally decided.
@@ -275,9 +315,23 @@ mod program {
         }
     }
 
+    /// `N` bytes at `off`: straight from the packet when they are in its
+    /// linear part (direct packet access, no helper call), else copied by
+    /// `bpf_skb_load_bytes`.
+    #[inline(always)]
+    fn read<const N: usize>(ctx: &TcContext, off: usize) -> Option<[u8; N]> {
+        let start = ctx.data();
+        if start + off + N <= ctx.data_end() {
+            // SAFETY: within [data, data_end), checked just above.
+            Some(unsafe { core::ptr::read_unaligned((start + off) as *const [u8; N]) })
+        } else {
+            ctx.load::<[u8; N]>(off).ok()
+        }
+    }
+
     #[inline(always)]
     fn parse(ctx: &TcContext) -> Parsed {
-        let Ok(ether_type) = ctx.load::<[u8; 2]>(12) else {
+        let Some(ether_type) = read::<2>(ctx, 12) else {
             return Parsed::Malformed;
         };
         let mut p = Packet {
@@ -294,7 +348,7 @@ mod program {
         let mut off = EthHdr::LEN;
         match u16::from_be_bytes(ether_type) {
             ETH_P_IP => {
-                let Ok(h) = ctx.load::<[u8; 20]>(off) else {
+                let Some(h) = read::<20>(ctx, off) else {
                     return Parsed::Malformed;
                 };
                 let ihl = ((h[0] & 0x0f) as usize) * 4;
@@ -322,7 +376,7 @@ mod program {
                 off += ihl;
             }
             ETH_P_IPV6 => {
-                let Ok(h) = ctx.load::<[u8; 40]>(off) else {
+                let Some(h) = read::<40>(ctx, off) else {
                     return Parsed::Malformed;
                 };
                 if h[0] >> 4 != 6 {
@@ -338,7 +392,7 @@ mod program {
                     match next {
                         // Hop-by-hop, routing, destination options.
                         0 | 43 | 60 => {
-                            let Ok(e) = ctx.load::<[u8; 2]>(off) else {
+                            let Some(e) = read::<2>(ctx, off) else {
                                 return Parsed::Malformed;
                             };
                             next = e[0];
@@ -346,14 +400,14 @@ mod program {
                         }
                         // Authentication header: length in 4-byte units, minus 2.
                         51 => {
-                            let Ok(e) = ctx.load::<[u8; 2]>(off) else {
+                            let Some(e) = read::<2>(ctx, off) else {
                                 return Parsed::Malformed;
                             };
                             next = e[0];
                             off += (e[1] as usize + 2) * 4;
                         }
                         44 => {
-                            let Ok(e) = ctx.load::<[u8; 8]>(off) else {
+                            let Some(e) = read::<8>(ctx, off) else {
                                 return Parsed::Malformed;
                             };
                             next = e[0];
@@ -385,7 +439,7 @@ mod program {
         }
         match p.protocol {
             TCP | UDP | SCTP => {
-                let Ok(ports) = ctx.load::<[u8; 4]>(off) else {
+                let Some(ports) = read::<4>(ctx, off) else {
                     return Parsed::Malformed;
                 };
                 p.src_port = u16::from_be_bytes([ports[0], ports[1]]);
@@ -393,7 +447,7 @@ mod program {
                 p.policy_port = p.dst_port;
             }
             ICMP | ICMPV6 => {
-                let Ok(h) = ctx.load::<[u8; 8]>(off) else {
+                let Some(h) = read::<8>(ctx, off) else {
                     return Parsed::Malformed;
                 };
                 let (ty, code) = (h[0], h[1]);

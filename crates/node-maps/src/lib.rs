@@ -8,14 +8,21 @@
 //! write, so a packet sees the old policy or the new one, never a mix.
 //!
 //! * `ENDPOINTS_n`: host-side interface index → [`EndpointInfo`].
+//! * `HOSTS_n`: hash, [`IdentityAddr`] → [`IdentityInfo`]: the identity of
+//!   a whole address (a pod's, a /32 or /128 range), as Cilium's ipcache.
+//!   External ranges are cut differently for senders and receivers, so the
+//!   key starts with the role the peer plays.
 //! * `IDENTITIES_n`: LPM trie, [`IdentityAddr`] → [`IdentityInfo`]: the
-//!   identity class of a peer address, as Cilium's ipcache. External
-//!   ranges are cut differently for senders and receivers, so the key
-//!   starts with the role the peer plays.
-//! * `POLICY_n`: LPM trie, [`PolicyRule`] → [`PolicyVerdict`]. The prefix
-//!   always covers the endpoint, identity, direction and protocol, and a
-//!   port range is a handful of port prefixes (as Cilium's policy map since
-//!   1.16): one lookup, O(key bits), whatever the number of ranges.
+//!   shorter prefixes, looked up only when `HOSTS_n` misses (a whole
+//!   address is the longest prefix there is, so the answer is the same).
+//! * `RULES_n`: hash, [`RuleKey`] → [`RuleValue`]: what an endpoint may
+//!   exchange with a peer identity over a protocol. The value holds one
+//!   port interval inline (most rules are one port, one range or every
+//!   port) and names the rule's port set when it has more.
+//! * `PORTS_n`: hash, [`PortChunk`] → [`PortBits`]: the port sets of more
+//!   than one interval, as 256-port bitmaps. Two hash lookups at most,
+//!   whatever the number of ranges (Cilium's policy map since 1.16 spends
+//!   an LPM walk over the port instead).
 //! * `PROTOCOLS_n`: array of 256 flags: the protocols some policy names.
 //!   A packet of any other protocol is looked up as [`PROTO_OTHER`].
 //! * `CONNTRACK`: LRU hash, [`FlowKey`] → last seen: connections a policy
@@ -29,8 +36,15 @@
 pub const MAX_ENDPOINTS: u32 = 1024;
 /// Most identity prefixes.
 pub const MAX_IDENTITY_PREFIXES: u32 = 1 << 18;
-/// Most policy prefixes.
-pub const MAX_POLICY_PREFIXES: u32 = 1 << 20;
+/// Most whole addresses with an identity.
+pub const MAX_HOSTS: u32 = 1 << 18;
+/// Most (endpoint, peer identity, direction, protocol) rules.
+pub const MAX_RULES: u32 = 1 << 20;
+/// Most 256-port bitmaps of port sets.
+pub const MAX_PORT_CHUNKS: u32 = 1 << 18;
+/// Hash map flag: allocate entries as they are inserted (the big policy
+/// maps are mostly empty).
+pub const NO_PREALLOC: u32 = 1;
 /// Most tracked connections (least recently used ones are evicted).
 pub const MAX_CONNECTIONS: u32 = 65536;
 /// Most fragmented datagrams in flight.
@@ -41,7 +55,7 @@ pub const CONFIG_ACTIVE_SLOT: u32 = 0;
 /// Entries of the `CONFIG` array.
 pub const CONFIG_ENTRIES: u32 = 1;
 
-/// [`IdentityAddr::role`] and [`PolicyRule::direction`]: traffic leaving
+/// [`IdentityAddr::role`] and [`RuleKey::direction`]: traffic leaving
 /// the endpoint (the peer is the destination).
 pub const EGRESS: u8 = 0;
 /// Traffic entering the endpoint (the peer is the source).
@@ -88,33 +102,57 @@ pub struct EndpointInfo {
     pub identity: u32,
 }
 
-/// A policy map key. The fields before `port` are always fully covered by
-/// the prefix; `port` is big-endian so a prefix over it is a port range
-/// aligned to a power of two. For ICMP and ICMPv6 the port is
-/// `type << 8 | code`; for protocols without ports it is 0.
+/// A rules map key.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PolicyRule {
+pub struct RuleKey {
     pub endpoint: u32,
     pub identity: u32,
     pub direction: u8,
+    /// The IP protocol, or [`PROTO_OTHER`].
     pub protocol: u8,
-    pub port: [u8; 2],
+    pub pad: [u8; 2],
 }
 
-/// Bits of [`PolicyRule`] before the port.
-pub const POLICY_FIXED_BITS: u32 = 80;
-
-/// A policy map value.
+/// A rules map value: the ports allowed. For ICMP and ICMPv6 a port is
+/// `type << 8 | code`; protocols without ports are looked up as port 0.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PolicyVerdict {
-    /// [`VERDICT_ALLOW`]; entries exist only for what is allowed, so a
-    /// miss is a drop.
-    pub verdict: u32,
+pub struct RuleValue {
+    /// One allowed interval, inclusive.
+    pub lo: u16,
+    pub hi: u16,
+    /// The port set in `PORTS_n` holding every allowed port, or
+    /// [`NO_PORT_SET`] when the interval is all there is.
+    pub port_set: u32,
 }
 
-pub const VERDICT_ALLOW: u32 = 1;
+/// [`RuleValue::port_set`]: the inline interval is the whole set.
+pub const NO_PORT_SET: u32 = 0;
+
+/// A ports map key: ports `chunk << 8 ..= chunk << 8 | 255` of a set.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PortChunk {
+    pub port_set: u32,
+    pub chunk: u32,
+}
+
+/// A ports map value: bit `port & 255` (of word `(port & 255) / 64`) is
+/// set when the port is allowed. Chunks without an allowed port are left
+/// out.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PortBits {
+    pub bits: [u64; 4],
+}
+
+impl PortBits {
+    pub const fn allows(&self, port: u16) -> bool {
+        let low = (port & 0xff) as usize;
+        self.bits[low >> 6] & (1 << (low & 63)) != 0
+    }
+}
 
 /// A connection as its first packet saw it. For ICMP echo, both ports are
 /// the echo identifier.
@@ -147,7 +185,7 @@ pub struct FragmentKey {
 pub const COUNT_ALLOWED: u32 = 0;
 /// Passed as the reply of a tracked connection.
 pub const COUNT_REPLY: u32 = 1;
-/// Dropped: no policy entry allows it.
+/// Dropped: no rule allows it.
 pub const COUNT_DENIED: u32 = 2;
 /// A non-first fragment whose first fragment was not seen (dropped).
 pub const COUNT_FRAGMENT_DROPPED: u32 = 3;
@@ -170,8 +208,10 @@ mod user {
     unsafe impl aya::Pod for super::IdentityAddr {}
     unsafe impl aya::Pod for super::IdentityInfo {}
     unsafe impl aya::Pod for super::EndpointInfo {}
-    unsafe impl aya::Pod for super::PolicyRule {}
-    unsafe impl aya::Pod for super::PolicyVerdict {}
+    unsafe impl aya::Pod for super::RuleKey {}
+    unsafe impl aya::Pod for super::RuleValue {}
+    unsafe impl aya::Pod for super::PortChunk {}
+    unsafe impl aya::Pod for super::PortBits {}
     unsafe impl aya::Pod for super::FlowKey {}
     unsafe impl aya::Pod for super::FragmentKey {}
 }
