@@ -361,6 +361,7 @@ fn kernel_agrees_with_simulate(fixture: &str, update: bool) {
 
     if update {
         updates_keep_every_verdict(&lab, &attach);
+        a_new_policy_takes_over_at_once(&lab, fixture, &attach);
     }
 
     let status = lab.polctl_node(&["status", "-o", "json"]);
@@ -433,6 +434,110 @@ fn updates_keep_every_verdict(lab: &Lab, attach: &[&str]) {
     });
     for (src, want, got) in seen {
         assert_eq!(got, want, "{src} -> myns/backend TCP 6379 during an update");
+    }
+}
+
+/// Re-attaching redis-frontend with a policy that lets myns/other reach
+/// the database instead of myns/frontend, while probes run one after the
+/// other: each flipped flow shows its old verdict, then its new one, and
+/// once any probe has seen the new policy every later probe does; flows
+/// both policies decide alike never change.
+fn a_new_policy_takes_over_at_once(lab: &Lab, fixture: &str, attach: &[&str]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for file in ["namespaces.yaml", "workloads.yaml", "policies.yaml"] {
+        let text = std::fs::read_to_string(repo().join(fixture).join(file)).expect(file);
+        let text = if file == "policies.yaml" {
+            let flipped = text.replacen(
+                "role: frontend\n      ports:",
+                "role: other\n      ports:",
+                1,
+            );
+            assert_ne!(flipped, text, "the backend's ingress peer is rewritten");
+            flipped
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(file), text).expect("write");
+    }
+    let new_fixture = dir.path().to_str().expect("utf-8 path").to_string();
+    let new_attach: Vec<&str> = attach
+        .iter()
+        .map(|&a| {
+            if a == fixture {
+                new_fixture.as_str()
+            } else {
+                a
+            }
+        })
+        .collect();
+
+    let find = |n: &str| lab.pods.iter().position(|p| p.name == n).expect(n);
+    let ip = |n: &str| lab.pods[find(n)].ip.clone();
+    // (source, destination, port, before, after)
+    let flows = [
+        ("myns/frontend", ip("myns/backend"), 6379, true, false),
+        ("myns/other", ip("myns/backend"), 6379, false, true),
+        ("other-ns/client", ip("myns/backend"), 6379, false, false),
+        ("myns/other", ip("myns/frontend"), 443, true, true),
+    ];
+    let attached = AtomicBool::new(false);
+    let started = AtomicUsize::new(0);
+    let seen = std::thread::scope(|s| {
+        let prober = s.spawn(|| {
+            let mut seen = Vec::new();
+            let mut rounds_after = 0;
+            while rounds_after < 2 {
+                let done = attached.load(Ordering::SeqCst);
+                for (k, (src, dst, port, _, _)) in flows.iter().enumerate() {
+                    let got = lab.probe(find(src), &[(dst.clone(), "TCP".to_string(), *port)]);
+                    seen.push((k, got[0]));
+                }
+                started.fetch_add(1, Ordering::SeqCst);
+                rounds_after += usize::from(done);
+            }
+            seen
+        });
+        while started.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = lab.polctl_node(&new_attach);
+        assert!(
+            out.status.success(),
+            "attach with the new policy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        attached.store(true, Ordering::SeqCst);
+        prober.join().expect("prober")
+    });
+    let describe = |k: usize| format!("{} -> {}:{}", flows[k].0, flows[k].1, flows[k].2);
+    let mut switched = false;
+    for (i, &(k, got)) in seen.iter().enumerate() {
+        let (_, _, _, before, after) = flows[k];
+        if before == after {
+            assert_eq!(
+                got,
+                before,
+                "{} (probe {i}) is decided alike by both policies",
+                describe(k)
+            );
+            continue;
+        }
+        if got == after {
+            switched = true;
+        } else {
+            assert!(
+                !switched,
+                "{} (probe {i}) sees the old policy after a probe saw the new one",
+                describe(k)
+            );
+        }
+    }
+    // The first round ran before the update, the last two after it.
+    for &(k, got) in &seen[..flows.len()] {
+        assert_eq!(got, flows[k].3, "{} before the update", describe(k));
+    }
+    for &(k, got) in &seen[seen.len() - flows.len()..] {
+        assert_eq!(got, flows[k].4, "{} after the update", describe(k));
     }
 }
 
