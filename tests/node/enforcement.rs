@@ -262,7 +262,8 @@ fn ports(fixture: &str, endpoints: &Value) -> BTreeSet<(String, u16)> {
 
 /// Attaches to every endpoint of `fixture`, probes every pair, and
 /// compares with `polctl simulate`; then detaches.
-fn kernel_agrees_with_simulate(fixture: &str, update: bool) {
+/// `then` runs after the probes agree, before detach.
+fn kernel_agrees_with_simulate(fixture: &str, then: Option<fn(&Lab, &str, &[&str])>) {
     let endpoints = json(&["get", "endpoints", "-A", "-f", fixture, "-o", "json"]);
     let mut lab = Lab::new();
     for e in endpoints["items"].as_array().expect("items") {
@@ -359,9 +360,8 @@ fn kernel_agrees_with_simulate(fixture: &str, update: bool) {
         "{fixture}: both verdicts are probed"
     );
 
-    if update {
-        updates_keep_every_verdict(&lab, &attach);
-        a_new_policy_takes_over_at_once(&lab, fixture, &attach);
+    if let Some(then) = then {
+        then(&lab, fixture, &attach);
     }
 
     let status = lab.polctl_node(&["status", "-o", "json"]);
@@ -403,7 +403,7 @@ fn kernel_agrees_with_simulate(fixture: &str, update: bool) {
 /// Re-attaching while traffic flows (redis-frontend): every probe during
 /// three updates gets the verdict it had before, as the new maps are filled
 /// aside and switched to in one write.
-fn updates_keep_every_verdict(lab: &Lab, attach: &[&str]) {
+fn updates_keep_every_verdict(lab: &Lab, _fixture: &str, attach: &[&str]) {
     let find = |n: &str| lab.pods.iter().position(|p| p.name == n).expect(n);
     let backend = lab.pods[find("myns/backend")].ip.clone();
     // Checked against simulate above: frontend may reach the database,
@@ -541,17 +541,68 @@ fn a_new_policy_takes_over_at_once(lab: &Lab, fixture: &str, attach: &[&str]) {
     }
 }
 
+/// What needs an L7 proxy (store/partner's HTTP rules to the store/api
+/// pods) is
+/// dropped in the kernel under `--unenforceable drop` (the probes above
+/// found it so), `status` says so, and `--unenforceable refuse` fails
+/// without touching the enforcement in place.
+fn l7_rules_are_dropped_and_shown(lab: &Lab, _fixture: &str, attach: &[&str]) {
+    let status = lab.polctl_node(&["status", "-o", "json"]);
+    assert!(status.status.success(), "status");
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(status["unenforceable"], "drop");
+    let not_enforced = status["not_enforced"].as_array().expect("not_enforced");
+    assert!(
+        not_enforced.iter().any(|n| n["endpoint"] == "store/api-0"
+            && n["direction"] == "ingress"
+            && n["peer"] == "store/partner"
+            && n["kind"] == "l7"
+            && n["treatment"] == "dropped"),
+        "{not_enforced:?}"
+    );
+    let table = lab.polctl_node(&["status"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(table.contains("store/partner"), "{table}");
+
+    let mut refuse = attach.to_vec();
+    refuse.extend(["--unenforceable", "refuse"]);
+    let out = lab.polctl_node(&refuse);
+    assert_eq!(out.status.code(), Some(2), "refused");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--unenforceable drop"), "{stderr}");
+    let status = lab.polctl_node(&["status", "-o", "json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(
+        status["unenforceable"], "drop",
+        "the refused attach changed nothing"
+    );
+}
+
 #[test]
 fn kubernetes_policies_are_enforced_as_simulated() {
-    kernel_agrees_with_simulate("fixtures/redis-frontend", true);
+    kernel_agrees_with_simulate(
+        "fixtures/redis-frontend",
+        Some(|lab, fixture, attach| {
+            updates_keep_every_verdict(lab, fixture, attach);
+            a_new_policy_takes_over_at_once(lab, fixture, attach);
+        }),
+    );
+}
+
+#[test]
+fn cilium_l7_rules_are_dropped_in_the_kernel() {
+    kernel_agrees_with_simulate(
+        "fixtures/cilium-l7-widen",
+        Some(l7_rules_are_dropped_and_shown),
+    );
 }
 
 #[test]
 fn calico_tiers_are_enforced_as_simulated() {
-    kernel_agrees_with_simulate("fixtures/tiers", false);
+    kernel_agrees_with_simulate("fixtures/tiers", None);
 }
 
 #[test]
 fn cilium_policies_are_enforced_as_simulated() {
-    kernel_agrees_with_simulate("fixtures/cilium-deny", false);
+    kernel_agrees_with_simulate("fixtures/cilium-deny", None);
 }
