@@ -4,8 +4,8 @@
 //! Identities are the matrix's identity classes (index + 1). Every cluster
 //! address is one host prefix per role; an external range is cut into the
 //! prefixes that cover it exactly. Per local endpoint, direction and peer
-//! identity, each allowed port interval becomes the few port prefixes that
-//! cover it exactly. What the kernel cannot check (an application-layer
+//! identity, each protocol's allowed ports are a list of intervals (`maps`
+//! lays them out for the kernel). What the kernel cannot check (an application-layer
 //! proxy's filtering, mutual authentication) is never allowed there: it is
 //! dropped, or the compilation is refused, as the user chooses.
 

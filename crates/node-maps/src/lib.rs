@@ -96,7 +96,7 @@ pub struct IdentityInfo {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EndpointInfo {
-    /// The endpoint's number (index of counters and policy keys).
+    /// The endpoint's number (index of counters and rule keys).
     pub endpoint: u32,
     /// The endpoint's identity class (as [`IdentityInfo::identity`]).
     pub identity: u32,
