@@ -298,7 +298,48 @@ impl Double {
     pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         f(&mut self.state.store())
     }
+
+    /// Runs the real kubectl against the double, `stdin` piped in, with a
+    /// HOME and cache of the double's own: (succeeded, stdout, stderr).
+    /// `None`, with a notice on stderr, where kubectl is not installed, so
+    /// that the honesty tests skip rather than fail there.
+    #[allow(clippy::print_stderr)] // the notice that kubectl is absent
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) -> Option<(bool, String, String)> {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        if !Path::new(KUBECTL).exists() {
+            eprintln!("skipped: {KUBECTL} is not installed");
+            return None;
+        }
+        let mut child = Command::new(KUBECTL)
+            .env_clear()
+            .env("HOME", self.dir())
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .arg("--cache-dir")
+            .arg(self.dir().join("cache"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kubectl runs");
+        let mut input = child.stdin.take().expect("kubectl's stdin");
+        input
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .expect("write kubectl's stdin");
+        drop(input);
+        let out = child.wait_with_output().expect("kubectl finishes");
+        Some((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
 }
+
+/// The real kubectl the honesty tests drive (the machine image ships it).
+pub const KUBECTL: &str = "/usr/bin/kubectl";
 
 impl Drop for Double {
     fn drop(&mut self) {

@@ -1,14 +1,7 @@
 //! The double is honest when the real kubectl gets what it asks for.
 //! Skipped, with a notice, where kubectl is not installed.
 
-#![allow(clippy::print_stderr)] // the notice that kubectl is absent
-
-use std::path::Path;
-use std::process::Command;
-
 use polctl_apiserver_double::Double;
-
-const KUBECTL: &str = "/usr/bin/kubectl";
 
 const SEED: &str = "
 apiVersion: v1
@@ -51,28 +44,6 @@ metadata: {name: security}
 spec: {order: 100}
 ";
 
-fn kubectl(double: &Double, args: &[&str]) -> Option<(bool, String, String)> {
-    if !Path::new(KUBECTL).exists() {
-        eprintln!("skipped: {KUBECTL} is not installed");
-        return None;
-    }
-    let out = Command::new(KUBECTL)
-        .env_clear()
-        .env("HOME", double.dir())
-        .arg("--kubeconfig")
-        .arg(double.kubeconfig())
-        .arg("--cache-dir")
-        .arg(double.dir().join("cache"))
-        .args(args)
-        .output()
-        .expect("kubectl runs");
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
 fn double() -> Double {
     Double::builder()
         .seed("seed", SEED)
@@ -92,7 +63,7 @@ fn column(table: &str, n: usize) -> Vec<String> {
 #[test]
 fn kubectl_lists_pods_of_every_namespace() {
     let double = double();
-    let Some((ok, out, err)) = kubectl(&double, &["get", "pods", "-A"]) else {
+    let Some((ok, out, err)) = double.kubectl(&["get", "pods", "-A"], None) else {
         return;
     };
     assert!(ok, "{err}");
@@ -110,14 +81,15 @@ fn kubectl_lists_pods_of_every_namespace() {
 #[test]
 fn kubectl_lists_network_policies_of_one_namespace() {
     let double = double();
-    let Some((ok, out, err)) = kubectl(&double, &["get", "networkpolicies", "-n", "shop"]) else {
+    let Some((ok, out, err)) = double.kubectl(&["get", "networkpolicies", "-n", "shop"], None)
+    else {
         return;
     };
     assert!(ok, "{err}");
     assert_eq!(column(&out, 0), ["deny-all"], "{out}");
-    let Some((ok, out, err)) = kubectl(
-        &double,
+    let Some((ok, out, err)) = double.kubectl(
         &["get", "netpol", "allow-db", "-n", "bank", "-o", "name"],
+        None,
     ) else {
         return;
     };
@@ -132,10 +104,9 @@ fn kubectl_pages_with_continue_tokens_and_filters_by_label() {
         .page_cap(1)
         .start()
         .expect("double starts");
-    let Some((ok, out, err)) = kubectl(
-        &double,
-        &["get", "pods", "-A", "-l", "app=web", "-o", "name"],
-    ) else {
+    let Some((ok, out, err)) =
+        double.kubectl(&["get", "pods", "-A", "-l", "app=web", "-o", "name"], None)
+    else {
         return;
     };
     assert!(ok, "{err}");
@@ -158,7 +129,7 @@ fn kubectl_reads_discovery() {
         .without_group("cilium.io")
         .start()
         .expect("double starts");
-    let Some((ok, out, err)) = kubectl(&double, &["api-resources", "--no-headers"]) else {
+    let Some((ok, out, err)) = double.kubectl(&["api-resources", "--no-headers"], None) else {
         return;
     };
     assert!(ok, "{err}");
@@ -173,8 +144,7 @@ fn kubectl_reads_discovery() {
         assert!(names.iter().any(|n| n == expected), "{expected}: {out}");
     }
     assert!(!out.contains("cilium"), "{out}");
-    let Some((ok, out, err)) = kubectl(
-        &double,
+    let Some((ok, out, err)) = double.kubectl(
         &[
             "api-resources",
             "--api-group",
@@ -183,6 +153,7 @@ fn kubectl_reads_discovery() {
             "-o",
             "name",
         ],
+        None,
     ) else {
         return;
     };
@@ -198,17 +169,18 @@ fn kubectl_sees_missing_objects_forbidden_resources_and_bad_tokens() {
         .forbid("", "services")
         .start()
         .expect("double starts");
-    let Some((ok, _, err)) = kubectl(&double, &["get", "pod", "nope", "-n", "shop"]) else {
+    let Some((ok, _, err)) = double.kubectl(&["get", "pod", "nope", "-n", "shop"], None) else {
         return;
     };
     assert!(!ok);
     assert!(err.contains(r#"pods "nope" not found"#), "{err}");
-    let Some((ok, _, err)) = kubectl(&double, &["get", "services", "-A"]) else {
+    let Some((ok, _, err)) = double.kubectl(&["get", "services", "-A"], None) else {
         return;
     };
     assert!(!ok);
     assert!(err.contains("services is forbidden"), "{err}");
-    let Some((ok, _, err)) = kubectl(&double, &["get", "pods", "-A", "--token", "wrong"]) else {
+    let Some((ok, _, err)) = double.kubectl(&["get", "pods", "-A", "--token", "wrong"], None)
+    else {
         return;
     };
     assert!(!ok);

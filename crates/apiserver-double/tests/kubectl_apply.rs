@@ -1,14 +1,7 @@
 //! The write side is honest when the real `kubectl apply --server-side`
 //! gets what it asks for, and `kubectl get` then sees the object.
 //! Skipped, with a notice, where kubectl is not installed.
-#![allow(clippy::print_stderr)] // the notice that kubectl is absent
-
-use std::path::Path;
-use std::process::Command;
-
 use polctl_apiserver_double::Double;
-
-const KUBECTL: &str = "/usr/bin/kubectl";
 
 const SEED: &str = "
 apiVersion: v1
@@ -23,49 +16,14 @@ metadata: {name: deny-all, namespace: shop, labels: {team: shop}}
 spec: {podSelector: {}, policyTypes: [Ingress]}
 ";
 
-fn kubectl(double: &Double, args: &[&str], stdin: Option<&str>) -> Option<(bool, String, String)> {
-    use std::io::Write;
-    if !Path::new(KUBECTL).exists() {
-        eprintln!("skipped: {KUBECTL} is not installed");
-        return None;
-    }
-    let mut child = Command::new(KUBECTL)
-        .env_clear()
-        .env("HOME", double.dir())
-        .arg("--kubeconfig")
-        .arg(double.kubeconfig())
-        .arg("--cache-dir")
-        .arg(double.dir().join("cache"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("kubectl runs");
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .expect("write stdin");
-    drop(input);
-    let out = child.wait_with_output().expect("kubectl finishes");
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
-}
-
 #[test]
 fn kubectl_server_side_apply_creates_and_get_sees_it() {
     let double = Double::builder()
         .seed("seed", SEED)
         .start()
         .expect("double starts");
-    let Some((ok, out, err)) = kubectl(
-        &double,
-        &["apply", "--server-side", "-f", "-"],
-        Some(POLICY),
-    ) else {
+    let Some((ok, out, err)) = double.kubectl(&["apply", "--server-side", "-f", "-"], Some(POLICY))
+    else {
         return;
     };
     assert!(ok, "{err}");
@@ -97,8 +55,7 @@ fn kubectl_server_side_apply_creates_and_get_sees_it() {
             .is_some_and(|b| b.contains("deny-all"))
     );
 
-    let Some((ok, out, err)) = kubectl(
-        &double,
+    let Some((ok, out, err)) = double.kubectl(
         &[
             "get",
             "netpol",
@@ -115,8 +72,7 @@ fn kubectl_server_side_apply_creates_and_get_sees_it() {
     };
     assert!(ok, "{err}");
     assert_eq!(out.trim(), "networkpolicy.networking.k8s.io/deny-all");
-    let Some((ok, out, err)) = kubectl(
-        &double,
+    let Some((ok, out, err)) = double.kubectl(
         &[
             "get",
             "netpol",
@@ -141,8 +97,7 @@ fn kubectl_sees_a_conflict_with_another_manager_and_forces_it() {
         .seed("seed", SEED)
         .start()
         .expect("double starts");
-    let Some((ok, _, err)) = kubectl(
-        &double,
+    let Some((ok, _, err)) = double.kubectl(
         &[
             "apply",
             "--server-side",
@@ -157,11 +112,8 @@ fn kubectl_sees_a_conflict_with_another_manager_and_forces_it() {
     };
     assert!(ok, "{err}");
     let changed = POLICY.replace("[Ingress]", "[Egress]");
-    let Some((ok, _, err)) = kubectl(
-        &double,
-        &["apply", "--server-side", "-f", "-"],
-        Some(&changed),
-    ) else {
+    let Some((ok, _, err)) = double.kubectl(&["apply", "--server-side", "-f", "-"], Some(&changed))
+    else {
         return;
     };
     assert!(!ok);
@@ -169,8 +121,7 @@ fn kubectl_sees_a_conflict_with_another_manager_and_forces_it() {
         err.contains(r#"conflict with "calicoctl": .spec.policyTypes"#),
         "{err}"
     );
-    let Some((ok, out, err)) = kubectl(
-        &double,
+    let Some((ok, out, err)) = double.kubectl(
         &["apply", "--server-side", "--force-conflicts", "-f", "-"],
         Some(&changed),
     ) else {
@@ -190,11 +141,9 @@ fn kubectl_deletes() {
         .seed("policy", POLICY)
         .start()
         .expect("double starts");
-    let Some((ok, out, err)) = kubectl(
-        &double,
-        &["delete", "netpol", "deny-all", "-n", "shop"],
-        None,
-    ) else {
+    let Some((ok, out, err)) =
+        double.kubectl(&["delete", "netpol", "deny-all", "-n", "shop"], None)
+    else {
         return;
     };
     assert!(ok, "{err}");
@@ -202,7 +151,7 @@ fn kubectl_deletes() {
         out.trim(),
         r#"networkpolicy.networking.k8s.io "deny-all" deleted"#
     );
-    let Some((ok, _, err)) = kubectl(&double, &["get", "netpol", "deny-all", "-n", "shop"], None)
+    let Some((ok, _, err)) = double.kubectl(&["get", "netpol", "deny-all", "-n", "shop"], None)
     else {
         return;
     };
