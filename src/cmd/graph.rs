@@ -132,16 +132,7 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
         }
         None => view::GroupBy::Workload,
     };
-    let mut view = view::View::new(graph, group_by);
-    for (tier, policy) in set.policies() {
-        let kinds = view
-            .kinds
-            .entry(format!("{}/{}", tier.name, policy.key()))
-            .or_default();
-        if !kinds.contains(&policy.kind) {
-            kinds.push(policy.kind.clone());
-        }
-    }
+    let view = view::View::new(graph, group_by);
     let text = match format {
         GraphFormat::Table | GraphFormat::Wide => {
             let wide = format == GraphFormat::Wide;

@@ -622,6 +622,20 @@ impl Policy {
             None => self.name.clone(),
         }
     }
+
+    /// `Kind tier/namespace/name`: the policy as a reachability edge or a
+    /// diff names the one that decided. The kind is part of it because a
+    /// NetworkPolicy and a CiliumNetworkPolicy (or a Calico
+    /// NetworkPolicy) may share a namespace and a name.
+    pub(crate) fn decider_name(&self, tier: &str) -> String {
+        decider_name(&self.kind, tier, &self.key())
+    }
+}
+
+/// [`Policy::decider_name`] from its parts: `kind`, the `tier` and the
+/// policy's `namespace/name` key.
+pub(crate) fn decider_name(kind: &str, tier: &str, key: &str) -> String {
+    format!("{kind} {tier}/{key}")
 }
 
 /// Which directions a policy isolates the endpoints it selects in.

@@ -85,7 +85,7 @@ fn the_frontend_reaches_redis_on_6379_only() {
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        policies.contains(&"default/myns/backend-allow-frontend"),
+        policies.contains(&"NetworkPolicy default/myns/backend-allow-frontend"),
         "{policies:?}"
     );
     // Nothing outside myns reaches the backend or the frontend's 443 from
@@ -1104,52 +1104,143 @@ fn pages_at_13_and_60_workloads_read_cleanly_in_a_browser() {
     }
 }
 
-/// The details panel names each policy's kind: a NetworkPolicy and a
-/// CiliumNetworkPolicy may share a name.
+/// A NetworkPolicy and a CiliumNetworkPolicy of one name in one namespace:
+/// `web` reaches `api` through the first, `admin` through the second.
+const SAME_NAME: &str = "\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: admin, namespace: shop, labels: {app: admin}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 10.0.0.3}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: web}}}]
+      ports: [{protocol: TCP, port: 80}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: api}}
+  ingress:
+    - fromEndpoints: [{matchLabels: {app: admin}}]
+      toPorts: [{ports: [{port: \"9000\", protocol: TCP}]}]
+";
+
+/// The deciding policies of the edge `src` → `dst` in graph JSON.
+fn deciders(graph: &Value, src: &str, dst: &str) -> Vec<String> {
+    let edge = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .find(|e| e["src"] == src && e["dst"] == dst)
+        .unwrap_or_else(|| panic!("an edge {src} -> {dst} in {graph}"));
+    edge["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .map(|p| p.as_str().expect("text").to_string())
+        .collect()
+}
+
+/// Graph JSON, the wide table and the page's details panel name each
+/// deciding policy with its kind: the NetworkPolicy `shop/api` and the
+/// CiliumNetworkPolicy `shop/api` are told apart.
 #[test]
-fn the_details_name_the_kind_of_each_policy() {
+fn policies_of_one_name_are_told_apart_by_kind() {
+    let file = temp_file("same-name.yaml", SAME_NAME);
+    let base = ["graph", "-f", file.path(), "--exclude-external"];
+    let json = json_of(&[&base[..], &["-o", "json"]].concat());
+    let (np, cnp) = (
+        "NetworkPolicy default/shop/api",
+        "CiliumNetworkPolicy default/shop/api",
+    );
+    assert_eq!(
+        deciders(&json, "shop/web", "shop/api"),
+        [np, "non-isolated"]
+    );
+    assert_eq!(
+        deciders(&json, "shop/admin", "shop/api"),
+        [cnp, "non-isolated"]
+    );
+    let wide = run(&[&base[..], &["-o", "wide"]].concat());
+    assert!(
+        wide.stdout
+            .lines()
+            .any(|l| l.starts_with("shop/web") && l.contains(&format!(" {np}")))
+            && wide
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("shop/admin") && l.ends_with(cnp)),
+        "{}",
+        wide.stdout
+    );
+
     let browser = chromium().expect("chromium on PATH (scripts/test installs it)");
-    let out = run(&["graph", "-f", &fixture("cilium-deny"), "-o", "html"]);
+    let out = run(&[&base[..], &["-o", "html"]].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-kinds");
     std::fs::create_dir_all(&dir).expect("dir");
     let page = dir.join("page.html");
     std::fs::write(&page, &out.stdout).expect("write");
-    let json = json_of(&["graph", "-f", &fixture("cilium-deny"), "-o", "json"]);
-    let (index, edge) = json["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .enumerate()
-        .find(|(_, e)| {
-            e["policies"].as_array().is_some_and(|p| {
-                p.iter()
-                    .any(|p| p.as_str().is_some_and(|p| p.contains("/payments/")))
-            })
-        })
-        .expect("an edge decided by a payments policy");
-    let dom = browse(
-        &browser,
-        &["--dump-dom"],
-        &format!("file://{}#sel=e{index}", page.display()),
-    );
-    let details = dom
-        .split("<div id=\"details\">")
+    // The page's own data, to find each edge's key.
+    let data: Value = out
+        .stdout
+        .split("<script type=\"application/json\" id=\"graph-data\">")
         .nth(1)
-        .and_then(|rest| rest.split("<div class=\"legend\">").next())
-        .expect("details panel");
-    for policy in edge["policies"].as_array().expect("policies") {
-        let policy = policy.as_str().expect("text");
-        if policy == "non-isolated" {
-            continue;
-        }
-        let named = [
-            "CiliumNetworkPolicy ",
-            "CiliumClusterwideNetworkPolicy ",
-            "NetworkPolicy ",
-        ]
-        .iter()
-        .any(|kind| details.contains(&format!("{kind}{policy}")));
-        assert!(named, "`{policy}` with its kind in {details}");
+        .and_then(|rest| rest.split("</script>").next())
+        .and_then(|text| serde_json::from_str(text).ok())
+        .expect("the page's graph data");
+    let key_of_node = |id: &str| {
+        data["nodes"]
+            .as_array()
+            .and_then(|ns| ns.iter().find(|n| n["id"] == id))
+            .map(|n| n["key"].clone())
+            .expect("node")
+    };
+    for (src, decider, other) in [("shop/web", np, cnp), ("shop/admin", cnp, np)] {
+        let (s, d) = (key_of_node(src), key_of_node("shop/api"));
+        let key = data["edges"]
+            .as_array()
+            .and_then(|es| es.iter().find(|e| e["src"] == s && e["dst"] == d))
+            .and_then(|e| e["key"].as_str())
+            .expect("edge key");
+        let dom = browse(
+            &browser,
+            &["--dump-dom"],
+            &format!("file://{}#sel={key}", page.display()),
+        );
+        let details = dom
+            .split("<div id=\"details\">")
+            .nth(1)
+            .and_then(|rest| rest.split("<div class=\"legend\">").next())
+            .expect("details panel");
+        assert!(
+            details.contains(&format!(">{decider}<")),
+            "{src}: {details}"
+        );
+        assert!(!details.contains(&format!(">{other}<")), "{src}: {details}");
     }
 }
 

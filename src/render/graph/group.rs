@@ -45,10 +45,6 @@ pub struct View {
     /// Per node index: how many workloads the node stands for (1 for a
     /// workload, 0 for an external range).
     pub members: Vec<usize>,
-    /// The kinds of the policies edges name (`tier/ns/name` → kinds), so
-    /// that a NetworkPolicy and a CiliumNetworkPolicy of one name are told
-    /// apart where they are shown.
-    pub kinds: BTreeMap<String, Vec<String>>,
 }
 
 impl View {
@@ -67,7 +63,6 @@ impl View {
                     reach,
                     group_by,
                     members,
-                    kinds: BTreeMap::new(),
                 }
             }
             by => {
@@ -76,7 +71,6 @@ impl View {
                     reach,
                     group_by,
                     members,
-                    kinds: BTreeMap::new(),
                 }
             }
         }
@@ -90,7 +84,6 @@ impl View {
             reach,
             group_by: GroupBy::Namespace,
             members,
-            kinds: BTreeMap::new(),
         }
     }
 
@@ -102,7 +95,6 @@ impl View {
             reach,
             group_by: GroupBy::Namespace,
             members,
-            kinds: BTreeMap::new(),
         }
     }
 

@@ -250,7 +250,7 @@ fn page_with(d: &Drawing, levels: Option<&Levels>) -> String {
     let data = if with_workloads {
         data(d)
     } else {
-        json!({ "namespaces": [], "nodes": [], "edges": [], "kinds": {} })
+        json!({ "namespaces": [], "nodes": [], "edges": [] })
     };
     out.push_str(&script_json(&data));
     out.push_str("</script>\n<script>");
@@ -313,8 +313,7 @@ fn data(d: &Drawing) -> Value {
         })
         .collect();
     let namespaces: Vec<&str> = d.namespaces.iter().map(|(ns, _)| ns.as_str()).collect();
-    let kinds = d.view_kinds();
-    json!({ "namespaces": namespaces, "nodes": nodes, "edges": edges, "kinds": kinds })
+    json!({ "namespaces": namespaces, "nodes": nodes, "edges": edges })
 }
 
 /// JSON that cannot end its `<script>` element early: `<`, `>` and `&`
@@ -622,12 +621,6 @@ const SCRIPT: &str = r##"
     });
     details.appendChild(dl);
   }
-  // `tier/ns/name` with its kind: a NetworkPolicy and a
-  // CiliumNetworkPolicy may share a name.
-  function policyName(p) {
-    var kinds = (data.kinds || {})[p];
-    return kinds && kinds.length ? kinds.join(' or ') + ' ' + p : p;
-  }
   function edgeLine(e, other) {
     var n = byKey[other];
     return link(e.key, n.id + ': ' + e.conns.join(', '));
@@ -642,7 +635,7 @@ const SCRIPT: &str = r##"
       e.l7.length ? ['Filtered by an L7 proxy', e.l7.join(', ')] : null,
       e.auth.length ? ['Requires mutual authentication', e.auth.join(', ')] : null,
       e.some ? ['Some pods only', e.some.join(', ')] : null,
-      ['Policies', e.policies.length ? list(e.policies.map(function (p) { return el('span', policyName(p)); }))
+      ['Policies', e.policies.length ? list(e.policies.map(function (p) { return el('span', p); }))
         : '(none: allowed by default)']
     ]);
   }

@@ -319,8 +319,6 @@ struct Drawing<'r> {
     changes: Option<&'r [(EdgeChange, String)]>,
     /// The view drawn, when it groups workloads.
     view: Option<&'r View>,
-    /// The kinds of the policies edges name.
-    kinds: Option<&'r BTreeMap<String, Vec<String>>>,
 }
 
 /// How an edge of a diff's drawing changed.
@@ -397,7 +395,6 @@ impl<'r> Drawing<'r> {
             edges,
             changes: None,
             view: None,
-            kinds: None,
         }
     }
 
@@ -405,22 +402,8 @@ impl<'r> Drawing<'r> {
     fn of_view(view: &'r View) -> Self {
         Drawing {
             view: view.is_grouped().then_some(view),
-            kinds: Some(&view.kinds),
             ..Drawing::new(&view.reach)
         }
-    }
-
-    /// `tier/ns/name` → the kinds of policy of that name, for the
-    /// policies the edges name.
-    fn view_kinds(&self) -> BTreeMap<&str, &[String]> {
-        let Some(kinds) = self.kinds else {
-            return BTreeMap::new();
-        };
-        self.edges()
-            .flat_map(|(_, _, _, w)| w.policies.iter())
-            .filter_map(|p| kinds.get_key_value(p))
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
-            .collect()
     }
 
     /// Who "some" are when an edge holds only for some: pods of two

@@ -33,7 +33,7 @@ pub use reply::Reply;
 pub use trace::*;
 
 use crate::model::policy::{
-    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault,
+    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault, decider_name,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Peer};
 
@@ -219,9 +219,10 @@ impl<'a> Evaluator<'a> {
             policies: by
                 .policy
                 .as_ref()
-                .map(|p| match &by.tier {
-                    Some(t) => format!("{t}/{p}"),
-                    None => p.clone(),
+                .map(|p| match (&by.tier, &by.kind) {
+                    (Some(t), Some(kind)) => decider_name(kind, t, p),
+                    (Some(t), None) => format!("{t}/{p}"),
+                    (None, _) => p.clone(),
                 })
                 .into_iter()
                 .collect(),
@@ -608,6 +609,7 @@ impl<'a> Evaluator<'a> {
                     step: "auth".into(),
                     tier: Some(tier.name.clone()),
                     policy: Some(key),
+                    kind: Some(policy.kind.clone()),
                     rule: Some(rule.label.clone()),
                     staged: policy.staged.is_some(),
                     at: None,
@@ -630,6 +632,7 @@ impl<'a> Evaluator<'a> {
                         step: "rule".into(),
                         tier: Some(tier.name.clone()),
                         policy: Some(policy.key()),
+                        kind: Some(policy.kind.clone()),
                         rule: Some(rule.label.clone()),
                         staged: policy.staged.is_some(),
                         at: None,
@@ -657,6 +660,7 @@ impl<'a> Evaluator<'a> {
                         step: "end-of-tier".into(),
                         tier: Some(tier.name.clone()),
                         policy: Some(trigger.key()),
+                        kind: Some(trigger.kind.clone()),
                         rule: None,
                         staged: trigger.staged.is_some(),
                         at: None,
@@ -889,6 +893,7 @@ impl<'a> Evaluator<'a> {
                         step: "profile".into(),
                         tier: None,
                         policy: Some(name.clone()),
+                        kind: None,
                         rule: Some(rule.label.clone()),
                         staged: false,
                         at: None,
@@ -938,6 +943,7 @@ fn step(name: &str) -> Decider {
         step: name.into(),
         tier: None,
         policy: None,
+        kind: None,
         rule: None,
         staged: false,
         at: None,

@@ -197,6 +197,10 @@ pub struct Decider {
     pub tier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// The deciding policy's kind as written: two policies of one name
+    /// differ by it (the reachability graph names the policy with it).
+    #[serde(skip)]
+    pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// The deciding policy is staged (pending view only).

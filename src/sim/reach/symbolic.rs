@@ -146,7 +146,7 @@ pub(super) fn view(
             for rule in p.rules(dir).unwrap_or(&[]) {
                 steps.push(Step::Rule {
                     rule,
-                    name: format!("{}/{}", tier.name, p.key()),
+                    name: p.decider_name(&tier.name),
                 });
             }
         }
@@ -156,7 +156,7 @@ pub(super) fn view(
             .find(|p| p.isolates.get(dir));
         steps.push(Step::EndOfTier {
             deny: match (trigger, tier.default_action) {
-                (Some(t), TierDefault::Deny) => Some(format!("{}/{}", tier.name, t.key())),
+                (Some(t), TierDefault::Deny) => Some(t.decider_name(&tier.name)),
                 _ => None,
             },
         });
