@@ -80,6 +80,7 @@ fn plan(identities: u32, ranges: u32) -> Plan {
         protocols: [1u8, 6, 17, 58, 132].into(),
         not_enforced: Vec::new(),
         unenforceable: Unenforceable::Drop,
+        discovery: None,
     }
 }
 

@@ -186,6 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
         }
         'polctl;node;attach' {
             [CompletionResult]::new('--iface', '--iface', [CompletionResultType]::ParameterName, 'HOSTIF:NAMESPACE/POD: the host side of a local pod''s interface (repeatable)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'With --auto: the node''s name that pods'' spec.nodeName must match [default: this host''s name, where pods carry one]')
             [CompletionResult]::new('--unenforceable', '--unenforceable', [CompletionResultType]::ParameterName, 'What the kernel does with connections only an L7 proxy or mutual authentication would admit')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of --dry-run [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of --dry-run [default: table]')
@@ -198,6 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--dns', '--dns', [CompletionResultType]::ParameterName, 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)')
             [CompletionResult]::new('--dns-file', '--dns-file', [CompletionResultType]::ParameterName, 'DNS answers in /etc/hosts form (`IP NAME...` per line)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never')
+            [CompletionResult]::new('--auto', '--auto', [CompletionResultType]::ParameterName, 'Find the local pods and their interfaces from this node''s routes')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the maps that would be written and stop (no privileges needed)')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')
             [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Read directories given with -f recursively')

@@ -914,13 +914,17 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__node__subcmd__attach)
-            opts="-o -f -R -v -q -h -V --iface --dry-run --unenforceable --output --pin-dir --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-o -f -R -v -q -h -V --iface --auto --node --dry-run --unenforceable --output --pin-dir --filename --recursive --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --iface)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -178,6 +178,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
         }
         &'polctl;node;attach'= {
             cand --iface 'HOSTIF:NAMESPACE/POD: the host side of a local pod''s interface (repeatable)'
+            cand --node 'With --auto: the node''s name that pods'' spec.nodeName must match [default: this host''s name, where pods carry one]'
             cand --unenforceable 'What the kernel does with connections only an L7 proxy or mutual authentication would admit'
             cand -o 'Output format of --dry-run [default: table]'
             cand --output 'Output format of --dry-run [default: table]'
@@ -190,6 +191,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --dns 'A DNS answer Cilium''s proxy saw, for toFQDNs rules (repeatable)'
             cand --dns-file 'DNS answers in /etc/hosts form (`IP NAME...` per line)'
             cand --color 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never'
+            cand --auto 'Find the local pods and their interfaces from this node''s routes'
             cand --dry-run 'Print the maps that would be written and stop (no privileges needed)'
             cand -R 'Read directories given with -f recursively'
             cand --recursive 'Read directories given with -f recursively'

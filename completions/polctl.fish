@@ -174,6 +174,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_
 complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "detach" -d 'Detach the classifier from every interface and remove its programs, maps and pins'
 complete -c polctl -n "__fish_polctl_using_subcommand node; and not __fish_seen_subcommand_from attach status detach help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l iface -d 'HOSTIF:NAMESPACE/POD: the host side of a local pod\'s interface (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l node -d 'With --auto: the node\'s name that pods\' spec.nodeName must match [default: this host\'s name, where pods carry one]' -r
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l unenforceable -d 'What the kernel does with connections only an L7 proxy or mutual authentication would admit' -r -f -a "drop\t'Drop them in the kernel'
 refuse\t'Refuse to attach while there are any'"
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s o -l output -d 'Output format of --dry-run [default: table]' -r -f -a "table\t''
@@ -190,6 +191,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subc
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l color -d 'When to color output: auto (a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l auto -d 'Find the local pods and their interfaces from this node\'s routes'
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l dry-run -d 'Print the maps that would be written and stop (no privileges needed)'
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -s R -l recursive -d 'Read directories given with -f recursively'
 complete -c polctl -n "__fish_polctl_using_subcommand node; and __fish_seen_subcommand_from attach" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use miette::Result;
 
 use super::args::{DataplaneArgs, InputArgs};
@@ -73,18 +73,34 @@ Without --dry-run, as root, the classifier is loaded, attached and pinned
 under --pin-dir. Re-running attach replaces the maps atomically: the new
 maps are filled, then one map write switches every packet to them.
 
+--auto finds the local endpoints as a node agent does: a pod is local when
+the kernel routes its address by a host route (/32, /128), without
+gateway, to a veth or netkit whose peer is in another network namespace
+(Calico's cali*, Cilium's lxc* with endpoint routes). Pods that carry
+spec.nodeName must name this node (--node, by default this host's name).
+
 Examples:
   # The maps for the database pod, as JSON
   polctl node attach --dry-run -o json -f fixtures/tiers --iface cali1:shop/db
 
   # Fail rather than drop what needs mutual authentication
   polctl node attach --dry-run --unenforceable refuse \\
-      -f fixtures/tiers --iface cali1:shop/db"
+      -f fixtures/tiers --iface cali1:shop/db
+
+  # Which pods are routed to a pod interface of this node, and their maps
+  polctl node attach --dry-run --auto -f fixtures/tiers"
 )]
+#[command(group(ArgGroup::new("endpoints").required(true).args(["iface", "auto"])))]
 pub struct AttachArgs {
     /// HOSTIF:NAMESPACE/POD: the host side of a local pod's interface (repeatable)
-    #[arg(long = "iface", value_name = "HOSTIF:NAMESPACE/POD", required = true)]
+    #[arg(long = "iface", value_name = "HOSTIF:NAMESPACE/POD")]
     pub iface: Vec<String>,
+    /// Find the local pods and their interfaces from this node's routes
+    #[arg(long)]
+    pub auto: bool,
+    /// With --auto: the node's name that pods' spec.nodeName must match [default: this host's name, where pods carry one]
+    #[arg(long, value_name = "NAME", conflicts_with = "iface")]
+    pub node: Option<String>,
     /// Print the maps that would be written and stop (no privileges needed)
     #[arg(long, conflicts_with = "pin_dir")]
     pub dry_run: bool,
@@ -190,7 +206,7 @@ fn parse_iface(arg: &str) -> Result<LocalEndpoint, UsageError> {
 }
 
 fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
-    let locals = args
+    let mut locals = args
         .iface
         .iter()
         .map(|a| parse_iface(a))
@@ -203,6 +219,24 @@ fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
         }
     }
     let mut inventory = ctx.load(&args.input)?;
+    let discovery = if args.auto {
+        let filter = match &args.node {
+            Some(name) => node::NodeFilter::Named(name.clone()),
+            None => node::NodeFilter::ThisHost(node::host_name()?),
+        };
+        let d = node::discover(&inventory.cluster, &filter, &mut node::KernelRoutes::new()?)?;
+        if d.found.is_empty() && !args.dry_run {
+            return Err(UsageError::flow(format!(
+                "--auto: no local endpoint on this node ({})",
+                d.summary()
+            ))
+            .into());
+        }
+        locals = d.locals();
+        Some(d)
+    } else {
+        None
+    };
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
@@ -221,8 +255,14 @@ fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
         UnenforceableArg::Drop => Unenforceable::Drop,
         UnenforceableArg::Refuse => Unenforceable::Refuse,
     };
-    let plan = node::compile(&matrix, &inventory.cluster, &locals, unenforceable)
-        .map_err(|e| UsageError::value("--iface", args.iface.join(" "), e.to_string()))?;
+    let mut plan =
+        node::compile(&matrix, &inventory.cluster, &locals, unenforceable).map_err(|e| {
+            match &discovery {
+                Some(_) => UsageError::flow(format!("--auto: {e}")),
+                None => UsageError::value("--iface", args.iface.join(" "), e.to_string()),
+            }
+        })?;
+    plan.discovery = discovery;
     if args.dry_run {
         match args.output.unwrap_or(Format::Table) {
             Format::Table => ctx.printer.raw(&node::plan_table(&plan))?,
@@ -231,6 +271,9 @@ fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let state = node::attach(&plan, &args.pins.pins())?;
+    if let Some(d) = &plan.discovery {
+        ctx.printer.line(&d.summary())?;
+    }
     ctx.printer.line(&format!(
         "attached to {} interface(s): {} identities, {} rules (slot {})",
         state.endpoints.len(),

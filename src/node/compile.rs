@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::Serialize;
 
+use super::discover::Discovery;
 use crate::model::policy::Direction;
 use crate::model::{Cluster, Proto};
 use crate::sim::reach::{Conns, IdentityClass, RangeRole, VerdictMatrix, range_label};
@@ -107,6 +108,9 @@ pub struct Plan {
     pub protocols: BTreeSet<u8>,
     pub not_enforced: Vec<NotEnforced>,
     pub unenforceable: Unenforceable,
+    /// What `--auto` found, and what it skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<Discovery>,
 }
 
 /// Why the endpoints could not be compiled.
@@ -296,6 +300,7 @@ pub fn compile(
         protocols: named,
         not_enforced,
         unenforceable,
+        discovery: None,
     })
 }
 

@@ -21,6 +21,7 @@ use polctl_node_maps as maps;
 use serde::{Deserialize, Serialize};
 
 use super::compile::{NotEnforced, Plan};
+use super::discover::Discovery;
 use super::maps::{SlotEntries, slot_entries};
 
 /// The classifier polctl embeds (see build.rs).
@@ -119,6 +120,9 @@ pub struct State {
     pub not_enforced: Vec<StateNotEnforced>,
     pub unenforceable: String,
     pub slot: u32,
+    /// What the last `attach --auto` found (none after `--iface`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<Discovery>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -353,6 +357,7 @@ pub fn attach(plan: &Plan, pins: &Pins) -> Result<State, NodeError> {
             super::Unenforceable::Refuse => "refuse".into(),
         },
         slot,
+        discovery: plan.discovery.clone(),
     };
     write_state(pins, &state)?;
     Ok(state)
@@ -504,6 +509,9 @@ pub struct Status {
     pub maps: BTreeMap<String, usize>,
     pub not_enforced: Vec<StateNotEnforced>,
     pub unenforceable: String,
+    /// What the last `attach --auto` found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<Discovery>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -621,6 +629,7 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
         maps: sizes,
         not_enforced: state.not_enforced,
         unenforceable: state.unenforceable,
+        discovery: state.discovery,
     }))
 }
 

@@ -141,6 +141,7 @@ mod tests {
             protocols: [6u8, 17].into(),
             not_enforced: Vec::new(),
             unenforceable: crate::node::Unenforceable::Drop,
+            discovery: None,
         }
     }
 

@@ -9,6 +9,7 @@
 //! compiled maps and the status as tables.
 
 mod compile;
+mod discover;
 mod kernel;
 mod maps;
 mod show;
@@ -16,6 +17,10 @@ mod show;
 pub use compile::{
     CompileError, IdentityEntry, IdentityName, LocalEndpoint, NotEnforced, Plan, PlannedEndpoint,
     RuleEntry, Unenforceable, compile, range_prefixes,
+};
+pub use discover::{
+    Discovery, Found, KernelRoutes, Link, NodeFilter, Route, Routes, SkipReason, Skipped, discover,
+    host_name,
 };
 pub use kernel::{
     NodeError, Pins, State, Status, TC_OBJECT, attach, check_privileges, detach, ifindex, status,

@@ -3,6 +3,7 @@
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::compile::{Plan, protocol_name};
+use super::discover::{Discovery, SkipReason};
 use super::kernel::{Counters, Status};
 
 fn table<const N: usize>(headers: [&str; N]) -> Table {
@@ -50,6 +51,9 @@ fn ports(protocol: u8, (lo, hi): (u16, u16)) -> String {
 /// What `attach --dry-run` prints: every map's contents.
 pub fn plan_table(plan: &Plan) -> String {
     let mut out = String::new();
+    if let Some(d) = &plan.discovery {
+        out.push_str(&discovery_section(d));
+    }
     let mut t = table(["INTERFACE", "ENDPOINT", "NUMBER", "IDENTITY", "ADDRESSES"]);
     for e in &plan.endpoints {
         let addrs: Vec<String> = e.addresses.iter().map(ToString::to_string).collect();
@@ -180,6 +184,38 @@ fn not_enforced_section(rows: impl Iterator<Item = [String; 6]>) -> String {
     out
 }
 
+/// What `--auto` found; the pods it skipped for their routes, with the
+/// route (those on other nodes or the host network only counted).
+fn discovery_section(d: &Discovery) -> String {
+    let mut out = String::new();
+    let node = d.node.as_deref().unwrap_or("?");
+    let mut t = table(["INTERFACE", "ENDPOINT", "ADDRESS"]);
+    for f in &d.found {
+        t.add_row([f.iface.clone(), f.endpoint.clone(), f.address.to_string()]);
+    }
+    let title = format!("Discovered on node {node}: {}", d.summary());
+    if d.found.is_empty() {
+        out.push_str(&title);
+        out.push_str("\n\n");
+    } else {
+        render(&mut out, &format!("{title}:"), &t);
+    }
+    let mut t = table(["ENDPOINT", "NOT LOCAL BECAUSE"]);
+    let mut any = false;
+    for s in d
+        .skipped
+        .iter()
+        .filter(|s| matches!(s.reason, SkipReason::NotLocal | SkipReason::SplitRoutes))
+    {
+        any = true;
+        t.add_row([s.endpoint.clone(), s.detail.clone()]);
+    }
+    if any {
+        render(&mut out, "Skipped for their routes:", &t);
+    }
+    out
+}
+
 fn counters(c: &Counters) -> String {
     format!(
         "{} allowed, {} replies, {} denied, {} fragments dropped",
@@ -209,6 +245,13 @@ pub fn status_table(s: &Status) -> String {
         ]);
     }
     render(&mut out, "Interfaces:", &t);
+    if let Some(d) = &s.discovery {
+        out.push_str(&format!(
+            "Endpoints found by --auto on node {}: {}\n\n",
+            d.node.as_deref().unwrap_or("?"),
+            d.summary()
+        ));
+    }
     let mut t = table(["MAP", "ENTRIES"]);
     for (name, n) in &s.maps {
         t.add_row([name.clone(), n.to_string()]);

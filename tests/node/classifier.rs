@@ -56,6 +56,7 @@ fn loaded() -> aya::Ebpf {
         protocols: [1u8, 6, 17, 58, 132].into(),
         not_enforced: Vec::new(),
         unenforceable: Unenforceable::Drop,
+        discovery: None,
     };
     let endpoint = maps::EndpointInfo {
         endpoint: 0,

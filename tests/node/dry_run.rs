@@ -159,6 +159,15 @@ fn bad_endpoints_and_flags_are_refused() {
             vec!["--iface", "c:shop/db", "--pin-dir", "/tmp/x"],
             "cannot be used with",
         ),
+        (
+            vec!["--iface", "c:shop/db", "--auto"],
+            "cannot be used with",
+        ),
+        (
+            vec!["--iface", "c:shop/db", "--node", "n1"],
+            "cannot be used with",
+        ),
+        (vec![], "--iface <HOSTIF:NAMESPACE/POD>|--auto"),
     ] {
         let mut all = vec!["node", "attach", "--dry-run", "-f", "fixtures/tiers"];
         all.extend(args.iter());

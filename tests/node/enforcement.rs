@@ -173,17 +173,23 @@ impl Lab {
         serde_json::from_slice(&out.stdout).expect("one boolean per probe")
     }
 
-    /// `polctl node ARGS` run in the node's network namespace only (the
-    /// host's bpffs stays visible).
+    /// `polctl node ARGS --pin-dir DIR` run in the node's network
+    /// namespace only (the host's bpffs stays visible).
     fn polctl_node(&self, args: &[&str]) -> std::process::Output {
+        let mut full = args.to_vec();
+        let pin_dir = self.pin_dir.to_str().expect("utf-8 pin dir");
+        full.extend(["--pin-dir", pin_dir]);
+        self.polctl_in_node(&full)
+    }
+
+    /// `polctl node ARGS` in the node's network namespace.
+    fn polctl_in_node(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = Command::new("nsenter");
         cmd.arg(format!("--net=/run/netns/{}", self.node))
             .arg("--")
             .arg(env!("CARGO_BIN_EXE_polctl"))
             .arg("node")
             .args(args)
-            .arg("--pin-dir")
-            .arg(&self.pin_dir)
             .env("NO_COLOR", "1")
             .current_dir(repo());
         cmd.output().expect("polctl runs")
@@ -260,12 +266,125 @@ fn ports(fixture: &str, endpoints: &Value) -> BTreeSet<(String, u16)> {
     out
 }
 
+/// How attach learns the local endpoints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoints {
+    /// `--iface HOSTIF:NAMESPACE/POD` for each pod.
+    Named,
+    /// `--auto`: from the node's routes.
+    Discovered,
+}
+
+/// The maps of a dry-run plan with endpoints by name instead of number,
+/// sorted: equal for equal enforcement whatever order endpoints come in.
+fn enforcement(plan: &Value) -> Value {
+    let endpoints = plan["endpoints"].as_array().expect("endpoints");
+    let name = |number: &Value| {
+        endpoints
+            .iter()
+            .find(|e| e["number"] == *number)
+            .map_or(Value::Null, |e| e["name"].clone())
+    };
+    let sorted = |mut v: Vec<Value>| {
+        v.sort_by_key(|x| x.to_string());
+        Value::Array(v)
+    };
+    let mut rules: Vec<Value> = plan["rules"].as_array().expect("rules").clone();
+    for r in &mut rules {
+        r["endpoint"] = name(&r["endpoint"]);
+    }
+    let mut entries: Vec<Value> = plan["identity_entries"]
+        .as_array()
+        .expect("entries")
+        .clone();
+    for e in &mut entries {
+        let local = e["local_endpoint"].as_u64().expect("local");
+        e["local_endpoint"] = if local == 0 {
+            Value::Null
+        } else {
+            name(&(local - 1).into())
+        };
+    }
+    let mut endpoints: Vec<Value> = endpoints.clone();
+    for e in &mut endpoints {
+        e["number"] = Value::Null;
+    }
+    serde_json::json!({
+        "endpoints": sorted(endpoints),
+        "identities": plan["identities"],
+        "identity_entries": sorted(entries),
+        "rules": sorted(rules),
+    })
+}
+
+/// `--auto` in the node's namespace, before the last pod is wired: it finds
+/// every wired pod on its veth, skips the last one (its address goes by the
+/// node's default route, through the uplink) and, with `--node`, every pod
+/// (the fixture's pods carry no spec.nodeName). Then its plan, once all are
+/// wired, is the plan of the explicit `--iface` list.
+fn auto_finds_the_wired_pods(lab: &Lab, fixture: &str, last: &str) {
+    let dry = |extra: &[&str]| -> Value {
+        let mut args = vec!["attach", "--dry-run", "-o", "json", "-f", fixture, "--auto"];
+        args.extend(extra);
+        let out = lab.polctl_in_node(&args);
+        assert!(
+            out.status.success(),
+            "attach --dry-run --auto: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let plan = dry(&[]);
+    let found: BTreeSet<(String, String)> = plan["discovery"]["found"]
+        .as_array()
+        .expect("found")
+        .iter()
+        .map(|f| {
+            (
+                f["iface"].as_str().expect("iface").to_string(),
+                f["endpoint"].as_str().expect("endpoint").to_string(),
+            )
+        })
+        .collect();
+    let wired: BTreeSet<(String, String)> = lab
+        .pods
+        .iter()
+        .map(|p| (p.iface.clone(), p.name.clone()))
+        .collect();
+    assert_eq!(found, wired, "--auto finds every wired pod on its veth");
+    let skipped = plan["discovery"]["skipped"].as_array().expect("skipped");
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0]["endpoint"], last);
+    assert_eq!(skipped[0]["reason"], "not-local");
+    assert!(
+        skipped[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("/0 route on up0")),
+        "{skipped:?}"
+    );
+
+    let plan = dry(&["--node", "elsewhere"]);
+    assert_eq!(plan["discovery"]["found"].as_array().map(Vec::len), Some(0));
+    assert!(
+        plan["discovery"]["skipped"]
+            .as_array()
+            .expect("skipped")
+            .iter()
+            .all(|s| s["reason"] == "no-node-name")
+    );
+}
+
 /// Attaches to every endpoint of `fixture`, probes every pair, and
 /// compares with `polctl simulate`; then detaches.
 /// `then` runs after the probes agree, before detach.
-fn kernel_agrees_with_simulate(fixture: &str, then: Option<fn(&Lab, &str, &[&str])>) {
+fn kernel_agrees_with_simulate(
+    fixture: &str,
+    how: Endpoints,
+    then: Option<fn(&Lab, &str, &[&str])>,
+) {
     let endpoints = json(&["get", "endpoints", "-A", "-f", fixture, "-o", "json"]);
     let mut lab = Lab::new();
+    let mut pods = Vec::new();
     for e in endpoints["items"].as_array().expect("items") {
         if e["host_network"].as_bool() == Some(true) {
             continue;
@@ -278,8 +397,16 @@ fn kernel_agrees_with_simulate(fixture: &str, then: Option<fn(&Lab, &str, &[&str
             e["namespace"].as_str().expect("ns"),
             e["name"].as_str().expect("name")
         );
-        lab.add_pod(&name, ip);
+        pods.push((name, ip.to_string()));
     }
+    let (last, last_ip) = pods.pop().expect("a pod");
+    for (name, ip) in &pods {
+        lab.add_pod(name, ip);
+    }
+    if how == Endpoints::Discovered {
+        auto_finds_the_wired_pods(&lab, fixture, &last);
+    }
+    lab.add_pod(&last, &last_ip);
     let ports = ports(fixture, &endpoints);
     let specs: Vec<String> = ports.iter().map(|(p, n)| format!("{p}:{n}")).collect();
     for k in 0..lab.pods.len() {
@@ -295,12 +422,47 @@ fn kernel_agrees_with_simulate(fixture: &str, then: Option<fn(&Lab, &str, &[&str
     for i in &ifaces {
         attach.extend(["--iface", i.as_str()]);
     }
+    if how == Endpoints::Discovered {
+        let plan = |args: &[&str]| -> Value {
+            let mut full = args.to_vec();
+            full.extend(["--dry-run", "-o", "json"]);
+            let out = lab.polctl_in_node(&full);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_slice(&out.stdout).expect("json")
+        };
+        let auto = ["attach", "-f", fixture, "--auto"];
+        assert_eq!(
+            enforcement(&plan(&auto)),
+            enforcement(&plan(&attach)),
+            "--auto compiles what the explicit --iface list compiles"
+        );
+        attach = auto.to_vec();
+    }
     let out = lab.polctl_node(&attach);
     assert!(
         out.status.success(),
         "attach: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    if how == Endpoints::Discovered {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let found = format!(
+            "found {n} local endpoint(s) of {n} pod(s)",
+            n = lab.pods.len()
+        );
+        assert!(stdout.contains(&found), "{stdout}");
+        let status = lab.polctl_node(&["status", "-o", "json"]);
+        let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+        assert_eq!(
+            status["discovery"]["found"].as_array().map(Vec::len),
+            Some(lab.pods.len()),
+            "status says what --auto found"
+        );
+    }
 
     let mut mismatches = Vec::new();
     let mut probed = 0;
@@ -582,6 +744,7 @@ fn l7_rules_are_dropped_and_shown(lab: &Lab, _fixture: &str, attach: &[&str]) {
 fn kubernetes_policies_are_enforced_as_simulated() {
     kernel_agrees_with_simulate(
         "fixtures/redis-frontend",
+        Endpoints::Named,
         Some(|lab, fixture, attach| {
             updates_keep_every_verdict(lab, fixture, attach);
             a_new_policy_takes_over_at_once(lab, fixture, attach);
@@ -593,16 +756,19 @@ fn kubernetes_policies_are_enforced_as_simulated() {
 fn cilium_l7_rules_are_dropped_in_the_kernel() {
     kernel_agrees_with_simulate(
         "fixtures/cilium-l7-widen",
+        Endpoints::Named,
         Some(l7_rules_are_dropped_and_shown),
     );
 }
 
+/// Calico's wiring (a /32 route to each pod's veth) is what `--auto`
+/// reads: it finds the pods itself and enforces the same.
 #[test]
-fn calico_tiers_are_enforced_as_simulated() {
-    kernel_agrees_with_simulate("fixtures/tiers", None);
+fn calico_tiers_are_enforced_as_simulated_on_the_endpoints_found() {
+    kernel_agrees_with_simulate("fixtures/tiers", Endpoints::Discovered, None);
 }
 
 #[test]
 fn cilium_policies_are_enforced_as_simulated() {
-    kernel_agrees_with_simulate("fixtures/cilium-deny", None);
+    kernel_agrees_with_simulate("fixtures/cilium-deny", Endpoints::Named, None);
 }
