@@ -50,12 +50,18 @@ impl Connection {
                     context: Some(context.clone()),
                     ..KubeConfigOptions::default()
                 };
-                let config = runtime
+                let mut config = runtime
                     .block_on(Config::from_custom_kubeconfig(kubeconfig, &kube_options))
                     .map_err(|e| ClusterError::Config {
                         context: context.clone(),
                         message: format!("{} (from {source})", redactor.clean(&chain(&e))),
                     })?;
+                // As kubectl (client-go's clientcmd reads a user's credentials
+                // "only if we are secure"): nothing of the user goes over
+                // plain HTTP, which is how `kubectl proxy` is reached.
+                if config.cluster_url.scheme_str() == Some("http") {
+                    config.auth_info = kube::config::AuthInfo::default();
+                }
                 (config, context, redactor)
             }
             None => in_cluster(options)?,
@@ -65,11 +71,12 @@ impl Connection {
             .to_string()
             .trim_end_matches('/')
             .to_string();
+        // Building the client runs an exec credential plugin, if any.
         let client = runtime
             .block_on(async { Client::try_from(config) })
             .map_err(|e| ClusterError::Config {
                 context: context.clone(),
-                message: redactor.clean(&chain(&e)),
+                message: redactor.clean(&describe(&e)),
             })?;
         Ok(Connection {
             client,
@@ -122,16 +129,49 @@ impl Connection {
             kube::Error::HyperError(_) | kube::Error::Service(_) => ClusterError::Unreachable {
                 context: self.context.clone(),
                 server: self.server.clone(),
-                message: clean(&chain(error)),
+                message: clean(&describe(error)),
             },
             other => ClusterError::Refused {
                 context: self.context.clone(),
                 server: self.server.clone(),
                 what: what.to_string(),
-                message: clean(&chain(other)),
+                message: clean(&describe(other)),
                 help: None,
             },
         }
+    }
+}
+
+/// A client error in one line, worded so that an exec credential
+/// plugin's output never shows: kube's own message for a failed plugin
+/// holds the command (its environment too) and everything it printed,
+/// and a plugin prints the credential.
+fn describe(error: &kube::Error) -> String {
+    use kube::client::AuthError as A;
+    let auth = match error {
+        kube::Error::Auth(auth) => Some(auth),
+        // A token refreshed for a request fails inside the client's stack.
+        kube::Error::Service(e) => e.downcast_ref::<A>(),
+        _ => None,
+    };
+    match auth {
+        Some(A::AuthExecRun { out, .. }) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stderr = stderr.trim();
+            format!(
+                "the exec credential plugin failed ({}){}",
+                out.status,
+                if stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {stderr}")
+                }
+            )
+        }
+        Some(A::AuthExecParse(_)) => {
+            "the exec credential plugin did not print an ExecCredential (YAML or JSON)".into()
+        }
+        _ => chain(error),
     }
 }
 
@@ -222,8 +262,23 @@ fn in_cluster(options: &ClusterOptions) -> Result<(Config, String, Redactor), Cl
             known: format!("there is no kubeconfig ({home} does not exist)"),
         });
     }
-    let config = Config::incluster().map_err(|_| ClusterError::NoConfig { home })?;
-    Ok((config, IN_CLUSTER.to_string(), Redactor::default()))
+    // As client-go's rest.InClusterConfig: outside a pod (no
+    // KUBERNETES_SERVICE_HOST/PORT) there is no configuration at all; in
+    // one, a missing service account file is an error of its own.
+    let config = Config::incluster().map_err(|e| match e {
+        kube::config::InClusterError::ReadEnvironmentVariable(_) => ClusterError::NoConfig { home },
+        other => ClusterError::Config {
+            context: IN_CLUSTER.to_string(),
+            message: format!("the pod's service account: {}", chain(&other)),
+        },
+    })?;
+    let mut redactor = Redactor::default();
+    if let Some(file) = &config.auth_info.token_file
+        && let Ok(token) = std::fs::read_to_string(file)
+    {
+        redactor.add(&token);
+    }
+    Ok((config, IN_CLUSTER.to_string(), redactor))
 }
 
 /// Every credential a kubeconfig holds, to be kept out of messages.

@@ -420,3 +420,296 @@ fn policy_tests_and_lints_read_the_live_cluster() {
         describe.stdout
     );
 }
+
+/// A kubeconfig for the double's cluster (its CA in a file) whose user
+/// is `user` (YAML, indented for `users[].user`).
+fn kubeconfig_with_user(d: &Double, dir: &std::path::Path, user: &str) -> String {
+    let ca = dir.join("ca.crt");
+    std::fs::write(&ca, d.ca_pem()).expect("write the CA");
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\n\
+             clusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+             users:\n- name: u\n  user:\n{user}\
+             contexts:\n- name: plugin\n  context: {{cluster: c, user: u}}\n\
+             current-context: plugin\n",
+            d.server(),
+            ca.display()
+        ),
+    )
+    .expect("write the kubeconfig");
+    path.display().to_string()
+}
+
+/// An executable shell script in `dir`.
+fn script(dir: &std::path::Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).expect("write the script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.display().to_string()
+}
+
+fn exec_user(command: &str) -> String {
+    format!(
+        "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {command}\n      interactiveMode: Never\n"
+    )
+}
+
+#[test]
+fn an_exec_credential_plugin_supplies_the_token_and_it_is_never_printed() {
+    let d = double(&["fixtures/tiers"]).start().expect("double");
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The plugin prints an ExecCredential, as client-go's exec plugins do;
+    // `printf` is a shell builtin, so no PATH is needed.
+    let plugin = script(
+        dir.path(),
+        "credential-plugin",
+        &format!(
+            "printf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{}\"}}}}'\n",
+            d.token()
+        ),
+    );
+    let config = kubeconfig_with_user(&d, dir.path(), &exec_user(&plugin));
+    let out = run(&[
+        "get",
+        "policies",
+        "-A",
+        "--from-cluster",
+        "--kubeconfig",
+        &config,
+        "-vvv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("db-allow-api"), "{}", out.stdout);
+    assert!(!out.stdout.contains(d.token()) && !out.stderr.contains(d.token()));
+    assert!(
+        d.requests().iter().any(|r| r.path == "/api/v1/pods"),
+        "the plugin's token was accepted"
+    );
+
+    // A plugin that fails after printing a credential: its message is
+    // shown, what it printed on stdout is not.
+    let failing = script(
+        dir.path(),
+        "failing-plugin",
+        &format!("printf '%s' '{TOKEN}'\necho 'login expired' >&2\nexit 3\n"),
+    );
+    let config = kubeconfig_with_user(&d, dir.path(), &exec_user(&failing));
+    let out = run(&["snapshot", "--kubeconfig", &config, "-vvv"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "cannot use context `plugin`: the exec credential plugin failed (exit status: 3): login expired"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
+}
+
+#[test]
+fn kubeconfig_files_merged_let_context_pick_the_second_files_context() {
+    let d = double(&["fixtures/tiers"])
+        .context("dev")
+        .start()
+        .expect("double");
+    // The first file's current context (`prod`) wins, as in kubectl; its
+    // cluster is unreachable.
+    let first = unreachable_kubeconfig();
+    let list = format!("{}:{}", first.path(), kubeconfig(&d));
+    let out = run_with_kubeconfig(&["get", "namespaces", "--from-cluster"], &list);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot reach the cluster of context `prod` at https://127.0.0.1:1"),
+        "{}",
+        out.stderr
+    );
+    let out = run_with_kubeconfig(
+        &["get", "namespaces", "--from-cluster", "--context", "dev"],
+        &list,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("kube-system"), "{}", out.stdout);
+    assert!(!out.stderr.contains(TOKEN) && !out.stderr.contains(d.token()));
+}
+
+#[test]
+fn an_http_server_url_is_used_as_the_kubeconfig_says() {
+    let d = double(&["fixtures/tiers"])
+        .plain_http()
+        .start()
+        .expect("double");
+    assert!(d.server().starts_with("http://"), "{}", d.server());
+    let out = run(&[
+        "get",
+        "policies",
+        "-A",
+        "--from-cluster",
+        "--kubeconfig",
+        &kubeconfig(&d),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = run(&["get", "policies", "-A", "-f", "fixtures/tiers"]);
+    assert_eq!(out.stdout, files.stdout);
+    // As kubectl, no credential goes over plain HTTP: not the token, and
+    // the exec plugin is not even run.
+    let requests = d.requests();
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|r| !r.authorization), "{requests:?}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ran = dir.path().join("plugin-ran");
+    let plugin = script(
+        dir.path(),
+        "plugin",
+        &format!(": > {}\nexit 1\n", ran.display()),
+    );
+    let config = kubeconfig_with_user(&d, dir.path(), &exec_user(&plugin));
+    let out = run(&[
+        "get",
+        "namespaces",
+        "--from-cluster",
+        "--kubeconfig",
+        &config,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!ran.exists(), "the exec plugin ran for an http:// server");
+    // kubectl talks to the plain-HTTP double too.
+    if let Some((ok, stdout, stderr)) = d.kubectl(&["get", "namespaces", "-o", "name"], None) {
+        assert!(ok, "{stderr}");
+        assert!(stdout.contains("namespace/shop"), "{stdout}");
+    }
+}
+
+/// polctl with no kubeconfig anywhere: `HOME` is an empty directory.
+fn without_kubeconfig(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = common::polctl();
+    cmd.env_remove("KUBECONFIG").env("HOME", home);
+    cmd
+}
+
+fn output(cmd: &mut std::process::Command) -> Output {
+    let out = cmd.output().expect("polctl runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn without_a_kubeconfig_only_a_pod_has_a_cluster() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = output(without_kubeconfig(home.path()).args(["snapshot"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no cluster configured") && out.stderr.contains("not running in a pod"),
+        "{}",
+        out.stderr
+    );
+    // In a pod (the service's address in the environment) whose service
+    // account is not mounted, that is what is said.
+    if std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount").exists() {
+        return;
+    }
+    let out = output(
+        without_kubeconfig(home.path())
+            .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+            .env("KUBERNETES_SERVICE_PORT", "1")
+            .args(["snapshot"]),
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot use context `in-cluster`: the pod's service account:"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// In a pod: kube reads the service account from the fixed path
+/// /var/run/secrets/kubernetes.io/serviceaccount (no setting moves it),
+/// so polctl runs in a mount namespace of its own where a tmpfs on /run
+/// holds the token, CA and namespace the double accepts. Skipped, with a
+/// notice, where mount namespaces cannot be made (not root).
+#[test]
+#[allow(clippy::print_stderr)] // the notice that the test was skipped
+fn in_a_pod_the_service_account_reaches_the_cluster() {
+    const UNSHARE: &str = "/usr/bin/unshare";
+    let probe = std::process::Command::new(UNSHARE)
+        .args(["--mount", "--propagation", "private", "true"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: {UNSHARE} --mount is not available");
+        return;
+    }
+    let d = double(&["fixtures/tiers"]).start().expect("double");
+    let account = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [
+        ("token", d.token()),
+        ("ca.crt", d.ca_pem()),
+        ("namespace", "shop"),
+    ] {
+        std::fs::write(account.path().join(name), text).expect("write the account");
+    }
+    let home = tempfile::tempdir().expect("temp dir");
+    let port = d.server().rsplit(':').next().expect("a port").to_string();
+    let mount = "mount -t tmpfs tmpfs /run \
+                 && mkdir -p /run/secrets/kubernetes.io/serviceaccount \
+                 && cp \"$ACCOUNT\"/* /run/secrets/kubernetes.io/serviceaccount/ \
+                 && exec \"$@\"";
+    let polctl = env!("CARGO_BIN_EXE_polctl");
+    let mut cmd = without_kubeconfig(home.path());
+    let cmd = cmd
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("ACCOUNT", account.path())
+        .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        .env("KUBERNETES_SERVICE_PORT", &port);
+    let in_pod = |args: &[&str]| {
+        let mut unshare = std::process::Command::new(UNSHARE);
+        unshare
+            .env_clear()
+            .envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .current_dir(common::repo())
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                mount,
+                "sh",
+            ])
+            .arg(polctl)
+            .args(args);
+        output(&mut unshare)
+    };
+    let out = in_pod(&["graph", "-o", "json", "--from-cluster", "-vvv"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let files = run(&["graph", "-o", "json", "-f", "fixtures/tiers"]);
+    assert_eq!(out.stdout, files.stdout);
+    assert!(!out.stderr.contains(d.token()));
+    // Trace locations name the in-cluster context.
+    let out = in_pod(&[
+        "simulate",
+        "--from-cluster",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/db",
+        "--port",
+        "5432",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("cluster:in-cluster/shop/NetworkPolicy/db-allow-api"),
+        "{}",
+        out.stdout
+    );
+    // The host's /run was never touched.
+    assert!(!std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists());
+}

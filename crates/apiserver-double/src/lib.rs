@@ -66,6 +66,8 @@ pub struct Request {
     pub content_type: Option<String>,
     /// The body of a write (PATCH, DELETE), as sent.
     pub body: Option<String>,
+    /// Whether it carried an `Authorization` header.
+    pub authorization: bool,
 }
 
 impl Request {
@@ -84,6 +86,7 @@ pub struct Builder {
     page_cap: Option<usize>,
     context: String,
     failing_writes: Vec<u64>,
+    plain_http: bool,
 }
 
 impl Default for Builder {
@@ -95,6 +98,7 @@ impl Default for Builder {
             page_cap: None,
             context: "double".to_string(),
             failing_writes: Vec::new(),
+            plain_http: false,
         }
     }
 }
@@ -145,6 +149,14 @@ impl Builder {
         self
     }
 
+    /// Serve plain HTTP instead of HTTPS, as `kubectl proxy` does: the
+    /// kubeconfig's server is then `http://…`, and requests need no
+    /// credential (clients send none over plain HTTP; the proxy adds its own).
+    pub fn plain_http(mut self) -> Self {
+        self.plain_http = true;
+        self
+    }
+
     /// The kubeconfig context's name (`double` unless set).
     pub fn context(mut self, name: &str) -> Self {
         self.context = name.to_string();
@@ -187,6 +199,7 @@ impl Builder {
             store: Mutex::new(store),
             log: Mutex::new(Vec::new()),
             token: token.clone(),
+            anonymous: self.plain_http,
             user: "system:serviceaccount:polctl:double".to_string(),
             forbidden: self.forbidden,
             page_cap: self.page_cap,
@@ -201,7 +214,8 @@ impl Builder {
             .build()
             .map_err(|e| error("runtime", e))?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let acceptor =
+            (!self.plain_http).then(|| tokio_rustls::TlsAcceptor::from(Arc::new(config)));
         let serving = state.clone();
         let thread = std::thread::Builder::new()
             .name("apiserver-double".into())
@@ -217,11 +231,17 @@ impl Builder {
             .map_err(|e| error("thread", e))?;
 
         let dir = tempfile::tempdir().map_err(|e| error("temp dir", e))?;
-        let server_url = format!("https://{address}");
+        let scheme = if self.plain_http { "http" } else { "https" };
+        let server_url = format!("{scheme}://{address}");
         let kubeconfig = dir.path().join("kubeconfig");
         std::fs::write(
             &kubeconfig,
-            tls::kubeconfig(&server_url, &certs.ca_pem, &token, &self.context),
+            tls::kubeconfig(
+                &server_url,
+                (!self.plain_http).then_some(certs.ca_pem.as_str()),
+                &token,
+                &self.context,
+            ),
         )
         .map_err(|e| error("writing the kubeconfig", e))?;
         Ok(Double {
@@ -256,7 +276,7 @@ impl Double {
         Builder::default()
     }
 
-    /// `https://127.0.0.1:<port>`
+    /// `https://127.0.0.1:<port>` (`http://` with `plain_http`)
     pub fn server(&self) -> &str {
         &self.server
     }

@@ -1,5 +1,5 @@
-//! The HTTPS listener: TLS, the bearer token, the request log, then the
-//! router.
+//! The listener: TLS (unless serving plain HTTP), the bearer token, the
+//! request log, then the router.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +27,8 @@ pub struct State {
     pub store: Mutex<Store>,
     pub log: Mutex<Vec<Request>>,
     pub token: String,
+    /// Every request is let in, with or without the token (a proxy).
+    pub anonymous: bool,
     /// The user the token stands for, as a Forbidden message names it.
     pub user: String,
     /// (group, plural) the user may not touch.
@@ -54,7 +56,7 @@ impl State {
 
 pub async fn serve(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     state: Arc<State>,
     mut shutdown: oneshot::Receiver<()>,
 ) {
@@ -67,17 +69,26 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let state = state.clone();
         tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
             let service = service_fn(move |req| {
                 let state = state.clone();
                 async move { Ok::<_, Infallible>(handle(&state, req).await) }
             });
             // A client that hangs up mid-request is its own business.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+            match acceptor {
+                Some(acceptor) => {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                }
+                None => {
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .await;
+                }
+            }
         });
     }
 }
@@ -105,8 +116,9 @@ async fn handle(state: &State, req: HttpRequest<Incoming>) -> Response<Full<Byte
         query: raw_query.clone(),
         content_type: content_type.clone(),
         body: write.then(|| String::from_utf8_lossy(&body).into_owned()),
+        authorization: authorization.is_some(),
     });
-    if authorization.as_deref() != Some(&format!("Bearer {}", state.token)) {
+    if !state.anonymous && authorization.as_deref() != Some(&format!("Bearer {}", state.token)) {
         return respond(Err(status::unauthorized()));
     }
     let mut query = Query::parse(&raw_query);

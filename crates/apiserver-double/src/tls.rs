@@ -49,18 +49,24 @@ pub fn generate() -> Result<Certs, rcgen::Error> {
 }
 
 /// A kubeconfig with one cluster, one user (a bearer token) and one
-/// context, which is the current one.
-pub fn kubeconfig(server: &str, ca_pem: &str, token: &str, context: &str) -> String {
+/// context, which is the current one. Without a CA (plain HTTP) the
+/// cluster has only its server.
+pub fn kubeconfig(server: &str, ca_pem: Option<&str>, token: &str, context: &str) -> String {
     use base64::Engine;
-    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let ca = ca_pem.map_or_else(String::new, |pem| {
+        format!(
+            "    certificate-authority-data: {}\n",
+            base64::engine::general_purpose::STANDARD.encode(pem)
+        )
+    });
     format!(
         "apiVersion: v1\n\
          kind: Config\n\
          clusters:\n\
          - name: {context}-cluster\n  \
            cluster:\n    \
-             server: {server}\n    \
-             certificate-authority-data: {ca}\n\
+             server: {server}\n\
+         {ca}\
          users:\n\
          - name: {context}-user\n  \
            user:\n    \
