@@ -342,6 +342,110 @@ fn prune_without_yes_is_refused_when_no_one_can_answer() {
     assert_eq!(double.requests(), []);
 }
 
+/// A policy the prune selector does not match: never pruned.
+const UNLABELLED: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+    metadata: {name: other-team, namespace: shop}\n\
+    spec: {podSelector: {}, policyTypes: [Ingress]}\n";
+
+/// `apply --prune` on a pseudo-terminal, answering the prompt with
+/// `answer`: the transcript (stdout and stderr, as the terminal shows
+/// them) and the exit code.
+fn prune_answering(double: &Double, file: &str, answer: &str) -> (String, i32) {
+    use rexpect::process::WaitStatus;
+    let mut cmd = crate::common::polctl();
+    cmd.args([
+        "apply",
+        "-f",
+        file,
+        "--prune",
+        "-l",
+        "team=shop",
+        "--no-progress",
+    ])
+    .arg("--kubeconfig")
+    .arg(double.kubeconfig());
+    let mut session = rexpect::session::spawn_command(cmd, Some(30_000)).expect("a pty");
+    let before = session
+        .exp_string("Delete 2 objects? [y/N] ")
+        .expect("the prompt");
+    session.send_line(answer).expect("answer");
+    let after = session.exp_eof().expect("polctl finishes");
+    let code = match session.process().wait().expect("exit status") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("polctl did not exit: {other:?}"),
+    };
+    (format!("{before}Delete 2 objects? [y/N] {after}"), code)
+}
+
+fn policy_names(double: &Double) -> Vec<String> {
+    double.with_store(|s| {
+        let r = s
+            .resource("networking.k8s.io", "v1", "networkpolicies")
+            .unwrap();
+        s.objects[r].keys().map(|(_, n)| n.clone()).collect()
+    })
+}
+
+#[test]
+fn prune_asks_on_a_terminal_and_deletes_only_on_yes() {
+    let double = |names: &[&str]| {
+        let mut builder = Double::builder()
+            .seed(
+                "ns",
+                "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+            )
+            .seed("other", UNLABELLED);
+        for name in names {
+            builder = builder.seed(name, &policy(name));
+        }
+        builder.start().expect("double starts")
+    };
+    let file = input(&["keep"]);
+
+    let no = double(&["keep", "stale-a", "stale-b"]);
+    let (transcript, code) = prune_answering(&no, file.path(), "n");
+    assert_eq!(code, 0, "{transcript}");
+    assert!(
+        transcript.contains("prune: 2 objects labelled team=shop no longer in the input:"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("prune: nothing deleted"),
+        "{transcript}"
+    );
+    assert!(
+        writes(&no).iter().all(|w| w.method != "DELETE"),
+        "{:?}",
+        writes(&no)
+    );
+    assert_eq!(
+        policy_names(&no),
+        ["keep", "other-team", "stale-a", "stale-b"]
+    );
+
+    let yes = double(&["keep", "stale-a", "stale-b"]);
+    let (transcript, code) = prune_answering(&yes, file.path(), "y");
+    assert_eq!(code, 0, "{transcript}");
+    let deletes: Vec<String> = writes(&yes)
+        .into_iter()
+        .filter(|w| w.method == "DELETE")
+        .map(|w| w.path)
+        .collect();
+    assert_eq!(
+        deletes,
+        [
+            "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/stale-a",
+            "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/stale-b",
+        ],
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("shop/networkpolicy.networking.k8s.io/stale-b deleted"),
+        "{transcript}"
+    );
+    assert_eq!(policy_names(&yes), ["keep", "other-team"]);
+}
+
 #[test]
 fn diff_shows_each_objects_change_from_the_servers_dry_run() {
     let double = shop_with_policies(&["keep"]);
