@@ -158,7 +158,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__apply)
-            opts="-f -R -l -v -q -h -V --filename --recursive --tests --deny-warnings --skip-verify --dry-run --force-conflicts --diff --prune --selector --yes --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
+            opts="-f -R -W -A -D -l -v -q -h -V --filename --recursive --tests --warn --allow --deny --deny-warnings --skip-verify --dry-run --force-conflicts --diff --prune --selector --yes --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +173,30 @@ _polctl() {
                     return 0
                     ;;
                 --tests)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -W)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -D)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -293,7 +293,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand lint" -l color -d 'When to
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l list -d 'List the lints with their codes and levels, and exit'
-complete -c polctl -n "__fish_polctl_using_subcommand lint" -l deny-warnings -d 'Fail (exit 1) on warnings too, for CI'
+complete -c polctl -n "__fish_polctl_using_subcommand lint" -l deny-warnings -d 'Fail on lint warnings too, not only on lint errors (for CI)'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s R -l recursive -d 'Read directories given with -f recursively'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l from-cluster -d 'Read the live cluster; files given with -f are layered over it (a file\'s object replaces the live one of the same name, as kubectl apply would)'
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -l no-app-layer -d 'No application layer: HTTP rules act as plain L3/L4 rules'
@@ -304,6 +304,9 @@ complete -c polctl -n "__fish_polctl_using_subcommand lint" -s h -l help -d 'Pri
 complete -c polctl -n "__fish_polctl_using_subcommand lint" -s V -l version -d 'Print version'
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -l tests -d 'A policy test file besides those found next to the policies (repeatable)' -r -F
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s W -l warn -d 'Report LINT as a warning (repeatable; a later -W/-A/-D wins)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s A -l allow -d 'Do not report LINT (repeatable)' -r
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -s D -l deny -d 'Report LINT as an error that fails the run (repeatable)' -r
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -l dry-run -d 'none: apply; server: the API server checks everything and persists nothing; client: print what would be sent without contacting the cluster' -r -f -a "none\t''
 server\t''
 client\t''"
@@ -321,7 +324,7 @@ complete -c polctl -n "__fish_polctl_using_subcommand apply" -l color -d 'When t
 always\t''
 never\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -s R -l recursive -d 'Read directories given with -f recursively'
-complete -c polctl -n "__fish_polctl_using_subcommand apply" -l deny-warnings -d 'Lint warnings block the apply too, not only lint errors'
+complete -c polctl -n "__fish_polctl_using_subcommand apply" -l deny-warnings -d 'Fail on lint warnings too, not only on lint errors (for CI)'
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -l skip-verify -d 'Send without running lint and the policy tests (says so on stderr)'
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -l force-conflicts -d 'Take over fields another field manager owns instead of failing with a conflict'
 complete -c polctl -n "__fish_polctl_using_subcommand apply" -l diff -d 'Show each object\'s change (live against applied, from a server-side dry run)'

@@ -41,10 +41,7 @@ pub struct LintArgs {
     ])]
     pub list: bool,
     #[command(flatten)]
-    pub levels: LevelArgs,
-    /// Fail (exit 1) on warnings too, for CI
-    #[arg(long)]
-    pub deny_warnings: bool,
+    pub levels: LintLevels,
     /// Output format [default: text]
     #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<LintFormat>::new())]
     pub output: Option<LintFormat>,
@@ -63,6 +60,26 @@ pub enum LintFormat {
     Json,
     /// SARIF 2.1.0, for code scanning
     Sarif,
+}
+
+/// What decides whether a finding fails: `-W`/`-A`/`-D LINT` and
+/// `--deny-warnings`, as `lint` and `apply` (which lints first) take them.
+#[derive(Debug, Args)]
+pub struct LintLevels {
+    #[command(flatten)]
+    pub overrides: LevelArgs,
+    /// Fail on lint warnings too, not only on lint errors (for CI)
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+impl LintLevels {
+    pub fn levels(&self) -> Levels {
+        Levels {
+            overrides: self.overrides.overrides.clone(),
+            deny_warnings: self.deny_warnings,
+        }
+    }
 }
 
 /// `-W`/`-A`/`-D LINT`, in the order given: clap's derive keeps each flag's
@@ -147,10 +164,7 @@ impl Args for LevelArgs {
 }
 
 pub(crate) fn run(ctx: &Ctx, args: &LintArgs) -> Result<ExitStatus> {
-    let levels = Levels {
-        overrides: args.levels.overrides.clone(),
-        deny_warnings: args.deny_warnings,
-    };
+    let levels = args.levels.levels();
     if args.list {
         match args.output {
             Some(LintFormat::Json) => ctx.printer.json(&view::list_json(&levels))?,

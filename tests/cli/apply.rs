@@ -528,6 +528,67 @@ fn lint_warnings_block_only_with_deny_warnings_and_lint_errors_always() {
 }
 
 #[test]
+fn lint_levels_decide_what_blocks_the_apply_as_for_lint() {
+    let double = seeded();
+    let file = temp_file("policies.yaml", SELECTS_NOTHING);
+    // A warning raised to deny blocks, with nothing sent.
+    let out = apply(&double, &["-f", file.path(), "-D", "policy_selects_nothing"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("apply refused: lint found errors; nothing was sent"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(double.requests(), []);
+    // The same warning allowed: --deny-warnings has nothing to deny.
+    let out = apply(
+        &double,
+        &[
+            "-f",
+            file.path(),
+            "--deny-warnings",
+            "--allow",
+            "polctl::lint::policy_selects_nothing",
+            "--dry-run=server",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("verified: lint found nothing;"), "{}", out.stdout);
+    // A later flag wins: allowed, then denied again.
+    let out = apply(
+        &double,
+        &["-f", file.path(), "-A", "policy_selects_nothing", "-D", "policy-selects-nothing"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+
+    // An error lowered to a warning no longer blocks (unless warnings do).
+    let undefined_tier = temp_file(
+        "gnp.yaml",
+        "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n\
+         metadata: {name: nope.x}\nspec: {tier: nope, selector: all()}\n",
+    );
+    let lowered = ["apply", "-f", undefined_tier.path(), "-W", "undefined_tier", "--dry-run=client"];
+    let out = run(&lowered);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("lint found no error (1 warning"),
+        "{}",
+        out.stdout
+    );
+    let strict: Vec<&str> = lowered.iter().copied().chain(["--deny-warnings"]).collect();
+    assert_eq!(run(&strict).code, 1);
+
+    // An unknown lint is bad usage, as for lint.
+    let out = run(&["apply", "-f", file.path(), "-D", "no_such_lint", "--dry-run=client"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("unknown lint `no_such_lint`"), "{}", out.stderr);
+    // With --skip-verify a level would be ignored: refused.
+    let out = run(&["apply", "-f", file.path(), "--skip-verify", "-A", "undefined_tier"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
 fn skip_verify_says_loudly_what_it_did_not_check() {
     let tests = temp_file(
         "extra.polctl-test.yaml",

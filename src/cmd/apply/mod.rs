@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use miette::Result;
 
 use super::args::{ConnectionArgs, DataplaneArgs, InputArgs};
+use super::lint::LintLevels;
 use super::{Ctx, ExitStatus, UsageError};
 use crate::cluster::Connection;
 use crate::cluster::apply::{self as cluster_apply, Object, Options, Outcome, Plan};
@@ -22,7 +23,8 @@ mod verify;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Before anything is sent, apply verifies the input: it must load without a
-problem, lint must find no error (no warning either with --deny-warnings),
+problem, lint must find no error (no warning either with --deny-warnings;
+-W/-A/-D LINT set a lint's level, as for `polctl lint`),
 and the policy tests next to the policies (*.polctl-test.yaml, and those
 given with --tests) must pass. Nothing is sent unless all of it passes;
 --skip-verify sends anyway and says what it did not check. An object given
@@ -66,11 +68,10 @@ pub struct ApplyArgs {
     /// A policy test file besides those found next to the policies (repeatable)
     #[arg(long = "tests", value_name = "FILE")]
     pub tests: Vec<PathBuf>,
-    /// Lint warnings block the apply too, not only lint errors
-    #[arg(long)]
-    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub lint: LintLevels,
     /// Send without running lint and the policy tests (says so on stderr)
-    #[arg(long, conflicts_with_all = ["tests", "deny_warnings"])]
+    #[arg(long, conflicts_with_all = ["tests", "deny_warnings", "warn", "allow", "deny"])]
     pub skip_verify: bool,
     /// none: apply; server: the API server checks everything and persists nothing; client: print what would be sent without contacting the cluster
     #[arg(long, value_enum, value_name = "STRATEGY", default_value_t = DryRun::None)]

@@ -6,7 +6,7 @@ use miette::Result;
 
 use super::ApplyArgs;
 use crate::cmd::Ctx;
-use crate::lint::{self, Levels};
+use crate::lint;
 use crate::load::{Inventory, find_test_files};
 use crate::model::policy::PolicySet;
 use crate::render::apply as view;
@@ -29,7 +29,7 @@ pub(super) fn skipped(ctx: &Ctx, args: &ApplyArgs) {
     let files = test_files(args);
     let mut skipped = vec![format!(
         "lint (errors{})",
-        if args.deny_warnings {
+        if args.lint.deny_warnings {
             " and warnings"
         } else {
             ""
@@ -59,10 +59,7 @@ pub(super) fn verify(
     inventory: &mut Inventory,
     set: &PolicySet,
 ) -> Result<bool> {
-    let levels = Levels {
-        overrides: Vec::new(),
-        deny_warnings: args.deny_warnings,
-    };
+    let levels = args.lint.levels();
     let findings = levels.apply(lint::lint(inventory, set));
     if levels.fails(&findings) {
         ctx.printer.raw(&lint_view::human(
