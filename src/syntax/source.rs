@@ -319,6 +319,14 @@ impl Sources {
         self.files.get(id.0 as usize)
     }
 
+    /// The text read from stdin (`-f -`), if it was read.
+    pub fn stdin(&self) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.name() == "<stdin>")
+            .map(SourceFile::text)
+    }
+
     /// `file:line:col` for a span, the form traces and warnings print.
     pub fn locate(&self, span: Span) -> String {
         match self.get(span.file) {

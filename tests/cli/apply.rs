@@ -4,7 +4,7 @@
 
 use polctl_apiserver_double::{Double, Request};
 
-use crate::common::{Output, TempFile, run, settings, temp_file};
+use crate::common::{Output, TempFile, run, run_with_stdin, settings, temp_file};
 
 /// Runs `polctl apply ARGS --kubeconfig <the double's>`.
 fn apply(double: &Double, args: &[&str]) -> Output {
@@ -532,7 +532,10 @@ fn lint_levels_decide_what_blocks_the_apply_as_for_lint() {
     let double = seeded();
     let file = temp_file("policies.yaml", SELECTS_NOTHING);
     // A warning raised to deny blocks, with nothing sent.
-    let out = apply(&double, &["-f", file.path(), "-D", "policy_selects_nothing"]);
+    let out = apply(
+        &double,
+        &["-f", file.path(), "-D", "policy_selects_nothing"],
+    );
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stdout
@@ -554,11 +557,22 @@ fn lint_levels_decide_what_blocks_the_apply_as_for_lint() {
         ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("verified: lint found nothing;"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("verified: lint found nothing;"),
+        "{}",
+        out.stdout
+    );
     // A later flag wins: allowed, then denied again.
     let out = apply(
         &double,
-        &["-f", file.path(), "-A", "policy_selects_nothing", "-D", "policy-selects-nothing"],
+        &[
+            "-f",
+            file.path(),
+            "-A",
+            "policy_selects_nothing",
+            "-D",
+            "policy-selects-nothing",
+        ],
     );
     assert_eq!(out.code, 1, "{}", out.stderr);
 
@@ -568,7 +582,14 @@ fn lint_levels_decide_what_blocks_the_apply_as_for_lint() {
         "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\n\
          metadata: {name: nope.x}\nspec: {tier: nope, selector: all()}\n",
     );
-    let lowered = ["apply", "-f", undefined_tier.path(), "-W", "undefined_tier", "--dry-run=client"];
+    let lowered = [
+        "apply",
+        "-f",
+        undefined_tier.path(),
+        "-W",
+        "undefined_tier",
+        "--dry-run=client",
+    ];
     let out = run(&lowered);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -580,12 +601,82 @@ fn lint_levels_decide_what_blocks_the_apply_as_for_lint() {
     assert_eq!(run(&strict).code, 1);
 
     // An unknown lint is bad usage, as for lint.
-    let out = run(&["apply", "-f", file.path(), "-D", "no_such_lint", "--dry-run=client"]);
+    let out = run(&[
+        "apply",
+        "-f",
+        file.path(),
+        "-D",
+        "no_such_lint",
+        "--dry-run=client",
+    ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("unknown lint `no_such_lint`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown lint `no_such_lint`"),
+        "{}",
+        out.stderr
+    );
     // With --skip-verify a level would be ignored: refused.
-    let out = run(&["apply", "-f", file.path(), "--skip-verify", "-A", "undefined_tier"]);
+    let out = run(&[
+        "apply",
+        "-f",
+        file.path(),
+        "--skip-verify",
+        "-A",
+        "undefined_tier",
+    ]);
     assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn input_from_stdin_shows_the_connectivity_change_as_files_do() {
+    let double = Double::builder()
+        .seed_path("fixtures/tiers")
+        .expect("seed")
+        .start()
+        .expect("double starts");
+    let kubeconfig = double.kubeconfig().display().to_string();
+    let widened = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n\
+        metadata: {name: db-allow-api, namespace: shop}\n\
+        spec:\n  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Ingress]\n  \
+        ingress:\n    - from: [{podSelector: {matchLabels: {app: api}}}, {podSelector: {matchLabels: {app: web}}}]\n      \
+        ports: [{protocol: TCP, port: 5432}]\n";
+    let file = temp_file("db.yaml", widened);
+    let args = |input: &'static str| {
+        vec![
+            "apply".to_string(),
+            "-f".into(),
+            input.into(),
+            "--dry-run=server".into(),
+            "--kubeconfig".into(),
+            kubeconfig.clone(),
+        ]
+    };
+    let from_stdin = run_with_stdin(
+        &args("-").iter().map(String::as_str).collect::<Vec<_>>(),
+        Some(widened),
+    );
+    assert_eq!(from_stdin.code, 0, "{}", from_stdin.stderr);
+    assert!(
+        from_stdin
+            .stdout
+            .contains("connectivity change on context `double` (live -> after apply):"),
+        "{}",
+        from_stdin.stdout
+    );
+    assert!(
+        from_stdin
+            .stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["shop/web", "shop/db", "gained", "TCP", "5432", "-"]),
+        "{}",
+        from_stdin.stdout
+    );
+    let mut from_file = args("placeholder");
+    from_file[2] = file.path().to_string();
+    let from_file = run(&from_file.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
 }
 
 #[test]

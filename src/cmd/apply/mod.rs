@@ -135,7 +135,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<ExitStatus> {
     let kinds: Vec<_> = plan.objects.iter().map(|o| o.kind).collect();
     cluster_apply::check_served(&connection, &kinds)?;
     let live = cluster_apply::read_live(&connection, &plan)?;
-    show::connectivity(ctx, args, &connection)?;
+    show::connectivity(ctx, args, &connection, inventory.sources.stdin())?;
 
     // Every object through the server's dry run first: a refusal there
     // stops the apply before anything is persisted.

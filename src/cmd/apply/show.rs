@@ -18,21 +18,21 @@ use crate::sim::reach::{self, DiffSide};
 /// The connectivity change between the live cluster and the cluster after
 /// the apply: the live objects with the input's layered over them, as
 /// `polctl diff` shows it.
-pub(super) fn connectivity(ctx: &Ctx, args: &ApplyArgs, connection: &Connection) -> Result<()> {
+/// `stdin` is what `-f -` read: stdin is read only once.
+pub(super) fn connectivity(
+    ctx: &Ctx,
+    args: &ApplyArgs,
+    connection: &Connection,
+    stdin: Option<&str>,
+) -> Result<()> {
     let live = Live::read(connection, PAGE_SIZE)?;
     let sources = live.sources();
     let inputs = Inputs {
         paths: args.input.filename.clone(),
         recursive: args.input.recursive,
     };
-    // The files were read once already; stdin cannot be read again.
-    if inputs.paths.iter().any(|p| p.as_os_str() == "-") {
-        ctx.printer
-            .line("connectivity change: not computed for input from stdin")?;
-        return Ok(());
-    }
     let before = load_over(&sources, &Inputs::default(), &mut std::io::empty());
-    let after = load_over(&sources, &inputs, &mut std::io::empty());
+    let after = load_over(&sources, &inputs, &mut stdin.unwrap_or("").as_bytes());
     let (mut before, mut after) = match (before, after) {
         (Ok(b), Ok(a)) => (b, a),
         (Err(e), _) | (_, Err(e)) => {
