@@ -73,6 +73,56 @@ fn readme_examples_print_what_the_readme_shows() {
     }
 }
 
+/// Output shown from a test run that needs a set-up a README command cannot
+/// give (a server failing midway, a field another manager owns) is marked
+/// `<!-- output of snapshots/<dir>/<name>.snap -->`; the block after it
+/// must be part of that snapshot, which its test keeps current.
+#[test]
+fn readme_outputs_from_snapshots_are_current() {
+    let text = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let mut lines = text.lines();
+    let mut checked = 0;
+    while let Some(line) = lines.next() {
+        let Some(path) = line
+            .strip_prefix("<!-- output of ")
+            .and_then(|l| l.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        assert!(
+            lines.next().is_some_and(|l| l.starts_with("```")),
+            "a code block follows the mark for {path}"
+        );
+        let mut block: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
+        // A first line `# … polctl …` says how the output was made.
+        if block
+            .first()
+            .is_some_and(|l| l.starts_with("# ") && l.contains("polctl "))
+        {
+            block.remove(0);
+        }
+        let snapshot =
+            std::fs::read_to_string(repo().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let snapshot: Vec<&str> = snapshot.lines().collect();
+        assert!(
+            !block.is_empty()
+                && snapshot
+                    .windows(block.len())
+                    .any(|window| window == block.as_slice()),
+            "the README's block differs from {path}:\n{}",
+            block.join("\n")
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "the README marks its apply outputs ({checked} found)"
+    );
+}
+
 /// The code blocks of the README section that starts with `heading`.
 fn section_blocks(heading: &str) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
