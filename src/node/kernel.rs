@@ -33,8 +33,9 @@ const PROGRAMS: [(&str, TcAttachType, &str); 2] = [
     ("from_endpoint", TcAttachType::Ingress, "ingress"),
     ("to_endpoint", TcAttachType::Egress, "egress"),
 ];
-const SLOT_MAPS: [&str; 6] = [
+const SLOT_MAPS: [&str; 7] = [
     "ENDPOINTS",
+    "ENDPOINT_INDEX",
     "HOSTS",
     "IDENTITIES",
     "RULES",
@@ -413,10 +414,30 @@ pub fn write_slot(
 
     let mut map: HashMap<MapData, u32, maps::EndpointInfo> =
         HashMap::try_from(open(&name("ENDPOINTS"))?).map_err(|e| kernel("ENDPOINTS", e))?;
+    let mut array: Array<MapData, maps::EndpointInfo> =
+        Array::try_from(open(&name("ENDPOINT_INDEX"))?).map_err(|e| kernel("ENDPOINT_INDEX", e))?;
+    // The hash holds every endpoint of the slot: the array entries to
+    // empty are at its keys.
+    let none = maps::EndpointInfo {
+        endpoint: 0,
+        identity: 0,
+    };
+    for index in map.keys().filter_map(Result::ok) {
+        if index < maps::ENDPOINT_INDEX_ENTRIES {
+            array
+                .set(index, none, 0)
+                .map_err(|e| kernel("ENDPOINT_INDEX", e))?;
+        }
+    }
     clear_hash(&mut map, "ENDPOINTS")?;
     for (index, info) in endpoints {
         map.insert(index, info, 0)
             .map_err(|e| kernel("ENDPOINTS", e))?;
+        if *index < maps::ENDPOINT_INDEX_ENTRIES {
+            array
+                .set(*index, info, 0)
+                .map_err(|e| kernel("ENDPOINT_INDEX", e))?;
+        }
     }
 
     let mut map: HashMap<MapData, maps::IdentityAddr, maps::IdentityInfo> =

@@ -38,6 +38,12 @@ mod program {
     #[map]
     static ENDPOINTS_1: HashMap<u32, EndpointInfo> = HashMap::with_max_entries(MAX_ENDPOINTS, 0);
     #[map]
+    static ENDPOINT_INDEX_0: Array<EndpointInfo> =
+        Array::with_max_entries(ENDPOINT_INDEX_ENTRIES, 0);
+    #[map]
+    static ENDPOINT_INDEX_1: Array<EndpointInfo> =
+        Array::with_max_entries(ENDPOINT_INDEX_ENTRIES, 0);
+    #[map]
     static HOSTS_0: HashMap<IdentityAddr, IdentityInfo> =
         HashMap::with_max_entries(MAX_HOSTS, NO_PREALLOC);
     #[map]
@@ -124,6 +130,7 @@ mod program {
     /// The maps of one policy slot.
     struct Slot {
         endpoints: &'static HashMap<u32, EndpointInfo>,
+        endpoint_index: &'static Array<EndpointInfo>,
         hosts: &'static HashMap<IdentityAddr, IdentityInfo>,
         identities: &'static LpmTrie<IdentityAddr, IdentityInfo>,
         rules: &'static HashMap<RuleKey, RuleValue>,
@@ -140,6 +147,7 @@ mod program {
                 direction,
                 &Slot {
                     endpoints: &ENDPOINTS_0,
+                    endpoint_index: &ENDPOINT_INDEX_0,
                     hosts: &HOSTS_0,
                     identities: &IDENTITIES_0,
                     rules: &RULES_0,
@@ -153,6 +161,7 @@ mod program {
                 direction,
                 &Slot {
                     endpoints: &ENDPOINTS_1,
+                    endpoint_index: &ENDPOINT_INDEX_1,
                     hosts: &HOSTS_1,
                     identities: &IDENTITIES_1,
                     rules: &RULES_1,
@@ -186,12 +195,17 @@ mod program {
 
     #[inline(always)]
     fn decide_in(ctx: &TcContext, direction: u8, slot: &Slot) -> i32 {
-        let endpoints = slot.endpoints;
         // SAFETY: the context's socket buffer is valid for the program's run.
         let ifindex = unsafe { (*ctx.skb.skb).ifindex };
+        // An array read for the usual small indexes, a hash for the rest.
+        let ep = if ifindex < ENDPOINT_INDEX_ENTRIES {
+            slot.endpoint_index.get(ifindex).filter(|e| e.identity != 0)
+        } else {
+            unsafe { slot.endpoints.get(&ifindex) }
+        };
         // An interface polctl does not know (left over from an earlier
         // attach) is not an endpoint's: nothing to enforce.
-        let Some(ep) = (unsafe { endpoints.get(&ifindex) }) else {
+        let Some(ep) = ep else {
             return TC_ACT_OK as i32;
         };
         let endpoint = ep.endpoint;

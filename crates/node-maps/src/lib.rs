@@ -7,7 +7,12 @@
 //! fills the slot not in use, then flips [`CONFIG_ACTIVE_SLOT`] in one
 //! write, so a packet sees the old policy or the new one, never a mix.
 //!
-//! * `ENDPOINTS_n`: host-side interface index → [`EndpointInfo`].
+//! * `ENDPOINTS_n`: hash, host-side interface index → [`EndpointInfo`],
+//!   every endpoint of the slot.
+//! * `ENDPOINT_INDEX_n`: array by interface index below
+//!   [`ENDPOINT_INDEX_ENTRIES`] → [`EndpointInfo`] (identity 0: none), the
+//!   same endpoints without hashing; the classifier asks `ENDPOINTS_n`
+//!   only for larger indexes.
 //! * `HOSTS_n`: hash, [`IdentityAddr`] → [`IdentityInfo`]: the identity of
 //!   a whole address (a pod's, a /32 or /128 range), as Cilium's ipcache.
 //!   External ranges are cut differently for senders and receivers, so the
@@ -34,6 +39,9 @@
 
 /// Most endpoints one node enforces for (the counters are sized by it).
 pub const MAX_ENDPOINTS: u32 = 1024;
+/// Interface indexes the classifier finds by array (8 bytes each, per
+/// slot); an endpoint on a larger index is found by hash.
+pub const ENDPOINT_INDEX_ENTRIES: u32 = 1 << 16;
 /// Most identity prefixes.
 pub const MAX_IDENTITY_PREFIXES: u32 = 1 << 18;
 /// Most whole addresses with an identity.
