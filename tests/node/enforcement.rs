@@ -98,10 +98,21 @@ impl Lab {
             iface: iface.clone(),
             ip: ip.to_string(),
         });
-        sh(&[
-            "ip", "link", "add", &iface, "netns", &self.node, "type", "veth", "peer", "name",
-            "eth0", "netns", &netns,
+        // The first pod's interface gets an index past the classifier's
+        // endpoint array, so the hash it falls back to is exercised too.
+        let index = (65_600 + k).to_string();
+        let mut add = vec!["ip", "link", "add", &iface];
+        if k == 0 {
+            add.extend(["index", index.as_str()]);
+        }
+        add.extend([
+            "netns", &self.node, "type", "veth", "peer", "name", "eth0", "netns", &netns,
         ]);
+        sh(&add);
+        if k == 0 {
+            let shown = self.in_node(&["ip", "-o", "link", "show", &iface]);
+            assert!(shown.starts_with(&format!("{index}:")), "{shown}");
+        }
         let pod = |args: &[&str]| {
             let mut full = vec!["ip", "-n", &netns];
             full.extend(args);
