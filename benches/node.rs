@@ -145,8 +145,12 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
     let (lo, hi) = range(ranges / 2, ranges);
     let allowed = packet(LOCAL, peer(target), 40000, lo + (hi - lo) / 2);
     let denied = packet(LOCAL, peer(target), 40000, hi + 1);
+    // An ARP request: only the endpoint's lookup and a counter, the
+    // floor under every IP packet.
+    let mut arp = vec![0u8; 14 + 28];
+    arp[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
     let mut out = Vec::new();
-    for (name, data) in [("allowed", &allowed), ("denied", &denied)] {
+    for (name, data) in [("allowed", &allowed), ("denied", &denied), ("ARP", &arp)] {
         let mut buf = vec![0u8; data.len() + 64];
         let r = prog
             .test_run(TestRunOptions {
