@@ -572,3 +572,178 @@ proptest::proptest! {
         proptest::prop_assert!(wrong.is_empty(), "{}", wrong.iter().take(10).cloned().collect::<Vec<_>>().join("\n"));
     }
 }
+
+/// Every view `polctl graph` writes without storing the graph, next to the
+/// same view of the stored graph: the workload view (JSON and the wide
+/// table) narrowed by each kind of filter, and the namespace and label
+/// views (added up per pair of workload profiles when nothing narrows
+/// them). Returns what differs.
+fn views_against_stored(what: &str, inventory: &Inventory, set: &PolicySet) -> Vec<String> {
+    use polctl::render::graph::{GroupBy, JsonGraph, Streamed, View, table, write_streamed_table};
+    use polctl::sim::reach::{Filter, NodeMatch, PortFilter};
+    let ev = Evaluator::new(set, &inventory.cluster);
+    let mut wrong = Vec::new();
+    for external in [true, false] {
+        let opts = Options {
+            external,
+            ..Options::default()
+        };
+        let exp = reach::expansion(&ev, &inventory.cluster, &opts, &());
+        let stored = reach::compute(&ev, &inventory.cluster, &opts, &());
+        let workloads: Vec<_> = exp.nodes().iter().filter(|n| !n.is_external()).collect();
+        let (Some(first), Some(last)) = (workloads.first(), workloads.last()) else {
+            continue;
+        };
+        let name = |n: &polctl::sim::reach::GraphNode| NodeMatch::Name {
+            namespace: n.namespace.clone(),
+            kind: None,
+            name: n.name.clone(),
+        };
+        let base = Filter {
+            exclude_external: !external,
+            ..Filter::default()
+        };
+        let port = Some(PortFilter {
+            protocol: Proto::TCP,
+            port: 80,
+        });
+        let filters = [
+            ("none", base.clone()),
+            (
+                "-n",
+                Filter {
+                    namespace: first.namespace.clone(),
+                    ..base.clone()
+                },
+            ),
+            (
+                "--from",
+                Filter {
+                    from: Some(name(first)),
+                    ..base.clone()
+                },
+            ),
+            (
+                "--to",
+                Filter {
+                    to: Some(name(last)),
+                    ..base.clone()
+                },
+            ),
+            (
+                "--to CIDR",
+                Filter {
+                    to: Some(NodeMatch::Addresses("10.0.0.0/8".parse().expect("CIDR"))),
+                    ..base.clone()
+                },
+            ),
+            (
+                "--focus -n",
+                Filter {
+                    focus: Some(name(last)),
+                    namespace: first.namespace.clone(),
+                    ..base.clone()
+                },
+            ),
+            (
+                "--port",
+                Filter {
+                    port,
+                    ..base.clone()
+                },
+            ),
+        ];
+        let pretty = |v: &dyn erased::Json| v.pretty();
+        for (label, filter) in &filters {
+            let at = format!("{what}, external {external}, {label}");
+            let stored_view = View::new(stored.filtered(filter), GroupBy::Workload);
+            let streamed = Streamed::new(&exp, filter);
+            if pretty(&JsonGraph(&stored_view)) != pretty(&streamed) {
+                wrong.push(format!("{at}: JSON differs"));
+            }
+            let mut text = Vec::new();
+            write_streamed_table(&mut text, &streamed, true).expect("written");
+            if String::from_utf8_lossy(&text) != table(&stored_view, true) {
+                wrong.push(format!("{at}: table differs"));
+            }
+            for by in [GroupBy::Namespace, GroupBy::Label("app".into())] {
+                let stored_view = View::new(stored.filtered(filter), by.clone());
+                let grouped = View::grouped(&exp, filter, &by);
+                if pretty(&JsonGraph(&stored_view)) != pretty(&JsonGraph(&grouped))
+                    || table(&stored_view, true) != table(&grouped, true)
+                {
+                    wrong.push(format!("{at}: {by:?} view differs"));
+                }
+            }
+        }
+    }
+    wrong
+}
+
+/// Pretty JSON of any serializable view.
+mod erased {
+    pub trait Json {
+        fn pretty(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> String {
+            serde_json::to_string_pretty(self).expect("JSON")
+        }
+    }
+}
+
+#[test]
+fn streamed_and_grouped_views_say_what_the_stored_graph_says_on_every_fixture() {
+    let mut wrong = Vec::new();
+    for dir in fixture_dirs() {
+        let (inventory, set) = setup(&dir);
+        wrong.extend(views_against_stored(
+            &dir.display().to_string(),
+            &inventory,
+            &set,
+        ));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 12,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// The same on generated clusters: Deployments (workloads of many pods,
+    /// some of several classes) and bare pods, in every dialect.
+    #[test]
+    fn streamed_and_grouped_views_say_what_the_stored_graph_says_on_generated_clusters(
+        seed in proptest::prelude::any::<u64>(),
+        dialect in 0usize..3,
+        bare in proptest::prelude::any::<bool>(),
+        pods in 12usize..80,
+        policies in 1usize..30,
+    ) {
+        use polctl::model::policy::{Cni, Version};
+        use polctl_testkit::cluster::{Spec, generate};
+        let spec = match dialect {
+            0 => Spec::k8s(pods, policies),
+            1 => Spec::mixed(pods, policies),
+            _ => Spec::cilium(pods, policies),
+        };
+        let generated = generate(&Spec { seed, bare, ..spec });
+        let inventory = polctl::load::load_text("cluster.yaml", &generated.yaml)
+            .expect("the generated cluster loads");
+        let choice = Choice {
+            cni: Some([Cni::K8s, Cni::Calico, Cni::Cilium][dialect]),
+            calico_version: (dialect == 1).then_some(Version::new(3, 32)),
+            cilium_version: None,
+            app_layer: true,
+        };
+        let set = lower(&Input::from(&inventory), &choice).set;
+        let wrong = views_against_stored(
+            &format!("seed {seed}, dialect {dialect}, bare {bare}, {pods} pods"),
+            &inventory,
+            &set,
+        );
+        proptest::prop_assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}

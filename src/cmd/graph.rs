@@ -95,44 +95,62 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
         .progress_bar("{spinner} probing {pos}/{len} endpoint pairs {wide_bar} {eta}"));
     let expansion = reach::expansion(&evaluator, &inventory.cluster, &opts, &bar);
     bar.0.finish_and_clear();
-    let format = args.output.unwrap_or(GraphFormat::Table);
-    let unfiltered = filter.namespace.is_none()
-        && filter.from.is_none()
-        && filter.to.is_none()
-        && filter.port.is_none()
-        && filter.focus.is_none();
-    if format == GraphFormat::Json
-        && unfiltered
-        && matches!(args.group_by, None | Some(view::GroupBy::Workload))
-    {
-        // Every edge, written as it is produced: the graph is never stored.
-        for note in &expansion.notes {
-            ctx.printer.warn(note);
-        }
-        ctx.printer
-            .stream(|out| view::write_json_streamed(out, &expansion))?;
-        return Ok(ExitStatus::Success);
-    }
-    let graph = expansion.into_reach();
-    for note in &graph.notes {
+    for note in &expansion.notes {
         ctx.printer.warn(note);
     }
-    known_workloads(&filter, &graph.graph.node_weights().collect::<Vec<_>>())?;
-    let graph = graph.filtered(&filter);
+    known_workloads(&filter, &expansion.nodes().iter().collect::<Vec<_>>())?;
+    let format = args.output.unwrap_or(GraphFormat::Table);
+    // Tables and data are written as the edges come; a view of groups
+    // adds them up as they come. Only the diagrams store the graph.
+    let streamed = view::Streamed::new(&expansion, &filter);
     let group_by = match &args.group_by {
         Some(by) => by.clone(),
-        // A table or a diagram of every edge would be read by no one.
-        None if graph.graph.edge_count() > readable_edges(format) => {
-            ctx.printer.warn(&format!(
-                "{} edges between workloads: showing namespaces; \
-                 `--group-by workload` shows every edge, `-o json` writes them all",
-                graph.graph.edge_count()
-            ));
-            view::GroupBy::Namespace
+        None => {
+            // A table or a diagram of every edge would be read by no one.
+            let limit = readable_edges(format);
+            if limit < usize::MAX && streamed.count_edges(limit) > limit {
+                ctx.printer.warn(&format!(
+                    "over {limit} edges between workloads: showing namespaces; \
+                     `--group-by workload` shows every edge, `-o json` writes them all"
+                ));
+                view::GroupBy::Namespace
+            } else {
+                view::GroupBy::Workload
+            }
         }
-        None => view::GroupBy::Workload,
     };
-    let view = view::View::new(graph, group_by);
+    if group_by == view::GroupBy::Workload {
+        match format {
+            GraphFormat::Table | GraphFormat::Wide => {
+                let wide = format == GraphFormat::Wide;
+                ctx.printer
+                    .stream(|out| view::write_streamed_table(out, &streamed, wide))?;
+                return Ok(ExitStatus::Success);
+            }
+            GraphFormat::Json => {
+                ctx.printer.json(&streamed)?;
+                return Ok(ExitStatus::Success);
+            }
+            GraphFormat::Yaml => {
+                ctx.printer.yaml(&streamed)?;
+                return Ok(ExitStatus::Success);
+            }
+            GraphFormat::Name => {
+                let names: String = streamed.nodes().map(|n| format!("{}\n", n.id)).collect();
+                ctx.printer.raw(&names)?;
+                return Ok(ExitStatus::Success);
+            }
+            _ => {}
+        }
+    }
+    let view = if group_by == view::GroupBy::Workload {
+        drop(streamed);
+        let graph = expansion.into_reach().filtered(&filter);
+        view::View::new(graph, group_by)
+    } else {
+        drop(streamed);
+        view::View::grouped(&expansion, &filter, &group_by)
+    };
     let text = match format {
         GraphFormat::Table | GraphFormat::Wide => {
             let wide = format == GraphFormat::Wide;

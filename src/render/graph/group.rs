@@ -10,7 +10,10 @@ use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
-use crate::sim::reach::{Conns, Edge, GraphNode, GraphNodeKind, Reach, range_label};
+use super::stream::Streamed;
+use crate::sim::reach::{
+    Conns, Edge, Expansion, Filter, GraphNode, GraphNodeKind, GroupEdges, Reach, range_label,
+};
 
 /// What a node of the view stands for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +97,49 @@ impl View {
         View {
             reach,
             group_by: GroupBy::Namespace,
+            members,
+        }
+    }
+
+    /// `by` (namespaces or label values) over the workloads of `exp` that
+    /// `filter` keeps, with adjacent ranges merged, without storing the
+    /// edges between workloads: they are added up as they are produced,
+    /// and when no filter narrows them, once per pair of workload profiles
+    /// ([`Expansion::group_edges`]) rather than per pair of workloads.
+    pub fn grouped(exp: &Expansion, filter: &Filter, by: &GroupBy) -> View {
+        let st = Streamed::new(exp, filter);
+        let (reach, members) = group_with(&st.view.reach, by, None, |node_of, aggregates| {
+            let group_of: Vec<Option<NodeIndex>> = st
+                .view_of
+                .iter()
+                .map(|v| v.map(|v| node_of[v.index()]))
+                .collect();
+            if filter.keeps_every_workload_pair() {
+                let dense: Vec<usize> = group_of
+                    .iter()
+                    .map(|g| g.map_or(usize::MAX, NodeIndex::index))
+                    .collect();
+                for ((a, b), edges) in exp.group_edges(&dense) {
+                    let agg = aggregates
+                        .entry((NodeIndex::new(a), NodeIndex::new(b)))
+                        .or_default();
+                    agg.pairs += edges.pairs;
+                    for e in &edges.edges {
+                        agg.add(0, e);
+                    }
+                }
+            } else {
+                let _ = st.each_workload_edge(|s, d, e| -> Result<(), ()> {
+                    if let (Some(a), Some(b)) = (group_of[s], group_of[d]) {
+                        aggregates.entry((a, b)).or_default().add(1, &e);
+                    }
+                    Ok(())
+                });
+            }
+        });
+        View {
+            reach,
+            group_by: by.clone(),
             members,
         }
     }
@@ -244,20 +290,22 @@ fn from_u128(v: u128, v6: bool) -> IpAddr {
     }
 }
 
-/// What the edges between two groups add up to.
-#[derive(Default)]
-struct Aggregate {
-    /// Member pairs joined by an edge.
-    pairs: usize,
-    /// The distinct edges among them (most pairs share one).
-    edges: Vec<Arc<Edge>>,
-}
-
 /// The graph with workloads grouped: per node, how many workloads it
 /// stands for. An aggregated edge's `conns` is what every member pair (of
 /// two different workloads) has; `some` is set when some pairs have more.
 /// Workloads of the namespace `expanded` stay themselves.
 fn group(reach: &Reach, by: &GroupBy, expanded: Option<&str>) -> (Reach, Vec<usize>) {
+    group_with(reach, by, expanded, |_, _| {})
+}
+
+/// [`group`], with `more` adding what edges `reach` does not hold add up
+/// to, given each node's group node.
+fn group_with(
+    reach: &Reach,
+    by: &GroupBy,
+    expanded: Option<&str>,
+    more: impl FnOnce(&[NodeIndex], &mut BTreeMap<(NodeIndex, NodeIndex), GroupEdges>),
+) -> (Reach, Vec<usize>) {
     let g = &reach.graph;
     // (whether the node stays itself, the group's name)
     let mut groups: BTreeMap<(bool, String), (GraphNode, usize)> = BTreeMap::new();
@@ -322,19 +370,12 @@ fn group(reach: &Reach, by: &GroupBy, expanded: Option<&str>) -> (Reach, Vec<usi
         members.push(*count);
     }
     let node_of: Vec<NodeIndex> = group_of.iter().map(|k| at[k]).collect();
-    let mut aggregates: BTreeMap<(NodeIndex, NodeIndex), Aggregate> = BTreeMap::new();
+    let mut aggregates: BTreeMap<(NodeIndex, NodeIndex), GroupEdges> = BTreeMap::new();
     for e in g.edge_references() {
         let key = (node_of[e.source().index()], node_of[e.target().index()]);
-        let agg = aggregates.entry(key).or_default();
-        agg.pairs += 1;
-        if !agg
-            .edges
-            .iter()
-            .any(|x| Arc::ptr_eq(x, e.weight()) || x == e.weight())
-        {
-            agg.edges.push(e.weight().clone());
-        }
+        aggregates.entry(key).or_default().add(1, e.weight());
     }
+    more(&node_of, &mut aggregates);
     for ((s, d), agg) in aggregates {
         let size = |i: NodeIndex| members[i.index()].max(1);
         let mut total = size(s) * size(d);
@@ -350,7 +391,7 @@ fn group(reach: &Reach, by: &GroupBy, expanded: Option<&str>) -> (Reach, Vec<usi
 
 /// One edge for a group pair: what every pair has (nothing when some pair
 /// has no edge at all), and what some pair has when that is more.
-fn aggregate(agg: &Aggregate, pairs_missing: bool) -> Edge {
+fn aggregate(agg: &GroupEdges, pairs_missing: bool) -> Edge {
     let mut every: Option<Conns> = None;
     let mut some = Conns::default();
     let mut out = Edge::default();

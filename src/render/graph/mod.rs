@@ -5,6 +5,7 @@ mod dot;
 mod group;
 mod html;
 mod mermaid;
+mod stream;
 mod svg;
 
 use std::collections::{BTreeMap, HashMap};
@@ -18,12 +19,13 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::table;
-use crate::sim::reach::{Edge, Expansion, GraphNode, GraphNodeKind, Reach};
+use crate::sim::reach::{Edge, GraphNode, GraphNodeKind, Reach};
 
 pub use dot::dot;
 pub use group::{GroupBy, View};
 pub use html::html;
 pub use mermaid::mermaid;
+pub use stream::{Streamed, write_streamed_table};
 pub use svg::svg;
 
 /// A diff drawn: `reach` holds the changed pairs as edges, `changes` per
@@ -43,7 +45,7 @@ pub(crate) fn html_changes(reach: &Reach, changes: &[(EdgeChange, String)]) -> S
 /// `{"nodes": [...], "edges": [{"src", "dst", "conns", ...}]}`, serialized
 /// straight from the graph as it is written (JSON and YAML alike): no
 /// document is built first.
-pub(crate) struct JsonGraph<'v>(pub &'v View);
+pub struct JsonGraph<'v>(pub &'v View);
 
 struct JsonNodes<'v>(&'v View);
 struct JsonEdges<'v>(&'v View);
@@ -107,107 +109,6 @@ impl Serialize for JsonEdges<'_> {
     }
 }
 
-/// Every workload and edge of `exp` as `-o json` writes the stored graph,
-/// byte for byte, but with the edges between workloads written as they are
-/// produced: memory follows the nodes and the external ranges' edges
-/// (gathered first, to merge ranges), not the workload pairs.
-pub fn write_json_streamed(out: &mut dyn Write, exp: &Expansion) -> io::Result<()> {
-    let workloads = exp.nodes().iter().take_while(|n| !n.is_external()).count();
-    let mut ranges = Reach::default();
-    for n in exp.nodes() {
-        ranges.graph.add_node(n.clone());
-    }
-    for (s, d, e) in exp.edges() {
-        if s >= workloads || d >= workloads {
-            ranges
-                .graph
-                .add_edge(NodeIndex::new(s), NodeIndex::new(d), e);
-        }
-    }
-    ranges.notes = exp.notes.clone();
-    // Merging keeps the workloads first and in order, so workload edges
-    // keep their node indices.
-    let view = View::new(ranges, GroupBy::Workload);
-    let mut out = io::BufWriter::new(out);
-    serde_json::to_writer_pretty(
-        &mut out,
-        &StreamedGraph {
-            view: &view,
-            exp,
-            workloads,
-        },
-    )
-    .map_err(io::Error::from)?;
-    out.write_all(b"\n")?;
-    out.flush()
-}
-
-struct StreamedGraph<'a> {
-    /// The nodes, and the edges of external ranges.
-    view: &'a View,
-    exp: &'a Expansion,
-    workloads: usize,
-}
-
-struct StreamedEdges<'a>(&'a StreamedGraph<'a>);
-
-impl Serialize for StreamedGraph<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("nodes", &JsonNodes(self.view))?;
-        map.serialize_entry("edges", &StreamedEdges(self))?;
-        if !self.view.reach.notes.is_empty() {
-            map.serialize_entry("notes", &self.view.reach.notes)?;
-        }
-        map.end()
-    }
-}
-
-impl Serialize for StreamedEdges<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (g, w) = (&self.0.view.reach.graph, self.0.workloads);
-        let between_workloads = self
-            .0
-            .exp
-            .edges()
-            .filter(|(a, b, _)| *a < w && *b < w)
-            .map(|(a, b, e)| (NodeIndex::new(a), NodeIndex::new(b), e));
-        let of_ranges = g
-            .edge_references()
-            .map(|e| (e.source(), e.target(), e.weight().clone()));
-        s.collect_seq(
-            between_workloads
-                .chain(of_ranges)
-                .map(|(a, b, e)| OwnedJsonEdge {
-                    src: &g[a].id,
-                    dst: &g[b].id,
-                    partial: e.some.is_some(),
-                    edge: e,
-                }),
-        )
-    }
-}
-
-/// An edge as it is produced, written as [`JsonEdge`].
-struct OwnedJsonEdge<'a> {
-    src: &'a str,
-    dst: &'a str,
-    edge: std::sync::Arc<Edge>,
-    partial: bool,
-}
-
-impl Serialize for OwnedJsonEdge<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        JsonEdge {
-            src: self.src,
-            dst: self.dst,
-            edge: &self.edge,
-            partial: self.partial,
-        }
-        .serialize(s)
-    }
-}
-
 /// The graph (every workload) as a JSON value, for callers that inspect it.
 pub fn json(reach: &Reach) -> serde_json::Value {
     let view = View::new(reach.clone(), GroupBy::Workload);
@@ -238,10 +139,6 @@ pub(crate) fn edge_label(e: &Edge, pairs: &str) -> String {
 /// written as the rows come; the nodes without any edge are named last.
 pub fn write_table(out: &mut dyn Write, view: &View, wide: bool) -> io::Result<()> {
     let g = &view.reach.graph;
-    let mut headers = vec!["FROM", "TO", "CONNECTIONS"];
-    if wide {
-        headers.push("POLICIES");
-    }
     let mut rows: Vec<EdgeIndex> = g.edge_indices().collect();
     rows.sort_by(|a, b| {
         let ends = |e: EdgeIndex| {
@@ -251,45 +148,93 @@ pub fn write_table(out: &mut dyn Write, view: &View, wide: bool) -> io::Result<(
         ends(*a).cmp(&ends(*b))
     });
     let pairs = if view.is_grouped() { "pairs" } else { "pods" };
+    let row = TableRow::new(wide, pairs);
     let mut out = io::BufWriter::new(out);
-    table::stream(&mut out, &headers, |emit| {
-        let mut policies = String::new();
+    table::stream(&mut out, row.headers(), |emit| {
+        let mut row = row.clone();
         for &e in &rows {
-            let Some((s, d)) = g.edge_endpoints(e) else {
-                continue;
-            };
-            let w = &g[e];
-            let label = edge_label(w, pairs);
-            if wide {
-                policies.clear();
-                if w.policies.is_empty() {
-                    policies.push_str("(no policy: allowed by default)");
-                }
-                for (i, p) in w.policies.iter().enumerate() {
-                    if i > 0 {
-                        policies.push('\n');
-                    }
-                    policies.push_str(p);
-                }
-                emit(&[&g[s].id, &g[d].id, &label, &policies])?;
-            } else {
-                emit(&[&g[s].id, &g[d].id, &label])?;
+            if let Some((s, d)) = g.edge_endpoints(e) {
+                row.emit(emit, &g[s].id, &g[d].id, &g[e])?;
             }
         }
         Ok(())
     })?;
-    let mut isolated = g.node_indices().filter(|&i| {
-        g.edges_directed(i, Direction::Incoming).next().is_none()
-            && g.edges_directed(i, Direction::Outgoing).next().is_none()
-    });
-    if let Some(first) = isolated.next() {
-        write!(out, "\nNo connections to or from: {}", g[first].id)?;
-        for i in isolated {
-            write!(out, ", {}", g[i].id)?;
+    write_unlinked(
+        &mut out,
+        g.node_indices()
+            .filter(|&i| {
+                g.edges_directed(i, Direction::Incoming).next().is_none()
+                    && g.edges_directed(i, Direction::Outgoing).next().is_none()
+            })
+            .map(|i| &g[i]),
+    )?;
+    out.flush()
+}
+
+/// A row of the graph table.
+#[derive(Clone)]
+struct TableRow {
+    wide: bool,
+    /// Who "some" are: `pods` of two workloads, or `pairs` of workloads.
+    pairs: &'static str,
+    policies: String,
+}
+
+impl TableRow {
+    fn new(wide: bool, pairs: &'static str) -> Self {
+        TableRow {
+            wide,
+            pairs,
+            policies: String::new(),
+        }
+    }
+
+    fn headers(&self) -> &'static [&'static str] {
+        if self.wide {
+            &["FROM", "TO", "CONNECTIONS", "POLICIES"]
+        } else {
+            &["FROM", "TO", "CONNECTIONS"]
+        }
+    }
+
+    fn emit(
+        &mut self,
+        emit: &mut dyn FnMut(&[&str]) -> io::Result<()>,
+        src: &str,
+        dst: &str,
+        w: &Edge,
+    ) -> io::Result<()> {
+        let label = edge_label(w, self.pairs);
+        if !self.wide {
+            return emit(&[src, dst, &label]);
+        }
+        self.policies.clear();
+        if w.policies.is_empty() {
+            self.policies.push_str("(no policy: allowed by default)");
+        }
+        for (i, p) in w.policies.iter().enumerate() {
+            if i > 0 {
+                self.policies.push('\n');
+            }
+            self.policies.push_str(p);
+        }
+        emit(&[src, dst, &label, &self.policies])
+    }
+}
+
+/// `No connections to or from: a, b` after a table, when there are such.
+fn write_unlinked<'n>(
+    out: &mut dyn Write,
+    mut nodes: impl Iterator<Item = &'n GraphNode>,
+) -> io::Result<()> {
+    if let Some(first) = nodes.next() {
+        write!(out, "\nNo connections to or from: {}", first.id)?;
+        for n in nodes {
+            write!(out, ", {}", n.id)?;
         }
         writeln!(out)?;
     }
-    out.flush()
+    Ok(())
 }
 
 /// The table as a string (tests and small graphs).

@@ -157,6 +157,39 @@ impl Expansion {
         pairs.chain(ranges)
     }
 
+    /// How many nodes are workloads: nodes `0..workloads()`; the rest are
+    /// external ranges.
+    pub fn workloads(&self) -> usize {
+        self.workload_classes.len()
+    }
+
+    /// The edges between workloads, asked for pair by pair in any order.
+    pub fn workload_edges(&self) -> WorkloadEdges<'_> {
+        WorkloadEdges {
+            exp: self,
+            cache: Combined::new(&self.matrix),
+        }
+    }
+
+    /// The edges of external ranges, as [`edges`](Self::edges) ends with
+    /// them.
+    pub fn range_edges(&self) -> impl Iterator<Item = (usize, usize, Arc<Edge>)> + '_ {
+        let mut cache = Combined::new(&self.matrix);
+        let w = self.workload_classes.len();
+        let mut out = Vec::new();
+        for &(peer, role, node) in &self.ranges {
+            for wi in 0..w {
+                if let Some(edge) = self.range_edge(&mut cache, peer, role, wi) {
+                    out.push(match role {
+                        RangeRole::Source => (node, wi, edge),
+                        RangeRole::Destination => (wi, node, edge),
+                    });
+                }
+            }
+        }
+        out.into_iter()
+    }
+
     /// The graph, every edge stored.
     pub fn into_reach(self) -> Reach {
         let mut reach = Reach {
@@ -211,6 +244,86 @@ impl Expansion {
             })
             .collect();
         merge(edges)
+    }
+}
+
+/// What the edges between the workloads of two groups add up to.
+#[derive(Clone, Debug, Default)]
+pub struct GroupEdges {
+    /// Ordered pairs of two different workloads joined by an edge.
+    pub pairs: usize,
+    /// Their distinct edges (most pairs share one).
+    pub edges: Vec<Arc<Edge>>,
+}
+
+impl GroupEdges {
+    /// `pairs` more pairs, each joined by `edge`.
+    pub fn add(&mut self, pairs: usize, edge: &Arc<Edge>) {
+        self.pairs += pairs;
+        if !self
+            .edges
+            .iter()
+            .any(|x| Arc::ptr_eq(x, edge) || **x == **edge)
+        {
+            self.edges.push(edge.clone());
+        }
+    }
+}
+
+impl Expansion {
+    /// Per ordered pair of groups (`group_of` gives each workload node's
+    /// group): the pairs of two different workloads joined by an edge and
+    /// their distinct edges. Workloads of one group with the same classes
+    /// have the same edges, so one edge is computed per pair of such
+    /// profiles, counted for all the workload pairs it stands for: the
+    /// cost follows classes (and groups), not workloads squared.
+    pub fn group_edges(&self, group_of: &[usize]) -> HashMap<(usize, usize), GroupEdges> {
+        let mut index: HashMap<(usize, &[usize]), usize> = HashMap::new();
+        // (group, a workload of the profile, how many)
+        let mut profiles: Vec<(usize, usize, usize)> = Vec::new();
+        for (w, classes) in self.workload_classes.iter().enumerate() {
+            let at = *index
+                .entry((group_of[w], classes.as_slice()))
+                .or_insert_with(|| {
+                    profiles.push((group_of[w], w, 0));
+                    profiles.len() - 1
+                });
+            profiles[at].2 += 1;
+        }
+        let mut cache = Combined::new(&self.matrix);
+        let mut out: HashMap<(usize, usize), GroupEdges> = HashMap::new();
+        for &(g1, w1, m1) in &profiles {
+            for &(g2, w2, m2) in &profiles {
+                // Two workloads of one profile are a pair too, when there
+                // are two.
+                let pairs = if w1 == w2 { m1 * (m1 - 1) } else { m1 * m2 };
+                if pairs == 0 {
+                    continue;
+                }
+                if let Some(e) = self.workload_edge(&mut cache, w1, w2) {
+                    out.entry((g1, g2)).or_default().add(pairs, &e);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The edge between two workloads on demand, class pairs combined once
+/// ([`Expansion::workload_edges`]).
+pub struct WorkloadEdges<'e> {
+    exp: &'e Expansion,
+    cache: Combined,
+}
+
+impl WorkloadEdges<'_> {
+    /// What workload node `s` may open to workload node `d` (`None`:
+    /// nothing, or `s == d`).
+    pub fn edge(&mut self, s: usize, d: usize) -> Option<Arc<Edge>> {
+        if s == d {
+            return None;
+        }
+        self.exp.workload_edge(&mut self.cache, s, d)
     }
 }
 

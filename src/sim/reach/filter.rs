@@ -3,7 +3,6 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 
 use super::{Conns, GraphNode, Reach};
@@ -12,7 +11,7 @@ use crate::selector::Expr;
 
 /// Which nodes an end of an edge may be.
 #[derive(Clone, Debug)]
-pub(crate) enum NodeMatch {
+pub enum NodeMatch {
     /// `namespace/name` of a workload, or a bare name in `namespace`;
     /// with a kind (`deployment/web`), only workloads of that kind.
     Name {
@@ -27,7 +26,7 @@ pub(crate) enum NodeMatch {
 }
 
 impl NodeMatch {
-    pub(crate) fn matches(&self, node: &GraphNode) -> bool {
+    pub fn matches(&self, node: &GraphNode) -> bool {
         match self {
             NodeMatch::Name {
                 namespace,
@@ -71,14 +70,14 @@ fn overlaps(id: &str, net: &IpNet) -> bool {
 
 /// A destination port (and protocol) an edge must allow.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct PortFilter {
+pub struct PortFilter {
     pub protocol: Proto,
     pub port: u16,
 }
 
 /// What to keep.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Filter {
+pub struct Filter {
     /// Only workloads in this namespace and the edges with at least one
     /// end there (with the nodes at their other ends).
     pub namespace: Option<String>,
@@ -92,13 +91,13 @@ pub(crate) struct Filter {
 
 impl Filter {
     /// Whether the node may appear at all (`--exclude-external`).
-    pub(super) fn admits(&self, n: &GraphNode) -> bool {
+    pub(crate) fn admits(&self, n: &GraphNode) -> bool {
         !(n.is_external() && self.exclude_external)
     }
 
     /// Whether the node is in the namespace asked for (every node is when
     /// none is).
-    pub(super) fn in_namespace(&self, n: &GraphNode) -> bool {
+    pub(crate) fn in_namespace(&self, n: &GraphNode) -> bool {
         self.namespace
             .as_ref()
             .is_none_or(|ns| !n.is_external() && n.namespace.as_ref() == Some(ns))
@@ -106,6 +105,44 @@ impl Filter {
 
     pub(super) fn is_narrowing(&self) -> bool {
         self.from.is_some() || self.to.is_some() || self.port.is_some() || self.focus.is_some()
+    }
+
+    /// Whether every edge between two workloads stays (external ranges
+    /// may still be left out).
+    pub(crate) fn keeps_every_workload_pair(&self) -> bool {
+        self.namespace.is_none() && !self.is_narrowing()
+    }
+
+    /// Whether which nodes stay depends on the edges kept (a namespace or
+    /// a narrowing filter).
+    pub(crate) fn needs_edges_for_nodes(&self) -> bool {
+        self.namespace.is_some() || self.is_narrowing()
+    }
+
+    /// Whether an edge from `src` to `dst` allowing `conns` stays: both
+    /// ends admitted, one in the namespace (when one is given), and
+    /// `from`/`to`/`port`/`focus` passed.
+    pub(crate) fn keeps_edge(&self, src: &GraphNode, dst: &GraphNode, conns: &Conns) -> bool {
+        self.admits(src)
+            && self.admits(dst)
+            && (self.in_namespace(src) || self.in_namespace(dst))
+            && self.from.as_ref().is_none_or(|m| m.matches(src))
+            && self.to.as_ref().is_none_or(|m| m.matches(dst))
+            && self.port.is_none_or(|p| allows(conns, p))
+            && self
+                .focus
+                .as_ref()
+                .is_none_or(|m| m.matches(src) || m.matches(dst))
+    }
+
+    /// Whether a node stays, given whether a kept edge touches it: it is
+    /// in the namespace or touched, and with `from`/`to`/`port`/`focus`
+    /// given, touched or focused.
+    pub(crate) fn keeps_node(&self, n: &GraphNode, touched: bool) -> bool {
+        let focused = self.focus.as_ref().is_some_and(|m| m.matches(n));
+        self.admits(n)
+            && (self.in_namespace(n) || touched)
+            && (!self.is_narrowing() || touched || focused)
     }
 }
 
@@ -125,24 +162,11 @@ impl Reach {
     /// `from`/`to`/`port`/`focus`. A node is kept when it is in the
     /// namespace or an edge kept touches it; with `from`/`to`/`port`/
     /// `focus` given, only when an edge touches it (or it is focused).
-    pub(crate) fn filtered(&self, filter: &Filter) -> Reach {
+    pub fn filtered(&self, filter: &Filter) -> Reach {
         let g = &self.graph;
-        let keep_edge = |s: NodeIndex, d: NodeIndex, conns: &Conns| {
-            let (sn, dn) = (&g[s], &g[d]);
-            filter.admits(sn)
-                && filter.admits(dn)
-                && (filter.in_namespace(sn) || filter.in_namespace(dn))
-                && filter.from.as_ref().is_none_or(|m| m.matches(sn))
-                && filter.to.as_ref().is_none_or(|m| m.matches(dn))
-                && filter.port.is_none_or(|p| allows(conns, p))
-                && filter
-                    .focus
-                    .as_ref()
-                    .is_none_or(|m| m.matches(sn) || m.matches(dn))
-        };
         let kept: Vec<bool> = g
             .edge_references()
-            .map(|e| keep_edge(e.source(), e.target(), &e.weight().conns))
+            .map(|e| filter.keeps_edge(&g[e.source()], &g[e.target()], &e.weight().conns))
             .collect();
         let mut touched = vec![false; g.node_count()];
         for (e, keep) in g.edge_references().zip(&kept) {
@@ -151,16 +175,8 @@ impl Reach {
                 touched[e.target().index()] = true;
             }
         }
-        let narrowing = filter.is_narrowing();
         let graph = g.filter_map(
-            |i, n| {
-                let focused = filter.focus.as_ref().is_some_and(|m| m.matches(n));
-                let touched = touched[i.index()];
-                let keep = filter.admits(n)
-                    && (filter.in_namespace(n) || touched)
-                    && (!narrowing || touched || focused);
-                keep.then(|| n.clone())
-            },
+            |i, n| filter.keeps_node(n, touched[i.index()]).then(|| n.clone()),
             |e, w| kept[e.index()].then(|| w.clone()),
         );
         Reach {

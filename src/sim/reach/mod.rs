@@ -35,8 +35,8 @@ pub use compute::{Options, Progress, compute, expansion};
 pub use conns::{Conns, PortSet};
 pub use cover::{Coverage, PolicyFacts, RuleFacts};
 pub use diff::{ChangeKind, DiffSide, PairChange, ReachDiff, diff};
-pub use expand::Expansion;
-pub(crate) use filter::{Filter, NodeMatch, PortFilter};
+pub use expand::{Expansion, GroupEdges, WorkloadEdges};
+pub use filter::{Filter, NodeMatch, PortFilter};
 pub use matrix::{Allowed, VerdictMatrix};
 
 use crate::model::Labels;
