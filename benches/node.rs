@@ -30,10 +30,6 @@ use polctl_node_maps as maps;
 const LOOPBACK: u32 = 1;
 const LOCAL: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 
-fn mapped(ip: Ipv4Addr) -> [u8; 16] {
-    ip.to_ipv6_mapped().octets()
-}
-
 /// Peer `i`'s address: 10.1.0.0 + i.
 fn peer(i: u32) -> Ipv4Addr {
     Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 1, 0, 0)) + i)
@@ -171,18 +167,18 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
     // A reply: the endpoint answers a connection the peer opened to its
     // port 8080 from port 1000 (no range includes 1000: the policy misses).
     {
-        let ct: Map = ebpf.take_map("CONNTRACK").ok_or("CONNTRACK")?;
-        let mut ct: HashMap<MapData, maps::FlowKey, u32> =
-            HashMap::try_from(ct).map_err(|e| err("CONNTRACK", e))?;
-        let key = maps::FlowKey {
-            src: mapped(peer(target)),
-            dst: mapped(LOCAL),
+        let ct: Map = ebpf.take_map("CONNTRACK4").ok_or("CONNTRACK4")?;
+        let mut ct: HashMap<MapData, maps::FlowKey4, u32> =
+            HashMap::try_from(ct).map_err(|e| err("CONNTRACK4", e))?;
+        let key = maps::FlowKey4 {
+            src: peer(target).octets(),
+            dst: LOCAL.octets(),
             src_port: 1000,
             dst_port: 8080,
             protocol: 6,
             pad: [0; 3],
         };
-        ct.insert(key, 1, 0).map_err(|e| err("CONNTRACK", e))?;
+        ct.insert(key, 1, 0).map_err(|e| err("CONNTRACK4", e))?;
     }
     let prog: &mut SchedClassifier = ebpf
         .program_mut("from_endpoint")

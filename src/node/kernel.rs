@@ -42,7 +42,7 @@ const SLOT_MAPS: [&str; 7] = [
     "PORTS",
     "PROTOCOLS",
 ];
-const SHARED_MAPS: [&str; 4] = ["CONFIG", "CONNTRACK", "FRAGMENTS", "COUNTERS"];
+const SHARED_MAPS: [&str; 5] = ["CONFIG", "CONNTRACK", "CONNTRACK4", "FRAGMENTS", "COUNTERS"];
 
 /// Where polctl pins its objects (a directory on a bpffs) and keeps its
 /// state (`/run/polctl/<the directory's name>.json`).
@@ -610,7 +610,11 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
         HashMap::<MapData, maps::FlowKey, u32>::try_from(open_map(pins, "CONNTRACK")?)
             .map_err(|e| kernel("CONNTRACK", e))?
             .keys()
-            .count(),
+            .count()
+            + HashMap::<MapData, maps::FlowKey4, u32>::try_from(open_map(pins, "CONNTRACK4")?)
+                .map_err(|e| kernel("CONNTRACK4", e))?
+                .keys()
+                .count(),
     );
     let counters: PerCpuArray<MapData, u64> =
         PerCpuArray::try_from(open_map(pins, "COUNTERS")?).map_err(|e| kernel("COUNTERS", e))?;

@@ -72,6 +72,8 @@ mod program {
     #[map]
     static CONNTRACK: LruHashMap<FlowKey, u32> = LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
     #[map]
+    static CONNTRACK4: LruHashMap<FlowKey4, u32> = LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
+    #[map]
     static FRAGMENTS: LruHashMap<FragmentKey, u32> = LruHashMap::with_max_entries(MAX_FRAGMENTS, 0);
     #[map]
     static COUNTERS: PerCpuArray<u64> = PerCpuArray::with_max_entries(COUNTER_ENTRIES, 0);
@@ -95,6 +97,8 @@ mod program {
     }
 
     struct Packet {
+        /// IPv4 (the addresses are IPv4-mapped).
+        v4: bool,
         src: [u8; 16],
         dst: [u8; 16],
         protocol: u8,
@@ -268,29 +272,11 @@ mod program {
         let outcome = if allowed {
             // Tracked where the connection is finally decided.
             if p.trackable && (direction == INGRESS || !peer_local) {
-                let key = FlowKey {
-                    src: p.src,
-                    dst: p.dst,
-                    src_port: p.src_port,
-                    dst_port: p.dst_port,
-                    protocol: p.protocol,
-                    pad: [0; 3],
-                };
-                if unsafe { CONNTRACK.get(&key) }.is_none() {
-                    let _ = CONNTRACK.insert(&key, &1, 0);
-                }
+                track(&p);
             }
             COUNT_ALLOWED
         } else {
-            let reply = FlowKey {
-                src: p.dst,
-                dst: p.src,
-                src_port: p.dst_port,
-                dst_port: p.src_port,
-                protocol: p.protocol,
-                pad: [0; 3],
-            };
-            if unsafe { CONNTRACK.get(&reply) }.is_some() {
+            if is_reply(&p) {
                 COUNT_REPLY
             } else {
                 COUNT_DENIED
@@ -305,6 +291,61 @@ mod program {
             TC_ACT_SHOT as i32
         } else {
             TC_ACT_OK as i32
+        }
+    }
+
+    /// Remembers an allowed connection (once: a lookup is cheaper than an
+    /// LRU insert).
+    #[inline(always)]
+    fn track(p: &Packet) {
+        if p.v4 {
+            let key = flow4(p.src, p.dst, p.src_port, p.dst_port, p.protocol);
+            if unsafe { CONNTRACK4.get(&key) }.is_none() {
+                let _ = CONNTRACK4.insert(&key, &1, 0);
+            }
+        } else {
+            let key = FlowKey {
+                src: p.src,
+                dst: p.dst,
+                src_port: p.src_port,
+                dst_port: p.dst_port,
+                protocol: p.protocol,
+                pad: [0; 3],
+            };
+            if unsafe { CONNTRACK.get(&key) }.is_none() {
+                let _ = CONNTRACK.insert(&key, &1, 0);
+            }
+        }
+    }
+
+    /// Whether `p` answers a tracked connection.
+    #[inline(always)]
+    fn is_reply(p: &Packet) -> bool {
+        if p.v4 {
+            let key = flow4(p.dst, p.src, p.dst_port, p.src_port, p.protocol);
+            unsafe { CONNTRACK4.get(&key) }.is_some()
+        } else {
+            let key = FlowKey {
+                src: p.dst,
+                dst: p.src,
+                src_port: p.dst_port,
+                dst_port: p.src_port,
+                protocol: p.protocol,
+                pad: [0; 3],
+            };
+            unsafe { CONNTRACK.get(&key) }.is_some()
+        }
+    }
+
+    #[inline(always)]
+    fn flow4(src: [u8; 16], dst: [u8; 16], src_port: u16, dst_port: u16, protocol: u8) -> FlowKey4 {
+        FlowKey4 {
+            src: [src[12], src[13], src[14], src[15]],
+            dst: [dst[12], dst[13], dst[14], dst[15]],
+            src_port,
+            dst_port,
+            protocol,
+            pad: [0; 3],
         }
     }
 
@@ -349,6 +390,7 @@ mod program {
             return Parsed::Malformed;
         };
         let mut p = Packet {
+            v4: false,
             src: [0; 16],
             dst: [0; 16],
             protocol: 0,
@@ -381,6 +423,7 @@ mod program {
                 };
                 p.fragment_id = u16::from_be_bytes([h[4], h[5]]) as u32;
                 p.protocol = h[9];
+                p.v4 = true;
                 p.src[10] = 0xff;
                 p.src[11] = 0xff;
                 p.src[12..16].copy_from_slice(&h[12..16]);

@@ -30,8 +30,10 @@
 //!   an LPM walk over the port instead).
 //! * `PROTOCOLS_n`: array of 256 flags: the protocols some policy names.
 //!   A packet of any other protocol is looked up as [`PROTO_OTHER`].
-//! * `CONNTRACK`: LRU hash, [`FlowKey`] → last seen: connections a policy
-//!   allowed, so their replies pass.
+//! * `CONNTRACK`: LRU hash, [`FlowKey`] → last seen: IPv6 connections a
+//!   policy allowed, so their replies pass.
+//! * `CONNTRACK4`: the same for IPv4, by the 16-byte [`FlowKey4`] (a key
+//!   of 40 bytes costs about 20 ns more per lookup).
 //! * `FRAGMENTS`: LRU hash, [`FragmentKey`] → verdict of the first
 //!   fragment, for the fragments that carry no L4 header.
 //! * `COUNTERS`: per-CPU array of packet counts, see [`counter_index`].
@@ -175,6 +177,18 @@ pub struct FlowKey {
     pub pad: [u8; 3],
 }
 
+/// An IPv4 connection as its first packet saw it (as [`FlowKey`]).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowKey4 {
+    pub src: [u8; 4],
+    pub dst: [u8; 4],
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub protocol: u8,
+    pub pad: [u8; 3],
+}
+
 /// A fragmented datagram at one endpoint's hook (the two ends of a
 /// connection decide apart).
 #[repr(C)]
@@ -221,5 +235,6 @@ mod user {
     unsafe impl aya::Pod for super::PortChunk {}
     unsafe impl aya::Pod for super::PortBits {}
     unsafe impl aya::Pod for super::FlowKey {}
+    unsafe impl aya::Pod for super::FlowKey4 {}
     unsafe impl aya::Pod for super::FragmentKey {}
 }
