@@ -6,7 +6,14 @@
 //! cargo bench --bench simulate                 # k8s-only and mixed runs
 //! cargo bench --bench simulate -- k8s          # one mode: k8s | mixed | both
 //! POLCTL_BENCH_MODE=mixed cargo bench --bench simulate
+//! cargo bench --bench simulate -- flows       # `polctl simulate --flows -o json`, whole process
 //! ```
+//!
+//! The `flows` mode writes a bare-pod cluster (3,000 pods, 500
+//! NetworkPolicies unless `POLCTL_BENCH_PODS`/`POLCTL_BENCH_POLICIES` say
+//! otherwise) and a flows file of `POLCTL_BENCH_FLOWS` (default 20,000)
+//! random flows, then times the release binary on it (or the one
+//! `POLCTL_BENCH_BIN` names).
 //!
 //! Sizes can be changed with `POLCTL_BENCH_PODS`, `POLCTL_BENCH_POLICIES`,
 //! `POLCTL_BENCH_FLOWS`, `POLCTL_BENCH_JSON_FLOWS` (stopped early after
@@ -34,6 +41,9 @@ enum Mode {
     Mixed,
     /// 60% Kubernetes, 40% Cilium, `--cni cilium` 1.19.
     Cilium,
+    /// `polctl simulate --flows FILE -o json` on a bare-pod Kubernetes
+    /// cluster, the whole process.
+    Flows,
 }
 
 impl Mode {
@@ -42,6 +52,7 @@ impl Mode {
             Mode::K8s => "k8s",
             Mode::Mixed => "mixed",
             Mode::Cilium => "cilium",
+            Mode::Flows => "flows",
         }
     }
 }
@@ -80,15 +91,24 @@ fn config() -> Config {
         "k8s" => vec![Mode::K8s],
         "mixed" | "calico" => vec![Mode::Mixed],
         "cilium" => vec![Mode::Cilium],
+        "flows" => vec![Mode::Flows],
         "both" => vec![Mode::K8s, Mode::Mixed],
-        "all" => vec![Mode::K8s, Mode::Mixed, Mode::Cilium],
-        other => panic!("unknown mode `{other}`: expected k8s, mixed, cilium, both or all"),
+        "all" => vec![Mode::K8s, Mode::Mixed, Mode::Cilium, Mode::Flows],
+        other => panic!("unknown mode `{other}`: expected k8s, mixed, cilium, flows, both or all"),
     };
+    // The flows file run has the sizes of the issue's measurement.
+    let flows_only = modes == [Mode::Flows];
     Config {
         modes,
-        pods: env_num("POLCTL_BENCH_PODS", 5_000),
-        policies: env_num("POLCTL_BENCH_POLICIES", 1_000),
-        flows: env_num("POLCTL_BENCH_FLOWS", 10_000),
+        pods: env_num("POLCTL_BENCH_PODS", if flows_only { 3_000 } else { 5_000 }),
+        policies: env_num(
+            "POLCTL_BENCH_POLICIES",
+            if flows_only { 500 } else { 1_000 },
+        ),
+        flows: env_num(
+            "POLCTL_BENCH_FLOWS",
+            if flows_only { 20_000 } else { 10_000 },
+        ),
         json_flows: env_num("POLCTL_BENCH_JSON_FLOWS", 1_000),
         json_budget: Duration::from_secs(env_num("POLCTL_BENCH_JSON_BUDGET_S", 40) as u64),
         seed: env_num("POLCTL_BENCH_SEED", 0x5EED_CAFE) as u64,
@@ -291,7 +311,108 @@ fn make_flows(cluster: &Cluster, n: usize, rng: &mut Rng) -> Vec<Flow> {
         .collect()
 }
 
+/// One flows-file entry per flow, as a user writes them.
+fn flows_yaml(flows: &[Flow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(flows.len() * 96);
+    for f in flows {
+        let _ = write!(
+            out,
+            "- {{from: {}, to: {}, protocol: {}",
+            f.src.name, f.dst.name, f.protocol
+        );
+        if f.protocol != Proto::ICMP {
+            let _ = write!(out, ", port: {}", f.port);
+        }
+        if let Some(p) = f.src_port {
+            let _ = write!(out, ", srcPort: {p}");
+        }
+        if let (Some(t), Some(c)) = (f.icmp_type, f.icmp_code) {
+            let _ = write!(out, ", icmpType: {t}, icmpCode: {c}");
+        }
+        if let Some(h) = &f.http {
+            if let Some(m) = &h.method {
+                let _ = write!(out, ", method: {m}");
+            }
+            if let Some(p) = &h.path {
+                let _ = write!(out, ", path: {p:?}");
+            }
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// `polctl simulate -f cluster.yaml --flows flows.yaml -o json`, the whole
+/// process of the release binary, its output counted and dropped.
+fn run_flows_file(cfg: &Config) {
+    let spec = Spec {
+        seed: cfg.seed,
+        ..Spec::k8s(cfg.pods, cfg.policies).bare()
+    };
+    let generated = generate(&spec);
+    let inv = load_text("bench.yaml", &generated.yaml).expect("the generated YAML loads");
+    let mut rng = Rng::new(cfg.seed ^ 0xF10A5);
+    let flows = make_flows(&inv.cluster, cfg.flows, &mut rng);
+    let dir = std::env::temp_dir().join(format!("polctl-bench-flows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let cluster = dir.join("cluster.yaml");
+    std::fs::write(&cluster, &generated.yaml).expect("cluster written");
+    let all = dir.join("flows.yaml");
+    std::fs::write(&all, flows_yaml(&flows)).expect("flows written");
+    let one = dir.join("one.yaml");
+    std::fs::write(&one, flows_yaml(&flows[..1])).expect("flow written");
+    let time = |file: &std::path::Path| {
+        let t = Instant::now();
+        // POLCTL_BENCH_BIN times another build (e.g. an older one).
+        let exe = std::env::var_os("POLCTL_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_polctl").into());
+        let mut child = std::process::Command::new(exe)
+            .args(["simulate", "-o", "json", "-f"])
+            .arg(&cluster)
+            .arg("--flows")
+            .arg(file)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("polctl runs");
+        let mut out = child.stdout.take().expect("piped stdout");
+        let bytes = std::io::copy(&mut out, &mut std::io::sink()).expect("output read");
+        let status = child.wait().expect("polctl ends");
+        assert!(
+            status.code().is_some_and(|c| c <= 1),
+            "polctl failed: {status}"
+        );
+        (t.elapsed(), bytes)
+    };
+    let (base, _) = time(&one);
+    let (d, bytes) = time(&all);
+    if std::env::var_os("POLCTL_BENCH_KEEP").is_some() {
+        println!("  (inputs kept in {})", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let marginal = d.saturating_sub(base);
+    println!(
+        "\n== flows run: {} bare pods, {} NetworkPolicies, cni k8s ==",
+        cfg.pods, cfg.policies
+    );
+    println!(
+        "  simulate --flows ({} flows) -o json: {} ms whole process = {}; {} ms with one flow (load, compile); the flows alone {} ({:.2} µs/flow); {:.1} MiB of JSON ({:.1} KiB/flow)",
+        cfg.flows,
+        ms(d),
+        per_sec(cfg.flows, d, "flows"),
+        ms(base),
+        per_sec(cfg.flows, marginal, "flows"),
+        marginal.as_secs_f64() * 1e6 / cfg.flows.max(1) as f64,
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1024.0 / cfg.flows.max(1) as f64
+    );
+}
+
 fn run(cfg: &Config, mode: Mode) {
+    if mode == Mode::Flows {
+        return run_flows_file(cfg);
+    }
     reset_peak();
     let mut table = Table(Vec::new());
     let spec = Spec {
@@ -300,6 +421,7 @@ fn run(cfg: &Config, mode: Mode) {
             Mode::K8s => Spec::k8s(cfg.pods, cfg.policies),
             Mode::Mixed => Spec::mixed(cfg.pods, cfg.policies),
             Mode::Cilium => Spec::cilium(cfg.pods, cfg.policies),
+            Mode::Flows => unreachable!("the flows mode runs the binary"),
         }
     };
 
@@ -373,6 +495,7 @@ fn run(cfg: &Config, mode: Mode) {
             Mode::K8s => Cni::K8s,
             Mode::Mixed => Cni::Calico,
             Mode::Cilium => Cni::Cilium,
+            Mode::Flows => unreachable!("the flows mode runs the binary"),
         }),
         calico_version: (mode == Mode::Mixed).then_some(Version::new(3, 32)),
         cilium_version: None,

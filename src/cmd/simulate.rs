@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
-use crate::load::{Expectation, Inventory, read_flows};
-use crate::model::policy::PolicySet;
+use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
+use crate::model::policy::{Dataplane, PolicySet};
+use crate::model::{Cluster, Spanned};
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
@@ -156,11 +157,16 @@ pub(crate) fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
     match args.output {
         Some(SimulateFormat::Json | SimulateFormat::Yaml) => {
             let all: Vec<&Outcome> = outcomes.iter().collect();
-            let v = view::json(&all, &set.dataplane, &inventory.cluster);
             if args.output == Some(SimulateFormat::Json) {
-                ctx.printer.json(&v)?
+                ctx.printer.json(&view::RequestJson {
+                    outcomes: &all,
+                    dataplane: &set.dataplane,
+                    cluster: &inventory.cluster,
+                    entry: None,
+                })?
             } else {
-                ctx.printer.yaml(&v)?
+                ctx.printer
+                    .yaml(&view::json(&all, &set.dataplane, &inventory.cluster))?
             }
         }
         Some(SimulateFormat::Wide) | None => {
@@ -228,7 +234,6 @@ fn run_file(
     let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
     let inventory = &*inventory;
     let evaluator = Evaluator::new(set, &inventory.cluster);
-    let mut rows = Vec::new();
     // Every flow is resolved first, so every bad one is reported at once.
     let mut problems = Vec::new();
     let mut resolved = Vec::new();
@@ -252,62 +257,96 @@ fn run_file(
     if !problems.is_empty() {
         return Err(LoadErrors { errors: problems }.into());
     }
-    // The rows of each entry, for its one JSON object.
-    let mut entries = Vec::new();
-    for (spec, flows) in resolved {
-        let start = rows.len();
-        for f in flows {
-            let mut o = evaluator.evaluate(f);
-            o.locate(&|s| inventory.sources.locate(s));
-            o.word(&Wording::FlowsFile);
-            rows.push(view::Row {
-                outcome: o,
-                expect: spec.value.expect.map(|e| match e {
-                    Expectation::Allow => Verdict::Allow,
-                    Expectation::Deny => Verdict::Deny,
-                }),
-                at: inventory.sources.locate(spec.span),
-            });
-        }
-        entries.push(start..rows.len());
-    }
-    let failed = rows.iter().filter(|r| r.failed()).count();
-    let denied = rows
-        .iter()
-        .filter(|r| r.outcome.verdict == Verdict::Deny)
-        .count();
-    // Each entry is the same object `simulate -o json` prints for one
-    // request, with the expectation and where the entry is written.
-    let entry_json = |range: &std::ops::Range<usize>| {
-        let rows = &rows[range.clone()];
-        let outcomes: Vec<&Outcome> = rows.iter().map(|r| &r.outcome).collect();
-        let mut v = view::json(&outcomes, &set.dataplane, &inventory.cluster);
-        if let (Some(row), Value::Object(map)) = (rows.first(), &mut v) {
-            if let Some(e) = row.expect {
-                map.insert("expect".into(), json!(e));
-                map.insert(
-                    "expectation_met".into(),
-                    json!(rows.iter().all(|r| !r.failed())),
-                );
-            }
-            map.insert("at".into(), json!(row.at));
-        }
-        v
+    let expect = |spec: &Spanned<FlowSpec>| {
+        spec.value.expect.map(|e| match e {
+            Expectation::Allow => Verdict::Allow,
+            Expectation::Deny => Verdict::Deny,
+        })
     };
+    let evaluate = |f| {
+        let mut o = evaluator.evaluate(f);
+        o.locate(&|s| inventory.sources.locate(s));
+        o.word(&Wording::FlowsFile);
+        o
+    };
+    let (mut failed, mut denied) = (0, 0);
     match args.output {
         Some(SimulateFormat::Json) => {
-            for range in &entries {
-                ctx.printer.json_line(&entry_json(range))?;
-            }
-        }
-        Some(SimulateFormat::Yaml) => {
-            let all: Vec<Value> = entries.iter().map(entry_json).collect();
-            ctx.printer.yaml(&all)?;
+            // Each entry is the same object `simulate -o json` prints for
+            // one request, with the expectation and where the entry is
+            // written; written as soon as it is simulated. Every entry is
+            // simulated even once stdout is closed: the exit status counts
+            // them all.
+            ctx.printer.stream(|out| {
+                let mut closed: Option<std::io::Error> = None;
+                for (spec, flows) in resolved {
+                    let outcomes: Vec<Outcome> = flows.into_iter().map(evaluate).collect();
+                    let expect = expect(spec);
+                    let met = outcomes
+                        .iter()
+                        .all(|o| expect.is_none_or(|e| e == o.verdict));
+                    failed += outcomes
+                        .iter()
+                        .filter(|o| expect.is_some_and(|e| e != o.verdict))
+                        .count();
+                    denied += outcomes
+                        .iter()
+                        .filter(|o| o.verdict == Verdict::Deny)
+                        .count();
+                    if closed.is_some() {
+                        continue;
+                    }
+                    let outcomes: Vec<&Outcome> = outcomes.iter().collect();
+                    let at = inventory.sources.locate(spec.span);
+                    let request = view::RequestJson {
+                        outcomes: &outcomes,
+                        dataplane: &set.dataplane,
+                        cluster: &inventory.cluster,
+                        entry: Some(view::EntryJson {
+                            expect,
+                            expectation_met: met,
+                            at: &at,
+                        }),
+                    };
+                    let written = serde_json::to_writer(&mut *out, &request)
+                        .map_err(std::io::Error::from)
+                        .and_then(|_| out.write_all(b"\n"));
+                    closed = written.err();
+                }
+                closed.map_or(Ok(()), Err)
+            })?;
         }
         format => {
-            let wide = format == Some(SimulateFormat::Wide);
-            ctx.printer.raw(&view::table(&rows, wide))?;
-            ctx.printer.line(&view::summary(&rows))?;
+            let mut rows = Vec::new();
+            // The rows of each entry, for its one YAML object.
+            let mut entries = Vec::new();
+            for (spec, flows) in resolved {
+                let start = rows.len();
+                for f in flows {
+                    rows.push(view::Row {
+                        outcome: evaluate(f),
+                        expect: expect(spec),
+                        at: inventory.sources.locate(spec.span),
+                    });
+                }
+                entries.push(start..rows.len());
+            }
+            failed = rows.iter().filter(|r| r.failed()).count();
+            denied = rows
+                .iter()
+                .filter(|r| r.outcome.verdict == Verdict::Deny)
+                .count();
+            if format == Some(SimulateFormat::Yaml) {
+                let all: Vec<Value> = entries
+                    .into_iter()
+                    .map(|range| entry_json(&rows[range], &set.dataplane, &inventory.cluster))
+                    .collect();
+                ctx.printer.yaml(&all)?;
+            } else {
+                let wide = format == Some(SimulateFormat::Wide);
+                ctx.printer.raw(&view::table(&rows, wide))?;
+                ctx.printer.line(&view::summary(&rows))?;
+            }
         }
     }
     Ok(if failed > 0 || (args.exit_code && denied > 0) {
@@ -315,4 +354,22 @@ fn run_file(
     } else {
         ExitStatus::Success
     })
+}
+
+/// Each entry of a flows file is the same object `simulate -o json` prints
+/// for one request, with the expectation and where the entry is written.
+fn entry_json(rows: &[view::Row], dataplane: &Dataplane, cluster: &Cluster) -> Value {
+    let outcomes: Vec<&Outcome> = rows.iter().map(|r| &r.outcome).collect();
+    let mut v = view::json(&outcomes, dataplane, cluster);
+    if let (Some(row), Value::Object(map)) = (rows.first(), &mut v) {
+        if let Some(e) = row.expect {
+            map.insert("expect".into(), json!(e));
+            map.insert(
+                "expectation_met".into(),
+                json!(rows.iter().all(|r| !r.failed())),
+            );
+        }
+        map.insert("at".into(), json!(row.at));
+    }
+    v
 }

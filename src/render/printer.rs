@@ -96,11 +96,6 @@ impl Printer {
         self.written(written)
     }
 
-    /// One compact JSON document per line (JSON Lines).
-    pub(crate) fn json_line<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
-        self.line(&serde_json::to_string(value).into_diagnostic()?)
-    }
-
     /// YAML on stdout, written as it is serialized.
     pub(crate) fn yaml<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         self.stream(|out| {

@@ -1,6 +1,7 @@
 //! `polctl simulate`: the JSON contract of a simulated request, and for
 //! `--flows` one row per flow and a summary line.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::table;
@@ -50,6 +51,241 @@ pub(crate) fn json(outcomes: &[&Outcome], dataplane: &Dataplane, cluster: &Clust
         top.insert("flows".into(), Value::Array(flows));
     }
     Value::Object(top)
+}
+
+/// The object [`json`] builds, serialized as it is written: nothing of it
+/// is held in memory (a flows file of 100,000 entries writes one after the
+/// other). `entry` adds what a flows-file entry carries: the expectation,
+/// whether every flow met it, and where the entry is written.
+pub(crate) struct RequestJson<'a> {
+    pub outcomes: &'a [&'a Outcome],
+    pub dataplane: &'a Dataplane,
+    pub cluster: &'a Cluster,
+    pub entry: Option<EntryJson<'a>>,
+}
+
+/// A flows-file entry's own keys.
+pub(crate) struct EntryJson<'a> {
+    pub expect: Option<Verdict>,
+    pub expectation_met: bool,
+    pub at: &'a str,
+}
+
+impl Serialize for RequestJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(&first) = self.outcomes.first() else {
+            return serializer.serialize_unit();
+        };
+        // The same keys, in the same order, as `json`.
+        let denied = self
+            .outcomes
+            .iter()
+            .copied()
+            .find(|o| o.verdict == Verdict::Deny);
+        let decisive = denied.unwrap_or(first);
+        let pending = self
+            .outcomes
+            .iter()
+            .filter_map(|o| o.pending_verdict)
+            .reduce(|a, b| if a == Verdict::Deny { a } else { b });
+        let l7_filtered = denied.is_none() && self.outcomes.iter().any(|o| o.l7_filtered);
+        let mut map = serializer.serialize_map(None)?;
+        outcome_entries(
+            &mut map,
+            decisive,
+            self.cluster,
+            l7_filtered,
+            pending.filter(|_| decisive.pending_verdict.is_some()),
+        )?;
+        map.serialize_entry("dataplane", self.dataplane)?;
+        if self.outcomes.len() > 1 {
+            let flows: Vec<OutcomeJson> = self
+                .outcomes
+                .iter()
+                .map(|&outcome| OutcomeJson {
+                    outcome,
+                    cluster: self.cluster,
+                })
+                .collect();
+            map.serialize_entry("flows", &flows)?;
+        }
+        if let Some(entry) = &self.entry {
+            if let Some(e) = entry.expect {
+                map.serialize_entry("expect", &e)?;
+                map.serialize_entry("expectation_met", &entry.expectation_met)?;
+            }
+            map.serialize_entry("at", entry.at)?;
+        }
+        map.end()
+    }
+}
+
+/// One flow's outcome as [`flow_json`] builds it.
+struct OutcomeJson<'a> {
+    outcome: &'a Outcome,
+    cluster: &'a Cluster,
+}
+
+impl Serialize for OutcomeJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let o = self.outcome;
+        let mut map = serializer.serialize_map(None)?;
+        outcome_entries(&mut map, o, self.cluster, o.l7_filtered, o.pending_verdict)?;
+        map.end()
+    }
+}
+
+/// The keys of a serialized [`Outcome`] in its field order, with the flow's
+/// ends structured and the request-wide `l7_filtered` and
+/// `pending_verdict` in place of the flow's own.
+fn outcome_entries<M: SerializeMap>(
+    map: &mut M,
+    o: &Outcome,
+    cluster: &Cluster,
+    l7_filtered: bool,
+    pending_verdict: Option<Verdict>,
+) -> Result<(), M::Error> {
+    map.serialize_entry("verdict", &o.verdict)?;
+    if let Some(v) = &o.denied_at {
+        map.serialize_entry("denied_at", v)?;
+    }
+    if let Some(v) = &o.refused_by {
+        map.serialize_entry("refused_by", v)?;
+    }
+    if let Some(v) = &o.client_sees {
+        map.serialize_entry("client_sees", v)?;
+    }
+    if let Some(v) = &pending_verdict {
+        map.serialize_entry("pending_verdict", v)?;
+    }
+    if let Some(v) = &o.pending_decided_by {
+        map.serialize_entry("pending_decided_by", v)?;
+    }
+    map.serialize_entry("l7_filtered", &l7_filtered)?;
+    if !o.l7_filtered_by.is_empty() {
+        map.serialize_entry("l7_filtered_by", &o.l7_filtered_by)?;
+    }
+    map.serialize_entry(
+        "flow",
+        &FlowJson {
+            flow: &o.flow,
+            cluster,
+        },
+    )?;
+    map.serialize_entry("egress", &o.egress)?;
+    map.serialize_entry("ingress", &o.ingress)?;
+    if let Some(v) = &o.pending {
+        map.serialize_entry("pending", v)?;
+    }
+    if !o.notes.is_empty() {
+        map.serialize_entry("notes", &o.notes)?;
+    }
+    Ok(())
+}
+
+/// A [`Flow`] serialized with its ends as [`end`] words them.
+struct FlowJson<'a> {
+    flow: &'a crate::model::Flow,
+    cluster: &'a Cluster,
+}
+
+impl Serialize for FlowJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let f = self.flow;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("src", &EndJson(&f.src, self.cluster))?;
+        map.serialize_entry("dst", &EndJson(&f.dst, self.cluster))?;
+        map.serialize_entry("protocol", &f.protocol)?;
+        map.serialize_entry("port", &f.port)?;
+        if let Some(v) = &f.src_port {
+            map.serialize_entry("src_port", v)?;
+        }
+        if let Some(v) = &f.icmp_type {
+            map.serialize_entry("icmp_type", v)?;
+        }
+        if let Some(v) = &f.icmp_code {
+            map.serialize_entry("icmp_code", v)?;
+        }
+        if let Some(v) = &f.http {
+            map.serialize_entry("http", v)?;
+        }
+        if !f.l7.is_empty() {
+            map.serialize_entry("l7", &f.l7)?;
+        }
+        if f.auth_fails {
+            map.serialize_entry("auth_fails", &f.auth_fails)?;
+        }
+        map.end()
+    }
+}
+
+/// A flow end as [`end`] builds it.
+struct EndJson<'a>(&'a Peer, &'a Cluster);
+
+impl Serialize for EndJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let EndJson(peer, cluster) = *self;
+        let mut workload = None;
+        let (kind, namespace, name): (&str, Option<&str>, Option<&str>) = match peer.end {
+            FlowEnd::Pod { index } => match cluster.endpoints.get(index) {
+                Some(ep) => {
+                    workload = ep.owner.as_ref();
+                    ("pod", Some(ep.namespace.as_str()), Some(ep.name.as_str()))
+                }
+                None => ("pod", None, None),
+            },
+            FlowEnd::HostEndpoint { index } => (
+                "host-endpoint",
+                None,
+                cluster.host_endpoints.get(index).map(|h| h.name.as_str()),
+            ),
+            FlowEnd::Node { index } => (
+                "node",
+                None,
+                cluster.nodes.get(index).map(|n| n.name.as_str()),
+            ),
+            FlowEnd::External => ("external", None, None),
+        };
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("kind", kind)?;
+        map.serialize_entry("namespace", &namespace)?;
+        map.serialize_entry("name", &name)?;
+        map.serialize_entry("ip", &peer.ip)?;
+        map.serialize_entry("display", &peer.name)?;
+        if let Some(o) = workload {
+            map.serialize_entry("workload", &format_args!("{}/{}", o.kind, o.name))?;
+        }
+        if let Some(hop) = &peer.service
+            && let Some(svc) = cluster.services.get(hop.index)
+        {
+            let backend = match (namespace, name) {
+                (Some(ns), Some(name)) => Some(format!("{ns}/{name}")),
+                _ => None,
+            };
+            map.serialize_entry(
+                "service",
+                &ServiceJson {
+                    namespace: &svc.namespace,
+                    name: &svc.name,
+                    port: hop.port,
+                    protocol: hop.protocol,
+                    target_port: hop.target_port,
+                    backend,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ServiceJson<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    port: u16,
+    protocol: crate::model::Proto,
+    target_port: u16,
+    backend: Option<String>,
 }
 
 /// One flow's outcome, its ends structured.

@@ -139,6 +139,55 @@ pub fn flows(
     }
     Ok(out)
 }
+/// What resolving many requests against one cluster reuses (a flows file
+/// holds thousands): the CIDRs the rules tell apart, and pods and workloads
+/// by namespace and name.
+pub(crate) struct Lookup {
+    nets: Vec<IpNet>,
+    /// By namespace and name: the first pod of that name, as a scan in
+    /// order finds it.
+    pods: HashMap<String, HashMap<String, usize>>,
+    /// By namespace and name: the workloads of that name, in order.
+    workloads: HashMap<String, HashMap<String, Vec<usize>>>,
+}
+
+impl Lookup {
+    pub(crate) fn new(set: &crate::model::policy::PolicySet, cluster: &Cluster) -> Self {
+        let mut pods: HashMap<String, HashMap<String, usize>> = HashMap::new();
+        for (i, e) in cluster.endpoints.iter().enumerate() {
+            pods.entry(e.namespace.clone())
+                .or_default()
+                .entry(e.name.clone())
+                .or_insert(i);
+        }
+        let mut workloads: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        for (i, w) in cluster.workloads.iter().enumerate() {
+            workloads
+                .entry(w.namespace.clone())
+                .or_default()
+                .entry(w.name.clone())
+                .or_default()
+                .push(i);
+        }
+        Lookup {
+            nets: reach::rule_nets(set, cluster),
+            pods,
+            workloads,
+        }
+    }
+
+    fn pod(&self, ns: &str, name: &str) -> Option<usize> {
+        self.pods.get(ns)?.get(name).copied()
+    }
+
+    fn workloads(&self, ns: &str, name: &str) -> &[usize] {
+        self.workloads
+            .get(ns)
+            .and_then(|m| m.get(name))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Resolves a flow request as [`flows`] does, except that a CIDR is cut
 /// into the ranges the loaded rules tell apart (at every CIDR they and the
 /// network sets name), each range is evaluated, and adjacent ranges with
@@ -150,9 +199,16 @@ pub(crate) fn flows_by_range(
     req: &FlowRequest,
     namespace: &str,
 ) -> Result<Vec<Flow>, ResolveError> {
-    let nets = reach::rule_nets(evaluator.policy_set(), cluster);
-    let sources = ends(cluster, &req.from, namespace, Some(&nets))?;
-    let destinations = ends(cluster, &req.to, namespace, Some(&nets))?;
+    // The evaluator keeps the lookup of its own cluster.
+    let own;
+    let lookup = if std::ptr::eq(evaluator.cluster(), cluster) {
+        evaluator.lookup()
+    } else {
+        own = Lookup::new(evaluator.policy_set(), cluster);
+        &own
+    };
+    let sources = ends(cluster, &req.from, namespace, Some(lookup))?;
+    let destinations = ends(cluster, &req.to, namespace, Some(lookup))?;
     // (flow, the range end's CIDR range, outcome signature), merged in place.
     let mut out: Vec<(Flow, Option<Range>, String)> = Vec::new();
     let mut last_of: HashMap<String, usize> = HashMap::new();
@@ -426,7 +482,7 @@ fn ends(
     cluster: &Cluster,
     text: &str,
     namespace: &str,
-    nets: Option<&[IpNet]>,
+    lookup: Option<&Lookup>,
 ) -> Result<Vec<End>, String> {
     let plain = |peer: Peer| {
         Ok(vec![End {
@@ -536,8 +592,8 @@ fn ends(
         return plain(address_peer(cluster, ip, text.to_string()));
     }
     if let Ok(net) = text.parse::<IpNet>() {
-        if let Some(nets) = nets {
-            let ranges = cidr_ranges(cluster, nets, net, text);
+        if let Some(lookup) = lookup {
+            let ranges = cidr_ranges(cluster, &lookup.nets, net, text);
             if !ranges.is_empty() {
                 return Ok(ranges);
             }
@@ -548,18 +604,32 @@ fn ends(
     let reference = Reference::parse(text, &|ns| cluster.namespaces.contains_key(ns));
     let ns = reference.namespace.unwrap_or(namespace);
     let (kind, name) = (reference.kind, reference.name);
-    let pod = cluster
-        .endpoints
-        .iter()
-        .enumerate()
-        .find(|(_, e)| e.namespace == ns && e.name == name)
-        .filter(|_| kind.is_none_or(|k| k == "Pod"));
+    let pod = match lookup {
+        Some(l) => l.pod(ns, name).map(|i| (i, &cluster.endpoints[i])),
+        None => cluster
+            .endpoints
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.namespace == ns && e.name == name),
+    }
+    .filter(|_| kind.is_none_or(|k| k == "Pod"));
+    let named: Vec<&Workload> = match lookup {
+        Some(l) => l
+            .workloads(ns, name)
+            .iter()
+            .map(|&i| &cluster.workloads[i])
+            .collect(),
+        None => cluster
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == ns && w.name == name)
+            .collect(),
+    };
     // Lone pods are workloads of kind Pod too: the pod stands for them. A
     // workload that owns the pod of the same name is that pod.
-    let workloads: Vec<&Workload> = cluster
-        .workloads
-        .iter()
-        .filter(|w| w.namespace == ns && w.name == name && w.kind != "Pod")
+    let workloads: Vec<&Workload> = named
+        .into_iter()
+        .filter(|w| w.kind != "Pod")
         .filter(|w| kind.is_none_or(|k| w.kind.eq_ignore_ascii_case(k)))
         .filter(|w| pod.is_none_or(|(i, _)| !w.endpoints.contains(&i)))
         .collect();

@@ -25,7 +25,7 @@ mod reply;
 pub(crate) mod trace;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use criteria::Ctx;
 use identity::{Identities, Owner};
@@ -78,6 +78,8 @@ pub struct Evaluator<'a> {
     selection: RwLock<HashMap<(identity::OwnerKind, Direction, View), Selection>>,
     /// Per pod: the names of its profiles.
     profiles: RwLock<HashMap<usize, Arc<Vec<String>>>>,
+    /// What resolving flow requests reuses, built on first use.
+    lookup: OnceLock<crate::sim::resolve::Lookup>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -119,7 +121,15 @@ impl<'a> Evaluator<'a> {
             host_policies: set.host_firewall,
             selection: RwLock::new(HashMap::new()),
             profiles: RwLock::new(HashMap::new()),
+            lookup: OnceLock::new(),
         }
+    }
+
+    /// Pods and workloads by name and the CIDRs the rules tell apart, for
+    /// resolving flow requests.
+    pub(crate) fn lookup(&self) -> &crate::sim::resolve::Lookup {
+        self.lookup
+            .get_or_init(|| crate::sim::resolve::Lookup::new(self.set, self.cluster))
     }
 
     pub fn identities(&self) -> &Identities {
@@ -128,6 +138,10 @@ impl<'a> Evaluator<'a> {
 
     pub(crate) fn policy_set(&self) -> &PolicySet {
         self.set
+    }
+
+    pub(crate) fn cluster(&self) -> &'a Cluster {
+        self.cluster
     }
 
     /// Simulates one flow: both directions, the enforced verdict, where a
