@@ -459,3 +459,126 @@ pub(crate) fn summary(rows: &[Row]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::lower::{Choice, Input, lower};
+    use crate::load::{Inputs, load};
+    use crate::model::Proto;
+    use crate::sim::eval::Evaluator;
+    use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range};
+
+    /// The streamed object is, byte for byte, the one built as a value
+    /// (compact and pretty), for pod pairs and Services of every fixture.
+    #[test]
+    fn streamed_json_is_the_built_json() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut compared = 0;
+        let mut several = 0;
+        let mut fixtures: Vec<_> = std::fs::read_dir(dir)
+            .expect("fixtures")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        fixtures.sort();
+        for path in fixtures {
+            let inputs = Inputs {
+                paths: vec![path.clone()],
+                recursive: true,
+            };
+            let Ok(inv) = load(&inputs, &mut std::io::empty()) else {
+                continue;
+            };
+            let lowered = lower(&Input::from(&inv), &Choice::default());
+            let ev = Evaluator::new(&lowered.set, &inv.cluster);
+            let mut ends: Vec<String> = inv
+                .cluster
+                .endpoints
+                .iter()
+                .take(12)
+                .map(|e| format!("{}/{}", e.namespace, e.name))
+                .collect();
+            ends.extend(
+                inv.cluster
+                    .services
+                    .iter()
+                    .map(|s| format!("svc:{}/{}", s.namespace, s.name)),
+            );
+            ends.push("10.0.0.0/8".into());
+            for from in &ends {
+                for to in &ends {
+                    for (port, protocol) in [
+                        (Some(80), None),
+                        (Some(53), Some(Proto::UDP)),
+                        (None, Some(Proto::ICMP)),
+                    ] {
+                        let req = FlowRequest {
+                            from: from.clone(),
+                            to: to.clone(),
+                            port: port.map(PortRef::Number),
+                            protocol,
+                            src_port: None,
+                            icmp_type: None,
+                            icmp_code: None,
+                            http: None,
+                            l7: Vec::new(),
+                            auth_fails: false,
+                        };
+                        let Ok(flows) = flows_by_range(&ev, &inv.cluster, &req, "default") else {
+                            continue;
+                        };
+                        let outcomes: Vec<Outcome> = flows
+                            .into_iter()
+                            .map(|f| {
+                                let mut o = ev.evaluate(f);
+                                o.locate(&|s| inv.sources.locate(s));
+                                o
+                            })
+                            .collect();
+                        let all: Vec<&Outcome> = outcomes.iter().collect();
+                        several += usize::from(all.len() > 1);
+                        let dp = &lowered.set.dataplane;
+                        let mut built = json(&all, dp, &inv.cluster);
+                        let streamed = RequestJson {
+                            outcomes: &all,
+                            dataplane: dp,
+                            cluster: &inv.cluster,
+                            entry: None,
+                        };
+                        assert_eq!(
+                            serde_json::to_string_pretty(&streamed).unwrap(),
+                            serde_json::to_string_pretty(&built).unwrap(),
+                            "{} {from} -> {to}",
+                            path.display()
+                        );
+                        let expect = Some(Verdict::Allow);
+                        let met = all.iter().all(|o| o.verdict == Verdict::Allow);
+                        if let Value::Object(map) = &mut built {
+                            map.insert("expect".into(), json!(expect));
+                            map.insert("expectation_met".into(), json!(met));
+                            map.insert("at".into(), json!("flows.yaml:1:3"));
+                        }
+                        let streamed = RequestJson {
+                            entry: Some(EntryJson {
+                                expect,
+                                expectation_met: met,
+                                at: "flows.yaml:1:3",
+                            }),
+                            ..streamed
+                        };
+                        assert_eq!(
+                            serde_json::to_string(&streamed).unwrap(),
+                            serde_json::to_string(&built).unwrap(),
+                            "{} {from} -> {to}",
+                            path.display()
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "compared {compared} requests");
+        assert!(several > 10, "requests of several flows: {several}");
+    }
+}
