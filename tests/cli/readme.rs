@@ -41,12 +41,7 @@ fn examples() -> Vec<Example> {
 fn readme_examples_print_what_the_readme_shows() {
     let examples = examples();
     assert!(examples.len() >= 3, "the README tour has examples");
-    // The cluster the README's --from-cluster examples read.
-    let cluster = polctl_apiserver_double::Double::builder()
-        .seed_path(repo().join("fixtures/tiers"))
-        .map(|b| b.without_group("cilium.io").context("kind-shop"))
-        .and_then(|b| b.start())
-        .expect("the API server double starts");
+    let cluster = readme_cluster();
     for ex in examples {
         let out = polctl()
             .args(&ex.args)
@@ -71,6 +66,69 @@ fn readme_examples_print_what_the_readme_shows() {
             assert_eq!(got, ex.expected, "{command}: stderr");
         }
     }
+}
+
+/// The cluster the README's `--from-cluster` examples read: it serves
+/// `fixtures/tiers` as context `kind-shop`, without Cilium.
+fn readme_cluster() -> polctl_apiserver_double::Double {
+    polctl_apiserver_double::Double::builder()
+        .seed_path(repo().join("fixtures/tiers"))
+        .map(|b| b.without_group("cilium.io").context("kind-shop"))
+        .and_then(|b| b.start())
+        .expect("the API server double starts")
+}
+
+/// The `polctl snapshot > cluster.yaml` block shows what snapshot says on
+/// stderr (lines not starting with `polctl`), then reads the file back.
+#[test]
+fn readme_snapshot_block_prints_what_the_readme_shows() {
+    let block = section_blocks(
+        "### The live cluster: `polctl snapshot`, `--from-cluster`, `diff --cluster`",
+    )
+    .into_iter()
+    .find(|b| {
+        b.first()
+            .is_some_and(|l| l == "polctl snapshot > cluster.yaml")
+    })
+    .expect("the README shows `polctl snapshot > cluster.yaml`");
+    let notes: Vec<&str> = block[1..]
+        .iter()
+        .map(String::as_str)
+        .take_while(|l| !l.starts_with("polctl "))
+        .collect();
+    let reread = block[1 + notes.len()..].to_vec();
+    assert_eq!(reread, ["polctl graph -f cluster.yaml"], "{block:?}");
+
+    let cluster = readme_cluster();
+    let out = polctl()
+        .arg("snapshot")
+        .env("KUBECONFIG", cluster.kubeconfig())
+        .output()
+        .expect("polctl runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let got: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(got, notes, "polctl snapshot's stderr");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("cluster.yaml");
+    std::fs::write(&file, &out.stdout).expect("write cluster.yaml");
+    let graph = polctl()
+        .arg("graph")
+        .arg("-f")
+        .arg(&file)
+        .output()
+        .expect("polctl runs");
+    assert_eq!(
+        graph.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&graph.stderr)
+    );
+    assert!(
+        !graph.stdout.is_empty(),
+        "the graph of the snapshot is printed"
+    );
 }
 
 /// Output shown from a test run that needs a set-up a README command cannot
