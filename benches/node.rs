@@ -10,10 +10,11 @@
 //!
 //! Configurations: 10 identities with 10 port ranges each that the local
 //! endpoint may open, 10,000 identities with 4 each, and one identity with
-//! 1,000 ranges. Each
-//! is measured for an allowed packet (identity and policy hit), a denied
-//! one (policy miss, then a conntrack miss) and a reply (policy miss,
-//! conntrack hit).
+//! 1,000 ranges. Each is measured for an allowed SYN (policy hit, then the
+//! conntrack lookup that finds it tracked), the same connection's ACK
+//! (conntrack hit: no policy lookup), a denied SYN (policy miss; a SYN is
+//! never a reply), a denied ACK (conntrack miss, then policy miss) and a
+//! reply (conntrack hit).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -80,8 +81,11 @@ fn plan(identities: u32, ranges: u32) -> Plan {
     }
 }
 
-/// Ethernet + IPv4 + TCP SYN.
-fn packet(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16) -> Vec<u8> {
+const SYN: u8 = 0x02;
+const ACK: u8 = 0x10;
+
+/// Ethernet + IPv4 + TCP with `flags`.
+fn packet(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, flags: u8) -> Vec<u8> {
     let mut p = vec![0u8; 14 + 20 + 20];
     p[12..14].copy_from_slice(&0x0800u16.to_be_bytes());
     let ip = &mut p[14..34];
@@ -95,7 +99,7 @@ fn packet(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16) -> Vec<u8> {
     tcp[0..2].copy_from_slice(&sport.to_be_bytes());
     tcp[2..4].copy_from_slice(&dport.to_be_bytes());
     tcp[12] = 5 << 4;
-    tcp[13] = 0x02;
+    tcp[13] = flags;
     p
 }
 
@@ -139,14 +143,23 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
 
     let target = identities / 2;
     let (lo, hi) = range(ranges / 2, ranges);
-    let allowed = packet(LOCAL, peer(target), 40000, lo + (hi - lo) / 2);
-    let denied = packet(LOCAL, peer(target), 40000, hi + 1);
+    let allowed = packet(LOCAL, peer(target), 40000, lo + (hi - lo) / 2, SYN);
+    // The same connection's next packets: tracked by the first run.
+    let established = packet(LOCAL, peer(target), 40000, lo + (hi - lo) / 2, ACK);
+    let denied = packet(LOCAL, peer(target), 40000, hi + 1, SYN);
+    let denied_ack = packet(LOCAL, peer(target), 40001, hi + 1, ACK);
     // An ARP request: only the endpoint's lookup and a counter, the
     // floor under every IP packet.
     let mut arp = vec![0u8; 14 + 28];
     arp[12..14].copy_from_slice(&0x0806u16.to_be_bytes());
     let mut out = Vec::new();
-    for (name, data) in [("allowed", &allowed), ("denied", &denied), ("ARP", &arp)] {
+    for (name, data) in [
+        ("allowed SYN", &allowed),
+        ("allowed, established", &established),
+        ("denied SYN", &denied),
+        ("denied ACK", &denied_ack),
+        ("ARP", &arp),
+    ] {
         let mut buf = vec![0u8; data.len() + 64];
         let r = prog
             .test_run(TestRunOptions {
@@ -168,24 +181,27 @@ fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run
     // port 8080 from port 1000 (no range includes 1000: the policy misses).
     {
         let ct: Map = ebpf.take_map("CONNTRACK4").ok_or("CONNTRACK4")?;
-        let mut ct: HashMap<MapData, maps::FlowKey4, u32> =
+        let mut ct: HashMap<MapData, maps::FlowKey4, maps::Connection> =
             HashMap::try_from(ct).map_err(|e| err("CONNTRACK4", e))?;
-        let key = maps::FlowKey4 {
-            src: peer(target).octets(),
-            dst: LOCAL.octets(),
-            src_port: 1000,
-            dst_port: 8080,
-            protocol: 6,
-            pad: [0; 3],
+        let (key, swapped) =
+            maps::FlowKey4::canonical(peer(target).octets(), LOCAL.octets(), 1000, 8080, 6);
+        // Allowed by the endpoint's ingress hook.
+        let opened = maps::Connection {
+            version: 0,
+            endpoint: 0,
+            direction: maps::INGRESS,
+            swapped: u8::from(swapped),
+            pad: [0; 2],
         };
-        ct.insert(key, 1, 0).map_err(|e| err("CONNTRACK4", e))?;
+        ct.insert(key, opened, 0)
+            .map_err(|e| err("CONNTRACK4", e))?;
     }
     let prog: &mut SchedClassifier = ebpf
         .program_mut("from_endpoint")
         .ok_or("from_endpoint")?
         .try_into()
         .map_err(|e| err("from_endpoint", e))?;
-    let reply = packet(LOCAL, peer(target), 8080, 1000);
+    let reply = packet(LOCAL, peer(target), 8080, 1000, ACK);
     let mut buf = vec![0u8; reply.len() + 64];
     let r = prog
         .test_run(TestRunOptions {

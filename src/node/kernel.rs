@@ -294,13 +294,15 @@ pub fn attach(plan: &Plan, pins: &Pins) -> Result<State, NodeError> {
 
     let mut config: Array<MapData, u32> =
         Array::try_from(open_map(pins, "CONFIG")?).map_err(|e| kernel("CONFIG", e))?;
-    let active = config
+    let version = config
         .get(&maps::CONFIG_ACTIVE_SLOT, 0)
-        .map_err(|e| kernel("CONFIG", e))?;
-    let slot = 1 - active.min(1);
+        .map_err(|e| kernel("CONFIG", e))?
+        .wrapping_add(1);
+    // The next version uses the other slot: fill it, then switch.
+    let slot = maps::active_slot(version);
     fill_slot(pins, slot, plan, &ifindexes)?;
     config
-        .set(maps::CONFIG_ACTIVE_SLOT, slot, 0)
+        .set(maps::CONFIG_ACTIVE_SLOT, version, 0)
         .map_err(|e| kernel("switching the policy slot", e))?;
 
     let previous = read_state(pins).ok();
@@ -560,9 +562,11 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
     }
     let config: Array<MapData, u32> =
         Array::try_from(open_map(pins, "CONFIG")?).map_err(|e| kernel("CONFIG", e))?;
-    let slot = config
-        .get(&maps::CONFIG_ACTIVE_SLOT, 0)
-        .map_err(|e| kernel("CONFIG", e))?;
+    let slot = maps::active_slot(
+        config
+            .get(&maps::CONFIG_ACTIVE_SLOT, 0)
+            .map_err(|e| kernel("CONFIG", e))?,
+    );
     let mut sizes = BTreeMap::new();
     sizes.insert(
         "endpoints".to_string(),
@@ -607,11 +611,11 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
     );
     sizes.insert(
         "conntrack".to_string(),
-        HashMap::<MapData, maps::FlowKey, u32>::try_from(open_map(pins, "CONNTRACK")?)
+        HashMap::<MapData, maps::FlowKey, maps::Connection>::try_from(open_map(pins, "CONNTRACK")?)
             .map_err(|e| kernel("CONNTRACK", e))?
             .keys()
             .count()
-            + HashMap::<MapData, maps::FlowKey4, u32>::try_from(open_map(pins, "CONNTRACK4")?)
+            + HashMap::<MapData, maps::FlowKey4, maps::Connection>::try_from(open_map(pins, "CONNTRACK4")?)
                 .map_err(|e| kernel("CONNTRACK4", e))?
                 .keys()
                 .count(),

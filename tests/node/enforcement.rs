@@ -1,7 +1,9 @@
 //! The kernel agrees with the simulator. A network namespace plays the
 //! node; each endpoint of a fixture gets its own namespace behind a veth
 //! pair whose host side is on the node, wired as Calico wires pods (a /32
-//! route to the pod, proxy ARP, the pod's default route via 169.254.1.1).
+//! route to the pod, proxy ARP, the pod's default route via 169.254.1.1;
+//! for a dual-stack pod also a /128 route, proxy NDP, and the pod's IPv6
+//! default route via the host side's link-local address).
 //! polctl attaches its classifier in the node's namespace; every (source,
 //! destination, port, protocol) is probed from inside the pods and the
 //! answer compared with `polctl simulate`'s L3/L4 verdict. Then detach
@@ -42,6 +44,8 @@ struct Pod {
     netns: String,
     iface: String,
     ip: String,
+    /// The pod's IPv6 address, when it has one.
+    ip6: Option<String>,
 }
 
 /// Namespaces, links, listeners and pins of one test; all removed on drop,
@@ -67,6 +71,10 @@ impl Lab {
         };
         lab.in_node(&["ip", "link", "set", "lo", "up"]);
         lab.in_node(&["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
+        lab.in_node(&["sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]);
+        // Addresses usable at once, not after duplicate address detection
+        // (up to a second or more per interface).
+        lab.in_node(&["sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0"]);
         // The node's uplink: proxy ARP only answers for addresses routed
         // through another interface, so the pods' gateway 169.254.1.1 must
         // be (as it is on a real node, through its default route).
@@ -85,7 +93,7 @@ impl Lab {
         sh(&full)
     }
 
-    fn add_pod(&mut self, name: &str, ip: &str) {
+    fn add_pod(&mut self, name: &str, ip: &str, ip6: Option<&str>) {
         let k = self.pods.len();
         let netns = format!("{}-{k}", self.node);
         let suffix = self.node.trim_start_matches("polctl-node-");
@@ -97,7 +105,17 @@ impl Lab {
             netns: netns.clone(),
             iface: iface.clone(),
             ip: ip.to_string(),
+            ip6: ip6.map(str::to_string),
         });
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            &netns,
+            "sysctl",
+            "-qw",
+            "net.ipv6.conf.default.accept_dad=0",
+        ]);
         // The first pod's interface gets an index past the classifier's
         // endpoint array, so the hash it falls back to is exercised too.
         let index = (65_600 + k).to_string();
@@ -144,13 +162,66 @@ impl Lab {
             &format!("net.ipv4.neigh.{iface}.proxy_delay=0"),
         ]);
         self.in_node(&["ip", "route", "add", &format!("{ip}/32"), "dev", &iface]);
+        if let Some(ip6) = ip6 {
+            self.wire_ipv6(k, ip6);
+        }
+    }
+
+    /// The IPv6 wiring of pod `k`, the counterpart of the IPv4 one: the
+    /// pod's default route goes via fe80::1, which the node answers for on
+    /// the pod's veth by proxy NDP (`proxy_ndp` and an `ip -6 neigh add
+    /// proxy` entry, as proxy ARP answers for 169.254.1.1), and the node
+    /// routes the pod's /128 to the veth.
+    fn wire_ipv6(&self, k: usize, ip6: &str) {
+        const GATEWAY: &str = "fe80::1";
+        let (netns, iface) = (&self.pods[k].netns, &self.pods[k].iface);
+        self.in_node(&[
+            "sysctl",
+            "-qw",
+            &format!("net.ipv6.conf.{iface}.proxy_ndp=1"),
+        ]);
+        // Answer at once, not after up to 0.8 s.
+        self.in_node(&[
+            "sysctl",
+            "-qw",
+            &format!("net.ipv6.neigh.{iface}.proxy_delay=0"),
+        ]);
+        self.in_node(&["ip", "-6", "neigh", "add", "proxy", GATEWAY, "dev", iface]);
+        self.in_node(&[
+            "ip",
+            "-6",
+            "route",
+            "add",
+            &format!("{ip6}/128"),
+            "dev",
+            iface,
+        ]);
+        let pod = |args: &[&str]| {
+            let mut full = vec!["ip", "-n", netns];
+            full.extend(args);
+            sh(&full);
+        };
+        pod(&[
+            "-6",
+            "addr",
+            "add",
+            &format!("{ip6}/128"),
+            "dev",
+            "eth0",
+            "nodad",
+        ]);
+        pod(&[
+            "-6", "route", "add", "default", "via", GATEWAY, "dev", "eth0",
+        ]);
     }
 
     fn listen(&mut self, pod: usize, specs: &[String]) {
+        let ipv6 = self.pods[pod].ip6.is_some().then_some("--ipv6");
         let mut child = Command::new("ip")
             .args(["netns", "exec", &self.pods[pod].netns, "python3"])
             .arg(repo().join("tests/node/netns.py"))
             .arg("listen")
+            .args(ipv6)
             .args(specs)
             .stdout(Stdio::piped())
             .spawn()
@@ -400,24 +471,31 @@ fn kernel_agrees_with_simulate(
         if e["host_network"].as_bool() == Some(true) {
             continue;
         }
-        let Some(ip) = e["ips"][0].as_str() else {
+        let ips: Vec<&str> = e["ips"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let Some(ip) = ips.iter().find(|ip| !ip.contains(':')) else {
             continue;
         };
+        let ip6 = ips.iter().find(|ip| ip.contains(':'));
         let name = format!(
             "{}/{}",
             e["namespace"].as_str().expect("ns"),
             e["name"].as_str().expect("name")
         );
-        pods.push((name, ip.to_string()));
+        pods.push((name, ip.to_string(), ip6.map(|ip| ip.to_string())));
     }
-    let (last, last_ip) = pods.pop().expect("a pod");
-    for (name, ip) in &pods {
-        lab.add_pod(name, ip);
+    let (last, last_ip, last_ip6) = pods.pop().expect("a pod");
+    for (name, ip, ip6) in &pods {
+        lab.add_pod(name, ip, ip6.as_deref());
     }
     if how == Endpoints::Discovered {
         auto_finds_the_wired_pods(&lab, fixture, &last);
     }
-    lab.add_pod(&last, &last_ip);
+    lab.add_pod(&last, &last_ip, last_ip6.as_deref());
     let ports = ports(fixture, &endpoints);
     let specs: Vec<String> = ports.iter().map(|(p, n)| format!("{p}:{n}")).collect();
     for k in 0..lab.pods.len() {
@@ -478,40 +556,58 @@ fn kernel_agrees_with_simulate(
     let mut mismatches = Vec::new();
     let mut probed = 0;
     let mut allowed = 0;
+    // IPv6 probes and how many of them simulate allows.
+    let (mut probed6, mut allowed6) = (0, 0);
     for (s, src) in lab.pods.iter().enumerate() {
         let mut probes = Vec::new();
         let mut expected = Vec::new();
         for dst in lab.pods.iter().filter(|d| d.name != src.name) {
-            let mut flows: Vec<(String, u16)> = ports.iter().cloned().collect();
-            flows.push(("ICMP".into(), 0));
-            for (proto, port) in flows {
-                let mut args = vec![
-                    "simulate".to_string(),
-                    "-f".into(),
-                    fixture.into(),
-                    "--from".into(),
-                    src.name.clone(),
-                    "--to".into(),
-                    dst.name.clone(),
-                    "--proto".into(),
-                    proto.clone(),
-                    "-o".into(),
-                    "json".into(),
-                ];
-                if proto != "ICMP" {
-                    args.extend(["--port".into(), port.to_string()]);
+            // IPv4 to the pod by name (its first address); IPv6, when both
+            // ends have it, to its IPv6 address (simulate then takes the
+            // source's IPv6 address too).
+            let mut targets = vec![(dst.name.clone(), dst.ip.clone(), "ICMP")];
+            if let (Some(ip6), Some(_)) = (&dst.ip6, &src.ip6) {
+                targets.push((ip6.clone(), ip6.clone(), "ICMPv6"));
+            }
+            for (to, ip, icmp) in targets {
+                let mut flows: Vec<(String, u16)> = ports.iter().cloned().collect();
+                flows.push((icmp.into(), 0));
+                for (proto, port) in flows {
+                    let mut args = vec![
+                        "simulate".to_string(),
+                        "-f".into(),
+                        fixture.into(),
+                        "--from".into(),
+                        src.name.clone(),
+                        "--to".into(),
+                        to.clone(),
+                        "--proto".into(),
+                        proto.clone(),
+                        "-o".into(),
+                        "json".into(),
+                    ];
+                    if !proto.starts_with("ICMP") {
+                        args.extend(["--port".into(), port.to_string()]);
+                    }
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let sim = json(&args);
+                    let verdict = sim["verdict"] == "allow" && sim["l7_filtered"] != true;
+                    expected.push((format!("{} ({ip})", dst.name), proto.clone(), port, verdict));
+                    probes.push((ip.clone(), proto, port));
                 }
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                let sim = json(&args);
-                let verdict = sim["verdict"] == "allow" && sim["l7_filtered"] != true;
-                expected.push((dst.name.clone(), proto.clone(), port, verdict));
-                probes.push((dst.ip.clone(), proto, port));
             }
         }
         let got = lab.probe(s, &probes);
-        for ((dst, proto, port, want), got) in expected.into_iter().zip(got) {
+        assert_eq!(got.len(), probes.len(), "one answer per probe");
+        for (((dst, proto, port, want), got), (ip, _, _)) in
+            expected.into_iter().zip(got).zip(&probes)
+        {
             probed += 1;
             allowed += usize::from(want);
+            if ip.contains(':') {
+                probed6 += 1;
+                allowed6 += usize::from(want);
+            }
             if want != got {
                 mismatches.push(format!(
                     "{} -> {dst} {proto} {port}: simulate {}, kernel {}",
@@ -532,6 +628,12 @@ fn kernel_agrees_with_simulate(
         allowed > 0 && allowed < probed,
         "{fixture}: both verdicts are probed"
     );
+    if lab.pods.iter().any(|p| p.ip6.is_some()) {
+        assert!(
+            allowed6 > 0 && allowed6 < probed6,
+            "{fixture}: both verdicts are probed over IPv6 ({allowed6} of {probed6} allowed)"
+        );
+    }
 
     if let Some(then) = then {
         then(&lab, fixture, &attach);
@@ -777,6 +879,13 @@ fn cilium_l7_rules_are_dropped_in_the_kernel() {
 #[test]
 fn calico_tiers_are_enforced_as_simulated_on_the_endpoints_found() {
     kernel_agrees_with_simulate("fixtures/tiers", Endpoints::Discovered, None);
+}
+
+/// Dual-stack pods: every probe is made over IPv4 and over IPv6 (TCP,
+/// UDP, ICMP and ICMPv6 echo), and IPv6 ipBlocks decide some of them.
+#[test]
+fn dual_stack_pods_are_enforced_as_simulated_over_both_families() {
+    kernel_agrees_with_simulate("tests/node/dual-stack", Endpoints::Named, None);
 }
 
 #[test]

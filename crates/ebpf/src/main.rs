@@ -17,7 +17,16 @@
 //!   of a connection a policy allowed (a tracked flow in the opposite
 //!   direction). A connection is tracked where it is finally decided: at
 //!   the destination's hook when the destination is local, else at the
-//!   source's.
+//!   source's. Every allowed packet of the opening side is tracked, not
+//!   only the first, so a connection opened before the attach keeps its
+//!   replies.
+//! * Conntrack is asked first: one lookup (the key is the same for both
+//!   directions) passes a reply, and passes the opening side's packets at
+//!   the hook that tracked them while the policy version that allowed them
+//!   is in force; any other packet, and every packet after a policy
+//!   update, is decided by the policy. A packet that only opens (TCP SYN
+//!   without ACK, ICMP echo request) is never a reply: it goes to the
+//!   policy first, and a denied one costs no conntrack lookup.
 #![cfg_attr(target_arch = "bpf", no_std)]
 #![cfg_attr(target_arch = "bpf", no_main)]
 
@@ -70,9 +79,11 @@ mod program {
     #[map]
     static PROTOCOLS_1: Array<u8> = Array::with_max_entries(256, 0);
     #[map]
-    static CONNTRACK: LruHashMap<FlowKey, u32> = LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
+    static CONNTRACK: LruHashMap<FlowKey, Connection> =
+        LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
     #[map]
-    static CONNTRACK4: LruHashMap<FlowKey4, u32> = LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
+    static CONNTRACK4: LruHashMap<FlowKey4, Connection> =
+        LruHashMap::with_max_entries(MAX_CONNECTIONS, 0);
     #[map]
     static FRAGMENTS: LruHashMap<FragmentKey, u32> = LruHashMap::with_max_entries(MAX_FRAGMENTS, 0);
     #[map]
@@ -110,6 +121,11 @@ mod program {
         dst_port: u16,
         /// The policy's port: the destination port, or ICMP type << 8 | code.
         policy_port: u16,
+        /// May belong to a tracked connection (not: ICMP but echo).
+        tracked: bool,
+        /// Opens a connection (TCP SYN without ACK, ICMP echo request):
+        /// never a reply.
+        opening: bool,
         /// Tracked as a connection when allowed (ICMP: echo requests only).
         trackable: bool,
     }
@@ -142,38 +158,37 @@ mod program {
         protocols: &'static Array<u8>,
     }
 
+    const SLOT_0: Slot = Slot {
+        endpoints: &ENDPOINTS_0,
+        endpoint_index: &ENDPOINT_INDEX_0,
+        hosts: &HOSTS_0,
+        identities: &IDENTITIES_0,
+        rules: &RULES_0,
+        ports: &PORTS_0,
+        protocols: &PROTOCOLS_0,
+    };
+    const SLOT_1: Slot = Slot {
+        endpoints: &ENDPOINTS_1,
+        endpoint_index: &ENDPOINT_INDEX_1,
+        hosts: &HOSTS_1,
+        identities: &IDENTITIES_1,
+        rules: &RULES_1,
+        ports: &PORTS_1,
+        protocols: &PROTOCOLS_1,
+    };
+
+    /// The endpoint behind the interface the packet is on.
     #[inline(always)]
-    fn decide(ctx: &TcContext, direction: u8) -> i32 {
-        let slot = CONFIG.get(CONFIG_ACTIVE_SLOT).copied().unwrap_or(0);
-        if slot == 0 {
-            decide_in(
-                ctx,
-                direction,
-                &Slot {
-                    endpoints: &ENDPOINTS_0,
-                    endpoint_index: &ENDPOINT_INDEX_0,
-                    hosts: &HOSTS_0,
-                    identities: &IDENTITIES_0,
-                    rules: &RULES_0,
-                    ports: &PORTS_0,
-                    protocols: &PROTOCOLS_0,
-                },
-            )
+    fn endpoint_of(ctx: &TcContext, slot: &Slot) -> Option<u32> {
+        // SAFETY: the context's socket buffer is valid for the program's run.
+        let ifindex = unsafe { (*ctx.skb.skb).ifindex };
+        // An array read for the usual small indexes, a hash for the rest.
+        let ep = if ifindex < ENDPOINT_INDEX_ENTRIES {
+            slot.endpoint_index.get(ifindex).filter(|e| e.identity != 0)
         } else {
-            decide_in(
-                ctx,
-                direction,
-                &Slot {
-                    endpoints: &ENDPOINTS_1,
-                    endpoint_index: &ENDPOINT_INDEX_1,
-                    hosts: &HOSTS_1,
-                    identities: &IDENTITIES_1,
-                    rules: &RULES_1,
-                    ports: &PORTS_1,
-                    protocols: &PROTOCOLS_1,
-                },
-            )
-        }
+            unsafe { slot.endpoints.get(&ifindex) }
+        };
+        ep.map(|e| e.endpoint)
     }
 
     /// Whether the rules let `endpoint` exchange `protocol` on `port` with
@@ -197,22 +212,23 @@ mod program {
         unsafe { slot.ports.get(&chunk) }.is_some_and(|bits| bits.allows(port))
     }
 
+    /// Each slot's maps are named in code of their own (the verifier
+    /// inlines a lookup only when its call site always sees one map); the
+    /// rest is shared.
     #[inline(always)]
-    fn decide_in(ctx: &TcContext, direction: u8, slot: &Slot) -> i32 {
-        // SAFETY: the context's socket buffer is valid for the program's run.
-        let ifindex = unsafe { (*ctx.skb.skb).ifindex };
-        // An array read for the usual small indexes, a hash for the rest.
-        let ep = if ifindex < ENDPOINT_INDEX_ENTRIES {
-            slot.endpoint_index.get(ifindex).filter(|e| e.identity != 0)
+    fn decide(ctx: &TcContext, direction: u8) -> i32 {
+        let version = CONFIG.get(CONFIG_ACTIVE_SLOT).copied().unwrap_or(0);
+        let first_slot = active_slot(version) == 0;
+        let ep = if first_slot {
+            endpoint_of(ctx, &SLOT_0)
         } else {
-            unsafe { slot.endpoints.get(&ifindex) }
+            endpoint_of(ctx, &SLOT_1)
         };
         // An interface polctl does not know (left over from an earlier
         // attach) is not an endpoint's: nothing to enforce.
-        let Some(ep) = ep else {
+        let Some(endpoint) = ep else {
             return TC_ACT_OK as i32;
         };
-        let endpoint = ep.endpoint;
         let p = match parse(ctx) {
             Parsed::Packet(p) => p,
             Parsed::Infrastructure => {
@@ -226,23 +242,71 @@ mod program {
         };
 
         if p.fragment == Fragment::Later {
-            let key = fragment_key(&p, endpoint, direction);
-            return match unsafe { FRAGMENTS.get(&key) } {
-                Some(&v) => {
-                    count(endpoint, direction, v);
-                    if v == COUNT_DENIED {
-                        TC_ACT_SHOT as i32
-                    } else {
-                        TC_ACT_OK as i32
-                    }
-                }
-                None => {
-                    count(endpoint, direction, COUNT_FRAGMENT_DROPPED);
-                    TC_ACT_SHOT as i32
-                }
-            };
+            return later_fragment(&p, endpoint, direction);
         }
 
+        let hook = Hook {
+            version,
+            endpoint,
+            direction,
+        };
+        let outcome = decide_ip(&p, &hook, first_slot);
+        if p.fragment == Fragment::First {
+            first_fragment(&p, endpoint, direction, outcome);
+        }
+        count(endpoint, direction, outcome);
+        if outcome == COUNT_DENIED {
+            TC_ACT_SHOT as i32
+        } else {
+            TC_ACT_OK as i32
+        }
+    }
+
+    /// The verdict on an IP packet, as a count kind.
+    #[inline(always)]
+    fn decide_ip(p: &Packet, hook: &Hook, first_slot: bool) -> u32 {
+        // A packet of a tracked connection: its opening side's packets pass
+        // on this one lookup while the policy that allowed them is in
+        // force at this hook, the other side's always (the reply). An
+        // opening packet (TCP SYN, ICMP echo request) is never a reply:
+        // it goes to the policy first.
+        let first = p.tracked && !p.opening;
+        let mut seen = Seen::Unknown;
+        if first {
+            seen = lookup(p, hook);
+            match seen {
+                Seen::Reply => return COUNT_REPLY,
+                Seen::Allowed => return COUNT_ALLOWED,
+                Seen::Unknown => {}
+            }
+        }
+        let verdict = if first_slot {
+            policy(p, hook, &SLOT_0)
+        } else {
+            policy(p, hook, &SLOT_1)
+        };
+        let Some(peer_local) = verdict else {
+            return COUNT_DENIED;
+        };
+        // Tracked where the connection is finally decided. Every allowed
+        // packet is, not only the opening one: a connection opened before
+        // the attach keeps its replies.
+        if p.trackable && (hook.direction == INGRESS || !peer_local) {
+            if !first {
+                seen = lookup(p, hook);
+            }
+            if seen != Seen::Allowed {
+                track(p, hook);
+            }
+        }
+        COUNT_ALLOWED
+    }
+
+    /// Whether the policy of `slot` allows the packet at this hook; when
+    /// it does, whether the peer is a local endpoint.
+    #[inline(always)]
+    fn policy(p: &Packet, hook: &Hook, slot: &Slot) -> Option<bool> {
+        let direction = hook.direction;
         let peer = IdentityAddr {
             role: direction,
             addr: if direction == EGRESS { p.dst } else { p.src },
@@ -260,93 +324,147 @@ mod program {
         };
         let named = slot.protocols.get(p.protocol as u32).copied().unwrap_or(0) != 0;
         let rule = RuleKey {
-            endpoint,
+            endpoint: hook.endpoint,
             identity,
             direction,
             protocol: if named { p.protocol } else { PROTO_OTHER },
             pad: [0; 2],
         };
         let port = if named { p.policy_port } else { 0 };
-        let allowed = identity != 0 && allows(slot, &rule, port);
-
-        let outcome = if allowed {
-            // Tracked where the connection is finally decided.
-            if p.trackable && (direction == INGRESS || !peer_local) {
-                track(&p);
-            }
-            COUNT_ALLOWED
+        if identity != 0 && allows(slot, &rule, port) {
+            Some(peer_local)
         } else {
-            if is_reply(&p) {
-                COUNT_REPLY
-            } else {
-                COUNT_DENIED
-            }
-        };
-        if p.fragment == Fragment::First {
-            let key = fragment_key(&p, endpoint, direction);
-            let _ = FRAGMENTS.insert(&key, &outcome, 0);
-        }
-        count(endpoint, direction, outcome);
-        if outcome == COUNT_DENIED {
-            TC_ACT_SHOT as i32
-        } else {
-            TC_ACT_OK as i32
+            None
         }
     }
 
-    /// Remembers an allowed connection (once: a lookup is cheaper than an
-    /// LRU insert).
+    /// The policy version in force and the hook deciding.
+    struct Hook {
+        version: u32,
+        endpoint: u32,
+        direction: u8,
+    }
+
+    /// What conntrack knows of a packet's connection.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Seen {
+        /// Not tracked, or tracked by another hook or policy version.
+        Unknown,
+        /// From the opening side, allowed at this hook by this policy.
+        Allowed,
+        /// From the other side.
+        Reply,
+    }
+
     #[inline(always)]
-    fn track(p: &Packet) {
-        if p.v4 {
-            let key = flow4(p.src, p.dst, p.src_port, p.dst_port, p.protocol);
-            if unsafe { CONNTRACK4.get(&key) }.is_none() {
-                let _ = CONNTRACK4.insert(&key, &1, 0);
-            }
+    fn classify(c: &Connection, swapped: bool, hook: &Hook) -> Seen {
+        if (c.swapped != 0) != swapped {
+            Seen::Reply
+        } else if c.version == hook.version
+            && c.endpoint == hook.endpoint
+            && c.direction == hook.direction
+        {
+            Seen::Allowed
         } else {
-            let key = FlowKey {
-                src: p.src,
-                dst: p.dst,
-                src_port: p.src_port,
-                dst_port: p.dst_port,
-                protocol: p.protocol,
-                pad: [0; 3],
-            };
-            if unsafe { CONNTRACK.get(&key) }.is_none() {
-                let _ = CONNTRACK.insert(&key, &1, 0);
+            Seen::Unknown
+        }
+    }
+
+    /// One conntrack lookup: the key is the same for both directions.
+    #[inline(always)]
+    fn lookup(p: &Packet, hook: &Hook) -> Seen {
+        if !p.v4 {
+            return lookup6(p, hook);
+        }
+        let (key, swapped) = flow4(p);
+        match unsafe { CONNTRACK4.get(&key) } {
+            Some(c) => classify(c, swapped, hook),
+            None => Seen::Unknown,
+        }
+    }
+
+    /// [`lookup`] for IPv6: its 40-byte key on a stack of its own.
+    #[inline(never)]
+    fn lookup6(p: &Packet, hook: &Hook) -> Seen {
+        let (key, swapped) = flow6(p);
+        match unsafe { CONNTRACK.get(&key) } {
+            Some(c) => classify(c, swapped, hook),
+            None => Seen::Unknown,
+        }
+    }
+
+    /// Remembers an allowed connection, with the policy and the hook that
+    /// allowed it.
+    #[inline(always)]
+    fn track(p: &Packet, hook: &Hook) {
+        if !p.v4 {
+            return track6(p, hook);
+        }
+        let (key, swapped) = flow4(p);
+        let _ = CONNTRACK4.insert(&key, &connection(swapped, hook), 0);
+    }
+
+    /// [`track`] for IPv6.
+    #[inline(never)]
+    fn track6(p: &Packet, hook: &Hook) {
+        let (key, swapped) = flow6(p);
+        let _ = CONNTRACK.insert(&key, &connection(swapped, hook), 0);
+    }
+
+    #[inline(always)]
+    fn connection(swapped: bool, hook: &Hook) -> Connection {
+        Connection {
+            version: hook.version,
+            endpoint: hook.endpoint,
+            direction: hook.direction,
+            swapped: swapped as u8,
+            pad: [0; 2],
+        }
+    }
+
+    #[inline(always)]
+    fn flow4(p: &Packet) -> (FlowKey4, bool) {
+        FlowKey4::canonical(
+            [p.src[12], p.src[13], p.src[14], p.src[15]],
+            [p.dst[12], p.dst[13], p.dst[14], p.dst[15]],
+            p.src_port,
+            p.dst_port,
+            p.protocol,
+        )
+    }
+
+    #[inline(always)]
+    fn flow6(p: &Packet) -> (FlowKey, bool) {
+        FlowKey::canonical(&p.src, &p.dst, p.src_port, p.dst_port, p.protocol)
+    }
+
+    /// A fragment without L4 header: the verdict of its first fragment.
+    /// (Fragments are rare: a function of its own, off the hot path's
+    /// stack.)
+    #[inline(never)]
+    fn later_fragment(p: &Packet, endpoint: u32, direction: u8) -> i32 {
+        let key = fragment_key(p, endpoint, direction);
+        match unsafe { FRAGMENTS.get(&key) } {
+            Some(&v) => {
+                count(endpoint, direction, v);
+                if v == COUNT_DENIED {
+                    TC_ACT_SHOT as i32
+                } else {
+                    TC_ACT_OK as i32
+                }
+            }
+            None => {
+                count(endpoint, direction, COUNT_FRAGMENT_DROPPED);
+                TC_ACT_SHOT as i32
             }
         }
     }
 
-    /// Whether `p` answers a tracked connection.
-    #[inline(always)]
-    fn is_reply(p: &Packet) -> bool {
-        if p.v4 {
-            let key = flow4(p.dst, p.src, p.dst_port, p.src_port, p.protocol);
-            unsafe { CONNTRACK4.get(&key) }.is_some()
-        } else {
-            let key = FlowKey {
-                src: p.dst,
-                dst: p.src,
-                src_port: p.dst_port,
-                dst_port: p.src_port,
-                protocol: p.protocol,
-                pad: [0; 3],
-            };
-            unsafe { CONNTRACK.get(&key) }.is_some()
-        }
-    }
-
-    #[inline(always)]
-    fn flow4(src: [u8; 16], dst: [u8; 16], src_port: u16, dst_port: u16, protocol: u8) -> FlowKey4 {
-        FlowKey4 {
-            src: [src[12], src[13], src[14], src[15]],
-            dst: [dst[12], dst[13], dst[14], dst[15]],
-            src_port,
-            dst_port,
-            protocol,
-            pad: [0; 3],
-        }
+    /// Remembers the verdict of a first fragment for the later ones.
+    #[inline(never)]
+    fn first_fragment(p: &Packet, endpoint: u32, direction: u8, outcome: u32) {
+        let key = fragment_key(p, endpoint, direction);
+        let _ = FRAGMENTS.insert(&key, &outcome, 0);
     }
 
     #[inline(always)]
@@ -399,6 +517,8 @@ mod program {
             src_port: 0,
             dst_port: 0,
             policy_port: 0,
+            tracked: true,
+            opening: false,
             trackable: true,
         };
         let mut off = EthHdr::LEN;
@@ -491,11 +611,22 @@ mod program {
             _ => return Parsed::Infrastructure,
         }
         if p.fragment == Fragment::Later {
+            p.tracked = false;
             p.trackable = false;
             return Parsed::Packet(p);
         }
         match p.protocol {
-            TCP | UDP | SCTP => {
+            TCP => {
+                // Ports, and the flags: SYN without ACK opens.
+                let Some(h) = read::<14>(ctx, off) else {
+                    return Parsed::Malformed;
+                };
+                p.src_port = u16::from_be_bytes([h[0], h[1]]);
+                p.dst_port = u16::from_be_bytes([h[2], h[3]]);
+                p.policy_port = p.dst_port;
+                p.opening = h[13] & 0x12 == 0x02;
+            }
+            UDP | SCTP => {
                 let Some(ports) = read::<4>(ctx, off) else {
                     return Parsed::Malformed;
                 };
@@ -523,6 +654,8 @@ mod program {
                     p.src_port = id;
                     p.dst_port = id;
                 }
+                p.tracked = echo;
+                p.opening = request;
                 p.trackable = request;
             }
             _ => {}

@@ -30,8 +30,11 @@
 //!   an LPM walk over the port instead).
 //! * `PROTOCOLS_n`: array of 256 flags: the protocols some policy names.
 //!   A packet of any other protocol is looked up as [`PROTO_OTHER`].
-//! * `CONNTRACK`: LRU hash, [`FlowKey`] → last seen: IPv6 connections a
-//!   policy allowed, so their replies pass.
+//! * `CONNTRACK`: LRU hash, [`FlowKey`] → [`Connection`]: IPv6
+//!   connections a policy allowed, so their replies pass, and their later
+//!   packets pass on one lookup while the policy is the same. The key is
+//!   the same for both directions of a connection ([`FlowKey::canonical`]),
+//!   so one lookup tells a reply from a packet of the opening side.
 //! * `CONNTRACK4`: the same for IPv4, by the 16-byte [`FlowKey4`] (a key
 //!   of 40 bytes costs about 20 ns more per lookup).
 //! * `FRAGMENTS`: LRU hash, [`FragmentKey`] → verdict of the first
@@ -60,8 +63,15 @@ pub const MAX_CONNECTIONS: u32 = 65536;
 /// Most fragmented datagrams in flight.
 pub const MAX_FRAGMENTS: u32 = 8192;
 
-/// Index in the `CONFIG` array of the policy slot in use (0 or 1).
+/// Index in the `CONFIG` array of the policy version: incremented by every
+/// attach, in one write. Its low bit is the slot in use ([`active_slot`]);
+/// a tracked connection remembers the version that allowed it.
 pub const CONFIG_ACTIVE_SLOT: u32 = 0;
+
+/// The policy slot (0 or 1) that version `version` uses.
+pub const fn active_slot(version: u32) -> u32 {
+    version & 1
+}
 /// Entries of the `CONFIG` array.
 pub const CONFIG_ENTRIES: u32 = 1;
 
@@ -164,8 +174,9 @@ impl PortBits {
     }
 }
 
-/// A connection as its first packet saw it. For ICMP echo, both ports are
-/// the echo identifier.
+/// A connection, the same for both of its directions: the end with the
+/// smaller (address, port) is `src` ([`FlowKey::canonical`]). For ICMP
+/// echo, both ports are the echo identifier.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
@@ -177,7 +188,7 @@ pub struct FlowKey {
     pub pad: [u8; 3],
 }
 
-/// An IPv4 connection as its first packet saw it (as [`FlowKey`]).
+/// An IPv4 connection, the same for both directions (as [`FlowKey`]).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey4 {
@@ -187,6 +198,98 @@ pub struct FlowKey4 {
     pub dst_port: u16,
     pub protocol: u8,
     pub pad: [u8; 3],
+}
+
+impl FlowKey {
+    /// The key of the connection a packet from `src`:`src_port` to
+    /// `dst`:`dst_port` belongs to, and whether its ends were swapped to
+    /// make it (the packet goes from the larger end to the smaller).
+    #[inline(always)]
+    pub fn canonical(
+        src: &[u8; 16],
+        dst: &[u8; 16],
+        src_port: u16,
+        dst_port: u16,
+        protocol: u8,
+    ) -> (FlowKey, bool) {
+        // The first byte that differs decides (straight code: no memcmp
+        // in the kernel).
+        let mut order = 0i32;
+        let mut i = 0;
+        while i < 16 {
+            if order == 0 {
+                order = src[i] as i32 - dst[i] as i32;
+            }
+            i += 1;
+        }
+        if order == 0 {
+            order = src_port as i32 - dst_port as i32;
+        }
+        let swapped = order > 0;
+        let (a, b, a_port, b_port) = if swapped {
+            (dst, src, dst_port, src_port)
+        } else {
+            (src, dst, src_port, dst_port)
+        };
+        let key = FlowKey {
+            src: *a,
+            dst: *b,
+            src_port: a_port,
+            dst_port: b_port,
+            protocol,
+            pad: [0; 3],
+        };
+        (key, swapped)
+    }
+}
+
+impl FlowKey4 {
+    /// As [`FlowKey::canonical`], for IPv4.
+    #[inline(always)]
+    pub fn canonical(
+        src: [u8; 4],
+        dst: [u8; 4],
+        src_port: u16,
+        dst_port: u16,
+        protocol: u8,
+    ) -> (FlowKey4, bool) {
+        let swapped = (u32::from_ne_bytes(src), src_port) > (u32::from_ne_bytes(dst), dst_port);
+        let key = if swapped {
+            FlowKey4 {
+                src: dst,
+                dst: src,
+                src_port: dst_port,
+                dst_port: src_port,
+                protocol,
+                pad: [0; 3],
+            }
+        } else {
+            FlowKey4 {
+                src,
+                dst,
+                src_port,
+                dst_port,
+                protocol,
+                pad: [0; 3],
+            }
+        };
+        (key, swapped)
+    }
+}
+
+/// A tracked connection: what allowed it, and which end opened it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Connection {
+    /// The policy version that allowed it ([`CONFIG_ACTIVE_SLOT`]).
+    pub version: u32,
+    /// The endpoint and direction of the hook that allowed it: only that
+    /// hook lets the opening side's packets pass without a policy lookup.
+    pub endpoint: u32,
+    pub direction: u8,
+    /// 1 when the opening side is the key's `dst` (the key was swapped).
+    pub swapped: u8,
+    pub pad: [u8; 2],
 }
 
 /// A fragmented datagram at one endpoint's hook (the two ends of a
@@ -236,5 +339,6 @@ mod user {
     unsafe impl aya::Pod for super::PortBits {}
     unsafe impl aya::Pod for super::FlowKey {}
     unsafe impl aya::Pod for super::FlowKey4 {}
+    unsafe impl aya::Pod for super::Connection {}
     unsafe impl aya::Pod for super::FragmentKey {}
 }
