@@ -255,13 +255,21 @@ fn attach(ctx: &Ctx, args: &AttachArgs) -> Result<ExitStatus> {
         UnenforceableArg::Drop => Unenforceable::Drop,
         UnenforceableArg::Refuse => Unenforceable::Refuse,
     };
+    let refused = |e: node::CompileError| match &discovery {
+        Some(_) => UsageError::flow(format!("--auto: {e}")),
+        None => UsageError::value("--iface", args.iface.join(" "), e.to_string()),
+    };
     let mut plan =
-        node::compile(&matrix, &inventory.cluster, &locals, unenforceable).map_err(|e| {
-            match &discovery {
-                Some(_) => UsageError::flow(format!("--auto: {e}")),
-                None => UsageError::value("--iface", args.iface.join(" "), e.to_string()),
-            }
-        })?;
+        node::compile(&matrix, &inventory.cluster, &locals, unenforceable).map_err(refused)?;
+    // Dual-stack pods: the IPv6 flows compiled apart.
+    if let Some(view) = node::ipv6_view(&inventory.cluster) {
+        let evaluator = Evaluator::new(&set, &view);
+        let matrix =
+            reach::VerdictMatrix::compute(&evaluator, &view, &reach::Options::default(), &bar);
+        bar.0.finish_and_clear();
+        let v6 = node::compile(&matrix, &view, &locals, unenforceable).map_err(refused)?;
+        plan = node::merge_families(plan, v6);
+    }
     plan.discovery = discovery;
     if args.dry_run {
         match args.output.unwrap_or(Format::Table) {

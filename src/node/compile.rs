@@ -136,6 +136,80 @@ pub enum CompileError {
     TooManyEndpoints(u32),
 }
 
+/// The cluster as its IPv6 flows see it, when some pod has addresses of
+/// both families: the dual-stack pods with their IPv6 addresses only. The
+/// verdict matrix evaluates an endpoint at one address (its first IPv4
+/// one), so a dual-stack cluster is compiled twice, once per family, and
+/// the plans merged ([`merge_families`]).
+pub fn ipv6_view(cluster: &Cluster) -> Option<Cluster> {
+    let dual = |ips: &[IpAddr]| ips.iter().any(IpAddr::is_ipv4) && ips.iter().any(IpAddr::is_ipv6);
+    if !cluster.endpoints.iter().any(|e| dual(&e.ips)) {
+        return None;
+    }
+    let mut view = cluster.clone();
+    for e in &mut view.endpoints {
+        if dual(&e.ips) {
+            e.ips.retain(IpAddr::is_ipv6);
+        }
+    }
+    Some(view)
+}
+
+/// One plan from the plan of the cluster (`v4`, IPv4 first) and the plan
+/// of its [`ipv6_view`] (`v6`), both for the same local endpoints: IPv4
+/// addresses take their identities from the first, IPv6 addresses from
+/// the second (numbered after the first's), and each plan's rules toward
+/// its own identities are kept.
+pub fn merge_families(v4: Plan, v6: Plan) -> Plan {
+    let offset = v4.identities.len() as u32;
+    let mut plan = Plan {
+        identity_entries: Vec::new(),
+        rules: Vec::new(),
+        ..v4.clone()
+    };
+    let mut kept: [BTreeSet<u32>; 2] = [BTreeSet::new(), BTreeSet::new()];
+    for e in v4.identity_entries {
+        if e.prefix.addr().is_ipv4() {
+            kept[0].insert(e.identity);
+            plan.identity_entries.push(e);
+        }
+    }
+    for mut e in v6.identity_entries {
+        if e.prefix.addr().is_ipv6() {
+            e.identity += offset;
+            kept[1].insert(e.identity);
+            plan.identity_entries.push(e);
+        }
+    }
+    for name in v6.identities {
+        let taken = plan.identities.iter().any(|n| n.name == name.name);
+        plan.identities.push(IdentityName {
+            identity: name.identity + offset,
+            name: if taken {
+                format!("{} (IPv6)", name.name)
+            } else {
+                name.name
+            },
+        });
+    }
+    plan.rules = v4
+        .rules
+        .into_iter()
+        .filter(|r| kept[0].contains(&r.identity))
+        .chain(v6.rules.into_iter().filter_map(|mut r| {
+            r.identity += offset;
+            kept[1].contains(&r.identity).then_some(r)
+        }))
+        .collect();
+    plan.protocols.extend(v6.protocols);
+    for n in v6.not_enforced {
+        if !plan.not_enforced.contains(&n) {
+            plan.not_enforced.push(n);
+        }
+    }
+    plan
+}
+
 /// Compiles the verdicts of `locals` into map contents.
 pub fn compile(
     matrix: &VerdictMatrix,

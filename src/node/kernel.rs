@@ -615,10 +615,13 @@ pub fn status(pins: &Pins) -> Result<Option<Status>, NodeError> {
             .map_err(|e| kernel("CONNTRACK", e))?
             .keys()
             .count()
-            + HashMap::<MapData, maps::FlowKey4, maps::Connection>::try_from(open_map(pins, "CONNTRACK4")?)
-                .map_err(|e| kernel("CONNTRACK4", e))?
-                .keys()
-                .count(),
+            + HashMap::<MapData, maps::FlowKey4, maps::Connection>::try_from(open_map(
+                pins,
+                "CONNTRACK4",
+            )?)
+            .map_err(|e| kernel("CONNTRACK4", e))?
+            .keys()
+            .count(),
     );
     let counters: PerCpuArray<MapData, u64> =
         PerCpuArray::try_from(open_map(pins, "COUNTERS")?).map_err(|e| kernel("COUNTERS", e))?;

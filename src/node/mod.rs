@@ -16,7 +16,7 @@ mod show;
 
 pub use compile::{
     CompileError, IdentityEntry, IdentityName, LocalEndpoint, NotEnforced, Plan, PlannedEndpoint,
-    RuleEntry, Unenforceable, compile, range_prefixes,
+    RuleEntry, Unenforceable, compile, ipv6_view, merge_families, range_prefixes,
 };
 pub use discover::{
     Discovery, Found, KernelRoutes, Link, NodeFilter, Route, Routes, SkipReason, Skipped, discover,

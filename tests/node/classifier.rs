@@ -202,3 +202,53 @@ fn ipv6_extension_headers_are_walked_to_the_port() {
     solicit[0] = 135;
     assert_eq!(run(&mut ebpf, &ipv6(&[], 58, &solicit)), PASS);
 }
+
+/// TCP from `sport` to `dport` with `flags`.
+fn tcp_ports(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+    let mut t = tcp(dport);
+    t[0..2].copy_from_slice(&sport.to_be_bytes());
+    t[13] = flags;
+    t
+}
+
+/// `payload` (TCP) from `src` to `dst`, IPv4 or IPv6 by the addresses'
+/// length.
+fn between(src: &[u8], dst: &[u8], payload: &[u8]) -> Vec<u8> {
+    if src.len() == 4 {
+        let mut p = ipv4(1, 0, false, payload);
+        p[26..30].copy_from_slice(src);
+        p[30..34].copy_from_slice(dst);
+        p
+    } else {
+        let mut p = ipv6(&[], 6, payload);
+        p[22..38].copy_from_slice(src);
+        p[38..54].copy_from_slice(dst);
+        p
+    }
+}
+
+#[test]
+fn replies_of_tracked_connections_pass_in_both_families() {
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const SYN_ACK: u8 = 0x12;
+    let pairs: [(&[u8], &[u8]); 2] = [(&LOCAL4, &PEER4), (&LOCAL6, &PEER6)];
+    for (local, peer) in pairs {
+        let mut ebpf = loaded();
+        // Nothing lets the peer send to the endpoint: its packets pass
+        // only as replies.
+        let answer = between(peer, local, &tcp_ports(80, 40000, SYN_ACK));
+        assert_eq!(run(&mut ebpf, &answer), DROP, "{local:?}: not tracked yet");
+        let open = between(local, peer, &tcp_ports(40000, 80, SYN));
+        assert_eq!(run(&mut ebpf, &open), PASS, "{local:?}");
+        assert_eq!(run(&mut ebpf, &answer), PASS, "{local:?}: the reply");
+        let more = between(local, peer, &tcp_ports(40000, 80, ACK));
+        assert_eq!(run(&mut ebpf, &more), PASS, "{local:?}: tracked");
+        // Another connection's answer, and a SYN on the tracked one's
+        // ports from the other side (it opens: never a reply).
+        let other = between(peer, local, &tcp_ports(80, 40001, SYN_ACK));
+        assert_eq!(run(&mut ebpf, &other), DROP, "{local:?}");
+        let syn = between(peer, local, &tcp_ports(80, 40000, SYN));
+        assert_eq!(run(&mut ebpf, &syn), DROP, "{local:?}: a SYN is no reply");
+    }
+}

@@ -556,20 +556,24 @@ fn kernel_agrees_with_simulate(
     let mut mismatches = Vec::new();
     let mut probed = 0;
     let mut allowed = 0;
-    // IPv6 probes and how many of them simulate allows.
+    // IPv6 probes and how many of them simulate allows; per (source,
+    // destination, protocol, port) the verdicts of IPv4 and IPv6.
     let (mut probed6, mut allowed6) = (0, 0);
+    let mut by_family: std::collections::BTreeMap<(String, String, String, u16), Vec<bool>> =
+        std::collections::BTreeMap::new();
     for (s, src) in lab.pods.iter().enumerate() {
         let mut probes = Vec::new();
         let mut expected = Vec::new();
         for dst in lab.pods.iter().filter(|d| d.name != src.name) {
-            // IPv4 to the pod by name (its first address); IPv6, when both
-            // ends have it, to its IPv6 address (simulate then takes the
-            // source's IPv6 address too).
-            let mut targets = vec![(dst.name.clone(), dst.ip.clone(), "ICMP")];
-            if let (Some(ip6), Some(_)) = (&dst.ip6, &src.ip6) {
-                targets.push((ip6.clone(), ip6.clone(), "ICMPv6"));
+            // IPv4 between the pods by name (their first addresses); IPv6,
+            // when both ends have it, between their IPv6 addresses (given
+            // as addresses at both ends: simulate keeps a flow in the
+            // family of its source).
+            let mut targets = vec![(src.name.clone(), dst.name.clone(), dst.ip.clone(), "ICMP")];
+            if let (Some(ip6), Some(src6)) = (&dst.ip6, &src.ip6) {
+                targets.push((src6.clone(), ip6.clone(), ip6.clone(), "ICMPv6"));
             }
-            for (to, ip, icmp) in targets {
+            for (from, to, ip, icmp) in targets {
                 let mut flows: Vec<(String, u16)> = ports.iter().cloned().collect();
                 flows.push((icmp.into(), 0));
                 for (proto, port) in flows {
@@ -578,7 +582,7 @@ fn kernel_agrees_with_simulate(
                         "-f".into(),
                         fixture.into(),
                         "--from".into(),
-                        src.name.clone(),
+                        from.clone(),
                         "--to".into(),
                         to.clone(),
                         "--proto".into(),
@@ -593,6 +597,15 @@ fn kernel_agrees_with_simulate(
                     let sim = json(&args);
                     let verdict = sim["verdict"] == "allow" && sim["l7_filtered"] != true;
                     expected.push((format!("{} ({ip})", dst.name), proto.clone(), port, verdict));
+                    let l4 = if proto.starts_with("ICMP") {
+                        "ICMP"
+                    } else {
+                        &proto
+                    };
+                    by_family
+                        .entry((src.name.clone(), dst.name.clone(), l4.to_string(), port))
+                        .or_default()
+                        .push(verdict);
                     probes.push((ip.clone(), proto, port));
                 }
             }
@@ -632,6 +645,10 @@ fn kernel_agrees_with_simulate(
         assert!(
             allowed6 > 0 && allowed6 < probed6,
             "{fixture}: both verdicts are probed over IPv6 ({allowed6} of {probed6} allowed)"
+        );
+        assert!(
+            by_family.values().any(|v| v.len() == 2 && v[0] != v[1]),
+            "{fixture}: some flow is decided apart for each family"
         );
     }
 
