@@ -108,8 +108,11 @@ mod program {
     }
 
     struct Packet {
-        /// IPv4 (the addresses are IPv4-mapped).
+        /// IPv4: the addresses are `src4` and `dst4` ([`src`] and [`dst`]
+        /// map them to IPv6 where needed); else `src` and `dst`.
         v4: bool,
+        src4: [u8; 4],
+        dst4: [u8; 4],
         src: [u8; 16],
         dst: [u8; 16],
         protocol: u8,
@@ -309,7 +312,7 @@ mod program {
         let direction = hook.direction;
         let peer = IdentityAddr {
             role: direction,
-            addr: if direction == EGRESS { p.dst } else { p.src },
+            addr: if direction == EGRESS { dst(p) } else { src(p) },
         };
         // A whole address first: the longest prefix there is.
         let peer_info = match unsafe { slot.hosts.get(&peer) } {
@@ -424,13 +427,7 @@ mod program {
 
     #[inline(always)]
     fn flow4(p: &Packet) -> (FlowKey4, bool) {
-        FlowKey4::canonical(
-            [p.src[12], p.src[13], p.src[14], p.src[15]],
-            [p.dst[12], p.dst[13], p.dst[14], p.dst[15]],
-            p.src_port,
-            p.dst_port,
-            p.protocol,
-        )
+        FlowKey4::canonical(p.src4, p.dst4, p.src_port, p.dst_port, p.protocol)
     }
 
     #[inline(always)]
@@ -469,7 +466,7 @@ mod program {
 
     #[inline(always)]
     fn fragment_key(p: &Packet, endpoint: u32, direction: u8) -> FragmentKey {
-        FragmentKey {
+        let mut key = FragmentKey {
             src: p.src,
             dst: p.dst,
             id: p.fragment_id,
@@ -477,7 +474,21 @@ mod program {
             protocol: p.protocol,
             direction,
             pad: [0; 2],
+        };
+        if p.v4 {
+            // IPv4-mapped, in place.
+            key.src[10] = 0xff;
+            key.src[11] = 0xff;
+            key.dst[10] = 0xff;
+            key.dst[11] = 0xff;
+            let mut i = 0;
+            while i < 4 {
+                key.src[12 + i] = p.src4[i];
+                key.dst[12 + i] = p.dst4[i];
+                i += 1;
+            }
         }
+        key
     }
 
     #[inline(always)]
@@ -576,6 +587,18 @@ mod program {
         ]
     }
 
+    /// The source address as IPv6 (IPv4-mapped for IPv4).
+    #[inline(always)]
+    fn src(p: &Packet) -> [u8; 16] {
+        if p.v4 { mapped(p.src4) } else { p.src }
+    }
+
+    /// The destination address as IPv6 (IPv4-mapped for IPv4).
+    #[inline(always)]
+    fn dst(p: &Packet) -> [u8; 16] {
+        if p.v4 { mapped(p.dst4) } else { p.dst }
+    }
+
     #[inline(always)]
     fn parse(ctx: &TcContext) -> Parsed {
         let Some(ether_type) = read::<2>(ctx, 12) else {
@@ -583,6 +606,8 @@ mod program {
         };
         let mut p = Packet {
             v4: false,
+            src4: [0; 4],
+            dst4: [0; 4],
             src: [0; 16],
             dst: [0; 16],
             protocol: 0,
@@ -618,8 +643,8 @@ mod program {
                 p.fragment_id = u16::from_be_bytes([h[4], h[5]]) as u32;
                 p.protocol = h[9];
                 p.v4 = true;
-                p.src = mapped([h[12], h[13], h[14], h[15]]);
-                p.dst = mapped([h[16], h[17], h[18], h[19]]);
+                p.src4 = [h[12], h[13], h[14], h[15]];
+                p.dst4 = [h[16], h[17], h[18], h[19]];
                 off += ihl;
             }
             ETH_P_IPV6 => {
