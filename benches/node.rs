@@ -6,6 +6,7 @@
 //! ```text
 //! cargo bench --bench node                 # every configuration
 //! cargo bench --bench node -- --repeat N   # runs per measurement (default 1,000,000)
+//! POLCTL_BENCH_OBJECT=FILE cargo bench --bench node   # another build of the classifier
 //! ```
 //!
 //! Configurations: 10 identities with 10 port ranges each that the local
@@ -112,9 +113,14 @@ struct Run {
     verdict: u32,
 }
 
-fn measure(identities: u32, ranges: u32, repeat: u32) -> Result<Vec<(String, Run)>, String> {
+fn measure(
+    object: &[u8],
+    identities: u32,
+    ranges: u32,
+    repeat: u32,
+) -> Result<Vec<(String, Run)>, String> {
     let mut ebpf = aya::EbpfLoader::new()
-        .load(TC_OBJECT)
+        .load(object)
         .map_err(|e| err("load", e))?;
     // Loaded first: the program holds its maps once they are taken out.
     let prog: &mut SchedClassifier = ebpf
@@ -238,10 +244,18 @@ fn main() {
         eprintln!("{e}: the classifier bench runs BPF_PROG_TEST_RUN");
         std::process::exit(1);
     }
+    // POLCTL_BENCH_OBJECT: another build of the classifier (same maps).
+    let object = match std::env::var_os("POLCTL_BENCH_OBJECT") {
+        Some(path) => std::fs::read(&path).unwrap_or_else(|e| {
+            eprintln!("{}: {e}", path.to_string_lossy());
+            std::process::exit(1);
+        }),
+        None => TC_OBJECT.to_vec(),
+    };
     println!("| identities | port ranges each | packet | ns/packet | verdict |");
     println!("| --- | --- | --- | --- | --- |");
     for (identities, ranges) in [(10, 10), (10_000, 4), (1, 1000)] {
-        match measure(identities, ranges, repeat) {
+        match measure(&object, identities, ranges, repeat) {
             Ok(runs) => {
                 for (name, run) in runs {
                     let verdict = if run.verdict == 0 { "pass" } else { "drop" };

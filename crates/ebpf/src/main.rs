@@ -513,23 +513,32 @@ mod program {
         }
     }
 
-    /// The IPv6 header and its extension headers: fills the addresses,
-    /// the protocol and the fragment of `p`, and returns the offset of the
-    /// upper-layer header, or [`MALFORMED`]. A function of its own: its
-    /// 40-byte header copy stays off the IPv4 path's stack (and a plain
-    /// number comes back: the verifier refuses a returned stack pointer).
+    /// [`ipv6`]'s answer for a malformed header (no header starts at 0).
     const MALFORMED: usize = 0;
 
-    #[inline(never)]
+    /// The IPv6 header and its extension headers: fills the addresses,
+    /// the protocol and the fragment of `p`, and returns the offset of the
+    /// upper-layer header, or [`MALFORMED`]. The addresses are read straight
+    /// into `p` (a copy of the whole header would cost the stack that the
+    /// conntrack functions need). Inlined: as a function of its own,
+    /// taking the context, it cost every packet, ARP included, about 14 ns
+    /// under BPF_PROG_TEST_RUN.
+    #[inline(always)]
     fn ipv6(ctx: &TcContext, p: &mut Packet) -> usize {
-        let Some(h) = read::<40>(ctx, EthHdr::LEN) else {
+        let Some(h) = read::<8>(ctx, EthHdr::LEN) else {
             return MALFORMED;
         };
         if h[0] >> 4 != 6 {
             return MALFORMED;
         }
-        p.src.copy_from_slice(&h[8..24]);
-        p.dst.copy_from_slice(&h[24..40]);
+        let (Some(src), Some(dst)) = (
+            read::<16>(ctx, EthHdr::LEN + 8),
+            read::<16>(ctx, EthHdr::LEN + 24),
+        ) else {
+            return MALFORMED;
+        };
+        p.src = src;
+        p.dst = dst;
         let mut next = h[6];
         let mut off = EthHdr::LEN + 40;
         let mut i = 0;
