@@ -470,6 +470,76 @@ pub(crate) fn protocol_name(protocol: u8) -> String {
 mod tests {
     use super::*;
 
+    /// Two plans of one endpoint: identity 1 is the peer pod (both
+    /// families' addresses), 2 a range of the plan's own family.
+    fn family_plan(pod: [&str; 2], range: &str, allowed: [u32; 2]) -> Plan {
+        let entry = |prefix: &str, identity| IdentityEntry {
+            prefix: prefix.parse().unwrap(),
+            role: "egress",
+            identity,
+            local_endpoint: 0,
+        };
+        let name = |identity, name: &str| IdentityName {
+            identity,
+            name: name.to_string(),
+        };
+        Plan {
+            endpoints: Vec::new(),
+            identities: vec![name(1, "ns/peer"), name(2, range)],
+            identity_entries: vec![entry(pod[0], 1), entry(pod[1], 1), entry(range, 2)],
+            rules: allowed
+                .map(|identity| RuleEntry {
+                    endpoint: 0,
+                    direction: "egress",
+                    identity,
+                    protocol: 6,
+                    ports: (80, 80),
+                })
+                .to_vec(),
+            protocols: [6u8].into(),
+            not_enforced: Vec::new(),
+            unenforceable: Unenforceable::Drop,
+            discovery: None,
+        }
+    }
+
+    #[test]
+    fn each_family_takes_its_identities_and_rules_from_its_own_plan() {
+        let pod = ["10.0.0.7/32", "2001:db8::7/128"];
+        // IPv4: the pod and 192.0.2.0/24 allowed. IPv6 (computed with the
+        // IPv6 addresses): only 2001:db8:1::/48. Each plan's entries of
+        // the other family are dropped.
+        let v4 = family_plan(pod, "192.0.2.0/24", [1, 2]);
+        let v6 = family_plan(pod, "2001:db8:1::/48", [2, 2]);
+        let plan = merge_families(v4, v6);
+        let entries: Vec<(String, u32)> = plan
+            .identity_entries
+            .iter()
+            .map(|e| (e.prefix.to_string(), e.identity))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("10.0.0.7/32".to_string(), 1),
+                ("192.0.2.0/24".to_string(), 2),
+                ("2001:db8::7/128".to_string(), 3),
+                ("2001:db8:1::/48".to_string(), 4),
+            ]
+        );
+        let names: Vec<&str> = plan.identities.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ns/peer",
+                "192.0.2.0/24",
+                "ns/peer (IPv6)",
+                "2001:db8:1::/48"
+            ]
+        );
+        let allowed: Vec<u32> = plan.rules.iter().map(|r| r.identity).collect();
+        assert_eq!(allowed, [1, 2, 4, 4]);
+    }
+
     #[test]
     fn address_ranges_become_cidrs() {
         let nets = range_prefixes("10.0.0.0".parse().unwrap(), "10.0.1.255".parse().unwrap());
