@@ -252,3 +252,47 @@ fn replies_of_tracked_connections_pass_in_both_families() {
         assert_eq!(run(&mut ebpf, &syn), DROP, "{local:?}: a SYN is no reply");
     }
 }
+
+/// A tracked connection passes on conntrack alone only while the policy
+/// that allowed it is in force: once `attach` switches to a policy that
+/// denies it (a new version, here slot 1 with no rule), its next packet is
+/// decided by the policy and dropped; the other side's replies still pass.
+#[test]
+fn a_new_policy_decides_tracked_connections_again() {
+    let mut ebpf = loaded();
+    let open = between(&LOCAL4, &PEER4, &tcp_ports(40000, 80, 0x02));
+    let more = between(&LOCAL4, &PEER4, &tcp_ports(40000, 80, 0x10));
+    let answer = between(&PEER4, &LOCAL4, &tcp_ports(80, 40000, 0x12));
+    assert_eq!(run(&mut ebpf, &open), PASS);
+    assert_eq!(run(&mut ebpf, &more), PASS);
+
+    let nothing = Plan {
+        endpoints: Vec::new(),
+        identities: Vec::new(),
+        identity_entries: Vec::new(),
+        rules: Vec::new(),
+        protocols: [6u8].into(),
+        not_enforced: Vec::new(),
+        unenforceable: Unenforceable::Drop,
+        discovery: None,
+    };
+    let endpoint = maps::EndpointInfo {
+        endpoint: 0,
+        identity: 1,
+    };
+    write_slot(
+        &slot_entries(&nothing),
+        &[(LOOPBACK, endpoint)],
+        1,
+        |name| Ok(ebpf.take_map(name).expect(name)),
+    )
+    .expect("slot 1 filled");
+    let mut config: aya::maps::Array<aya::maps::MapData, u32> =
+        aya::maps::Array::try_from(ebpf.take_map("CONFIG").expect("CONFIG")).expect("array");
+    // Version 1: slot 1.
+    config
+        .set(maps::CONFIG_ACTIVE_SLOT, 1, 0)
+        .expect("version switched");
+    assert_eq!(run(&mut ebpf, &more), DROP, "decided by the new policy");
+    assert_eq!(run(&mut ebpf, &answer), PASS, "replies still pass");
+}
