@@ -56,6 +56,9 @@ struct End {
     service: Option<usize>,
     /// Set when the end is one range of a CIDR the user gave.
     range: Option<Range>,
+    /// The end was written as an address (or a range standing for one):
+    /// its address is what was asked for and never moves to another family.
+    address_given: bool,
 }
 
 /// A range of addresses of a CIDR given as a flow end, that every rule
@@ -294,8 +297,13 @@ fn next_address(ip: IpAddr) -> Option<IpAddr> {
 }
 
 /// A flow stays within one address family. A pod with addresses of both
-/// families is reached at the one of the other end's family.
-fn same_family(cluster: &Cluster, src: &mut Peer, dst: &mut Peer) -> Result<(), String> {
+/// families is reached at the one of the other end's family; an end written
+/// as an address keeps it, so the other end moves to its family.
+fn same_family(
+    cluster: &Cluster,
+    (src, src_given): (&mut Peer, bool),
+    (dst, dst_given): (&mut Peer, bool),
+) -> Result<(), String> {
     if src.ip.is_ipv4() == dst.ip.is_ipv4() {
         return Ok(());
     }
@@ -306,11 +314,11 @@ fn same_family(cluster: &Cluster, src: &mut Peer, dst: &mut Peer) -> Result<(), 
             .and_then(|e| e.ips.iter().find(|ip| ip.is_ipv4() == v4).copied()),
         _ => None,
     };
-    if let Some(ip) = other_family(dst, src.ip.is_ipv4()) {
+    if let Some(ip) = other_family(dst, src.ip.is_ipv4()).filter(|_| !dst_given) {
         dst.ip = ip;
         return Ok(());
     }
-    if let Some(ip) = other_family(src, dst.ip.is_ipv4()) {
+    if let Some(ip) = other_family(src, dst.ip.is_ipv4()).filter(|_| !src_given) {
         src.ip = ip;
         return Ok(());
     }
@@ -343,7 +351,11 @@ fn flow(cluster: &Cluster, req: &FlowRequest, src: &End, dst: &End) -> Result<Fl
     let mut protocol = req.protocol;
     let mut src_peer = src.peer.clone();
     let mut dst_peer = dst.peer.clone();
-    same_family(cluster, &mut src_peer, &mut dst_peer)?;
+    same_family(
+        cluster,
+        (&mut src_peer, src.address_given),
+        (&mut dst_peer, dst.address_given),
+    )?;
     let port = match (&req.port, dst.service) {
         (port, Some(si)) => {
             let svc = &cluster.services[si];
@@ -489,6 +501,15 @@ fn ends(
             peer,
             service: None,
             range: None,
+            address_given: false,
+        }])
+    };
+    let given = |peer: Peer| {
+        Ok(vec![End {
+            peer,
+            service: None,
+            range: None,
+            address_given: true,
         }])
     };
     if let Some(rest) = text.strip_prefix("svc:") {
@@ -576,6 +597,7 @@ fn ends(
             peer: address_peer(cluster, ip, format!("netset:{rest} ({ip})")),
             service: None,
             range: None,
+            address_given: true,
         }]);
     }
     if let Ok(ip) = text.parse::<IpAddr>() {
@@ -589,7 +611,7 @@ fn ends(
         {
             return service_ends(cluster, si);
         }
-        return plain(address_peer(cluster, ip, text.to_string()));
+        return given(address_peer(cluster, ip, text.to_string()));
     }
     if let Ok(net) = text.parse::<IpNet>() {
         if let Some(lookup) = lookup {
@@ -599,7 +621,7 @@ fn ends(
             }
         }
         let ip = representative(&net);
-        return plain(address_peer(cluster, ip, format!("{text} (as {ip})")));
+        return given(address_peer(cluster, ip, format!("{text} (as {ip})")));
     }
     let reference = Reference::parse(text, &|ns| cluster.namespaces.contains_key(ns));
     let ns = reference.namespace.unwrap_or(namespace);
@@ -771,6 +793,7 @@ fn service_ends(cluster: &Cluster, si: usize) -> Result<Vec<End>, String> {
             peer: pod_peer(i, ep),
             service: Some(si),
             range: None,
+            address_given: false,
         })
         .collect();
     if backends.is_empty() {
@@ -800,6 +823,7 @@ fn cidr_ranges(cluster: &Cluster, nets: &[IpNet], net: IpNet, text: &str) -> Vec
                 lo,
                 hi,
             }),
+            address_given: true,
         })
         .collect()
 }

@@ -84,6 +84,50 @@ fn ends_of_different_address_families_are_a_usage_error() {
     }
 }
 
+/// A dual-stack pod named by one of its addresses is that address: the
+/// other end (also dual-stack) moves to its family, not the other way round.
+/// In `tests/node/dual-stack` the database takes the operators' IPv6 range
+/// only, so the family decides the verdict.
+#[test]
+fn an_address_given_fixes_the_family_of_the_flow() {
+    let flow = |from: &str, to: &str| {
+        let v = json(&[
+            "simulate",
+            "-f",
+            "tests/node/dual-stack",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--port",
+            "5432",
+            "-o",
+            "json",
+        ]);
+        let ip = |end: &str| v["flow"][end]["ip"].as_str().expect("ip").to_string();
+        (
+            v["verdict"].as_str().expect("verdict").to_string(),
+            ip("src"),
+            ip("dst"),
+        )
+    };
+    let v6 = (
+        "allow".to_string(),
+        "2001:db8:0:2::20".to_string(),
+        "2001:db8:0:1::11".to_string(),
+    );
+    let v4 = (
+        "deny".to_string(),
+        "198.51.100.20".to_string(),
+        "198.51.100.11".to_string(),
+    );
+    assert_eq!(flow("ops/probe", "2001:db8:0:1::11"), v6);
+    assert_eq!(flow("2001:db8:0:2::20", "shop/db"), v6);
+    assert_eq!(flow("ops/probe", "198.51.100.11"), v4);
+    // Both ends named: a pod is reached at its first address.
+    assert_eq!(flow("ops/probe", "shop/db"), v4);
+}
+
 #[test]
 fn a_cidr_gives_one_result_per_range_that_differs() {
     // The profile admits 9100 from 10.10.0.0/24 only.
