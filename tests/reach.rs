@@ -653,6 +653,10 @@ fn views_against_stored(what: &str, inventory: &Inventory, set: &PolicySet) -> V
                 },
             ),
         ];
+        wrong.extend(group_sums_against_pairs(
+            &format!("{what}, external {external}"),
+            &exp,
+        ));
         let pretty = |v: &dyn erased::Json| v.pretty();
         for (label, filter) in &filters {
             let at = format!("{what}, external {external}, {label}");
@@ -674,6 +678,98 @@ fn views_against_stored(what: &str, inventory: &Inventory, set: &PolicySet) -> V
                 {
                     wrong.push(format!("{at}: {by:?} view differs"));
                 }
+            }
+        }
+    }
+    wrong
+}
+
+/// `Expansion::group_edges` (sums per pair of groups, counted per block
+/// of the matrix) next to the same sums taken workload pair by workload
+/// pair, for groupings that follow the classes (namespaces), that do not
+/// (a label of the workload, every third workload: a class in several
+/// groups), one group, a group per workload, and workloads left out.
+/// Returns what differs: a pair count or a distinct edge.
+fn group_sums_against_pairs(what: &str, exp: &polctl::sim::reach::Expansion) -> Vec<String> {
+    use std::collections::HashMap;
+    let nodes = &exp.nodes()[..exp.workloads()];
+    let by_name = |names: Vec<String>| -> Vec<usize> {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        names
+            .into_iter()
+            .map(|n| {
+                let next = index.len();
+                *index.entry(n).or_insert(next)
+            })
+            .collect()
+    };
+    let groupings: Vec<(&str, Vec<usize>)> = vec![
+        (
+            "namespace",
+            by_name(
+                nodes
+                    .iter()
+                    .map(|n| n.namespace.clone().unwrap_or_default())
+                    .collect(),
+            ),
+        ),
+        (
+            "label app",
+            by_name(
+                nodes
+                    .iter()
+                    .map(|n| n.labels.get("app").cloned().unwrap_or_default())
+                    .collect(),
+            ),
+        ),
+        ("every third", (0..nodes.len()).map(|w| w % 3).collect()),
+        ("one group", vec![0; nodes.len()]),
+        ("one each", (0..nodes.len()).collect()),
+        (
+            "some left out",
+            (0..nodes.len())
+                .map(|w| if w % 4 == 1 { usize::MAX } else { w % 2 })
+                .collect(),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (label, group_of) in groupings {
+        let mut expected: HashMap<(usize, usize), (usize, Vec<polctl::sim::reach::Edge>)> =
+            HashMap::new();
+        let mut edges = exp.workload_edges();
+        for s in 0..nodes.len() {
+            for d in 0..nodes.len() {
+                let (a, b) = (group_of[s], group_of[d]);
+                if a == usize::MAX || b == usize::MAX {
+                    continue;
+                }
+                if let Some(e) = edges.edge(s, d) {
+                    let entry = expected.entry((a, b)).or_default();
+                    entry.0 += 1;
+                    if !entry.1.contains(&e) {
+                        entry.1.push((*e).clone());
+                    }
+                }
+            }
+        }
+        let got = exp.group_edges(&group_of);
+        let mut keys: Vec<&(usize, usize)> = expected.keys().chain(got.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            let (pairs, distinct) = expected.get(key).cloned().unwrap_or_default();
+            let (got_pairs, got_distinct): (usize, Vec<polctl::sim::reach::Edge>) = got
+                .get(key)
+                .map(|g| (g.pairs, g.edges.iter().map(|e| (**e).clone()).collect()))
+                .unwrap_or_default();
+            let same_edges = distinct.len() == got_distinct.len()
+                && distinct.iter().all(|e| got_distinct.contains(e));
+            if pairs != got_pairs || !same_edges {
+                wrong.push(format!(
+                    "{what}, {label}, groups {key:?}: {got_pairs} pairs and {} distinct edges summed, {pairs} and {} pair by pair",
+                    got_distinct.len(),
+                    distinct.len()
+                ));
             }
         }
     }

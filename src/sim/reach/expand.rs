@@ -272,16 +272,28 @@ impl GroupEdges {
 
 impl Expansion {
     /// Per ordered pair of groups (`group_of` gives each workload node's
-    /// group): the pairs of two different workloads joined by an edge and
-    /// their distinct edges. Workloads of one group with the same classes
-    /// have the same edges, so one edge is computed per pair of such
-    /// profiles, counted for all the workload pairs it stands for: the
-    /// cost follows classes (and groups), not workloads squared.
+    /// group; `usize::MAX`: in none): the pairs of two different workloads
+    /// joined by an edge and their distinct edges.
+    ///
+    /// Workloads of one group with the same classes have the same edges,
+    /// so they count as one profile. Between profiles of one class each
+    /// (most workloads), a pair of groups is a block of the matrix: a
+    /// source whose egress row holds one cell over the destination
+    /// group's classes, facing a destination whose ingress row holds one
+    /// cell over the source group's, meets it in a pair of cells counted
+    /// for every such pair at once; only the other pairs are looked at one
+    /// by one. The cost follows classes × groups plus the pairs whose
+    /// policies tell peers of one group apart, not classes squared.
+    /// Profiles of several classes are merged pair by pair, as
+    /// [`workload_edges`](Self::workload_edges) does.
     pub fn group_edges(&self, group_of: &[usize]) -> HashMap<(usize, usize), GroupEdges> {
         let mut index: HashMap<(usize, &[usize]), usize> = HashMap::new();
         // (group, a workload of the profile, how many)
         let mut profiles: Vec<(usize, usize, usize)> = Vec::new();
         for (w, classes) in self.workload_classes.iter().enumerate() {
+            if group_of[w] == usize::MAX {
+                continue;
+            }
             let at = *index
                 .entry((group_of[w], classes.as_slice()))
                 .or_insert_with(|| {
@@ -290,10 +302,15 @@ impl Expansion {
                 });
             profiles[at].2 += 1;
         }
+        let single = |w: usize| self.workload_classes[w].len() == 1;
         let mut cache = Combined::new(&self.matrix);
         let mut out: HashMap<(usize, usize), GroupEdges> = HashMap::new();
+        // Pairs with a profile of several classes (or none), both ways.
         for &(g1, w1, m1) in &profiles {
             for &(g2, w2, m2) in &profiles {
+                if single(w1) && single(w2) {
+                    continue;
+                }
                 // Two workloads of one profile are a pair too, when there
                 // are two.
                 let pairs = if w1 == w2 { m1 * (m1 - 1) } else { m1 * m2 };
@@ -305,9 +322,155 @@ impl Expansion {
                 }
             }
         }
+        // Per group: its one-class profiles as (class, workloads), by class.
+        let mut groups: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for &(g, w, m) in &profiles {
+            if single(w) {
+                groups
+                    .entry(g)
+                    .or_default()
+                    .push((self.workload_classes[w][0], m));
+            }
+        }
+        let mut groups: Vec<Block> = groups
+            .into_iter()
+            .map(|(group, mut members)| {
+                members.sort_unstable();
+                Block {
+                    group,
+                    lo: members[0].0,
+                    hi: members[members.len() - 1].0,
+                    members,
+                }
+            })
+            .collect();
+        groups.sort_unstable_by_key(|b| b.group);
+        let mut counts: HashMap<(u32, u32), usize> = HashMap::new();
+        for a in &groups {
+            for b in &groups {
+                self.block_counts(a, b, &mut counts);
+                for ((eg, ig), n) in counts.drain() {
+                    if n == 0 {
+                        continue;
+                    }
+                    if let Some(e) = cache.of_cells(&self.matrix, eg, ig) {
+                        out.entry((a.group, b.group)).or_default().add(n, &e);
+                    }
+                }
+            }
+        }
         out
     }
+
+    /// Between the one-class profiles of groups `a` (sources) and `b`
+    /// (destinations): per pair of cells (egress, ingress; [`NO_CELL`]
+    /// where the two cannot meet), how many pairs of two different
+    /// workloads meet in it.
+    fn block_counts(&self, a: &Block, b: &Block, counts: &mut HashMap<(u32, u32), usize>) {
+        let same = a.group == b.group;
+        // Workload pairs of class `s` in `a` and class `d` in `b`.
+        let weight = |s: usize, m1: usize, d: usize, m2: usize| {
+            if same && s == d {
+                m1 * (m1 - 1)
+            } else {
+                m1 * m2
+            }
+        };
+        // A class's cell with itself only counts where it joins two
+        // workloads; elsewhere the rows may differ there.
+        let skip = |c: usize, m: usize, other: &Block| {
+            let joins = if same {
+                m > 1
+            } else {
+                other.members.binary_search_by_key(&c, |x| x.0).is_ok()
+            };
+            (!joins).then_some(c)
+        };
+        let eg: Vec<Option<Option<u32>>> = a
+            .members
+            .iter()
+            .map(|&(s, m)| {
+                self.matrix
+                    .uniform(s, Direction::Egress, b.lo, b.hi, skip(s, m, b))
+            })
+            .collect();
+        let ig: Vec<Option<Option<u32>>> = b
+            .members
+            .iter()
+            .map(|&(d, m)| {
+                self.matrix
+                    .uniform(d, Direction::Ingress, a.lo, a.hi, skip(d, m, a))
+            })
+            .collect();
+        let cell = |c: Option<u32>| c.unwrap_or(NO_CELL);
+        // Sources and destinations whose rows hold one cell over the
+        // other group: every pair of them at once, per pair of cells.
+        let mut sources: HashMap<u32, usize> = HashMap::new();
+        for (&(_, m), e) in a.members.iter().zip(&eg) {
+            if let Some(e) = e {
+                *sources.entry(cell(*e)).or_default() += m;
+            }
+        }
+        let mut dests: HashMap<u32, usize> = HashMap::new();
+        for (&(_, m), i) in b.members.iter().zip(&ig) {
+            if let Some(i) = i {
+                *dests.entry(cell(*i)).or_default() += m;
+            }
+        }
+        for (&e, &m1) in &sources {
+            for (&i, &m2) in &dests {
+                *counts.entry((e, i)).or_default() += m1 * m2;
+            }
+        }
+        if same {
+            // A workload is not its own peer.
+            for ((&(_, m), e), i) in a.members.iter().zip(&eg).zip(&ig) {
+                if let (Some(e), Some(i)) = (e, i) {
+                    *counts.entry((cell(*e), cell(*i))).or_default() -= m;
+                }
+            }
+        }
+        // The rest pair by pair: destinations whose ingress tells the
+        // sources apart, with every source; sources whose egress tells the
+        // destinations apart, with the other destinations.
+        let mut pair = |s: usize, m1: usize, d: usize, m2: usize| {
+            let n = weight(s, m1, d, m2);
+            if n > 0 {
+                let e = cell(self.matrix.cell_id(s, d, Direction::Egress));
+                let i = cell(self.matrix.cell_id(d, s, Direction::Ingress));
+                *counts.entry((e, i)).or_default() += n;
+            }
+        };
+        for (&(d, m2), i) in b.members.iter().zip(&ig) {
+            if i.is_none() {
+                for &(s, m1) in &a.members {
+                    pair(s, m1, d, m2);
+                }
+            }
+        }
+        for (&(s, m1), e) in a.members.iter().zip(&eg) {
+            if e.is_none() {
+                for (&(d, m2), i) in b.members.iter().zip(&ig) {
+                    if i.is_some() {
+                        pair(s, m1, d, m2);
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// The one-class profiles of one group: (class, workloads), by class, and
+/// the first and last class.
+struct Block {
+    group: usize,
+    members: Vec<(usize, usize)>,
+    lo: usize,
+    hi: usize,
+}
+
+/// No cell: the two classes cannot meet.
+const NO_CELL: u32 = u32::MAX;
 
 /// The edge between two workloads on demand, class pairs combined once
 /// ([`Expansion::workload_edges`]).
@@ -375,6 +538,16 @@ impl Combined {
     fn between(&mut self, matrix: &VerdictMatrix, s: usize, d: usize) -> Option<Arc<Edge>> {
         let eg = matrix.cell_id(s, d, Direction::Egress)?;
         let ig = matrix.cell_id(d, s, Direction::Ingress)?;
+        self.of_cells(matrix, eg, ig)
+    }
+
+    /// What passes where the source's egress cell is `eg` and the
+    /// destination's ingress cell `ig` (`None`: nothing; either is
+    /// [`NO_CELL`]: they cannot meet).
+    fn of_cells(&mut self, matrix: &VerdictMatrix, eg: u32, ig: u32) -> Option<Arc<Edge>> {
+        if eg == NO_CELL || ig == NO_CELL {
+            return None;
+        }
         let make = || {
             let a = combine(matrix.cell(eg), matrix.cell(ig));
             (!a.is_empty()).then(|| {

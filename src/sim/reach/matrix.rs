@@ -295,6 +295,57 @@ impl VerdictMatrix {
         (peer < r.start + r.len && r.cell != NONE).then_some(r.cell)
     }
 
+    /// Whether `subject`'s row in `dir` holds one cell for every peer in
+    /// `lo..=hi`, the peer `skip` aside: `Some(cell)` (`Some(None)`: none
+    /// of them can meet the subject), `None` when the peers differ. The
+    /// runs of the row answer it, not the peers one by one.
+    pub(super) fn uniform(
+        &self,
+        subject: usize,
+        dir: Direction,
+        lo: usize,
+        hi: usize,
+        skip: Option<usize>,
+    ) -> Option<Option<u32>> {
+        let Some(row) = self
+            .rows
+            .get(row_index(subject, dir))
+            .and_then(Option::as_ref)
+        else {
+            return Some(None);
+        };
+        let (Ok(lo), Ok(hi)) = (u32::try_from(lo), u32::try_from(hi)) else {
+            return None;
+        };
+        let skip = skip.and_then(|s| u32::try_from(s).ok());
+        let mut at = row.partition_point(|r| r.start <= lo).saturating_sub(1);
+        // Peers past the row's last run cannot meet the subject.
+        let mut seen: Option<u32> = None;
+        let mut covered = lo;
+        while let Some(r) = row.get(at).filter(|r| r.start <= hi) {
+            at += 1;
+            let end = r.start + r.len - 1;
+            let (a, b) = (r.start.max(lo), end.min(hi));
+            if a > b {
+                continue;
+            }
+            covered = b.saturating_add(1);
+            if skip == Some(a) && a == b {
+                continue;
+            }
+            match seen {
+                None => seen = Some(r.cell),
+                Some(c) if c == r.cell => {}
+                Some(_) => return None,
+            }
+        }
+        let tail = covered <= hi && !(covered == hi && skip == Some(hi));
+        if tail && seen.is_some_and(|c| c != NONE) {
+            return None;
+        }
+        Some(seen.filter(|&c| c != NONE))
+    }
+
     pub(super) fn cell(&self, id: u32) -> &Allowed {
         &self.cells[id as usize]
     }
