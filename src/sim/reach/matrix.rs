@@ -193,8 +193,7 @@ impl VerdictMatrix {
         let views: Vec<(Row, Vec<Allowed>)> = parallel(opts.threads, &subjects, |&(i, dir)| {
             let v = job.view(i, dir);
             progress.advance(1);
-            let runs = runs(v.group_of.iter().map(|g| g.map_or(NONE, |g| g as u32)));
-            (runs, v.results)
+            (v.row, v.results)
         });
         // Identical cells are stored once; a row keeps, per peer, the index
         // of its cell.
@@ -211,12 +210,7 @@ impl VerdictMatrix {
                     })
                 })
                 .collect();
-            let row = runs(
-                groups
-                    .iter()
-                    .flat_map(|r| std::iter::repeat_n(r.cell, r.len as usize))
-                    .map(|g| if g == NONE { NONE } else { ids[g as usize] }),
-            );
+            let row = remap(&groups, |g| if g == NONE { NONE } else { ids[g as usize] });
             rows[row_index(key.0, key.1)] = Some(row);
         }
         let probes = job.probes.load(Ordering::Relaxed);
@@ -385,6 +379,49 @@ fn runs(cells: impl Iterator<Item = u32>) -> Row {
     out
 }
 
+/// `row` with each run's cell mapped by `f`, neighbours that end up
+/// alike joined.
+fn remap(row: &Row, f: impl Fn(u32) -> u32) -> Row {
+    let mut out: Row = Vec::with_capacity(row.len());
+    for r in row {
+        let cell = f(r.cell);
+        match out.last_mut() {
+            Some(last) if last.cell == cell => last.len += r.len,
+            _ => out.push(Run { cell, ..*r }),
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
+/// The row of `n` peers where each span `start..end` (ascending, not
+/// overlapping) has the cell given with it and every other peer `NONE`.
+fn row_of_spans(spans: &[(usize, usize, u32)], n: usize) -> Row {
+    let mut out: Row = Vec::new();
+    let mut push = |start: usize, end: usize, cell: u32| {
+        if end <= start {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.cell == cell => last.len += (end - start) as u32,
+            _ => out.push(Run {
+                start: start as u32,
+                cell,
+                len: (end - start) as u32,
+            }),
+        }
+    };
+    let mut at = 0;
+    for &(start, end, cell) in spans {
+        push(at, start, NONE);
+        push(start, end.min(n), cell);
+        at = end.min(n);
+    }
+    push(at, n, NONE);
+    out.shrink_to_fit();
+    out
+}
+
 fn row_index(subject: usize, dir: Direction) -> usize {
     subject * 2
         + match dir {
@@ -413,8 +450,9 @@ pub(super) type Cuts = BTreeMap<Proto, BTreeSet<u32>>;
 
 /// One subject's verdicts in one direction.
 struct View {
-    /// Per class: the group of peers it falls in (`None`: not a peer).
-    group_of: Vec<Option<usize>>,
+    /// Per class: the group of peers it falls in (`NONE`: not a peer), as
+    /// runs.
+    row: Row,
     /// Per group: what the direction allows.
     results: Vec<Allowed>,
 }
@@ -583,12 +621,18 @@ impl Job<'_, '_> {
             unnamed: self.unnamed,
         };
         let groups = symbolic::view(&grid, &me.peer, dir, &peers, &cuts)?;
-        let mut group_of = vec![None; self.ends.len()];
+        // Each group's members as spans of consecutive classes, a word of
+        // the set at a time: a row of few groups costs words, not classes.
+        let n = self.ends.len();
+        let mut spans: Vec<(usize, usize, u32)> = Vec::new();
         let mut results = Vec::with_capacity(groups.len());
         for (members, allowed) in groups {
-            for j in symbolic::members(&members) {
-                group_of[j] = Some(results.len());
-            }
+            let g = results.len() as u32;
+            spans.extend(
+                symbolic::spans(&members)
+                    .into_iter()
+                    .map(|(a, b)| (a, b, g)),
+            );
             results.push(allowed);
         }
         let mut probes = 0;
@@ -596,11 +640,15 @@ impl Job<'_, '_> {
             if j == i && me.alt.is_none() {
                 continue;
             }
-            group_of[j] = Some(results.len());
+            spans.push((j, j + 1, results.len() as u32));
             results.push(self.direction(i, j, dir, &cuts, &mut probes));
         }
         self.probes.fetch_add(probes, Ordering::Relaxed);
-        Some(View { group_of, results })
+        spans.sort_unstable();
+        Some(View {
+            row: row_of_spans(&spans, n),
+            results,
+        })
     }
 
     /// End `i`'s verdicts as the subject of `dir`: peers are grouped by how
@@ -716,7 +764,10 @@ impl Job<'_, '_> {
             .map(|&j| self.direction(i, j, dir, &cuts_for(j), &mut probes))
             .collect();
         self.probes.fetch_add(probes, Ordering::Relaxed);
-        View { group_of, results }
+        View {
+            row: runs(group_of.iter().map(|g| g.map_or(NONE, |g| g as u32))),
+            results,
+        }
     }
 
     /// What `dir` allows between subject `i` and peer `j`.

@@ -72,6 +72,55 @@ pub(super) fn members(bits: &Bits) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
+/// The members of a set as spans of consecutive classes, `start..end`,
+/// ascending: a word at a time where they are dense.
+pub(super) fn spans(bits: &Bits) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    for (w, &word) in bits.iter().enumerate() {
+        let base = w * 64;
+        match word {
+            0 => {
+                if let Some(start) = open.take() {
+                    out.push((start, base));
+                }
+                continue;
+            }
+            u64::MAX => {
+                open.get_or_insert(base);
+                continue;
+            }
+            _ => {}
+        }
+        let mut at = 0u32;
+        while at < 64 {
+            let rest = word >> at;
+            match open {
+                Some(start) => {
+                    let ones = rest.trailing_ones();
+                    if at + ones >= 64 {
+                        break;
+                    }
+                    at += ones;
+                    out.push((start, base + at as usize));
+                    open = None;
+                }
+                None => {
+                    if rest == 0 {
+                        break;
+                    }
+                    at += rest.trailing_zeros();
+                    open = Some(base + at as usize);
+                }
+            }
+        }
+    }
+    if let Some(start) = open {
+        out.push((start, bits.len() * 64));
+    }
+    out
+}
+
 /// One piece of the connection space: every value in it is judged alike.
 #[derive(Clone, Copy, Debug)]
 struct Atom {
@@ -681,5 +730,47 @@ fn n_atoms(x: &Region, y: &Region) -> usize {
     match (x, y) {
         (Region::Rect { atoms, .. }, _) | (_, Region::Rect { atoms, .. }) => atoms.len(),
         (Region::Cols(c), _) => c.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spans of a set, one member at a time.
+    fn spans_one_by_one(bits: &Bits) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in members(bits) {
+            match out.last_mut() {
+                Some(last) if last.1 == m => last.1 += 1,
+                _ => out.push((m, m + 1)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn spans_are_the_runs_of_members_across_words() {
+        let n = 300;
+        let patterns: Vec<Vec<usize>> = vec![
+            vec![],
+            (0..n).collect(),
+            vec![0],
+            vec![63],
+            vec![63, 64],
+            (60..130).collect(),
+            (0..64).chain(128..192).collect(),
+            (0..n).filter(|i| i % 3 != 0).collect(),
+            (0..n).filter(|i| (i / 7) % 2 == 0).collect(),
+            vec![n - 1],
+            (64..n).collect(),
+        ];
+        for p in patterns {
+            let mut bits = empty(n);
+            for &i in &p {
+                set(&mut bits, i);
+            }
+            assert_eq!(spans(&bits), spans_one_by_one(&bits), "{p:?}");
+        }
     }
 }
