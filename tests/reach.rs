@@ -776,6 +776,61 @@ fn group_sums_against_pairs(what: &str, exp: &polctl::sim::reach::Expansion) -> 
     wrong
 }
 
+/// Pods of one identity in two workloads whose policy admits only that
+/// identity: the class's row holds one cell for every peer but itself, so
+/// its cell with itself must still be counted where it joins two
+/// workloads (in one group, and across two).
+#[test]
+fn group_sums_count_a_class_that_only_admits_itself() {
+    let pod = |name: &str, app: &str, ip: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: a\n  labels:\n    app: {app}\nspec:\n  containers:\n    - name: c\n      image: x\nstatus:\n  podIP: {ip}\n"
+        )
+    };
+    let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: db-only\n  namespace: a\nspec:\n  podSelector:\n    matchLabels:\n      app: db\n  policyTypes: [Ingress, Egress]\n  ingress:\n    - from:\n        - podSelector:\n            matchLabels:\n              app: db\n  egress:\n    - to:\n        - podSelector:\n            matchLabels:\n              app: db\n";
+    let text = [
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n".to_string(),
+        pod("web-1", "web", "10.244.0.1"),
+        pod("db-1", "db", "10.244.0.2"),
+        pod("db-2", "db", "10.244.0.3"),
+        pod("api-1", "api", "10.244.0.4"),
+        pod("db-3", "db", "10.244.0.5"),
+        policy.to_string(),
+    ]
+    .join("---\n");
+    let (inventory, set) = compile_text(&text, None);
+    let ev = Evaluator::new(&set, &inventory.cluster);
+    let exp = reach::expansion(&ev, &inventory.cluster, &Options::default(), &());
+    let wrong = group_sums_against_pairs("db admits only db", &exp);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The three db pods reach each other and nothing else does.
+    let mut edges = exp.workload_edges();
+    let names: Vec<String> = exp.nodes()[..exp.workloads()]
+        .iter()
+        .map(|n| n.name.clone())
+        .collect();
+    let mut linked = Vec::new();
+    for s in 0..names.len() {
+        for d in 0..names.len() {
+            let db = |i: usize| names[i].starts_with("db");
+            if (db(s) || db(d)) && edges.edge(s, d).is_some() {
+                linked.push(format!("{}>{}", names[s], names[d]));
+            }
+        }
+    }
+    assert_eq!(
+        linked,
+        [
+            "db-1>db-2",
+            "db-1>db-3",
+            "db-2>db-1",
+            "db-2>db-3",
+            "db-3>db-1",
+            "db-3>db-2"
+        ]
+    );
+}
+
 /// Pretty JSON of any serializable view.
 mod erased {
     pub trait Json {

@@ -323,36 +323,30 @@ impl Expansion {
             }
         }
         // Per group: its one-class profiles as (class, workloads), by class.
-        let mut groups: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        let mut members: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
         for &(g, w, m) in &profiles {
             if single(w) {
-                groups
+                members
                     .entry(g)
                     .or_default()
                     .push((self.workload_classes[w][0], m));
             }
         }
-        let mut groups: Vec<Block> = groups
+        let flat = Flat::new(&self.matrix, members.values().flatten().copied());
+        let mut groups: Vec<Block> = members
             .into_iter()
-            .map(|(group, mut members)| {
-                members.sort_unstable();
-                Block {
-                    group,
-                    lo: members[0].0,
-                    hi: members[members.len() - 1].0,
-                    members,
-                }
-            })
+            .map(|(group, members)| Block::new(group, members, &flat))
             .collect();
         groups.sort_unstable_by_key(|b| b.group);
-        let mut counts: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut counts: PairCounts = HashMap::default();
         for a in &groups {
             for b in &groups {
-                self.block_counts(a, b, &mut counts);
-                for ((eg, ig), n) in counts.drain() {
+                self.block_counts(a, b, &flat, &mut counts);
+                for (key, n) in counts.drain() {
                     if n == 0 {
                         continue;
                     }
+                    let (eg, ig) = ((key >> 32) as u32, key as u32);
                     if let Some(e) = cache.of_cells(&self.matrix, eg, ig) {
                         out.entry((a.group, b.group)).or_default().add(n, &e);
                     }
@@ -363,10 +357,10 @@ impl Expansion {
     }
 
     /// Between the one-class profiles of groups `a` (sources) and `b`
-    /// (destinations): per pair of cells (egress, ingress; [`NO_CELL`]
-    /// where the two cannot meet), how many pairs of two different
-    /// workloads meet in it.
-    fn block_counts(&self, a: &Block, b: &Block, counts: &mut HashMap<(u32, u32), usize>) {
+    /// (destinations): per pair of cells (egress, ingress, as
+    /// [`cell_pair`]; [`NO_CELL`] where the two cannot meet), how many
+    /// pairs of two different workloads meet in it.
+    fn block_counts(&self, a: &Block, b: &Block, flat: &Flat, counts: &mut PairCounts) {
         let same = a.group == b.group;
         // Workload pairs of class `s` in `a` and class `d` in `b`.
         let weight = |s: usize, m1: usize, d: usize, m2: usize| {
@@ -386,87 +380,194 @@ impl Expansion {
             };
             (!joins).then_some(c)
         };
-        let eg: Vec<Option<Option<u32>>> = a
-            .members
-            .iter()
-            .map(|&(s, m)| {
-                self.matrix
-                    .uniform(s, Direction::Egress, b.lo, b.hi, skip(s, m, b))
-            })
-            .collect();
-        let ig: Vec<Option<Option<u32>>> = b
-            .members
-            .iter()
-            .map(|&(d, m)| {
-                self.matrix
-                    .uniform(d, Direction::Ingress, a.lo, a.hi, skip(d, m, a))
-            })
-            .collect();
-        let cell = |c: Option<u32>| c.unwrap_or(NO_CELL);
+        // Per member: the one cell its row holds over the other group
+        // (`None`: its peers there differ). Rows that hold one cell over
+        // every group were found once (`flat`); the others are read here.
+        let mut eg: Vec<Option<u32>> = a.members.iter().map(|&(s, _)| flat.egress[s]).collect();
+        for &k in &a.varied_egress {
+            let (s, m) = a.members[k];
+            eg[k] = self
+                .matrix
+                .uniform(s, Direction::Egress, b.lo, b.hi, skip(s, m, b))
+                .map(|c| c.unwrap_or(NO_CELL));
+        }
+        let mut ig: Vec<Option<u32>> = b.members.iter().map(|&(d, _)| flat.ingress[d]).collect();
+        for &k in &b.varied_ingress {
+            let (d, m) = b.members[k];
+            ig[k] = self
+                .matrix
+                .uniform(d, Direction::Ingress, a.lo, a.hi, skip(d, m, a))
+                .map(|c| c.unwrap_or(NO_CELL));
+        }
         // Sources and destinations whose rows hold one cell over the
         // other group: every pair of them at once, per pair of cells.
-        let mut sources: HashMap<u32, usize> = HashMap::new();
-        for (&(_, m), e) in a.members.iter().zip(&eg) {
-            if let Some(e) = e {
-                *sources.entry(cell(*e)).or_default() += m;
+        let mut sources = a.flat_egress.clone();
+        for &k in &a.varied_egress {
+            if let Some(e) = eg[k] {
+                add_to(&mut sources, e, a.members[k].1);
             }
         }
-        let mut dests: HashMap<u32, usize> = HashMap::new();
-        for (&(_, m), i) in b.members.iter().zip(&ig) {
-            if let Some(i) = i {
-                *dests.entry(cell(*i)).or_default() += m;
+        let mut dests = b.flat_ingress.clone();
+        for &k in &b.varied_ingress {
+            if let Some(i) = ig[k] {
+                add_to(&mut dests, i, b.members[k].1);
             }
         }
-        for (&e, &m1) in &sources {
-            for (&i, &m2) in &dests {
-                *counts.entry((e, i)).or_default() += m1 * m2;
+        for &(e, m1) in &sources {
+            for &(i, m2) in &dests {
+                *counts.entry(cell_pair(e, i)).or_default() += m1 * m2;
             }
         }
         if same {
             // A workload is not its own peer.
             for ((&(_, m), e), i) in a.members.iter().zip(&eg).zip(&ig) {
                 if let (Some(e), Some(i)) = (e, i) {
-                    *counts.entry((cell(*e), cell(*i))).or_default() -= m;
+                    *counts.entry(cell_pair(*e, *i)).or_default() -= m;
                 }
             }
         }
         // The rest pair by pair: destinations whose ingress tells the
         // sources apart, with every source; sources whose egress tells the
-        // destinations apart, with the other destinations.
-        let mut pair = |s: usize, m1: usize, d: usize, m2: usize| {
-            let n = weight(s, m1, d, m2);
-            if n > 0 {
-                let e = cell(self.matrix.cell_id(s, d, Direction::Egress));
-                let i = cell(self.matrix.cell_id(d, s, Direction::Ingress));
-                *counts.entry((e, i)).or_default() += n;
-            }
-        };
-        for (&(d, m2), i) in b.members.iter().zip(&ig) {
-            if i.is_none() {
-                for &(s, m1) in &a.members {
-                    pair(s, m1, d, m2);
+        // destinations apart, with the destinations whose ingress does not.
+        let mut pair =
+            |s: usize, m1: usize, e: Option<u32>, d: usize, m2: usize, i: Option<u32>| {
+                let n = weight(s, m1, d, m2);
+                if n > 0 {
+                    let e = e.unwrap_or_else(|| {
+                        let e = self.matrix.cell_id(s, d, Direction::Egress);
+                        e.unwrap_or(NO_CELL)
+                    });
+                    let i = i.unwrap_or_else(|| {
+                        let i = self.matrix.cell_id(d, s, Direction::Ingress);
+                        i.unwrap_or(NO_CELL)
+                    });
+                    *counts.entry(cell_pair(e, i)).or_default() += n;
                 }
+            };
+        for &k in &b.varied_ingress {
+            if ig[k].is_some() {
+                continue;
+            }
+            let (d, m2) = b.members[k];
+            for (&(s, m1), &e) in a.members.iter().zip(&eg) {
+                pair(s, m1, e, d, m2, None);
             }
         }
-        for (&(s, m1), e) in a.members.iter().zip(&eg) {
-            if e.is_none() {
-                for (&(d, m2), i) in b.members.iter().zip(&ig) {
-                    if i.is_some() {
-                        pair(s, m1, d, m2);
-                    }
+        for &k in &a.varied_egress {
+            if eg[k].is_some() {
+                continue;
+            }
+            let (s, m1) = a.members[k];
+            for (&(d, m2), &i) in b.members.iter().zip(&ig) {
+                if i.is_some() {
+                    pair(s, m1, None, d, m2, i);
                 }
             }
         }
     }
 }
 
-/// The one-class profiles of one group: (class, workloads), by class, and
-/// the first and last class.
+/// Per pair of cells, a count; keys by [`cell_pair`].
+type PairCounts = HashMap<u64, usize, BuildHasherDefault<CellPairHasher>>;
+
+/// An egress cell and an ingress cell as one key.
+fn cell_pair(eg: u32, ig: u32) -> u64 {
+    u64::from(eg) << 32 | u64::from(ig)
+}
+
+/// `m` more workloads under `cell` in a short list of cells.
+fn add_to(list: &mut Vec<(u32, usize)>, cell: u32, m: usize) {
+    match list.iter_mut().find(|x| x.0 == cell) {
+        Some(x) => x.1 += m,
+        None => list.push((cell, m)),
+    }
+}
+
+/// The rows, among the classes of one-class profiles, that hold one cell
+/// over all of those classes: per class and direction, that cell
+/// ([`NO_CELL`]: it meets none), or `None` when its peers differ. A class
+/// of one workload is not its own peer, so its cell with itself is left
+/// out.
+struct Flat {
+    egress: Vec<Option<u32>>,
+    ingress: Vec<Option<u32>>,
+}
+
+impl Flat {
+    fn new(matrix: &VerdictMatrix, members: impl Iterator<Item = (usize, usize)>) -> Flat {
+        let n = matrix.classes().len();
+        let mut workloads = vec![0usize; n];
+        for (c, m) in members {
+            workloads[c] += m;
+        }
+        let (mut lo, mut hi) = (usize::MAX, 0);
+        for (c, &m) in workloads.iter().enumerate() {
+            if m > 0 {
+                lo = lo.min(c);
+                hi = hi.max(c);
+            }
+        }
+        let mut flat = Flat {
+            egress: vec![None; n],
+            ingress: vec![None; n],
+        };
+        for (c, &m) in workloads.iter().enumerate() {
+            if m == 0 {
+                continue;
+            }
+            let skip = (m == 1).then_some(c);
+            let one = |dir| {
+                matrix
+                    .uniform(c, dir, lo, hi, skip)
+                    .map(|cell| cell.unwrap_or(NO_CELL))
+            };
+            flat.egress[c] = one(Direction::Egress);
+            flat.ingress[c] = one(Direction::Ingress);
+        }
+        flat
+    }
+}
+
+/// The one-class profiles of one group: (class, workloads), by class; the
+/// first and last class; the workloads per cell of the rows that hold one
+/// cell over every group ([`Flat`]), and the members whose rows do not.
 struct Block {
     group: usize,
     members: Vec<(usize, usize)>,
     lo: usize,
     hi: usize,
+    flat_egress: Vec<(u32, usize)>,
+    flat_ingress: Vec<(u32, usize)>,
+    varied_egress: Vec<usize>,
+    varied_ingress: Vec<usize>,
+}
+
+impl Block {
+    fn new(group: usize, mut members: Vec<(usize, usize)>, flat: &Flat) -> Block {
+        members.sort_unstable();
+        let mut block = Block {
+            group,
+            lo: members[0].0,
+            hi: members[members.len() - 1].0,
+            members: Vec::new(),
+            flat_egress: Vec::new(),
+            flat_ingress: Vec::new(),
+            varied_egress: Vec::new(),
+            varied_ingress: Vec::new(),
+        };
+        for (k, &(c, m)) in members.iter().enumerate() {
+            match flat.egress[c] {
+                Some(e) => add_to(&mut block.flat_egress, e, m),
+                None => block.varied_egress.push(k),
+            }
+            match flat.ingress[c] {
+                Some(i) => add_to(&mut block.flat_ingress, i, m),
+                None => block.varied_ingress.push(k),
+            }
+        }
+        block.members = members;
+        block
+    }
 }
 
 /// No cell: the two classes cannot meet.
