@@ -1,6 +1,8 @@
 //! Benchmark of `polctl graph` (exact reachability) over a matrix of
-//! generated clusters: load + compile, graph computation, `-o json`, and
-//! peak memory, one child process per configuration.
+//! generated clusters: load + compile, the computation, what
+//! `--group-by namespace -o json` and `-o json` write (streamed as the CLI
+//! streams them, into a counting sink), and peak memory, one child process
+//! per configuration.
 //!
 //! ```text
 //! cargo bench --bench graph                          # the whole matrix
@@ -11,6 +13,7 @@
 //! cargo bench --bench graph -- --cap 300             # time cap per configuration (s)
 //! cargo bench --bench graph -- --mem-cap 4096        # memory cap per configuration (MiB)
 //! cargo bench --bench graph -- --threads 1           # graph worker threads
+//! cargo bench --bench graph -- --max-edges 100000000 # skip `-o json` above this many edges
 //! cargo bench --bench graph -- --no-skip             # run what a smaller run says is too big
 //! cargo bench --bench graph -- --write-yaml DIR k8s  # only write the inputs
 //! ```
@@ -26,6 +29,10 @@
 //! pods with labels drawn at random, nearly every one its own identity.
 //! `goals` runs the configurations of the README's table.
 //!
+//! The edges are counted before `-o json` is written (per block of the
+//! matrix, as the grouped views add them up); past `--max-edges` (default
+//! 100,000,000) it is not written and the row says how many edges there are.
+//!
 //! Each configuration runs in a fresh process, so VmHWM is its own peak,
 //! and is killed once it runs past the cap (default 10 minutes), reported
 //! as `> 10 min` in the phase it was in; likewise past the memory cap
@@ -39,7 +46,7 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader, BufWriter, Write as _};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +56,7 @@ use std::time::{Duration, Instant};
 use polctl::dialect::lower::{Choice, Input, lower};
 use polctl::load::load_text;
 use polctl::model::policy::{Cni, Version};
+use polctl::render::graph::{GroupBy, JsonGraph, Streamed, View};
 use polctl::sim::eval::Evaluator;
 use polctl::sim::reach::{self, Options, Progress};
 
@@ -160,6 +168,7 @@ struct Args {
     cap: Duration,
     mem_cap_mib: u64,
     threads: Option<usize>,
+    max_edges: usize,
     no_skip: bool,
     write_yaml: Option<PathBuf>,
     child: bool,
@@ -168,7 +177,7 @@ struct Args {
 fn usage(msg: &str) -> ! {
     eprintln!("graph bench: {msg}");
     eprintln!(
-        "usage: cargo bench --bench graph -- [k8s|mixed|calico|single-tier|all]... [PODS[,PODS...] [POLICIES[,POLICIES...]]] [--cap SECONDS] [--threads N] [--write-yaml DIR]"
+        "usage: cargo bench --bench graph -- [k8s|mixed|calico|single-tier|all]... [PODS[,PODS...] [POLICIES[,POLICIES...]]] [--cap SECONDS] [--threads N] [--mem-cap MIB] [--max-edges N] [--write-yaml DIR]"
     );
     std::process::exit(2)
 }
@@ -185,6 +194,7 @@ fn args() -> Args {
     let mut cap = Duration::from_secs(600);
     let mut mem_cap_mib = 8192;
     let mut threads = None;
+    let mut max_edges = 100_000_000;
     let mut no_skip = false;
     let mut write_yaml = None;
     let mut child = false;
@@ -218,6 +228,13 @@ fn args() -> Args {
                     v.parse()
                         .unwrap_or_else(|_| usage(&format!("--threads {v}"))),
                 );
+            }
+            "--max-edges" => {
+                let v = value("--max-edges");
+                max_edges = v
+                    .replace('_', "")
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("--max-edges {v}")));
             }
             "--write-yaml" => write_yaml = Some(PathBuf::from(value("--write-yaml"))),
             "--child" => child = true,
@@ -264,6 +281,7 @@ fn args() -> Args {
         cap,
         mem_cap_mib,
         threads,
+        max_edges,
         no_skip,
         write_yaml,
         child,
@@ -312,7 +330,7 @@ fn report_phase(key: &str, started: Instant) {
     }
 }
 
-/// Reports the class pairs done about once a second, so that a run
+/// Reports the subjects done about once a second, so that a run
 /// stopped at the cap still says how far it got.
 struct PairCount {
     started: Instant,
@@ -323,7 +341,7 @@ struct PairCount {
 
 impl Progress for PairCount {
     fn start(&self, total: u64) {
-        report("pairs", total);
+        report("steps", total);
     }
 
     fn advance(&self, n: u64) {
@@ -332,19 +350,19 @@ impl Progress for PairCount {
             && last.elapsed() >= Duration::from_secs(1)
         {
             *last = Instant::now();
-            report("pairs_done", done);
+            report("steps_done", done);
             report(
-                "graph_elapsed_ms",
+                "compute_elapsed_ms",
                 format!("{:.0}", self.started.elapsed().as_secs_f64() * 1e3),
             );
             if let Some(cpu) = cpu_ms("self") {
-                report("graph_cpu_ms", format!("{:.0}", cpu - self.cpu_before));
+                report("compute_cpu_ms", format!("{:.0}", cpu - self.cpu_before));
             }
         }
     }
 }
 
-fn run_child(case: Case, threads: Option<usize>) {
+fn run_child(case: Case, threads: Option<usize>, max_edges: usize) {
     report("phase", "generate");
     let t = Instant::now();
     let generated = generate(&case.spec());
@@ -371,38 +389,11 @@ fn run_child(case: Case, threads: Option<usize>) {
         threads: threads.unwrap_or(Options::default().threads),
         ..Options::default()
     };
-    // The computation (verdict matrix, nodes), then every edge produced
-    // one at a time and written as a JSON line to a counting sink: what a
-    // streaming writer costs, in memory bounded by the classes.
+    // The computation (verdict matrix, nodes); then what `polctl graph
+    // --group-by namespace -o json` writes and what `polctl graph -o json`
+    // writes (both streamed as the CLI streams them: pretty JSON through a
+    // buffer, here into a counting sink).
     report("phase", "compute");
-    let t = Instant::now();
-    let expansion = black_box(reach::expansion(&evaluator, &inv.cluster, &opts, &()));
-    report_phase("matrix_ms", t);
-    report("phase", "stream");
-    let t = Instant::now();
-    let mut sink = Counting(0);
-    let mut streamed = 0u64;
-    let nodes = expansion.nodes();
-    for (s, d, edge) in expansion.edges() {
-        serde_json::to_writer(
-            &mut sink,
-            &EdgeLine {
-                from: &nodes[s].id,
-                to: &nodes[d].id,
-                edge: &edge,
-            },
-        )
-        .expect("JSON");
-        sink.0 += 1;
-        streamed += 1;
-    }
-    report_phase("stream_ms", t);
-    report("stream_peak_kib", peak_kib("self").unwrap_or(0));
-    report("stream_bytes", sink.0);
-    report("streamed", streamed);
-    drop(expansion);
-
-    report("phase", "graph");
     let count = PairCount {
         started: Instant::now(),
         cpu_before: cpu_ms("self").unwrap_or(0.0),
@@ -410,30 +401,60 @@ fn run_child(case: Case, threads: Option<usize>) {
         last: Mutex::new(Instant::now()),
     };
     let t = Instant::now();
-    let graph = black_box(reach::compute(&evaluator, &inv.cluster, &opts, &count));
-    report_phase("graph_ms", t);
+    let expansion = black_box(reach::expansion(&evaluator, &inv.cluster, &opts, &count));
+    report_phase("matrix_ms", t);
     if let Some(cpu) = cpu_ms("self") {
-        report("graph_cpu_ms", format!("{:.0}", cpu - count.cpu_before));
+        report("matrix_cpu_ms", format!("{:.0}", cpu - count.cpu_before));
     }
-    report("classes", graph.classes);
-    report("probes", graph.probes);
-    report("nodes", graph.graph.node_count());
-    report("edges", graph.graph.edge_count());
+    report("classes", expansion.classes);
+    report("probes", expansion.probes);
+    report("nodes", expansion.nodes().len());
 
-    report("phase", "json");
+    report("phase", "grouped");
+    let filter = reach::Filter::default();
     let t = Instant::now();
-    let text = serde_json::to_string(&polctl::render::graph::json(&graph)).expect("JSON");
-    report_phase("json_ms", t);
-    report("json_bytes", text.len());
+    let view = View::grouped(&expansion, &filter, &GroupBy::Namespace);
+    let bytes = pretty_json_bytes(&JsonGraph(&view));
+    report_phase("grouped_ms", t);
+    report("grouped_bytes", bytes);
+    drop(view);
+
+    // Every workload pair joined by an edge, counted per block of the
+    // matrix (one group), and the edges of external ranges: how many
+    // edges `-o json` writes, known before writing them.
+    report("phase", "count");
+    let w = expansion.workloads();
+    let pairs: usize = expansion
+        .group_edges(&vec![0; w])
+        .values()
+        .map(|g| g.pairs)
+        .sum();
+    let edges = pairs + expansion.range_edges().count();
+    report("edges", edges);
+
+    if edges > max_edges {
+        report("json_skipped", edges);
+    } else {
+        report("phase", "json");
+        let t = Instant::now();
+        let streamed = Streamed::new(&expansion, &filter);
+        let bytes = pretty_json_bytes(&streamed);
+        report_phase("json_ms", t);
+        report("json_bytes", bytes);
+    }
     report("phase", "done");
 }
 
-/// One streamed edge.
-#[derive(serde::Serialize)]
-struct EdgeLine<'a> {
-    from: &'a str,
-    to: &'a str,
-    edge: &'a reach::Edge,
+/// The bytes of `value` as pretty JSON, written as the CLI writes it.
+fn pretty_json_bytes(value: &impl serde::Serialize) -> u64 {
+    let mut sink = Counting(0);
+    {
+        let mut out = BufWriter::new(&mut sink);
+        serde_json::to_writer_pretty(&mut out, value).expect("JSON");
+        out.write_all(b"\n").expect("written");
+        out.flush().expect("written");
+    }
+    sink.0
 }
 
 /// Counts the bytes written to it.
@@ -477,6 +498,7 @@ fn run_case(case: Case, args: &Args) -> Outcome {
     if let Some(n) = args.threads {
         cmd.args(["--threads", &n.to_string()]);
     }
+    cmd.args(["--max-edges", &args.max_edges.to_string()]);
     let start = Instant::now();
     let mut child = cmd
         .stdout(Stdio::piped())
@@ -566,7 +588,11 @@ fn duration_text(ms: f64) -> String {
 }
 
 fn mib_text(bytes: f64) -> String {
-    format!("{:.1} MiB", bytes / 1_048_576.0)
+    if bytes < 1_048_576.0 {
+        format!("{:.0} KiB", bytes / 1024.0)
+    } else {
+        format!("{:.1} MiB", bytes / 1_048_576.0)
+    }
 }
 
 /// `> 10 min` or `> 8 GiB`: the cap a stopped run reached.
@@ -601,38 +627,33 @@ fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
         None if o.failed.is_some() => "failed".into(),
         None => "–".into(),
     };
-    let graph = match (num("graph_ms"), num("pairs"), num("pairs_done")) {
-        (None, Some(total), Some(done)) if o.capped.as_deref() == Some("graph") && done > 0.0 => {
-            let projected = num("graph_elapsed_ms").unwrap_or(0.0) * total / done;
+    let computed = match (num("matrix_ms"), num("steps"), num("steps_done")) {
+        (None, Some(total), Some(done)) if o.capped.as_deref() == Some("compute") && done > 0.0 => {
+            let projected = num("compute_elapsed_ms").unwrap_or(0.0) * total / done;
             format!(
-                "{cap} ({:.0}% of pairs; ≈ {} projected)",
+                "{cap} ({:.0}% of subjects; ≈ {} projected)",
                 100.0 * done / total,
                 duration_text(projected)
             )
         }
-        _ => phase("graph_ms", "graph"),
+        _ => phase("matrix_ms", "compute"),
     };
-    let graph_cpu = match num("graph_cpu_ms") {
-        Some(ms) if num("graph_ms").is_some() => duration_text(ms),
-        Some(ms) => format!("> {}", duration_text(ms)),
-        None => "–".into(),
+    let cpu = match (num("matrix_cpu_ms"), num("compute_cpu_ms")) {
+        (Some(ms), _) => duration_text(ms),
+        (None, Some(ms)) => format!("> {}", duration_text(ms)),
+        _ => "–".into(),
     };
-    let json = match (num("json_ms"), num("json_bytes")) {
+    let written = |ms: &str, bytes: &str, name: &str| match (num(ms), num(bytes)) {
         (Some(ms), Some(b)) => format!("{} ({})", duration_text(ms), mib_text(b)),
-        _ => phase("json_ms", "json"),
+        _ => phase(ms, name),
     };
-    let streamed = match (
-        num("stream_ms"),
-        num("stream_bytes"),
-        num("stream_peak_kib"),
-    ) {
-        (Some(ms), Some(b), Some(k)) => format!(
-            "{} ({}; peak {})",
-            duration_text(ms),
-            mib_text(b),
-            mib_text(k * 1024.0)
-        ),
-        _ => phase("stream_ms", "stream"),
+    let json = match num("json_skipped") {
+        Some(edges) => format!("not written ({} edges)", scientific(edges)),
+        None => written("json_ms", "json_bytes", "json"),
+    };
+    let edges = match num("edges") {
+        Some(e) if e >= 1e8 => scientific(e),
+        _ => count("edges"),
     };
     let peak = num("peak_kib").map_or("?".into(), |k| {
         let text = mib_text(k * 1024.0);
@@ -647,32 +668,41 @@ fn row(case: Case, o: &Outcome, args: &Args) -> Vec<String> {
         thousands(case.pods as u64),
         thousands(case.policies as u64),
         phase("load_ms", "load"),
-        phase("matrix_ms", "compute"),
-        streamed,
-        graph,
-        graph_cpu,
+        computed,
+        cpu,
         count("classes"),
-        count("pairs"),
         count("probes"),
-        count("edges"),
+        edges,
+        written("grouped_ms", "grouped_bytes", "grouped"),
         json,
         peak,
     ]
 }
 
-const HEADER: [&str; 14] = [
+/// `3.7 × 10⁹`.
+fn scientific(v: f64) -> String {
+    const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let exp = v.log10().floor().max(0.0) as u32;
+    let mantissa = v / 10f64.powi(exp as i32);
+    let digits: String = exp
+        .to_string()
+        .chars()
+        .map(|c| SUPERSCRIPT[c.to_digit(10).unwrap_or(0) as usize])
+        .collect();
+    format!("{mantissa:.1} × 10{digits}")
+}
+
+const HEADER: [&str; 12] = [
     "cluster",
     "pods",
     "policies",
     "load + compile",
     "computed",
-    "edges streamed as JSON",
-    "graph stored",
-    "graph CPU",
+    "CPU",
     "classes",
-    "class pairs",
     "probes",
     "edges",
+    "`--group-by namespace -o json`",
     "`-o json`",
     "peak memory",
 ];
@@ -701,7 +731,7 @@ fn main() {
         let [case] = args.cases[..] else {
             usage("--child takes one configuration")
         };
-        run_child(case, args.threads);
+        run_child(case, args.threads, args.max_edges);
         return;
     }
     if let Some(dir) = &args.write_yaml {
@@ -741,7 +771,7 @@ fn main() {
             r[0] = case.title();
             r[1] = thousands(case.pods as u64);
             r[2] = thousands(case.policies as u64);
-            r[6] = why;
+            r[4] = why;
             rows.push(r);
             continue;
         }
@@ -757,20 +787,18 @@ fn main() {
             _ => "ok".into(),
         };
         println!(
-            "  {:<24} load {}; computed {}; streamed {}; graph {} (CPU {}); {} classes, {} pairs, {} probes, {} nodes, {} edges; json {}; peak {}; {} wall, load average {load}: {status}",
+            "  {:<24} load {}; computed {} (CPU {}); {} classes, {} probes, {} nodes, {} edges; grouped {}; json {}; peak {}; {} wall, load average {load}: {status}",
             case.name(),
             r[3],
             r[4],
             r[5],
             r[6],
             r[7],
+            o.figures.get("nodes").map_or("–", String::as_str),
             r[8],
             r[9],
             r[10],
-            o.figures.get("nodes").map_or("–", String::as_str),
             r[11],
-            r[12],
-            r[13],
             duration_text(o.wall.as_secs_f64() * 1e3),
         );
         if let Some(phase) = &o.capped {
