@@ -9,7 +9,7 @@
 //! graph.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -254,19 +254,22 @@ pub struct GroupEdges {
     pub pairs: usize,
     /// Their distinct edges (most pairs share one).
     pub edges: Vec<Arc<Edge>>,
+    /// The addresses of `edges` (a shared edge is known at once) and
+    /// their values (an equal edge made apart is known by its hash).
+    at: HashSet<usize>,
+    values: HashSet<Arc<Edge>>,
 }
 
 impl GroupEdges {
     /// `pairs` more pairs, each joined by `edge`.
     pub fn add(&mut self, pairs: usize, edge: &Arc<Edge>) {
         self.pairs += pairs;
-        if !self
-            .edges
-            .iter()
-            .any(|x| Arc::ptr_eq(x, edge) || **x == **edge)
-        {
-            self.edges.push(edge.clone());
+        if self.at.contains(&(Arc::as_ptr(edge) as usize)) || self.values.contains(edge) {
+            return;
         }
+        self.at.insert(Arc::as_ptr(edge) as usize);
+        self.values.insert(edge.clone());
+        self.edges.push(edge.clone());
     }
 }
 
