@@ -357,6 +357,7 @@ header .summary{color:#475467}
 #filters{display:flex;flex-wrap:wrap;align-items:center;gap:8px;padding:8px 16px;border-bottom:1px solid #e4e7ec}
 #filters input,#filters select,#filters button{font:inherit;padding:4px 8px;border:1px solid #d0d5dd;border-radius:6px;background:#fff}
 #filters input[type=number]{width:7em}
+#filters input[type=search]{width:17em}
 #filters button{cursor:pointer}
 #status{margin-left:auto;color:#475467}
 main{flex:1;display:flex;min-height:0}
