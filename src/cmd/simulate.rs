@@ -12,6 +12,7 @@ use super::{Ctx, ExitStatus, UsageError};
 use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
 use crate::model::policy::{Dataplane, PolicySet};
 use crate::model::{Cluster, Spanned};
+use crate::render::flows::FlowLines;
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
 use crate::sim::eval::{Evaluator, Outcome, Verdict};
@@ -279,7 +280,34 @@ fn run_file(
             // them all.
             ctx.printer.stream(|out| {
                 let mut closed: Option<std::io::Error> = None;
+                // Most entries are one flow whose traces a template holds.
+                let mut lines = FlowLines::new(
+                    &evaluator,
+                    &inventory.cluster,
+                    &set.dataplane,
+                    &Wording::FlowsFile,
+                );
+                let locate = |s| inventory.sources.locate(s);
                 for (spec, flows) in resolved {
+                    if let [flow] = flows.as_slice() {
+                        let expect = expect(spec);
+                        let at = inventory.sources.locate(spec.span);
+                        let mut sink = std::io::sink();
+                        let to: &mut dyn std::io::Write = match closed {
+                            Some(_) => &mut sink,
+                            None => &mut *out,
+                        };
+                        if let Some((verdict, written)) =
+                            lines.write(to, flow, expect, &at, &Wording::FlowsFile, &locate)
+                        {
+                            failed += usize::from(expect.is_some_and(|e| e != verdict));
+                            denied += usize::from(verdict == Verdict::Deny);
+                            if let Err(e) = written {
+                                closed = Some(e);
+                            }
+                            continue;
+                        }
+                    }
                     let outcomes: Vec<Outcome> = flows.into_iter().map(evaluate).collect();
                     let expect = expect(spec);
                     let met = outcomes
@@ -313,6 +341,7 @@ fn run_file(
                         .and_then(|_| out.write_all(b"\n"));
                     closed = written.err();
                 }
+                if std::env::var_os("XXSTATS").is_some() { eprintln!("built {} {}", lines.built, lines.stats()); }
                 closed.map_or(Ok(()), Err)
             })?;
         }

@@ -3,6 +3,7 @@
 pub(crate) mod apply;
 pub(crate) mod describe;
 pub(crate) mod diff;
+pub(crate) mod flows;
 pub(crate) mod get;
 pub mod graph;
 pub(crate) mod hint;

@@ -184,9 +184,9 @@ fn outcome_entries<M: SerializeMap>(
 }
 
 /// A [`Flow`] serialized with its ends as [`end`] words them.
-struct FlowJson<'a> {
-    flow: &'a crate::model::Flow,
-    cluster: &'a Cluster,
+pub(crate) struct FlowJson<'a> {
+    pub flow: &'a crate::model::Flow,
+    pub cluster: &'a Cluster,
 }
 
 impl Serialize for FlowJson<'_> {

@@ -29,6 +29,8 @@ pub(crate) struct Ctx<'a> {
     /// `name {labels}` of each owner, formatted once per flow.
     src_described: Vec<String>,
     dst_described: Vec<String>,
+    /// Stand-ins for each end's name and address (a trace template).
+    pub holes: Option<&'a Holes>,
     /// Application-layer criteria are evaluated (false: they are treated as
     /// matching, to tell an L7 refusal from an L3/L4 drop).
     pub l7: bool,
@@ -85,6 +87,7 @@ impl<'a> Ctx<'a> {
             dataplane,
             src_described: Vec::new(),
             dst_described: Vec::new(),
+            holes: None,
             src_owners,
             dst_owners,
             l7: true,
@@ -96,6 +99,47 @@ impl<'a> Ctx<'a> {
             l7_seen: std::cell::Cell::new(false),
             auth_seen: std::cell::Cell::new(false),
             quiet: true,
+        }
+    }
+
+    /// A context whose traces show `holes` in place of each end's name,
+    /// description and address (each end has one owner).
+    pub(crate) fn templated(
+        cluster: &'a Cluster,
+        ids: &'a Identities,
+        flow: &'a Flow,
+        dataplane: &'a Dataplane,
+        holes: &'a Holes,
+    ) -> Self {
+        let mut ctx = Ctx::quiet(cluster, ids, flow, dataplane);
+        ctx.quiet = false;
+        ctx.src_described = ctx
+            .src_owners
+            .iter()
+            .map(|_| holes.described[0].clone())
+            .collect();
+        ctx.dst_described = ctx
+            .dst_owners
+            .iter()
+            .map(|_| holes.described[1].clone())
+            .collect();
+        ctx.holes = Some(holes);
+        ctx
+    }
+
+    /// An owner's name as the trace shows it.
+    pub(crate) fn owner_name<'s>(&'s self, side: Side, owner: &'s Owner) -> &'s str {
+        match self.holes {
+            Some(h) => &h.name[side_index(side)],
+            None => &owner.name,
+        }
+    }
+
+    /// The address of one side as the trace shows it.
+    fn ip_text(&self, side: Side) -> String {
+        match self.holes {
+            Some(h) => h.ip[side_index(side)].clone(),
+            None => self.ip(side).to_string(),
         }
     }
 
@@ -128,6 +172,26 @@ impl<'a> Ctx<'a> {
             Side::Source => self.flow.src_port,
             Side::Destination => Some(self.flow.port),
         }
+    }
+}
+
+/// Stand-ins for what a trace shows of each end of a flow (index 0 the
+/// source, 1 the destination): the owner's name, its `name {labels}`
+/// description and its address, and the destination port. A trace evaluated with them is a template
+/// that serves every flow whose ends differ only in those.
+#[derive(Clone, Debug)]
+pub struct Holes {
+    pub name: [String; 2],
+    pub described: [String; 2],
+    pub ip: [String; 2],
+    /// The destination port.
+    pub port: String,
+}
+
+fn side_index(side: Side) -> usize {
+    match side {
+        Side::Source => 0,
+        Side::Destination => 1,
     }
 }
 
@@ -707,19 +771,20 @@ fn nets(ctx: &Ctx, side: Side, nets: &[IpNet], negated: bool, scope: NetScope) -
             test,
             negated,
             format!(
-                "{ip} belongs to a cluster endpoint; CIDR rules only match addresses outside the cluster"
+                "{} belongs to a cluster endpoint; CIDR rules only match addresses outside the cluster",
+                ctx.ip_text(side)
             ),
         );
     }
     let hit = same_family.iter().find(|n| n.contains(&ip));
     let reason = match hit {
-        Some(n) => format!("{ip} is in {n}"),
-        None => format!("{ip} is in none of them"),
+        Some(n) => format!("{} is in {n}", ctx.ip_text(side)),
+        None => format!("{} is in none of them", ctx.ip_text(side)),
     };
     trace(test, hit.is_some() != negated, reason)
 }
 
-fn describe_owner(owner: &Owner) -> String {
+pub(crate) fn describe_owner(owner: &Owner) -> String {
     format!("{} {}", owner.name, short_labels(&owner.labels))
 }
 
@@ -745,9 +810,12 @@ fn selector(ctx: &Ctx, side: Side, expr: &Expr, text: &str, negated: bool) -> Cr
         // A quiet context has no descriptions: the owner's name stands in.
         (Some(i), _) => match described.get(i) {
             Some(d) => format!("matched {d}"),
-            None => format!("matched {}", owners[i].name),
+            None => format!("matched {}", ctx.owner_name(side, owners[i])),
         },
-        (None, true) => format!("no labelled endpoint or network set owns {}", ctx.ip(side)),
+        (None, true) => format!(
+            "no labelled endpoint or network set owns {}",
+            ctx.ip_text(side)
+        ),
         (None, false) => format!("did not match {}", described.join(", ")),
     };
     trace(test, hit.is_some() != negated, reason)
@@ -793,7 +861,12 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
                             continue;
                         }
                         hit |= p.port == port && p.protocol == proto;
-                        resolved.push(format!("{}/{} on {}", p.port, p.protocol, o.name));
+                        resolved.push(format!(
+                            "{}/{} on {}",
+                            p.port,
+                            p.protocol,
+                            ctx.owner_name(side, o)
+                        ));
                     }
                 }
                 if resolved.is_empty() {
@@ -801,7 +874,9 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
                         "named port {name} is not declared by {}",
                         owners
                             .first()
-                            .map_or_else(|| ctx.ip(side).to_string(), |o| o.name.clone())
+                            .map_or_else(|| ctx.ip_text(side), |o| ctx
+                                .owner_name(side, o)
+                                .to_string())
                     ));
                 } else {
                     named_notes.push(format!(
@@ -812,10 +887,14 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
             }
         }
     }
+    let shown = match (side, ctx.holes) {
+        (Side::Destination, Some(h)) => h.port.clone(),
+        _ => port.to_string(),
+    };
     let mut reason = if hit {
-        format!("{port}/{proto} matched")
+        format!("{shown}/{proto} matched")
     } else {
-        format!("{port}/{proto} not in [{list}]")
+        format!("{shown}/{proto} not in [{list}]")
     };
     if !named_notes.is_empty() {
         reason = format!("{reason}; {}", named_notes.join("; "));

@@ -19,6 +19,7 @@ mod criteria;
 pub(crate) mod hint;
 mod http;
 pub(crate) mod identity;
+pub mod keys;
 pub(crate) mod l7;
 mod peers;
 mod reply;
@@ -27,13 +28,16 @@ pub(crate) mod trace;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, RwLock};
 
+pub(crate) use criteria::describe_owner;
+pub use criteria::Holes;
 use criteria::Ctx;
 use identity::{Identities, Owner};
 pub use reply::Reply;
 pub use trace::*;
 
 use crate::model::policy::{
-    Action, Criterion, Direction, Policy, PolicySet, Rule, Staged, TierDefault, decider_name,
+    Action, Criterion, Direction, Policy, PolicySet, Rule, Side, Staged, TierDefault,
+    decider_name,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Peer};
 
@@ -147,7 +151,20 @@ impl<'a> Evaluator<'a> {
     /// Simulates one flow: both directions, the enforced verdict, where a
     /// denial happened, and the pending verdict when policies are staged.
     pub fn evaluate(&self, flow: Flow) -> Outcome {
-        let mut ctx = Ctx::new(self.cluster, &self.ids, &flow, &self.set.dataplane);
+        self.evaluate_in(flow, None)
+    }
+
+    /// [`Evaluator::evaluate`] with `holes` standing for each end's name,
+    /// description and address in the traces (see [`keys`]).
+    pub fn evaluate_templated(&self, flow: Flow, holes: &Holes) -> Outcome {
+        self.evaluate_in(flow, Some(holes))
+    }
+
+    fn evaluate_in(&self, flow: Flow, holes: Option<&Holes>) -> Outcome {
+        let mut ctx = match holes {
+            Some(h) => Ctx::templated(self.cluster, &self.ids, &flow, &self.set.dataplane, h),
+            None => Ctx::new(self.cluster, &self.ids, &flow, &self.set.dataplane),
+        };
         let enforced = self.both(&ctx, View::Enforced);
         let (denied_at, refused_by) = if enforced.verdict.is_allow() {
             (None, None)
@@ -544,7 +561,11 @@ impl<'a> Evaluator<'a> {
             }
         };
         if !ctx.quiet {
-            out.endpoint = owner.name.clone();
+            let side = match dir {
+                Direction::Egress => Side::Source,
+                Direction::Ingress => Side::Destination,
+            };
+            out.endpoint = ctx.owner_name(side, owner).to_string();
         }
         if is_host
             && let Some(rule) = self
