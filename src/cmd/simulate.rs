@@ -341,7 +341,6 @@ fn run_file(
                         .and_then(|_| out.write_all(b"\n"));
                     closed = written.err();
                 }
-                if std::env::var_os("XXSTATS").is_some() { eprintln!("built {} {}", lines.built, lines.stats()); }
                 closed.map_or(Ok(()), Err)
             })?;
         }

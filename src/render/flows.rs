@@ -151,7 +151,8 @@ pub(crate) struct FlowLines<'e, 'a> {
     /// What a client sees of a dropped flow, as the evaluator words it.
     dropped: String,
     line: Vec<u8>,
-    pub built: usize,
+    /// How many flows were evaluated to build templates.
+    built: usize,
 }
 
 impl<'e, 'a> FlowLines<'e, 'a> {
@@ -194,16 +195,6 @@ impl<'e, 'a> FlowLines<'e, 'a> {
             line: Vec::with_capacity(16 * 1024),
             built: 0,
         }
-    }
-
-    pub fn stats(&self) -> String {
-        let mut per = [0usize; 2];
-        let mut lens = [0usize; 2];
-        for k in self.templates.keys() {
-            per[k[0] as usize] += 1;
-            lens[k[0] as usize] += k.len();
-        }
-        format!("{:?} keys {:?} lens {:?}", self.keys.stats(), per, lens)
     }
 
     fn pod_text(&mut self, end: &FlowEnd) -> Option<Rc<PodText>> {
@@ -258,7 +249,9 @@ impl<'e, 'a> FlowLines<'e, 'a> {
             None
         };
         for (i, key) in self.key.iter().enumerate() {
-            let t = built.as_ref().map(|b| if i == 0 { b.0.clone() } else { b.1.clone() });
+            let t = built
+                .as_ref()
+                .map(|b| if i == 0 { b.0.clone() } else { b.1.clone() });
             self.templates
                 .entry(key.clone().into_boxed_slice())
                 .or_insert(t);
@@ -281,8 +274,15 @@ impl<'e, 'a> FlowLines<'e, 'a> {
         locate: &dyn Fn(Span) -> String,
     ) -> Option<(Verdict, io::Result<()>)> {
         let [mut egress_key, mut ingress_key] = std::mem::take(&mut self.key);
-        let keyed = self.keys.key(flow, crate::model::policy::Direction::Egress, &mut egress_key)
-            && self.keys.key(flow, crate::model::policy::Direction::Ingress, &mut ingress_key);
+        let keyed = self.keys.key(
+            flow,
+            crate::model::policy::Direction::Egress,
+            &mut egress_key,
+        ) && self.keys.key(
+            flow,
+            crate::model::policy::Direction::Ingress,
+            &mut ingress_key,
+        );
         self.key = [egress_key, ingress_key];
         if !keyed {
             return None;
@@ -310,7 +310,15 @@ impl<'e, 'a> FlowLines<'e, 'a> {
         };
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        self.line_into(&mut line, flow, verdict, [&egress, &ingress], &fill, expect, at);
+        self.line_into(
+            &mut line,
+            flow,
+            verdict,
+            [&egress, &ingress],
+            &fill,
+            expect,
+            at,
+        );
         let written = out.write_all(&line);
         self.line = line;
         Some((verdict, written))
@@ -363,5 +371,197 @@ impl<'e, 'a> FlowLines<'e, 'a> {
         line.extend_from_slice(b",\"at\":");
         json(line, at);
         line.extend_from_slice(b"}\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::lower::{Choice, Input, lower};
+    use crate::load::{Inputs, Inventory, load, load_text};
+    use crate::model::Proto;
+    use crate::render::hint::Wording;
+    use crate::render::simulate::RequestJson;
+    use crate::sim::resolve::{FlowRequest, PortRef, flows_by_range};
+    use polctl_testkit::cluster::{Rng, Spec, generate};
+
+    /// Writes every request both ways, the evaluated outcome and the
+    /// template, and compares the lines byte for byte; returns (lines
+    /// compared, templates built).
+    fn compare(inv: &Inventory, requests: &[FlowRequest], what: &str) -> (usize, usize) {
+        let lowered = lower(&Input::from(inv), &Choice::default());
+        let ev = Evaluator::new(&lowered.set, &inv.cluster);
+        let dp = &lowered.set.dataplane;
+        let words = Wording::FlowsFile;
+        let locate = |s| inv.sources.locate(s);
+        let mut lines = FlowLines::new(&ev, &inv.cluster, dp, &words);
+        let mut compared = 0;
+        for (n, req) in requests.iter().enumerate() {
+            let Ok(flows) = flows_by_range(&ev, &inv.cluster, req, "default") else {
+                continue;
+            };
+            let [flow] = flows.as_slice() else {
+                continue;
+            };
+            let expect = [None, Some(Verdict::Allow), Some(Verdict::Deny)][n % 3];
+            let at = format!("flows.yaml:{}:3", n + 1);
+            let mut cached = Vec::new();
+            let Some((verdict, written)) =
+                lines.write(&mut cached, flow, expect, &at, &words, &locate)
+            else {
+                continue;
+            };
+            written.expect("written to a Vec");
+            let mut o = ev.evaluate(flow.clone());
+            o.locate(&locate);
+            o.word(&words);
+            assert_eq!(verdict, o.verdict, "{what}: {} -> {}", req.from, req.to);
+            let request = RequestJson {
+                outcomes: &[&o],
+                dataplane: dp,
+                cluster: &inv.cluster,
+                entry: Some(super::super::simulate::EntryJson {
+                    expect,
+                    expectation_met: expect.is_none_or(|e| e == o.verdict),
+                    at: &at,
+                }),
+            };
+            let mut evaluated = serde_json::to_vec(&request).expect("serialized");
+            evaluated.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&cached),
+                String::from_utf8_lossy(&evaluated),
+                "{what}: {} -> {} {:?} {:?}",
+                req.from,
+                req.to,
+                req.protocol,
+                req.port
+            );
+            compared += 1;
+        }
+        (compared, lines.built)
+    }
+
+    fn request(
+        from: &str,
+        to: &str,
+        port: Option<PortRef>,
+        protocol: Option<Proto>,
+    ) -> FlowRequest {
+        FlowRequest {
+            from: from.into(),
+            to: to.into(),
+            port,
+            protocol,
+            src_port: None,
+            icmp_type: None,
+            icmp_code: None,
+            http: None,
+            l7: Vec::new(),
+            auth_fails: false,
+        }
+    }
+
+    /// Every fixture's pod pairs on several ports: a line from a template
+    /// is the evaluated one.
+    #[test]
+    fn cached_lines_are_the_evaluated_lines_on_fixtures() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut fixtures: Vec<_> = std::fs::read_dir(dir)
+            .expect("fixtures")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        fixtures.sort();
+        let (mut compared, mut built) = (0, 0);
+        for path in fixtures {
+            let inputs = Inputs {
+                paths: vec![path.clone()],
+                recursive: true,
+            };
+            let Ok(inv) = load(&inputs, &mut std::io::empty()) else {
+                continue;
+            };
+            let pods: Vec<String> = inv
+                .cluster
+                .endpoints
+                .iter()
+                .take(16)
+                .map(|e| format!("{}/{}", e.namespace, e.name))
+                .collect();
+            let mut requests = Vec::new();
+            for from in &pods {
+                for to in &pods {
+                    for (port, protocol) in [
+                        (Some(PortRef::Number(80)), None),
+                        (Some(PortRef::Number(6379)), None),
+                        (Some(PortRef::Number(8080)), None),
+                        (Some(PortRef::Number(53)), Some(Proto::UDP)),
+                        (None, Some(Proto::ICMP)),
+                    ] {
+                        requests.push(request(from, to, port, protocol));
+                    }
+                }
+            }
+            let (c, b) = compare(&inv, &requests, &path.display().to_string());
+            compared += c;
+            built += b;
+        }
+        assert!(compared > 1000, "compared {compared} lines");
+        assert!(
+            built * 2 < compared,
+            "{built} templates built for {compared} lines"
+        );
+    }
+
+    /// Random flows on a generated cluster of bare pods (labels of their
+    /// own, named ports, CIDR peers): most lines come from templates, and
+    /// each is the evaluated one.
+    #[test]
+    fn cached_lines_are_the_evaluated_lines_on_bare_pods() {
+        let spec = Spec {
+            seed: 7,
+            ..Spec::k8s(240, 60).bare()
+        };
+        let inv = load_text("bare.yaml", &generate(&spec).yaml).expect("the generated YAML loads");
+        let pods: Vec<String> = inv
+            .cluster
+            .endpoints
+            .iter()
+            .filter(|e| !e.host_network)
+            .map(|e| format!("{}/{}", e.namespace, e.name))
+            .collect();
+        let mut rng = Rng::new(11);
+        let requests: Vec<FlowRequest> = (0..3000)
+            .map(|_| {
+                let (port, protocol) = match rng.below(6) {
+                    0 => (Some(PortRef::Name("http".into())), None),
+                    1 => (Some(PortRef::Number(53)), Some(Proto::UDP)),
+                    2 => (None, Some(Proto::ICMP)),
+                    _ => (
+                        Some(PortRef::Number(
+                            *rng.pick(&[80, 443, 5432, 8080, 9050, 9090]),
+                        )),
+                        None,
+                    ),
+                };
+                let mut r = request(
+                    &rng.pick(&pods).clone(),
+                    &rng.pick(&pods).clone(),
+                    port,
+                    protocol,
+                );
+                if rng.chance(30) {
+                    r.src_port = Some(40000 + rng.below(100) as u16);
+                }
+                r
+            })
+            .collect();
+        let (compared, built) = compare(&inv, &requests, "bare pods");
+        assert!(compared > 2000, "compared {compared} lines");
+        assert!(
+            built * 2 < compared,
+            "{built} templates built for {compared} lines"
+        );
     }
 }

@@ -872,11 +872,10 @@ fn ports(ctx: &Ctx, side: Side, any_of: &[PortMatch], negated: bool) -> Criterio
                 if resolved.is_empty() {
                     named_notes.push(format!(
                         "named port {name} is not declared by {}",
-                        owners
-                            .first()
-                            .map_or_else(|| ctx.ip_text(side), |o| ctx
-                                .owner_name(side, o)
-                                .to_string())
+                        owners.first().map_or_else(
+                            || ctx.ip_text(side),
+                            |o| ctx.owner_name(side, o).to_string()
+                        )
                     ));
                 } else {
                     named_notes.push(format!(

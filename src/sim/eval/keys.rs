@@ -104,15 +104,11 @@ impl<'e, 'a> TraceKeys<'e, 'a> {
         ];
         let profiles = ev.pod_profiles(index);
         let n = self.profiles.len() as u32;
-        let profiles_id = *self
-            .profiles
-            .entry(profiles.as_ref().clone())
-            .or_insert(n);
-        let declared: Vec<(String, u16, Proto)> =
-            named_ports(ev.cluster, OwnerKind::Pod(index))
-                .iter()
-                .map(|p: &NamedPort| (p.name.clone(), p.port, p.protocol))
-                .collect();
+        let profiles_id = *self.profiles.entry(profiles.as_ref().clone()).or_insert(n);
+        let declared: Vec<(String, u16, Proto)> = named_ports(ev.cluster, OwnerKind::Pod(index))
+            .iter()
+            .map(|p: &NamedPort| (p.name.clone(), p.port, p.protocol))
+            .collect();
         let n = self.named.len() as u32;
         let named_ports = *self.named.entry(declared).or_insert(n);
         let facts = PodFacts {
@@ -255,7 +251,9 @@ impl Seen<'_, '_> {
             // The destination port is in the key; a source port (shown in
             // the reason) and the named ports of the side's end are added
             // where a criterion reads them. A named port's owner is a hole.
-            Criterion::Ports { side: s, any_of, .. } => {
+            Criterion::Ports {
+                side: s, any_of, ..
+            } => {
                 let port = match s {
                     Side::Source => {
                         key.push(self.flow.src_port.map_or(u32::MAX, u32::from));

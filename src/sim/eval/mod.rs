@@ -28,16 +28,15 @@ pub(crate) mod trace;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, RwLock};
 
-pub(crate) use criteria::describe_owner;
-pub use criteria::Holes;
 use criteria::Ctx;
+pub use criteria::Holes;
+pub(crate) use criteria::describe_owner;
 use identity::{Identities, Owner};
 pub use reply::Reply;
 pub use trace::*;
 
 use crate::model::policy::{
-    Action, Criterion, Direction, Policy, PolicySet, Rule, Side, Staged, TierDefault,
-    decider_name,
+    Action, Criterion, Direction, Policy, PolicySet, Rule, Side, Staged, TierDefault, decider_name,
 };
 use crate::model::{Cluster, Flow, FlowEnd, Peer};
 
