@@ -9,7 +9,9 @@
 //! (whether a peer selector matched the other end, which CIDR held an
 //! address). [`TraceKeys::key`] writes exactly that; two flows with one key
 //! have one trace, once each end's name, `name {labels}` description and
-//! address are filled in (the holes of [`super::Evaluator::evaluate_templated`]).
+//! address, and the destination port, are filled in (the holes of
+//! [`super::Evaluator::evaluate_templated`]); for the port, the key holds
+//! whether each port criterion matched it.
 //!
 //! Only plain cases get a key: both ends are distinct pods, each the sole
 //! owner of its address, no staged policy, no host policy, and rules whose
