@@ -121,6 +121,13 @@ pub struct Endpoint {
     pub origin: Span,
 }
 
+impl Endpoint {
+    /// Has addresses of both families (a dual-stack cluster's pods).
+    pub fn is_dual_stack(&self) -> bool {
+        self.ips.iter().any(IpAddr::is_ipv4) && self.ips.iter().any(IpAddr::is_ipv6)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub(crate) enum WorkloadKind {
     Deployment,

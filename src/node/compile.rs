@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::discover::Discovery;
 use crate::model::policy::Direction;
-use crate::model::{Cluster, Proto};
+use crate::model::{Cluster, Endpoint, Proto};
 use crate::sim::reach::{Conns, IdentityClass, RangeRole, VerdictMatrix, range_label};
 
 /// An endpoint this node enforces for, and the host side of its interface.
@@ -142,13 +142,12 @@ pub enum CompileError {
 /// one), so a dual-stack cluster is compiled twice, once per family, and
 /// the plans merged ([`merge_families`]).
 pub fn ipv6_view(cluster: &Cluster) -> Option<Cluster> {
-    let dual = |ips: &[IpAddr]| ips.iter().any(IpAddr::is_ipv4) && ips.iter().any(IpAddr::is_ipv6);
-    if !cluster.endpoints.iter().any(|e| dual(&e.ips)) {
+    if !cluster.endpoints.iter().any(Endpoint::is_dual_stack) {
         return None;
     }
     let mut view = cluster.clone();
     for e in &mut view.endpoints {
-        if dual(&e.ips) {
+        if e.is_dual_stack() {
             e.ips.retain(IpAddr::is_ipv6);
         }
     }

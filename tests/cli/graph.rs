@@ -1306,3 +1306,34 @@ fn streamed_json_is_the_stored_graph() {
         }
     }
 }
+
+/// The graph evaluates a dual-stack pod at its IPv4 address; where the IPv6
+/// policies differ (`tests/node/dual-stack`: the database takes the
+/// operators' IPv6 range only) it says so rather than passing the IPv4
+/// answer off as the whole one.
+#[test]
+fn dual_stack_pods_are_said_to_be_shown_over_ipv4() {
+    let out = run(&["graph", "-f", "tests/node/dual-stack"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "warning: 4 pod(s) have IPv4 and IPv6 addresses: their connections are shown over IPv4"
+        ),
+        "{}",
+        out.stderr
+    );
+    // Over IPv4 the probe pod does not reach the database.
+    let json = run(&["graph", "-f", "tests/node/dual-stack", "-o", "json"]);
+    let graph: Value = serde_json::from_str(&json.stdout).expect("graph JSON");
+    let edges = graph["edges"].as_array().expect("edges");
+    assert!(!edges.is_empty());
+    assert!(
+        !edges
+            .iter()
+            .any(|e| e["src"] == "ops/probe" && e["dst"] == "shop/db"),
+        "{edges:?}"
+    );
+    let single = run(&["graph", "-f", "fixtures/tiers"]);
+    assert_eq!(single.code, 0, "{}", single.stderr);
+    assert!(!single.stderr.contains("IPv6"), "{}", single.stderr);
+}
