@@ -102,6 +102,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--group-by', '--group-by', [CompletionResultType]::ParameterName, 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]')
+            [CompletionResult]::new('--ip-family', '--ip-family', [CompletionResultType]::ParameterName, 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file, directory, or `-` for stdin (repeatable)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod''s service account]')

@@ -492,7 +492,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__graph)
-            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --group-by --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
+            opts="-n -o -f -R -v -q -h -V --from --to --port --focus --exclude-external --namespace --output --group-by --ip-family --filename --recursive --from-cluster --kubeconfig --context --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +532,10 @@ _polctl() {
                     ;;
                 --group-by)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ip-family)
+                    COMPREPLY=($(compgen -W "ipv4 ipv6" -- "${cur}"))
                     return 0
                     ;;
                 --filename)

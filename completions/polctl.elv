@@ -97,6 +97,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand -o 'Output format [default: table]'
             cand --output 'Output format [default: table]'
             cand --group-by 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]'
+            cand --ip-family 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]'
             cand -f 'Manifest file, directory, or `-` for stdin (repeatable)'
             cand --filename 'Manifest file, directory, or `-` for stdin (repeatable)'
             cand --kubeconfig 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod''s service account]'

@@ -102,6 +102,8 @@ mermaid\t''
 svg\t''
 html\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l group-by -d 'What a node stands for: `namespace`, `workload` or `label=KEY` (one node per value) [default: workload; over 10,000 edges in a table or 2,000 in a diagram: namespace]' -r
+complete -c polctl -n "__fish_polctl_using_subcommand graph" -l ip-family -d 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]' -r -f -a "ipv4\t''
+ipv6\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -s f -l filename -d 'Manifest file, directory, or `-` for stdin (repeatable)' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l kubeconfig -d 'The kubeconfig file [default: the files in KUBECONFIG, else ~/.kube/config, else the pod\'s service account]' -r -F
 complete -c polctl -n "__fish_polctl_using_subcommand graph" -l context -d 'The kubeconfig context [default: its current context]' -r

@@ -204,6 +204,11 @@ pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
     for note in &diff.notes {
         ctx.printer.warn(note);
     }
+    super::graph::warn_dual_stack(
+        ctx,
+        &new.inventory.cluster,
+        "`polctl simulate` to one of their IPv6 addresses evaluates IPv6",
+    );
     let nodes: Vec<&GraphNode> = diff.nodes.iter().collect();
     super::graph::known_workloads(&filter, &nodes)?;
     let diff = diff.filtered(&filter);

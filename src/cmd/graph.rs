@@ -6,6 +6,7 @@ use miette::Result;
 
 use super::args::{ClusterArgs, DataplaneArgs, GraphFilterArgs, InputArgs};
 use super::{Ctx, ExitStatus, UsageError};
+use crate::model::IpFamily;
 use crate::render::graph as view;
 use crate::sim::eval::Evaluator;
 use crate::sim::reach::{self, GraphNode, NodeMatch, Progress};
@@ -59,12 +60,23 @@ pub struct GraphArgs {
     /// 2,000 in a diagram: namespace]
     #[arg(long, value_name = "VIEW", value_parser = view::GroupBy::parse)]
     pub group_by: Option<view::GroupBy>,
+    /// Show one address family: pods are taken at their addresses of that
+    /// family, and pods without one are left out [default: each pod at its
+    /// first IPv4 address, else its IPv6 one]
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    pub ip_family: Option<IpFamilyArg>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IpFamilyArg {
+    Ipv4,
+    Ipv6,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -84,6 +96,12 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let filter = args.filter.filter()?;
     let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
+    if let Some(family) = args.ip_family {
+        inventory.cluster = inventory.cluster.family_view(match family {
+            IpFamilyArg::Ipv4 => IpFamily::V4,
+            IpFamilyArg::Ipv6 => IpFamily::V6,
+        });
+    }
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let opts = reach::Options {
@@ -97,6 +115,13 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     bar.0.finish_and_clear();
     for note in &expansion.notes {
         ctx.printer.warn(note);
+    }
+    if args.ip_family.is_none() {
+        warn_dual_stack(
+            ctx,
+            &inventory.cluster,
+            "`--ip-family ipv6` shows their IPv6 connections",
+        );
     }
     known_workloads(&filter, &expansion.nodes().iter().collect::<Vec<_>>())?;
     let format = args.output.unwrap_or(GraphFormat::Table);
@@ -184,6 +209,21 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
 /// Above this many edges a table or a diagram shows namespaces unless told
 /// otherwise. Data formats always hold every edge; the HTML page chooses
 /// its own levels.
+/// A pod with addresses of both families is evaluated at its IPv4 one
+/// (a flow stays within one family): say so where such pods are loaded.
+pub(super) fn warn_dual_stack(ctx: &Ctx, cluster: &crate::model::Cluster, hint: &str) {
+    let n = cluster
+        .endpoints
+        .iter()
+        .filter(|e| e.is_dual_stack())
+        .count();
+    if n > 0 {
+        ctx.printer.warn(&format!(
+            "{n} pod(s) have IPv4 and IPv6 addresses: their connections are shown over IPv4; {hint}"
+        ));
+    }
+}
+
 fn readable_edges(format: GraphFormat) -> usize {
     match format {
         GraphFormat::Table | GraphFormat::Wide => 10_000,

@@ -266,6 +266,32 @@ pub struct Cluster {
     pub dns: BTreeMap<String, Vec<IpAddr>>,
 }
 
+/// An IP address family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpFamily {
+    V4,
+    V6,
+}
+
+impl IpFamily {
+    pub fn holds(self, ip: &IpAddr) -> bool {
+        ip.is_ipv4() == (self == IpFamily::V4)
+    }
+}
+
+impl Cluster {
+    /// The cluster as the flows of one address family see it: every pod
+    /// keeps only its addresses of that family, and a pod with none is left
+    /// without an address (it takes no part in that family's flows).
+    pub fn family_view(&self, family: IpFamily) -> Cluster {
+        let mut view = self.clone();
+        for e in &mut view.endpoints {
+            e.ips.retain(|ip| family.holds(ip));
+        }
+        view
+    }
+}
+
 /// IANA service name rules Kubernetes applies to named ports
 /// (`validation.IsValidPortName`): 1–15 characters of `a-z0-9-`, at least
 /// one letter, no leading, trailing or doubled hyphen.

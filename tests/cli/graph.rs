@@ -1312,7 +1312,7 @@ fn streamed_json_is_the_stored_graph() {
 /// operators' IPv6 range only) it says so rather than passing the IPv4
 /// answer off as the whole one.
 #[test]
-fn dual_stack_pods_are_said_to_be_shown_over_ipv4() {
+fn dual_stack_pods_are_shown_over_ipv4_unless_ipv6_is_asked_for() {
     let out = run(&["graph", "-f", "tests/node/dual-stack"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -1333,6 +1333,28 @@ fn dual_stack_pods_are_said_to_be_shown_over_ipv4() {
             .any(|e| e["src"] == "ops/probe" && e["dst"] == "shop/db"),
         "{edges:?}"
     );
+    // Over IPv6 it does, on the one port the database's IPv6 rule opens;
+    // a pod without an IPv6 address would be left out.
+    let json = run(&[
+        "graph",
+        "-f",
+        "tests/node/dual-stack",
+        "--ip-family",
+        "ipv6",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert!(!json.stderr.contains("IPv4 and IPv6"), "{}", json.stderr);
+    let graph: Value = serde_json::from_str(&json.stdout).expect("graph JSON");
+    let probe_to_db: Vec<&Value> = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["src"] == "ops/probe" && e["dst"] == "shop/db")
+        .collect();
+    assert_eq!(probe_to_db.len(), 1, "{probe_to_db:?}");
+    assert_eq!(probe_to_db[0]["conns"], serde_json::json!(["TCP 5432"]));
     let single = run(&["graph", "-f", "fixtures/tiers"]);
     assert_eq!(single.code, 0, "{}", single.stderr);
     assert!(!single.stderr.contains("IPv6"), "{}", single.stderr);

@@ -42,22 +42,6 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
-/// Dual-stack pods are evaluated at their first IPv4 address: say so, and
-/// where the other family is seen.
-pub(crate) fn dual_stack_note(cluster: &Cluster) -> Option<String> {
-    let n = cluster
-        .endpoints
-        .iter()
-        .filter(|e| !e.host_network && e.is_dual_stack())
-        .count();
-    (n > 0).then(|| {
-        format!(
-            "{n} pod(s) have IPv4 and IPv6 addresses: their connections are shown over IPv4; \
-             `polctl simulate` to one of their IPv6 addresses evaluates IPv6"
-        )
-    })
-}
-
 /// Computes the graph of everything loaded.
 pub fn compute(
     ev: &Evaluator,
@@ -87,7 +71,6 @@ pub fn expansion(
             partition.unaddressed
         ));
     }
-    notes.extend(dual_stack_note(cluster));
     let (matrix, class_of) =
         VerdictMatrix::of_partition(ev, cluster, &scan, partition, opts, progress);
     Expansion::new(matrix, workloads, &class_of, notes)

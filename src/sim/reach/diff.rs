@@ -276,8 +276,6 @@ pub fn diff(old: &DiffSide, new: &DiffSide, opts: &Options, progress: &dyn Progr
             ));
         }
     }
-    out.notes
-        .extend(super::compute::dual_stack_note(new.cluster));
     let a_pods = a.pods_by_workload(old.cluster);
     let b_pods = b.pods_by_workload(new.cluster);
 
