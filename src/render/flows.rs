@@ -453,12 +453,7 @@ mod tests {
             to: to.into(),
             port,
             protocol,
-            src_port: None,
-            icmp_type: None,
-            icmp_code: None,
-            http: None,
-            l7: Vec::new(),
-            auth_fails: false,
+            ..FlowRequest::default()
         }
     }
 

@@ -518,12 +518,7 @@ mod tests {
                             to: to.clone(),
                             port: port.map(PortRef::Number),
                             protocol,
-                            src_port: None,
-                            icmp_type: None,
-                            icmp_code: None,
-                            http: None,
-                            l7: Vec::new(),
-                            auth_fails: false,
+                            ..FlowRequest::default()
                         };
                         let Ok(flows) = flows_by_range(&ev, &inv.cluster, &req, "default") else {
                             continue;
