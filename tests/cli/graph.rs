@@ -1,6 +1,7 @@
 //! `polctl graph`: the reachability graph in every output format, its
 //! filters, the SVG as XML, and the HTML page driven in a real browser.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1006,6 +1007,125 @@ fn svg_labels_and_nodes_never_overlap() {
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_apart_and_on_the_page(&args.join(" "), &out.stdout);
     }
+}
+
+/// The workload pairs a static drawing stands for: each drawn edge's ends
+/// (a node, or every workload of a namespace box) and the connector's
+/// marks (every filled mark to every hollow one), a workload never its
+/// own peer.
+fn drawn_pairs(svg: &str, json: &Value) -> BTreeMap<(String, String), usize> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed");
+    let mut in_ns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let workloads: Vec<String> = workload_ids(json);
+    for n in json["nodes"].as_array().expect("nodes") {
+        if let Some(ns) = n["namespace"].as_str() {
+            in_ns
+                .entry(ns.to_string())
+                .or_default()
+                .push(n["id"].as_str().expect("id").to_string());
+        }
+    }
+    let expand = |key: &str| -> Vec<String> {
+        match key.strip_prefix("namespace:") {
+            Some(ns) => in_ns[ns].clone(),
+            None => vec![key.split('#').next().unwrap_or(key).to_string()],
+        }
+    };
+    let mut pairs: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut add = |from: &str, to: &str| -> usize {
+        let mut n = 0;
+        for s in expand(from) {
+            for t in expand(to) {
+                if s != t || !workloads.contains(&s) {
+                    *pairs.entry((s.clone(), t)).or_default() += 1;
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    for e in doc.descendants().filter(|n| has_class(*n, "edge")) {
+        let attr = |a: &str| e.attribute(a).unwrap_or_else(|| panic!("edge {a}"));
+        let n = add(attr("data-src"), attr("data-dst"));
+        assert_eq!(
+            attr("data-pairs").parse::<usize>().expect("pairs"),
+            n,
+            "{} -> {}",
+            attr("data-src"),
+            attr("data-dst")
+        );
+    }
+    let marks = |class: &str| -> Vec<String> {
+        doc.descendants()
+            .filter(|n| n.tag_name().name() == "circle" && has_class(*n, class))
+            .filter(|n| n.ancestors().any(|a| has_class(a, "connector")))
+            .map(|n| n.attribute("data-node").expect("marked node").to_string())
+            .collect()
+    };
+    for from in marks("sends") {
+        for to in marks("receives") {
+            add(&from, &to);
+        }
+    }
+    pairs
+}
+
+#[test]
+fn a_dense_drawing_boxes_namespaces_and_marks_open_pairs_yet_draws_every_pair() {
+    for name in ["shop-60", "cilium-deny"] {
+        let fixture = fixture(name);
+        let svg = run(&["graph", "-f", &fixture, "-o", "svg"]);
+        assert_eq!(svg.code, 0, "{}", svg.stderr);
+        let json = json_of(&["graph", "-f", &fixture, "-o", "json"]);
+        let want: BTreeMap<(String, String), usize> = edges(&json)
+            .into_iter()
+            .map(|(s, t, _)| ((s, t), 1))
+            .collect();
+        let got = drawn_pairs(&svg.stdout, &json);
+        assert_eq!(
+            got, want,
+            "{name}: the pairs drawn are the graph's, once each"
+        );
+        let doc = roxmltree::Document::parse(&svg.stdout).expect("well-formed");
+        let lines = doc.descendants().filter(|n| has_class(*n, "edge")).count();
+        assert!(
+            lines * 2 < want.len(),
+            "{name}: {lines} lines for {} edges",
+            want.len()
+        );
+        // Pairs under the connector allow everything.
+        let conns: BTreeMap<(String, String), Value> = edges(&json)
+            .into_iter()
+            .map(|(s, t, c)| ((s, t), c))
+            .collect();
+        let marked = |class: &str| -> Vec<String> {
+            doc.descendants()
+                .filter(|n| n.tag_name().name() == "circle" && has_class(*n, class))
+                .filter_map(|n| n.attribute("data-node"))
+                .map(str::to_string)
+                .collect()
+        };
+        for from in marked("sends") {
+            for to in marked("receives") {
+                let one = |k: &str| k.split('#').next().unwrap_or(k).to_string();
+                if let Some(c) = conns.get(&(one(&from), one(&to))) {
+                    assert_eq!(*c, serde_json::json!("all"), "{from} -> {to}");
+                }
+            }
+        }
+    }
+    let shop = svg_of("shop-60");
+    let doc = roxmltree::Document::parse(&shop).expect("well-formed");
+    let boxes: Vec<&str> = doc
+        .descendants()
+        .filter(|n| has_class(*n, "namespace-box"))
+        .filter_map(|n| n.attribute("data-ns"))
+        .collect();
+    assert_eq!(boxes.len(), 6, "{boxes:?}");
+    assert!(
+        shop.contains("holds for every workload in it"),
+        "the legend says what a box means"
+    );
 }
 
 /// Where the browser tests leave their screenshots.

@@ -1,6 +1,7 @@
 //! `polctl graph` output: the reachability graph as a table, JSON, and the
 //! diagram formats.
 
+mod bundle;
 mod dot;
 mod group;
 mod html;
@@ -495,7 +496,7 @@ fn caption(n: &GraphNode) -> (String, String) {
 }
 
 /// How a diagram draws an edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Style {
     /// Everything is allowed.
     All,
