@@ -6,6 +6,7 @@ mod dot;
 mod group;
 mod html;
 mod mermaid;
+mod place;
 mod stream;
 mod svg;
 
