@@ -1153,6 +1153,72 @@ fn page_check(browser: &Path, url: &str) -> Value {
 }
 
 #[test]
+fn a_bundled_page_filters_and_details_every_edge_a_line_stands_for() {
+    let browser = chromium().expect(
+        "chromium is not on PATH: run the tests with scripts/test, which installs it \
+         (`apt-get install chromium fonts-liberation`)",
+    );
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-bundled");
+    std::fs::create_dir_all(&dir).expect("test output dir");
+    let deny = fixture("cilium-deny");
+    let out = run(&["graph", "-f", &deny, "-o", "html"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = dir.join("graph.html");
+    std::fs::write(&page, &out.stdout).expect("write page");
+    let url = format!("file://{}", page.display());
+    let visible_lines = |dom: &str| -> (usize, usize) {
+        let line = regex::Regex::new(r#"<g class="edge [^"]*"[^>]*>"#).expect("regex");
+        let all: Vec<&str> = line.find_iter(dom).map(|m| m.as_str()).collect();
+        let shown = all
+            .iter()
+            .filter(|m| !m.contains(" hidden=") && !m.contains("display: none"))
+            .count();
+        (shown, all.len())
+    };
+    let dom = browse(&browser, &["--dump-dom"], &format!("{url}#view=w"));
+    let (lines, all) = visible_lines(&dom);
+    assert_eq!(lines, all);
+    let json = json_of(&["graph", "-f", &deny, "-o", "json"]);
+    assert!(
+        lines * 2 < edges(&json).len(),
+        "{lines} lines for every edge"
+    );
+    assert_eq!(shown(&dom).status_edges, edges(&json).len());
+
+    let dom = browse(
+        &browser,
+        &["--dump-dom"],
+        &format!("{url}#view=w&port=8080&proto=TCP"),
+    );
+    let cli = json_of(&["graph", "-f", &deny, "-o", "json", "--port", "8080"]);
+    assert_eq!(shown(&dom).status_edges, edges(&cli).len());
+    let (lines, all) = visible_lines(&dom);
+    assert!(0 < lines && lines < all, "{lines} of {all} lines stay");
+
+    // A line that stands for several edges lists each.
+    let bundle = regex::Regex::new(r#"data-key="(e\d+)"[^>]*data-edges="([^"]+)""#)
+        .expect("regex")
+        .captures(&out.stdout)
+        .expect("a bundled line in the page");
+    let members = bundle[2].split(' ').count();
+    let dom = browse(
+        &browser,
+        &["--dump-dom"],
+        &format!("{url}#view=w&sel={}", &bundle[1]),
+    );
+    let details = dom
+        .split("<div id=\"details\">")
+        .nth(1)
+        .and_then(|rest| rest.split("<div class=\"legend\">").next())
+        .expect("details panel");
+    assert!(
+        details.contains(&format!("Edges drawn as one ({members})")),
+        "{details}"
+    );
+    assert_eq!(details.matches("<li>").count(), members, "{details}");
+}
+
+#[test]
 fn pages_at_13_and_60_workloads_read_cleanly_in_a_browser() {
     let browser = chromium().expect(
         "chromium is not on PATH: run the tests with scripts/test, which installs it \

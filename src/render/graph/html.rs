@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::svg::{esc, legend_svg, render};
+use super::svg::{Extras, draw, esc, legend_svg, render};
 use petgraph::visit::EdgeRef;
 
 use super::{Drawing, View, caption};
@@ -168,10 +168,10 @@ fn matrix(workloads: &View, namespaces: &View) -> String {
 
 fn page_with(d: &Drawing, levels: Option<&Levels>) -> String {
     let with_workloads = levels.is_none_or(|l| l.workloads);
-    let svg = if with_workloads {
-        render(d, true)
+    let (svg, extras) = if with_workloads {
+        draw(d, true)
     } else {
-        String::new()
+        (String::new(), Extras::default())
     };
     let summary = d.summary();
     let mut out = String::with_capacity(svg.len() * 2 + STYLE.len() + SCRIPT.len());
@@ -244,7 +244,7 @@ fn page_with(d: &Drawing, levels: Option<&Levels>) -> String {
          <p class=\"hint\">Click a node or an edge. Scroll to zoom, drag to pan.</p></div>\n\
          <div class=\"legend\"><h2>Legend</h2>\n",
     );
-    out.push_str(&legend_svg(d.styles()));
+    out.push_str(&legend_svg(d.styles(), extras));
     out.push_str("</div></aside>\n");
     out.push_str("</main>\n<script type=\"application/json\" id=\"graph-data\">");
     let data = if with_workloads {
@@ -444,14 +444,17 @@ const SCRIPT: &str = r##"
     byKey[e.src].out.push(e);
     byKey[e.dst].in.push(e);
   });
+  // A bundle's element stands for every edge in its data-edges.
   function els(selector) {
     var map = {};
     svg.querySelectorAll(selector).forEach(function (el) {
-      var k = el.getAttribute('data-key');
-      (map[k] = map[k] || []).push(el);
+      (el.getAttribute('data-edges') || el.getAttribute('data-key')).split(' ').forEach(function (k) {
+        (map[k] = map[k] || []).push(el);
+      });
     });
     return map;
   }
+  var markEls = Array.prototype.slice.call(svg.querySelectorAll('.connector circle[data-for]'));
   var nodeEls = els('g.node'), edgeEls = els('g.edge'), labelEls = els('g.edge-label');
   var nsEls = Array.prototype.slice.call(svg.querySelectorAll('.namespace, .namespace-title'));
   var sideEls = Array.prototype.slice.call(svg.querySelectorAll('.column-title'));
@@ -526,15 +529,18 @@ const SCRIPT: &str = r##"
     var inNs = function (n) { return !s.ns || (!n.external && n.namespace === s.ns); };
     var isW = function (n) { return !!s.w && !n.external && has(n.id, s.w); };
     var narrowing = !!s.w || !!s.port;
-    var touched = {}, shownEdges = 0, shownNodes = 0;
+    var touched = {}, shownEdges = 0, shownNodes = 0, lit = new Map();
     data.edges.forEach(function (e) {
       var a = byKey[e.src], b = byKey[e.dst];
       e.visible = admit(a) && admit(b) && (inNs(a) || inNs(b)) && (!s.w || isW(a) || isW(b)) &&
         (!s.port || allows(e, s.port, s.proto));
       if (e.visible) { touched[a.key] = touched[b.key] = true; shownEdges++; }
-      show(edgeEls[e.key], e.visible);
-      show(labelEls[e.key], e.visible);
+      // A bundle shows while any edge it stands for does.
+      (edgeEls[e.key] || []).concat(labelEls[e.key] || []).forEach(function (el) {
+        lit.set(el, lit.get(el) || e.visible);
+      });
     });
+    lit.forEach(function (on, el) { show([el], on); });
     var visibleNs = {}, visibleSide = {};
     data.nodes.forEach(function (n) {
       n.visible = admit(n) && (inNs(n) || !!touched[n.key]) &&
@@ -547,6 +553,10 @@ const SCRIPT: &str = r##"
       show(nodeEls[n.key], n.visible);
     });
     nsEls.forEach(function (el) { show([el], !!visibleNs[el.getAttribute('data-ns')]); });
+    markEls.forEach(function (el) {
+      var k = el.getAttribute('data-for');
+      show([el], k.indexOf('ns:') === 0 ? !!visibleNs[k.slice(3)] : !!(byKey[k] && byKey[k].visible));
+    });
     sideEls.forEach(function (el) { show([el], !!visibleSide[el.getAttribute('data-side')]); });
     // Search highlights what matches and dims the rest.
     data.nodes.forEach(function (n) {
@@ -670,7 +680,18 @@ const SCRIPT: &str = r##"
     selected = byKey[key] ? key : '';
     if (!selected) { if (controls.q.value.trim()) showMatches(); else hint(); return; }
     mark(nodeEls[key] || edgeEls[key], 'selected', true);
-    if (key.charAt(0) === 'e') showEdge(byKey[key]); else {
+    var bundled = key.charAt(0) === 'e' && (edgeEls[key] || [])[0];
+    var members = bundled ? (bundled.getAttribute('data-edges') || '').split(' ').filter(Boolean) : [];
+    if (members.length > 1) {
+      panel('Edges drawn as one (' + members.length + ')', [
+        ['From', bundled.getAttribute('data-src').replace(/^namespace:/, 'every workload in ')],
+        ['To', bundled.getAttribute('data-dst').replace(/^namespace:/, 'every workload in ')],
+        ['Edges', list(members.map(function (k) {
+          var e = byKey[k];
+          return link(k, byKey[e.src].id + ' -> ' + byKey[e.dst].id + ': ' + e.conns.join(', '));
+        }))]
+      ]);
+    } else if (key.charAt(0) === 'e') showEdge(byKey[key]); else {
       // A node's edges stand out; the others fade.
       byKey[key].out.concat(byKey[key].in).forEach(function (e) {
         mark(edgeEls[e.key], 'selected', true);
@@ -822,7 +843,7 @@ const LEVELS_SCRIPT: &str = r##"
         location.hash = 'expand=' + encodeURIComponent(id);
         return;
       }
-      var key = node.getAttribute('data-key');
+      var key = node.getAttribute('data-ref');
       node.classList.add('selected');
       svg.querySelectorAll('g.group-edge').forEach(function (e) {
         if (e.getAttribute('data-src') !== key && e.getAttribute('data-dst') !== key) return;

@@ -97,6 +97,8 @@ fn node_box(d: &Drawing, n: NodeIndex, in_box: bool) -> NodeBox {
 /// An edge as drawn: a curve, an arrowhead, a label.
 pub(super) struct PlacedEdge {
     pub(super) key: String,
+    /// The keys of the graph's edges it stands for.
+    pub(super) members: Vec<String>,
     /// The keys of its ends (a node's, or `namespace:NAME` for a box).
     pub(super) src: String,
     pub(super) dst: String,
@@ -170,8 +172,8 @@ fn layout_fitting_the_page(candidates: &[(bool, layout::Input)]) -> (layout::Lay
     (l, k)
 }
 
-/// Above this many edges, a static drawing bundles them (namespace boxes
-/// and a connector, [`bundle`]); fewer read well one by one.
+/// Above this many edges, a drawing bundles them (namespace boxes and a
+/// connector, [`bundle`]); fewer read well one by one.
 const BUNDLE_ABOVE: usize = 40;
 /// Room inside a namespace box around its workloads.
 pub(super) const BOX_PAD: f64 = 14.0;
@@ -358,20 +360,29 @@ enum Side {
     Cell(usize),
 }
 
+/// A connector mark.
+pub(super) struct Mark {
+    pub(super) at: Pt,
+    /// Filled: every open edge leaves; hollow: every one arrives.
+    pub(super) sends: bool,
+    /// What it marks: a node's key, or `namespace:NAME` for a box.
+    pub(super) key: String,
+    /// The same as the page's script knows it: `n<i>`, or `ns:NAME`.
+    pub(super) page_key: String,
+}
+
 /// Nodes, boxes, edges and connector marks placed by the layered layout.
 pub(super) struct Placed {
     pub(super) nodes: Vec<Option<NodeBox>>,
     pub(super) boxes: Vec<PlacedBox>,
     pub(super) edges: Vec<PlacedEdge>,
-    /// Connector marks: centre, whether it sends, and the key of what it
-    /// marks.
-    pub(super) marks: Vec<(Pt, bool, String)>,
+    pub(super) marks: Vec<Mark>,
     /// The pairs the connector stands for.
     pub(super) connected: usize,
 }
 
 /// Nodes and edges placed by the layered layout.
-pub(super) fn place(d: &Drawing, interactive: bool) -> Placed {
+pub(super) fn place(d: &Drawing) -> Placed {
     let g = &d.reach.graph;
     let order: Vec<NodeIndex> = d.nodes().collect();
     let mut at = vec![usize::MAX; g.node_count()];
@@ -379,13 +390,7 @@ pub(super) fn place(d: &Drawing, interactive: bool) -> Placed {
         at[n.index()] = k;
     }
     let edges: Vec<_> = d.edges().collect();
-    let drawn = drawn(
-        d,
-        &order,
-        &edges,
-        &at,
-        !interactive && edges.len() > BUNDLE_ABOVE,
-    );
+    let drawn = drawn(d, &order, &edges, &at, edges.len() > BUNDLE_ABOVE);
     let bundles = &drawn.bundled.bundles;
     let label_all = bundles.len() <= LABEL_ALL_LIMIT;
     let labels: Vec<String> = bundles
@@ -739,6 +744,11 @@ pub(super) fn place(d: &Drawing, interactive: bool) -> Placed {
         );
         placed_edges.push(PlacedEdge {
             key: format!("e{}", edges[b.edges[0]].0.index()),
+            members: b
+                .edges
+                .iter()
+                .map(|&i| format!("e{}", edges[i].0.index()))
+                .collect(),
             src: key_of(b.from),
             dst: key_of(b.to),
             pairs: b.edges.len(),
@@ -761,7 +771,16 @@ pub(super) fn place(d: &Drawing, interactive: bool) -> Placed {
             for &e in list {
                 let r = side_of(e).1;
                 let x = if sends { r.x + r.w } else { r.x };
-                marks.push((Pt { x, y: r.y }, sends, key_of(e)));
+                let page_key = match e {
+                    bundle::End::Node(v) => format!("n{}", order[v].index()),
+                    bundle::End::Namespace(ns) => format!("ns:{}", drawn.namespaces[ns].0),
+                };
+                marks.push(Mark {
+                    at: Pt { x, y: r.y },
+                    sends,
+                    key: key_of(e),
+                    page_key,
+                });
             }
         }
     }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::place::{BOX_PAD, LABEL_SIZE, MARK_R, Placed, num, place, text_width};
+use super::place::{BOX_PAD, LABEL_SIZE, MARK_R, Mark, Placed, PlacedEdge, num, place, text_width};
 use super::{Drawing, Style, View};
 
 /// The graph as a standalone SVG document.
@@ -109,13 +109,19 @@ fn stroke(style: Style) -> String {
 /// The SVG document; `interactive` adds wide invisible strokes so that
 /// edges are easy to click in the HTML page.
 pub(super) fn render(d: &Drawing, interactive: bool) -> String {
+    draw(d, interactive).0
+}
+
+/// The SVG document, and what its legend has to explain beyond nodes and
+/// strokes.
+pub(super) fn draw(d: &Drawing, interactive: bool) -> (String, Extras) {
     let Placed {
         nodes,
         boxes,
         edges,
         marks,
         connected,
-    } = place(d, interactive);
+    } = place(d);
 
     let mut bounds = Bounds::new();
     for b in nodes.iter().flatten() {
@@ -124,7 +130,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     for b in &boxes {
         bounds.add_rect(&b.rect);
     }
-    for &(p, _, _) in &marks {
+    for Mark { at: p, .. } in &marks {
         bounds.add(Pt {
             x: p.x - MARK_R,
             y: p.y - MARK_R,
@@ -155,6 +161,10 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
     let summary = d.summary();
     let title_w = text_width(&summary, 12.0, false).max(text_width(d.title(), 17.0, true));
     // The page shows its own legend beside the drawing.
+    let extras = Extras {
+        boxes: !boxes.is_empty(),
+        connected,
+    };
     let legend = if interactive {
         Legend {
             body: String::new(),
@@ -162,14 +172,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
             height: 0.0,
         }
     } else {
-        legend(
-            false,
-            d.styles(),
-            Extras {
-                boxes: !boxes.is_empty(),
-                connected,
-            },
-        )
+        legend(false, d.styles(), extras)
     };
     let width = (content_w.max(title_w).max(legend.width) + 2.0 * MARGIN).ceil();
     let legend_y = MARGIN + title_h + content_h + if interactive { 0.0 } else { 30.0 };
@@ -222,7 +225,7 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         let r = b.rect;
         let _ = writeln!(
             out,
-            "<g class=\"namespace-box\" data-ns=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
+            "<g class=\"namespace-box namespace\" data-ns=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
              height=\"{}\" rx=\"8\" fill=\"#f2f6fb\" stroke=\"#9fb3cc\" stroke-width=\"1.2\"/>\
              <text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\" fill=\"#344054\">{}</text></g>",
             esc(&b.ns),
@@ -242,12 +245,13 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         let _ = write!(
             out,
             "<g class=\"edge {}\" data-key=\"{}\" data-src=\"{}\" data-dst=\"{}\" \
-             data-pairs=\"{}\"><title>{}</title>",
+             data-pairs=\"{}\"{}><title>{}</title>",
             e.style.name(),
             e.key,
             esc(&e.src),
             esc(&e.dst),
             e.pairs,
+            members(e, interactive),
             esc(&e.tooltip)
         );
         let path = &e.path;
@@ -294,12 +298,13 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "<g class=\"node {kind}\" data-key=\"n{}\" data-id=\"{}\" data-ns=\"{}\">\
+            "<g class=\"node {kind}\" data-key=\"n{}\" data-ref=\"{}\" data-id=\"{}\" data-ns=\"{}\">\
              <title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {shape}/>\
              <text x=\"{cx}\" y=\"{}\" font-size=\"12.5\" font-weight=\"bold\" \
              text-anchor=\"middle\" fill=\"#101828\">{}</text><text x=\"{cx}\" y=\"{}\" \
              font-size=\"10\" text-anchor=\"middle\" fill=\"#667085\">{}</text></g>",
             n.index(),
+            esc(d.key(n)),
             esc(&node.id),
             esc(node.namespace.as_deref().unwrap_or("")),
             esc(&tip),
@@ -318,11 +323,12 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
 
     if !marks.is_empty() {
         out.push_str("<g class=\"connector\">\n");
-        for (p, sends, key) in &marks {
-            out.push_str(
-                &mark(*p, *sends)
-                    .replace("<circle ", &format!("<circle data-node=\"{}\" ", esc(key))),
-            );
+        for m in &marks {
+            let mut attrs = format!("<circle data-node=\"{}\" ", esc(&m.key));
+            if interactive {
+                let _ = write!(attrs, "data-for=\"{}\" ", esc(&m.page_key));
+            }
+            out.push_str(&mark(m.at, m.sends).replace("<circle ", &attrs));
         }
         out.push_str("</g>\n");
     }
@@ -340,12 +346,13 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         let c = r.center();
         let _ = writeln!(
             out,
-            "<g class=\"edge-label\" data-key=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" \
+            "<g class=\"edge-label\" data-key=\"{}\"{}><rect x=\"{}\" y=\"{}\" width=\"{}\" \
              height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\"/><text x=\"{}\" \
              y=\"{}\" font-size=\"{}\"{weight} text-anchor=\"middle\" fill=\"{}\" \
              stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" \
              paint-order=\"stroke\">{}</text></g>",
             e.key,
+            members(e, interactive),
             num(r.x + 1.0),
             num(r.y + 1.0),
             num(r.w - 2.0),
@@ -370,13 +377,22 @@ pub(super) fn render(d: &Drawing, interactive: bool) -> String {
         out.push_str("</g>\n");
     }
     out.push_str("</svg>\n");
-    out
+    (out, extras)
 }
 
 struct Legend {
     body: String,
     width: f64,
     height: f64,
+}
+
+/// The page's script finds a bundle's element by any edge it stands for.
+fn members(e: &PlacedEdge, interactive: bool) -> String {
+    if interactive && e.members.len() > 1 {
+        format!(" data-edges=\"{}\"", e.members.join(" "))
+    } else {
+        String::new()
+    }
 }
 
 /// A connector mark: filled where every open edge leaves, hollow where
@@ -393,9 +409,9 @@ fn mark(p: Pt, sends: bool) -> String {
     )
 }
 
-/// What a static drawing's legend explains beyond nodes and strokes.
+/// What a drawing's legend explains beyond nodes and strokes.
 #[derive(Clone, Copy, Default)]
-struct Extras {
+pub(super) struct Extras {
     /// Namespace boxes are drawn.
     boxes: bool,
     /// The pairs a connector stands for (none: no connector).
@@ -468,14 +484,18 @@ fn legend(vertical: bool, styles: &[Style], extras: Extras) -> Legend {
         );
         next(&mut x, &mut y, 36.0 + text_width(text, 11.0, false));
     }
-    // What bundling drew: a second row under the samples.
-    let mut second = Vec::new();
+    // What bundling drew: a second row under the samples; beside the
+    // drawing, each in two lines.
+    let mut second: Vec<(String, Vec<String>)> = Vec::new();
     if extras.boxes {
         second.push((
             "<rect x=\"4\" y=\"-1\" width=\"26\" height=\"14\" rx=\"4\" fill=\"#f2f6fb\" \
              stroke=\"#9fb3cc\"/>"
                 .to_string(),
-            "namespace: an edge to or from its box holds for every workload in it".to_string(),
+            vec![
+                "namespace: an edge to or from its box".to_string(),
+                "holds for every workload in it".to_string(),
+            ],
         ));
     }
     if extras.connected > 0 {
@@ -487,29 +507,44 @@ fn legend(vertical: bool, styles: &[Style], extras: Extras) -> Legend {
                 marker_id(Style::All),
                 mark(Pt { x: 30.0, y: 6.0 }, false).trim_end(),
             ),
-            format!(
-                "all connections from every filled mark to every hollow one \
-                 ({} workload pairs, not drawn as lines)",
-                extras.connected
-            ),
+            vec![
+                "all connections from every filled mark".to_string(),
+                "to every hollow one".to_string(),
+                format!("({} workload pairs, not drawn as lines)", extras.connected),
+            ],
         ));
     }
     if !second.is_empty() && !vertical {
         x = 0.0;
         y += ROW + 4.0;
     }
-    for (sample, text) in second {
+    for (sample, lines) in second {
+        let lines = if vertical {
+            lines
+        } else {
+            vec![lines.join(" ")]
+        };
         let _ = writeln!(
             body,
-            "<g transform=\"translate({} {})\">{sample}</g><text x=\"{}\" y=\"{}\" \
-             font-size=\"11\" fill=\"#344054\">{}</text>",
+            "<g transform=\"translate({} {})\">{sample}</g>",
             num(x),
-            num(y),
-            num(x + 44.0),
-            num(y + 10.0),
-            esc(&text)
+            num(y)
         );
-        next(&mut x, &mut y, 44.0 + text_width(&text, 11.0, false));
+        let mut widest = 0.0f64;
+        for (i, line) in lines.iter().enumerate() {
+            let _ = writeln!(
+                body,
+                "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#344054\">{}</text>",
+                num(x + 44.0),
+                num(y + 10.0 + i as f64 * 14.0),
+                esc(line)
+            );
+            widest = widest.max(text_width(line, 11.0, false));
+        }
+        if vertical {
+            y += 14.0 * (lines.len() - 1) as f64;
+        }
+        next(&mut x, &mut y, 44.0 + widest);
     }
     let height = if vertical { y - ROW + 14.0 } else { y + 14.0 };
     Legend {
@@ -521,8 +556,8 @@ fn legend(vertical: bool, styles: &[Style], extras: Extras) -> Legend {
 
 /// The legend as its own small SVG for the HTML page. Its arrowheads are
 /// the drawing's markers, which the page holds once.
-pub(super) fn legend_svg(styles: &[Style]) -> String {
-    let l = legend(true, styles, Extras::default());
+pub(super) fn legend_svg(styles: &[Style], extras: Extras) -> String {
+    let l = legend(true, styles, extras);
     let (w, h) = (l.width.ceil() + 4.0, l.height.ceil() + 4.0);
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
