@@ -2,6 +2,8 @@
 //! with the full trace.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 use miette::Result;
@@ -9,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::args::{ClusterArgs, DataplaneArgs, FormatParser, InputArgs, NamespaceArgs};
 use super::{Ctx, ExitStatus, UsageError};
-use crate::load::{Expectation, FlowSpec, Inventory, read_flows};
+use crate::load::{Expectation, FlowSpec, FlowsRead, Inventory, read_flows_apart};
 use crate::model::policy::{Dataplane, PolicySet};
-use crate::model::{Cluster, Spanned};
+use crate::model::{Cluster, Flow, Spanned};
 use crate::render::flows::FlowLines;
 use crate::render::hint::{self, Wording};
 use crate::render::{simulate as view, trace};
@@ -134,15 +136,46 @@ pub(crate) fn run(ctx: &Ctx, args: &SimulateArgs) -> Result<ExitStatus> {
         }
         .into());
     }
-    let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
-    super::read_dns(&args.dataplane, &mut inventory.cluster)?;
-    let set = ctx.compile(&inventory, &args.dataplane)?;
-    let namespace = args.namespace.resolve();
-    if let Some(path) = &args.flows {
-        return run_file(ctx, args, &mut inventory, &set, path, namespace);
-    }
+    // A flows file that is a regular file is read on a thread of its own
+    // while the cluster loads.
+    std::thread::scope(|scope| {
+        let early = args
+            .flows
+            .as_deref()
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
+            .map(|p| scope.spawn(move || read_flows_file(p)));
+        let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
+        super::read_dns(&args.dataplane, &mut inventory.cluster)?;
+        let set = ctx.compile(&inventory, &args.dataplane)?;
+        let namespace = args.namespace.resolve();
+        if let Some(path) = &args.flows {
+            let read = match early {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => read_flows_file(path),
+            }?;
+            return run_file(ctx, args, &mut inventory, &set, read, namespace);
+        }
+        one_request(ctx, args, &inventory, &set, namespace)
+    })
+}
+
+fn read_flows_file(path: &std::path::Path) -> Result<FlowsRead, UsageError> {
+    let text = super::read_input(path)?;
+    Ok(read_flows_apart(&path.display().to_string(), text))
+}
+
+/// One request given by flags.
+fn one_request(
+    ctx: &Ctx,
+    args: &SimulateArgs,
+    inventory: &Inventory,
+    set: &PolicySet,
+    namespace: &str,
+) -> Result<ExitStatus> {
     let req = request(args)?;
-    let evaluator = Evaluator::new(&set, &inventory.cluster);
+    let evaluator = Evaluator::new(set, &inventory.cluster);
     let flows = flows_by_range(&evaluator, &inventory.cluster, &req, namespace)
         .map_err(|e| UsageError::flow(e.worded(&|h| hint::word(h, Wording::Flags))))?;
     let outcomes: Vec<Outcome> = flows
@@ -228,132 +261,135 @@ fn run_file(
     args: &SimulateArgs,
     inventory: &mut Inventory,
     set: &PolicySet,
-    path: &std::path::Path,
+    read: FlowsRead,
     namespace: &str,
 ) -> Result<ExitStatus> {
-    let text = super::read_input(path)?;
-    let specs = read_flows(&path.display().to_string(), text, &mut inventory.sources)?;
+    let specs = read.attach(&mut inventory.sources)?;
     let inventory = &*inventory;
     let evaluator = Evaluator::new(set, &inventory.cluster);
-    // Every flow is resolved first, so every bad one is reported at once.
+    // Every flow is resolved first, so every bad one is reported at once;
+    // runs of entries are resolved on several threads, their results kept
+    // in the file's order.
     let mut problems = Vec::new();
     let mut resolved = Vec::new();
-    for spec in &specs {
-        let flows = flow_request(&spec.value)
-            .map_err(|e| Problem::new(spec.span, e.worded(Naming::FlowsFile)).help_opt(e.help))
-            .and_then(|req| {
-                flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(|e| {
-                    Problem::new(spec.span, e.worded(&|h| hint::word(h, Wording::FlowsFile)))
+    let threads = threads();
+    in_order(
+        &specs,
+        RUN,
+        threads,
+        || (),
+        |_, run: &[Spanned<FlowSpec>]| {
+            run.iter()
+                .map(|spec| {
+                    flow_request(&spec.value)
+                        .map_err(|e| {
+                            Problem::new(spec.span, e.worded(Naming::FlowsFile)).help_opt(e.help)
+                        })
+                        .and_then(|req| {
+                            flows_by_range(&evaluator, &inventory.cluster, &req, namespace).map_err(
+                                |e| {
+                                    Problem::new(
+                                        spec.span,
+                                        e.worded(&|h| hint::word(h, Wording::FlowsFile)),
+                                    )
+                                },
+                            )
+                        })
                 })
-            });
-        match flows {
-            Ok(flows) => resolved.push((spec, flows)),
-            Err(p) => problems.push(LoadError::from_problem(
-                &inventory.sources,
-                p,
-                "in this flow",
-            )),
-        }
-    }
+                .collect::<Vec<_>>()
+        },
+        |run| {
+            for flows in run {
+                match flows {
+                    Ok(flows) => resolved.push(flows),
+                    Err(p) => problems.push(LoadError::from_problem(
+                        &inventory.sources,
+                        p,
+                        "in this flow",
+                    )),
+                }
+            }
+        },
+    );
     if !problems.is_empty() {
         return Err(LoadErrors { errors: problems }.into());
     }
-    let expect = |spec: &Spanned<FlowSpec>| {
-        spec.value.expect.map(|e| match e {
-            Expectation::Allow => Verdict::Allow,
-            Expectation::Deny => Verdict::Deny,
-        })
-    };
-    let evaluate = |f| {
-        let mut o = evaluator.evaluate(f);
-        o.locate(&|s| inventory.sources.locate(s));
-        o.word(&Wording::FlowsFile);
-        o
-    };
     let (mut failed, mut denied) = (0, 0);
     match args.output {
         Some(SimulateFormat::Json) => {
             // Each entry is the same object `simulate -o json` prints for
             // one request, with the expectation and where the entry is
-            // written; written as soon as it is simulated. Every entry is
-            // simulated even once stdout is closed: the exit status counts
-            // them all.
+            // written; written as soon as its run of entries is simulated,
+            // runs on several threads and written in the file's order.
+            // Every entry is simulated even once stdout is closed: the exit
+            // status counts them all.
+            let entries: Vec<(&Spanned<FlowSpec>, Vec<Flow>)> =
+                specs.iter().zip(resolved).collect();
+            let closed = AtomicBool::new(false);
+            // Buffers written go back for later runs.
+            let spare = Mutex::new(Vec::<Vec<u8>>::new());
             ctx.printer.stream(|out| {
-                let mut closed: Option<std::io::Error> = None;
-                // Most entries are one flow whose traces a template holds.
-                let mut lines = FlowLines::new(
-                    &evaluator,
-                    &inventory.cluster,
-                    &set.dataplane,
-                    &Wording::FlowsFile,
-                );
-                let locate = |s| inventory.sources.locate(s);
-                for (spec, flows) in resolved {
-                    if let [flow] = flows.as_slice() {
-                        let expect = expect(spec);
-                        let at = inventory.sources.locate(spec.span);
-                        let mut sink = std::io::sink();
-                        let to: &mut dyn std::io::Write = match closed {
-                            Some(_) => &mut sink,
-                            None => &mut *out,
-                        };
-                        if let Some((verdict, written)) =
-                            lines.write(to, flow, expect, &at, &Wording::FlowsFile, &locate)
-                        {
-                            failed += usize::from(expect.is_some_and(|e| e != verdict));
-                            denied += usize::from(verdict == Verdict::Deny);
-                            if let Err(e) = written {
-                                closed = Some(e);
+                let mut result = Ok(());
+                in_order(
+                    &entries,
+                    RUN,
+                    threads,
+                    // Most entries are one flow whose traces a template holds.
+                    || {
+                        FlowLines::new(
+                            &evaluator,
+                            &inventory.cluster,
+                            &set.dataplane,
+                            &Wording::FlowsFile,
+                        )
+                    },
+                    |lines, run| {
+                        let mut text = spare
+                            .lock()
+                            .ok()
+                            .and_then(|mut s| s.pop())
+                            .unwrap_or_default();
+                        text.clear();
+                        let (mut failed, mut denied) = (0, 0);
+                        for (spec, flows) in run {
+                            let (f, d) = json_entry(
+                                lines, &mut text, spec, flows, &evaluator, inventory, set,
+                            );
+                            failed += f;
+                            denied += d;
+                            if closed.load(Ordering::Relaxed) {
+                                text.clear();
                             }
-                            continue;
                         }
-                    }
-                    let outcomes: Vec<Outcome> = flows.into_iter().map(evaluate).collect();
-                    let expect = expect(spec);
-                    let met = outcomes
-                        .iter()
-                        .all(|o| expect.is_none_or(|e| e == o.verdict));
-                    failed += outcomes
-                        .iter()
-                        .filter(|o| expect.is_some_and(|e| e != o.verdict))
-                        .count();
-                    denied += outcomes
-                        .iter()
-                        .filter(|o| o.verdict == Verdict::Deny)
-                        .count();
-                    if closed.is_some() {
-                        continue;
-                    }
-                    let outcomes: Vec<&Outcome> = outcomes.iter().collect();
-                    let at = inventory.sources.locate(spec.span);
-                    let request = view::RequestJson {
-                        outcomes: &outcomes,
-                        dataplane: &set.dataplane,
-                        cluster: &inventory.cluster,
-                        entry: Some(view::EntryJson {
-                            expect,
-                            expectation_met: met,
-                            at: &at,
-                        }),
-                    };
-                    let written = serde_json::to_writer(&mut *out, &request)
-                        .map_err(std::io::Error::from)
-                        .and_then(|_| out.write_all(b"\n"));
-                    closed = written.err();
-                }
-                closed.map_or(Ok(()), Err)
+                        (text, failed, denied)
+                    },
+                    |(text, f, d)| {
+                        failed += f;
+                        denied += d;
+                        if result.is_ok() {
+                            result = out.write_all(&text);
+                            if result.is_err() {
+                                closed.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        if let Ok(mut s) = spare.lock() {
+                            s.push(text);
+                        }
+                    },
+                );
+                result
             })?;
         }
         format => {
             let mut rows = Vec::new();
             // The rows of each entry, for its one YAML object.
             let mut entries = Vec::new();
-            for (spec, flows) in resolved {
+            for (spec, flows) in specs.iter().zip(resolved) {
                 let start = rows.len();
                 for f in flows {
                     rows.push(view::Row {
-                        outcome: evaluate(f),
-                        expect: expect(spec),
+                        outcome: evaluate(&evaluator, inventory, f),
+                        expect: expected(spec),
                         at: inventory.sources.locate(spec.span),
                     });
                 }
@@ -384,6 +420,129 @@ fn run_file(
     })
 }
 
+/// How many flows-file entries a thread takes at a time.
+const RUN: usize = 64;
+
+/// The threads a flows file is simulated on.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Splits `items` into runs of `run`, gives each run to `work` on one of
+/// `threads` threads (each with its own state from `state`; run `i` on
+/// thread `i % threads`, the first being this one), and hands each run's
+/// result to `take` in the runs' order. A thread runs at most two runs
+/// ahead of the one taken.
+fn in_order<I: Sync, S, R: Send>(
+    items: &[I],
+    run: usize,
+    threads: usize,
+    state: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &[I]) -> R + Sync,
+    mut take: impl FnMut(R),
+) {
+    let runs: Vec<&[I]> = items.chunks(run.max(1)).collect();
+    let threads = threads.clamp(1, runs.len().max(1));
+    std::thread::scope(|scope| {
+        let mut helpers = Vec::new();
+        for t in 1..threads {
+            let (tx, rx) = std::sync::mpsc::sync_channel(2);
+            let (runs, state, work) = (&runs, &state, &work);
+            scope.spawn(move || {
+                let mut s = state();
+                for r in runs.iter().skip(t).step_by(threads) {
+                    if tx.send(work(&mut s, r)).is_err() {
+                        break;
+                    }
+                }
+            });
+            helpers.push(rx);
+        }
+        let mut s = state();
+        for (i, r) in runs.iter().enumerate() {
+            match i % threads {
+                0 => take(work(&mut s, r)),
+                t => match helpers[t - 1].recv() {
+                    Ok(result) => take(result),
+                    // The helper panicked; the scope raises its panic.
+                    Err(_) => break,
+                },
+            }
+        }
+    });
+}
+
+fn expected(spec: &Spanned<FlowSpec>) -> Option<Verdict> {
+    spec.value.expect.map(|e| match e {
+        Expectation::Allow => Verdict::Allow,
+        Expectation::Deny => Verdict::Deny,
+    })
+}
+
+fn evaluate(evaluator: &Evaluator, inventory: &Inventory, flow: Flow) -> Outcome {
+    let mut o = evaluator.evaluate(flow);
+    o.locate(&|s| inventory.sources.locate(s));
+    o.word(&Wording::FlowsFile);
+    o
+}
+
+/// Appends the `-o json` line of one flows-file entry to `text`; returns
+/// (flows whose expectation failed, flows denied).
+fn json_entry(
+    lines: &mut FlowLines,
+    text: &mut Vec<u8>,
+    spec: &Spanned<FlowSpec>,
+    flows: &[Flow],
+    evaluator: &Evaluator,
+    inventory: &Inventory,
+    set: &PolicySet,
+) -> (usize, usize) {
+    let expect = expected(spec);
+    if let [flow] = flows {
+        let at = inventory.sources.locate(spec.span);
+        let locate = |s| inventory.sources.locate(s);
+        if let Some((verdict, _)) =
+            lines.write(text, flow, expect, &at, &Wording::FlowsFile, &locate)
+        {
+            return (
+                usize::from(expect.is_some_and(|e| e != verdict)),
+                usize::from(verdict == Verdict::Deny),
+            );
+        }
+    }
+    let outcomes: Vec<Outcome> = flows
+        .iter()
+        .map(|f| evaluate(evaluator, inventory, f.clone()))
+        .collect();
+    let met = outcomes
+        .iter()
+        .all(|o| expect.is_none_or(|e| e == o.verdict));
+    let failed = outcomes
+        .iter()
+        .filter(|o| expect.is_some_and(|e| e != o.verdict))
+        .count();
+    let denied = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Deny)
+        .count();
+    let outcomes: Vec<&Outcome> = outcomes.iter().collect();
+    let at = inventory.sources.locate(spec.span);
+    let request = view::RequestJson {
+        outcomes: &outcomes,
+        dataplane: &set.dataplane,
+        cluster: &inventory.cluster,
+        entry: Some(view::EntryJson {
+            expect,
+            expectation_met: met,
+            at: &at,
+        }),
+    };
+    // Serializing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *text, &request);
+    text.push(b'\n');
+    (failed, denied)
+}
+
 /// Each entry of a flows file is the same object `simulate -o json` prints
 /// for one request, with the expectation and where the entry is written.
 fn entry_json(rows: &[view::Row], dataplane: &Dataplane, cluster: &Cluster) -> Value {
@@ -400,4 +559,34 @@ fn entry_json(rows: &[view::Row], dataplane: &Dataplane, cluster: &Cluster) -> V
         map.insert("at".into(), json!(row.at));
     }
     v
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::in_order;
+
+    /// Runs worked on several threads are taken in the order of the items,
+    /// each once, whatever the run length and thread count.
+    #[test]
+    fn runs_are_taken_in_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        for threads in [1, 2, 3, 8] {
+            for run in [1, 7, 64, 2000] {
+                let mut taken = Vec::new();
+                in_order(
+                    &items,
+                    run,
+                    threads,
+                    || 0usize,
+                    |calls, r: &[u32]| {
+                        *calls += 1;
+                        r.iter().map(|x| x * 2).collect::<Vec<_>>()
+                    },
+                    |r| taken.extend(r),
+                );
+                let expected: Vec<u32> = items.iter().map(|x| x * 2).collect();
+                assert_eq!(taken, expected, "{threads} threads, runs of {run}");
+            }
+        }
+    }
 }

@@ -75,19 +75,50 @@ pub fn read_flows(
     text: String,
     sources: &mut Sources,
 ) -> Result<Vec<Spanned<FlowSpec>>, LoadErrors> {
+    read_flows_apart(path, text).attach(sources)
+}
+
+/// A flows file read apart from the other inputs (on a thread of its own,
+/// while they load): its entries' spans name a file of their own until
+/// [`FlowsRead::attach`] adds the file to the run's sources.
+pub struct FlowsRead {
+    src: SourceFile,
+    read: Result<Vec<Spanned<FlowSpec>>, LoadErrors>,
+}
+
+impl FlowsRead {
+    /// Adds the file to `sources`; its entries, their spans in that file.
+    pub fn attach(self, sources: &mut Sources) -> Result<Vec<Spanned<FlowSpec>>, LoadErrors> {
+        let id = sources.add(self.src);
+        let specs = self.read?;
+        Ok(specs
+            .into_iter()
+            .map(|s| Spanned::new(Span { file: id, ..s.span }, s.value))
+            .collect())
+    }
+}
+
+/// Reads a flows file, its spans in a file of its own (see [`FlowsRead`]).
+pub fn read_flows_apart(path: &str, text: String) -> FlowsRead {
     let src = SourceFile::new(path, text);
-    let id = sources.add(src.clone());
+    let read = read_entries(&src);
+    FlowsRead { src, read }
+}
+
+fn read_entries(src: &SourceFile) -> Result<Vec<Spanned<FlowSpec>>, LoadErrors> {
+    // Any id: `FlowsRead::attach` gives the spans their file.
+    let id = crate::syntax::FileId(u32::MAX);
     let fail = |errors: Vec<LoadError>| LoadErrors { errors };
     let docs = yaml::parse_documents(id, src.text()).map_err(|e| {
         fail(vec![LoadError::syntax(
-            &src,
+            src,
             e.span,
             format!("invalid YAML: {}", e.message),
         )])
     })?;
     let invalid = |span: Span, message: String| {
         LoadError::invalid(
-            &src,
+            src,
             span,
             message,
             "here",

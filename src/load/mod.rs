@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::syntax::{LoadError, LoadErrors, Warning};
 pub use crate::syntax::{SourceFile, Sources, source_span};
-pub use flows::{AuthOutcome, Expectation, FlowSpec, read_flows};
+pub use flows::{AuthOutcome, Expectation, FlowSpec, FlowsRead, read_flows, read_flows_apart};
 pub use observed::{
     BadRecord, BadRecords, ObservedEnd, ObservedFlow, ObservedFormat, ObservedVerdict, RecordError,
     parse_line, read_records,
