@@ -452,6 +452,14 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Chromium, which browser tests cannot do without.
+fn needed_chromium() -> PathBuf {
+    chromium().expect(
+        "chromium is not on PATH: run the tests with scripts/test, which installs it \
+         (`apt-get install chromium fonts-liberation`)",
+    )
+}
+
 /// Runs headless chromium on `url` with `args`, giving up after a minute.
 fn browse(browser: &Path, args: &[&str], url: &str) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
@@ -517,10 +525,7 @@ fn shown(dom: &str) -> Shown {
 
 #[test]
 fn html_page_filters_in_a_browser() {
-    let browser = chromium().expect(
-        "chromium is not on PATH: run the tests with scripts/test, which installs it \
-         (`apt-get install chromium fonts-liberation`)",
-    );
+    let browser = needed_chromium();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-test");
     std::fs::create_dir_all(&dir).expect("test output dir");
     let page = dir.join("graph.html");
@@ -1154,10 +1159,7 @@ fn page_check(browser: &Path, url: &str) -> Value {
 
 #[test]
 fn a_bundled_page_filters_and_details_every_edge_a_line_stands_for() {
-    let browser = chromium().expect(
-        "chromium is not on PATH: run the tests with scripts/test, which installs it \
-         (`apt-get install chromium fonts-liberation`)",
-    );
+    let browser = needed_chromium();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-bundled");
     std::fs::create_dir_all(&dir).expect("test output dir");
     let deny = fixture("cilium-deny");
@@ -1220,10 +1222,7 @@ fn a_bundled_page_filters_and_details_every_edge_a_line_stands_for() {
 
 #[test]
 fn pages_at_13_and_60_workloads_read_cleanly_in_a_browser() {
-    let browser = chromium().expect(
-        "chromium is not on PATH: run the tests with scripts/test, which installs it \
-         (`apt-get install chromium fonts-liberation`)",
-    );
+    let browser = needed_chromium();
     let shots = screenshot_dir();
     for (name, views) in [
         (
@@ -1383,7 +1382,7 @@ fn policies_of_one_name_are_told_apart_by_kind() {
         wide.stdout
     );
 
-    let browser = chromium().expect("chromium on PATH (scripts/test installs it)");
+    let browser = needed_chromium();
     let out = run(&[&base[..], &["-o", "html"]].concat());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("graph-kinds");
