@@ -497,6 +497,14 @@ fn browse(browser: &Path, args: &[&str], url: &str) -> String {
     reader.join().expect("reader")
 }
 
+/// The page's details panel, as the DOM holds it.
+fn details_panel(dom: &str) -> &str {
+    dom.split("<div id=\"details\">")
+        .nth(1)
+        .and_then(|rest| rest.split("<div class=\"legend\">").next())
+        .expect("details panel")
+}
+
 /// What the page shows: visible node elements, and the status counts.
 struct Shown {
     nodes: usize,
@@ -580,11 +588,7 @@ fn html_page_filters_in_a_browser() {
         .position(|e| e["src"] == "myns/frontend" && e["dst"] == "myns/backend")
         .expect("frontend -> backend");
     let dom = browse(&browser, &["--dump-dom"], &format!("{url}#sel=e{index}"));
-    let details = dom
-        .split("<div id=\"details\">")
-        .nth(1)
-        .and_then(|rest| rest.split("<div class=\"legend\">").next())
-        .expect("details panel");
+    let details = details_panel(&dom);
     for want in [
         "<h2>Edge</h2>",
         "myns/frontend",
@@ -1208,11 +1212,7 @@ fn a_bundled_page_filters_and_details_every_edge_a_line_stands_for() {
         &["--dump-dom"],
         &format!("{url}#view=w&sel={}", &bundle[1]),
     );
-    let details = dom
-        .split("<div id=\"details\">")
-        .nth(1)
-        .and_then(|rest| rest.split("<div class=\"legend\">").next())
-        .expect("details panel");
+    let details = details_panel(&dom);
     assert!(
         details.contains(&format!("Edges drawn as one ({members})")),
         "{details}"
@@ -1416,11 +1416,7 @@ fn policies_of_one_name_are_told_apart_by_kind() {
             &["--dump-dom"],
             &format!("file://{}#sel={key}", page.display()),
         );
-        let details = dom
-            .split("<div id=\"details\">")
-            .nth(1)
-            .and_then(|rest| rest.split("<div class=\"legend\">").next())
-            .expect("details panel");
+        let details = details_panel(&dom);
         assert!(
             details.contains(&format!(">{decider}<")),
             "{src}: {details}"

@@ -164,7 +164,8 @@ fn compress(input: &Input, boxed: &[bool]) -> Vec<Bundle> {
         let from = module(s).map_or(End::Node(s), End::Namespace);
         by_source.entry((from, t, key)).or_default().push(i);
     }
-    let mut step: Vec<Bundle> = Vec::new();
+    // Each with its destination node.
+    let mut step: Vec<(usize, Bundle)> = Vec::new();
     for ((from, t, key), edges) in by_source {
         let whole = match from {
             End::Namespace(ns) => {
@@ -174,31 +175,34 @@ fn compress(input: &Input, boxed: &[bool]) -> Vec<Bundle> {
             End::Node(_) => false,
         };
         if whole {
-            step.push(Bundle {
-                from,
-                to: End::Node(t),
-                key,
-                edges,
-            });
+            step.push((
+                t,
+                Bundle {
+                    from,
+                    to: End::Node(t),
+                    key,
+                    edges,
+                },
+            ));
         } else {
             step.extend(edges.into_iter().map(|i| {
                 let (s, t, key) = input.edges[i];
-                Bundle {
-                    from: End::Node(s),
-                    to: End::Node(t),
-                    key,
-                    edges: vec![i],
-                }
+                (
+                    t,
+                    Bundle {
+                        from: End::Node(s),
+                        to: End::Node(t),
+                        key,
+                        edges: vec![i],
+                    },
+                )
             }));
         }
     }
     // Per (source end, destination's box, key): the bundles.
     let mut out = Vec::new();
     let mut by_target: BTreeMap<(End, usize, usize), Vec<Bundle>> = BTreeMap::new();
-    for b in step {
-        let End::Node(t) = b.to else {
-            unreachable!("the first step bundles sources only")
-        };
+    for (t, b) in step {
         match module(t) {
             Some(ns) => by_target.entry((b.from, ns, b.key)).or_default().push(b),
             None => out.push(b),
