@@ -725,6 +725,10 @@ fn write_yaml(dir: &std::path::Path, cases: &[Case]) {
     }
 }
 
+// The allocator of the polctl binary (src/main.rs), so that figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = args();
     if args.child {

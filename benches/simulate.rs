@@ -705,6 +705,10 @@ fn run(cfg: &Config, mode: Mode) {
     }
 }
 
+// The allocator of the polctl binary (src/main.rs), so that figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cfg = config();
     let child = std::env::var_os("POLCTL_BENCH_CHILD").is_some();
