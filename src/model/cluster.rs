@@ -274,6 +274,15 @@ pub enum IpFamily {
 }
 
 impl IpFamily {
+    /// The family of an address.
+    pub fn of(ip: &IpAddr) -> IpFamily {
+        if ip.is_ipv4() {
+            IpFamily::V4
+        } else {
+            IpFamily::V6
+        }
+    }
+
     pub fn holds(self, ip: &IpAddr) -> bool {
         ip.is_ipv4() == (self == IpFamily::V4)
     }

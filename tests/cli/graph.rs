@@ -1540,3 +1540,64 @@ fn dual_stack_pods_are_shown_over_ipv4_unless_ipv6_is_asked_for() {
     assert_eq!(single.code, 0, "{}", single.stderr);
     assert!(!single.stderr.contains("IPv6"), "{}", single.stderr);
 }
+
+/// An edge that allows everything reads `all` over IPv6 as it does over
+/// IPv4: over IPv6 everything holds ICMPv6 where IPv4's holds ICMP.
+/// (`tests/node/dual-stack`: nothing limits the probe pod's egress or the
+/// client's ingress.)
+#[test]
+fn allow_everything_edges_read_all_in_either_family() {
+    for family in ["ipv4", "ipv6"] {
+        let args = [
+            "graph",
+            "-f",
+            "tests/node/dual-stack",
+            "--ip-family",
+            family,
+        ];
+        let json = json_of(&[&args[..], &["-o", "json"]].concat());
+        let edges = edges(&json);
+        let conns = |src: &str, dst: &str| {
+            edges
+                .iter()
+                .find(|(s, d, _)| s == src && d == dst)
+                .map(|(_, _, c)| c.clone())
+        };
+        assert_eq!(
+            conns("ops/probe", "shop/client"),
+            Some(Value::from("all")),
+            "{family}: {edges:?}"
+        );
+        assert_eq!(
+            conns("shop/web", "shop/client"),
+            Some(Value::from("all")),
+            "{family}"
+        );
+        // What is not everything is still listed, with the family's ICMP.
+        let client_to_web = match family {
+            "ipv4" => serde_json::json!(["UDP 53"]),
+            _ => serde_json::json!(["UDP 53", "ICMPv6 128"]),
+        };
+        assert_eq!(conns("shop/client", "shop/web"), Some(client_to_web));
+        assert_eq!(
+            conns("shop/web", "shop/db"),
+            Some(serde_json::json!(["TCP 5432"]))
+        );
+        let table = run(&args);
+        assert_eq!(table.code, 0, "{}", table.stderr);
+        assert!(
+            table
+                .stdout
+                .lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                    == ["ops/probe", "shop/client", "all"]),
+            "{}",
+            table.stdout
+        );
+        assert!(
+            !table.stdout.contains("other protocols"),
+            "{}",
+            table.stdout
+        );
+    }
+}

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
-use crate::model::Proto;
+use crate::model::{IpFamily, Proto};
 
 /// Sorted, disjoint, non-adjacent inclusive intervals of `u16`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,6 +148,47 @@ pub(crate) fn is_icmp(proto: Proto) -> bool {
     proto == Proto::ICMP || proto == Proto::ICMPV6
 }
 
+/// The ICMP a family's flows carry: IPv6 has ICMPv6 in place of ICMP.
+pub(crate) fn icmp_of(family: IpFamily) -> Proto {
+    match family {
+        IpFamily::V4 => Proto::ICMP,
+        IpFamily::V6 => Proto::ICMPV6,
+    }
+}
+
+/// The protocols whose connections a flow of `family` tells apart piece
+/// by piece: TCP, UDP, SCTP and the family's ICMP. Any other protocol is
+/// allowed or not as a whole.
+pub(crate) fn listed_protocols(family: IpFamily) -> [Proto; 4] {
+    let [tcp, udp, sctp] = PORT_PROTOCOLS;
+    [tcp, udp, sctp, icmp_of(family)]
+}
+
+/// Everything a flow of `family` can carry: every port of TCP, UDP and
+/// SCTP, every type and code of the family's ICMP, and every other
+/// protocol.
+pub(crate) fn everything(family: IpFamily) -> &'static Conns {
+    // Built once: `is_all` asks for both on every edge it reads.
+    static EVERYTHING: LazyLock<[Conns; 2]> =
+        LazyLock::new(|| [IpFamily::V4, IpFamily::V6].map(build_everything));
+    match family {
+        IpFamily::V4 => &EVERYTHING[0],
+        IpFamily::V6 => &EVERYTHING[1],
+    }
+}
+
+fn build_everything(family: IpFamily) -> Conns {
+    let mut all = Conns {
+        protocols: BTreeMap::new(),
+        other: true,
+    };
+    for p in listed_protocols(family) {
+        let (lo, hi) = domain(p);
+        all.add(p, lo, hi);
+    }
+    all
+}
+
 /// The ICMP part of a set as `type` and `type/code` items: `0,3/4,8-11`.
 fn icmp_items(set: &PortSet) -> String {
     let mut items = Vec::new();
@@ -198,8 +240,8 @@ pub(crate) fn proto_name(proto: Proto) -> String {
 }
 
 /// Allowed connections between two peers: per protocol named in the
-/// policies (and TCP, UDP, SCTP, ICMP always) the ports or ICMP types, and
-/// whether every protocol no policy names is allowed.
+/// policies (and TCP, UDP, SCTP and the flow family's ICMP always) the ports
+/// or ICMP types, and whether every protocol no policy names is allowed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Conns {
     pub protocols: BTreeMap<Proto, PortSet>,
@@ -212,16 +254,28 @@ impl Conns {
         !self.other && self.protocols.values().all(PortSet::is_empty)
     }
 
-    /// Every protocol on every port.
+    /// Every protocol on every port: every protocol listed is whole, and
+    /// the set holds everything of one address family. A flow stays within
+    /// one family, so an edge computed over IPv6 never lists ICMP, nor one
+    /// over IPv4 ICMPv6.
     pub fn is_all(&self) -> bool {
-        self.other
-            && PORT_PROTOCOLS
-                .iter()
-                .chain(&[Proto::ICMP])
-                .all(|p| self.protocols.contains_key(p))
-            && self.protocols.iter().all(|(p, set)| {
-                let (lo, hi) = domain(*p);
-                set.is_exactly(lo, hi)
+        self.protocols.iter().all(|(p, set)| {
+            let (lo, hi) = domain(*p);
+            set.is_exactly(lo, hi)
+        }) && [IpFamily::V4, IpFamily::V6]
+            .into_iter()
+            .any(|family| self.covers(everything(family)))
+    }
+
+    /// Whether every connection of `other` is in `self`.
+    pub(crate) fn covers(&self, other: &Conns) -> bool {
+        (self.other || !other.other)
+            && other.protocols.iter().all(|(p, set)| {
+                set.is_empty()
+                    || self
+                        .protocols
+                        .get(p)
+                        .is_some_and(|mine| set.difference(mine).is_empty())
             })
     }
 
@@ -373,6 +427,43 @@ mod tests {
         assert_eq!(web.describe(), ["TCP 80,8000-8080", "UDP 53"]);
         assert_eq!(c.intersect(&web), web);
         assert_eq!(serde_json::to_string(&c).unwrap(), "\"all\"");
+    }
+
+    #[test]
+    fn everything_of_either_family_reads_as_all() {
+        for family in [IpFamily::V4, IpFamily::V6] {
+            let all = everything(family);
+            assert!(all.is_all(), "{family:?}");
+            assert_eq!(all.describe(), ["all"]);
+            assert_eq!(serde_json::to_string(all).unwrap(), "\"all\"");
+            // Short of any one piece, it is not everything.
+            let mut no_other = all.clone();
+            no_other.other = false;
+            assert!(!no_other.is_all());
+            let mut no_icmp = all.clone();
+            no_icmp.protocols.remove(&icmp_of(family));
+            assert!(!no_icmp.is_all());
+            let mut no_echo = all.clone();
+            no_echo.protocols.insert(icmp_of(family), {
+                let mut s = PortSet::new();
+                s.insert(0, 8 << 8 | 0xff);
+                s
+            });
+            assert!(!no_echo.is_all());
+        }
+        // Every protocol of one family plus a part of the other's ICMP is
+        // not every protocol on every port.
+        let mut both = everything(IpFamily::V6).clone();
+        both.add(Proto::ICMP, 8 << 8, 8 << 8 | 0xff);
+        assert!(!both.is_all());
+        both.add(Proto::ICMP, 0, u16::MAX);
+        assert!(both.is_all());
+        assert!(everything(IpFamily::V6).covers(everything(IpFamily::V6)));
+        assert!(!everything(IpFamily::V4).covers(everything(IpFamily::V6)));
+        let mut web = Conns::default();
+        web.add(Proto::TCP, 80, 80);
+        assert!(everything(IpFamily::V4).covers(&web));
+        assert!(!web.covers(everything(IpFamily::V4)));
     }
 
     #[test]

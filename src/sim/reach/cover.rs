@@ -12,11 +12,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::classes::{End, IdentityClass, Partition, Workloads};
-use super::conns::{PORT_PROTOCOLS, is_icmp};
+use super::conns::{is_icmp, listed_protocols};
 use super::matrix::{Cuts, atoms, cut, named_port_numbers, parallel, probe_flow};
 use super::scan::{Scan, peer_side, walk};
 use crate::model::policy::{Action, Criterion, Direction, Policy, Rule, Side};
-use crate::model::{Cluster, Peer, Proto};
+use crate::model::{Cluster, IpFamily, Peer, Proto};
 use crate::sim::eval::Evaluator;
 
 /// What the analysis found about one rule of a policy, in one direction.
@@ -400,13 +400,8 @@ impl Job<'_, '_> {
                 cut(self.cluster, self.named_ports, c, &mut cuts);
             });
         }
-        let icmp = if me.peer.ip.is_ipv6() {
-            Proto::ICMPV6
-        } else {
-            Proto::ICMP
-        };
         let mut pieces: Vec<(Proto, u16)> = Vec::new();
-        for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
+        for proto in listed_protocols(IpFamily::of(&me.peer.ip)) {
             pieces.extend(atoms(&cuts, proto).into_iter().map(|(a, _)| (proto, a)));
         }
         pieces.extend(

@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use serde::Serialize;
 
 use super::classes::{End, IdentityClass, NamedPortKey, Partition, Workloads};
-use super::conns::{Conns, PORT_PROTOCOLS, domain, is_icmp};
+use super::conns::{Conns, PORT_PROTOCOLS, domain, is_icmp, listed_protocols};
 use super::scan::{Scan, peer_side, walk};
 use super::symbolic::{self, Bits};
 use super::{Options, Progress};
 use crate::model::policy::{Criterion, Direction, PortSpec, Side};
-use crate::model::{Cluster, Flow, Peer, Proto};
+use crate::model::{Cluster, Flow, IpFamily, Peer, Proto};
 use crate::sim::eval::{Evaluator, Probe};
 
 /// What one direction allows between a subject class and a peer class.
@@ -790,11 +790,6 @@ impl Job<'_, '_> {
             Direction::Ingress => (peer, &me.peer),
         };
         let mut edge = Allowed::default();
-        let icmp = if me.peer.ip.is_ipv6() {
-            Proto::ICMPV6
-        } else {
-            Proto::ICMP
-        };
         let mut probe = |proto: Proto, value: u16| {
             *probes += 1;
             self.ev.probe(&probe_flow(src, dst, proto, value), dir)
@@ -812,7 +807,7 @@ impl Job<'_, '_> {
             }
             edge.policies.extend(probe.policies);
         };
-        for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
+        for proto in listed_protocols(IpFamily::of(&me.peer.ip)) {
             for (a, b) in atoms(cuts, proto) {
                 let p = probe(proto, a);
                 record(&mut edge, proto, a, b, p);

@@ -21,10 +21,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::conns::{PORT_PROTOCOLS, is_icmp};
+use super::conns::{PORT_PROTOCOLS, is_icmp, listed_protocols};
 use super::matrix::{Allowed, Cuts, atoms};
-use crate::model::Proto;
 use crate::model::policy::{Action, Criterion, Direction, PortSpec, Rule, Side, TierDefault};
+use crate::model::{IpFamily, Proto};
 use crate::sim::eval::Evaluator;
 
 /// A set of classes, one bit each.
@@ -223,13 +223,8 @@ pub(super) fn view(
         }
     }
 
-    let icmp = if subject.ip.is_ipv6() {
-        Proto::ICMPV6
-    } else {
-        Proto::ICMP
-    };
     let mut grid_atoms: Vec<Atom> = Vec::new();
-    for proto in PORT_PROTOCOLS.into_iter().chain([icmp]) {
+    for proto in listed_protocols(IpFamily::of(&subject.ip)) {
         for (lo, hi) in atoms(cuts, proto) {
             grid_atoms.push(Atom {
                 proto,
