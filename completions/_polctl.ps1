@@ -140,6 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'polctl' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Only workloads of this namespace (and the edges between them); bare names are in it')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--ip-family', '--ip-family', [CompletionResultType]::ParameterName, 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]')
             [CompletionResult]::new('--cni', '--cni', [CompletionResultType]::ParameterName, 'Network plugin whose semantics apply [default: detected from the loaded kinds]')
             [CompletionResult]::new('--calico-version', '--calico-version', [CompletionResultType]::ParameterName, 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching')
             [CompletionResult]::new('--cilium-version', '--cilium-version', [CompletionResultType]::ParameterName, 'Cilium release (1.15-1.20): how an egress named port resolves')

@@ -340,7 +340,7 @@ _polctl() {
             return 0
             ;;
         polctl__subcmd__diff)
-            opts="-R -n -o -f -v -q -h -V --old --new --recursive --exit-code --from --to --port --focus --exclude-external --namespace --output --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --cluster --filename --from-cluster --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
+            opts="-R -n -o -f -v -q -h -V --old --new --recursive --exit-code --from --to --port --focus --exclude-external --namespace --output --ip-family --cni --calico-version --cilium-version --no-app-layer --dns --dns-file --cluster --filename --from-cluster --kubeconfig --context --color --verbose --quiet --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +384,10 @@ _polctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json dot svg html" -- "${cur}"))
+                    return 0
+                    ;;
+                --ip-family)
+                    COMPREPLY=($(compgen -W "ipv4 ipv6" -- "${cur}"))
                     return 0
                     ;;
                 --cni)

@@ -134,6 +134,7 @@ set edit:completion:arg-completer[polctl] = {|@words|
             cand --namespace 'Only workloads of this namespace (and the edges between them); bare names are in it'
             cand -o 'Output format [default: table]'
             cand --output 'Output format [default: table]'
+            cand --ip-family 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]'
             cand --cni 'Network plugin whose semantics apply [default: detected from the loaded kinds]'
             cand --calico-version 'Calico release (3.29-3.32): tie-breaks, AdminNetworkPolicy vs ClusterNetworkPolicy, HTTP path matching'
             cand --cilium-version 'Cilium release (1.15-1.20): how an egress named port resolves'

@@ -139,6 +139,8 @@ json\t''
 dot\t''
 svg\t''
 html\t''"
+complete -c polctl -n "__fish_polctl_using_subcommand diff" -l ip-family -d 'Show one address family: pods are taken at their addresses of that family, and pods without one are left out [default: each pod at its first IPv4 address, else its IPv6 one]' -r -f -a "ipv4\t''
+ipv6\t''"
 complete -c polctl -n "__fish_polctl_using_subcommand diff" -l cni -d 'Network plugin whose semantics apply [default: detected from the loaded kinds]' -r -f -a "k8s\t''
 calico\t''
 cilium\t''"

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::error::UsageError;
 use crate::dialect::lower::{self, Choice};
 use crate::model::policy::{Cni, Version};
+use crate::model::{Cluster, IpFamily};
 use crate::selector::parse_kubectl;
 use crate::sim::reach::{Filter, NodeMatch, PortFilter};
 use crate::sim::request::{self, Field};
@@ -98,6 +99,43 @@ pub struct GraphFilterArgs {
     /// Only workloads of this namespace (and the edges between them); bare names are in it
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
+}
+
+/// `--ip-family` for commands that compute reachability (`graph`,
+/// `diff`): a flow stays within one address family, so a dual-stack pod
+/// has one set of connections per family.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IpFamilyArgs {
+    /// Show one address family: pods are taken at their addresses of that
+    /// family, and pods without one are left out [default: each pod at its
+    /// first IPv4 address, else its IPv6 one]
+    #[arg(long, value_enum, value_name = "FAMILY")]
+    pub ip_family: Option<IpFamilyArg>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IpFamilyArg {
+    Ipv4,
+    Ipv6,
+}
+
+impl IpFamilyArgs {
+    /// The family asked for; `None`: each pod at its first address.
+    pub(crate) fn family(&self) -> Option<IpFamily> {
+        self.ip_family.map(|f| match f {
+            IpFamilyArg::Ipv4 => IpFamily::V4,
+            IpFamilyArg::Ipv6 => IpFamily::V6,
+        })
+    }
+
+    /// `cluster` as the family asked for sees it (as loaded without
+    /// `--ip-family`).
+    pub(crate) fn view(&self, cluster: Cluster) -> Cluster {
+        match self.family() {
+            Some(family) => cluster.family_view(family),
+            None => cluster,
+        }
+    }
 }
 
 /// The dataplane being simulated: explicit inputs for plugin- and

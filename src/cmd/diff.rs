@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{ClusterArgs, DataplaneArgs, FormatParser, GraphFilterArgs, InputArgs};
+use super::args::{
+    ClusterArgs, DataplaneArgs, FormatParser, GraphFilterArgs, InputArgs, IpFamilyArgs,
+};
 use super::{Ctx, ExitStatus, UsageError};
 use crate::load::Inventory;
 use crate::model::policy::PolicySet;
@@ -26,7 +28,8 @@ external address ranges. A pair is listed when a connection passes on one
 side only (GAINED, LOST: exact port sets, per protocol) or when an L7 proxy
 or mutual authentication now applies, or no longer applies, to connections
 passing on both. Workloads only one side has are listed as added or removed,
-not as pairs.
+not as pairs. A pod with addresses of both families is compared at its IPv4
+address; --ip-family ipv6 compares every pod at its IPv6 one.
 
 Workload references (--from/--to/--focus), as in `polctl graph`:
   NAMESPACE/NAME      a workload, or a pod without one
@@ -79,6 +82,8 @@ pub struct DiffArgs {
     /// Output format [default: table]
     #[arg(short = 'o', long, value_name = "FORMAT", value_parser = FormatParser::<DiffFormat>::new())]
     pub output: Option<DiffFormat>,
+    #[command(flatten)]
+    pub family: IpFamilyArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
     /// Compare the live cluster with the live cluster plus the manifests of -f
@@ -163,6 +168,8 @@ pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
     let load = |input: &InputArgs| -> Result<Side> {
         let mut inventory = ctx.load_over(input, live.as_ref())?;
         super::read_dns(&args.dataplane, &mut inventory.cluster)?;
+        // Both sides, the live one under --cluster too, in one family.
+        inventory.cluster = args.family.view(std::mem::take(&mut inventory.cluster));
         let set = ctx.compile(&inventory, &args.dataplane)?;
         Ok(Side { inventory, set })
     };
@@ -204,11 +211,13 @@ pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
     for note in &diff.notes {
         ctx.printer.warn(note);
     }
-    super::graph::warn_dual_stack(
-        ctx,
-        &new.inventory.cluster,
-        "`polctl simulate` to one of their IPv6 addresses evaluates IPv6",
-    );
+    if args.family.family().is_none() {
+        super::graph::warn_dual_stack(
+            ctx,
+            &new.inventory.cluster,
+            "`--ip-family ipv6` compares their IPv6 connections",
+        );
+    }
     let nodes: Vec<&GraphNode> = diff.nodes.iter().collect();
     super::graph::known_workloads(&filter, &nodes)?;
     let diff = diff.filtered(&filter);

@@ -4,9 +4,8 @@
 use clap::{Args, ValueEnum};
 use miette::Result;
 
-use super::args::{ClusterArgs, DataplaneArgs, GraphFilterArgs, InputArgs};
+use super::args::{ClusterArgs, DataplaneArgs, GraphFilterArgs, InputArgs, IpFamilyArgs};
 use super::{Ctx, ExitStatus, UsageError};
-use crate::model::IpFamily;
 use crate::render::graph as view;
 use crate::sim::eval::Evaluator;
 use crate::sim::reach::{self, GraphNode, NodeMatch, Progress};
@@ -60,23 +59,14 @@ pub struct GraphArgs {
     /// 2,000 in a diagram: namespace]
     #[arg(long, value_name = "VIEW", value_parser = view::GroupBy::parse)]
     pub group_by: Option<view::GroupBy>,
-    /// Show one address family: pods are taken at their addresses of that
-    /// family, and pods without one are left out [default: each pod at its
-    /// first IPv4 address, else its IPv6 one]
-    #[arg(long, value_enum, value_name = "FAMILY")]
-    pub ip_family: Option<IpFamilyArg>,
+    #[command(flatten)]
+    pub family: IpFamilyArgs,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub cluster: ClusterArgs,
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum IpFamilyArg {
-    Ipv4,
-    Ipv6,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -96,12 +86,7 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     let filter = args.filter.filter()?;
     let mut inventory = ctx.load_from(&args.input, &args.cluster)?;
     super::read_dns(&args.dataplane, &mut inventory.cluster)?;
-    if let Some(family) = args.ip_family {
-        inventory.cluster = inventory.cluster.family_view(match family {
-            IpFamilyArg::Ipv4 => IpFamily::V4,
-            IpFamilyArg::Ipv6 => IpFamily::V6,
-        });
-    }
+    inventory.cluster = args.family.view(std::mem::take(&mut inventory.cluster));
     let set = ctx.compile(&inventory, &args.dataplane)?;
     let evaluator = Evaluator::new(&set, &inventory.cluster);
     let opts = reach::Options {
@@ -116,7 +101,7 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     for note in &expansion.notes {
         ctx.printer.warn(note);
     }
-    if args.ip_family.is_none() {
+    if args.family.family().is_none() {
         warn_dual_stack(
             ctx,
             &inventory.cluster,
@@ -206,9 +191,6 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Above this many edges a table or a diagram shows namespaces unless told
-/// otherwise. Data formats always hold every edge; the HTML page chooses
-/// its own levels.
 /// A pod with addresses of both families is evaluated at its IPv4 one
 /// (a flow stays within one family): say so where such pods are loaded.
 pub(super) fn warn_dual_stack(ctx: &Ctx, cluster: &crate::model::Cluster, hint: &str) {
@@ -224,6 +206,9 @@ pub(super) fn warn_dual_stack(ctx: &Ctx, cluster: &crate::model::Cluster, hint: 
     }
 }
 
+/// Above this many edges a table or a diagram shows namespaces unless told
+/// otherwise. Data formats always hold every edge; the HTML page chooses
+/// its own levels.
 fn readable_edges(format: GraphFormat) -> usize {
     match format {
         GraphFormat::Table | GraphFormat::Wide => 10_000,

@@ -713,3 +713,58 @@ fn in_a_pod_the_service_account_reaches_the_cluster() {
     // The host's /run was never touched.
     assert!(!std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists());
 }
+
+/// `tests/node/dual-stack`'s database policy with its IPv6 source range
+/// moved off the operators' /64: only IPv6 flows change.
+const DB_RANGE_MOVED: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db-ingress
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      role: db
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              role: web
+        - ipBlock:
+            cidr: 2001:db8:0:3::/64
+      ports:
+        - protocol: TCP
+          port: 5432
+";
+
+#[test]
+fn diff_cluster_takes_both_sides_in_the_family_asked_for() {
+    let d = double(&["tests/node/dual-stack"]).start().expect("double");
+    let moved = common::temp_file("db.yaml", DB_RANGE_MOVED);
+    let config = kubeconfig(&d);
+    let args = [
+        "diff",
+        "--cluster",
+        "-f",
+        moved.path(),
+        "--kubeconfig",
+        &config,
+        "--exit-code",
+    ];
+    let v4 = run(&args);
+    assert_eq!(v4.code, 0, "{}\n{}", v4.stdout, v4.stderr);
+    assert_eq!(v4.stdout.trim(), "No change in reachability.");
+    let v6 = run(&[&args[..], &["--ip-family", "ipv6"]].concat());
+    assert_eq!(v6.code, 1, "{}\n{}", v6.stdout, v6.stderr);
+    let probe_to_db = v6
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("ops/probe ") && l.contains(" shop/db "))
+        .unwrap_or_else(|| panic!("{}", v6.stdout));
+    assert_eq!(
+        probe_to_db.split_whitespace().collect::<Vec<_>>(),
+        ["ops/probe", "shop/db", "lost", "-", "TCP", "5432"]
+    );
+}

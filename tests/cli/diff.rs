@@ -9,8 +9,18 @@ use crate::common::{fixture, run, settings};
 
 /// A copy of a fixture with `edit` applied to one of its files.
 fn changed_copy(name: &str, file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    changed_copy_of(Path::new("fixtures").join(name), file, edit)
+}
+
+/// A copy of the manifest directory `from` (relative to the repository)
+/// with `edit` applied to one of its files.
+fn changed_copy_of(
+    from: impl AsRef<Path>,
+    file: &str,
+    edit: impl Fn(String) -> String,
+) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let from = crate::common::repo().join("fixtures").join(name);
+    let from = crate::common::repo().join(from);
     for entry in std::fs::read_dir(&from).expect("fixture") {
         let path = entry.expect("entry").path();
         if path.is_file() {
@@ -438,4 +448,69 @@ fn colour_only_when_asked_or_on_a_terminal() {
         line.contains("\u{1b}[38;5;9m") || line.contains("\u{1b}[31m"),
         "{line:?}"
     );
+}
+
+/// `tests/node/dual-stack` with the database's IPv6 source range moved off
+/// the operators' /64: no IPv4 flow changes, the probe pod's IPv6 one does.
+fn dual_stack_db_range_moved() -> tempfile::TempDir {
+    changed_copy_of("tests/node/dual-stack", "policies.yaml", |text| {
+        text.replace("cidr: 2001:db8:0:2::/64", "cidr: 2001:db8:0:3::/64")
+    })
+}
+
+#[test]
+fn a_change_over_ipv6_only_shows_with_ip_family_ipv6() {
+    let new = dual_stack_db_range_moved();
+    let old = "tests/node/dual-stack";
+    // The default view takes the dual-stack pods at their IPv4 addresses:
+    // nothing changed there, and the warning says how to see IPv6.
+    let out = run(&["diff", old, &path(new.path()), "--exit-code"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "4 pod(s) have IPv4 and IPv6 addresses: their connections are shown over IPv4; \
+             `--ip-family ipv6` compares their IPv6 connections"
+        ),
+        "{}",
+        out.stderr
+    );
+    let v4 = json(&[
+        "diff",
+        old,
+        &path(new.path()),
+        "--ip-family",
+        "ipv4",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v4["changed"], false, "{v4}");
+
+    let args = [
+        "diff",
+        old,
+        &path(new.path()),
+        "--ip-family",
+        "ipv6",
+        "--exit-code",
+    ];
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stderr.contains("IPv4 and IPv6"), "{}", out.stderr);
+    let v6 = json(&[&args[..], &["-o", "json"]].concat());
+    let pairs = v6["pairs"].as_array().expect("pairs");
+    let probe_to_db: Vec<&Value> = pairs
+        .iter()
+        .filter(|p| p["src"] == "ops/probe" && p["dst"] == "shop/db")
+        .collect();
+    assert_eq!(probe_to_db.len(), 1, "{pairs:?}");
+    assert_eq!(probe_to_db[0]["change"], "lost");
+    assert_eq!(probe_to_db[0]["lost"], serde_json::json!(["TCP 5432"]));
+    // The moved range's external nodes are IPv6 ranges; no IPv4 pair or
+    // range shows up.
+    for p in pairs {
+        for end in ["src", "dst"] {
+            let id = p[end].as_str().expect("id");
+            assert!(!id.contains('.'), "an IPv4 range in the IPv6 view: {p}");
+        }
+    }
 }
