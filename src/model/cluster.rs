@@ -264,6 +264,10 @@ pub struct Cluster {
     /// names without the trailing dot, and the addresses they resolved to.
     /// Cilium's toFQDNs rules allow exactly these addresses.
     pub dns: BTreeMap<String, Vec<IpAddr>>,
+    /// The one address family a [`Cluster::family_view`] keeps; `None`
+    /// for the cluster as loaded. A view, not part of the cluster's state.
+    #[serde(skip)]
+    pub family: Option<IpFamily>,
 }
 
 /// An IP address family.
@@ -288,6 +292,15 @@ impl IpFamily {
     }
 }
 
+impl std::fmt::Display for IpFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IpFamily::V4 => "IPv4",
+            IpFamily::V6 => "IPv6",
+        })
+    }
+}
+
 impl Cluster {
     /// The cluster as the flows of one address family see it: every pod
     /// keeps only its addresses of that family, and a pod with none is left
@@ -297,6 +310,7 @@ impl Cluster {
         for e in &mut view.endpoints {
             e.ips.retain(|ip| family.holds(ip));
         }
+        view.family = Some(family);
         view
     }
 }

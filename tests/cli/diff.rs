@@ -514,3 +514,24 @@ fn a_change_over_ipv6_only_shows_with_ip_family_ipv6() {
         }
     }
 }
+
+/// In a view of one family, the pods either side leaves out are counted
+/// with the family they lack an address of.
+#[test]
+fn pods_without_an_address_of_the_family_are_counted_per_side() {
+    let redis = fixture("redis-frontend");
+    let out = run(&["diff", &redis, &redis, "--ip-family", "ipv6"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for side in ["old", "new"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "warning: 4 pod(s) of the {side} side have no IPv6 address and are not compared"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    let out = run(&["diff", &redis, &redis, "--ip-family", "ipv4"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+}

@@ -1601,3 +1601,71 @@ fn allow_everything_edges_read_all_in_either_family() {
         );
     }
 }
+
+/// A view of one family leaves out the pods without an address of it, and
+/// says which family they lack.
+#[test]
+fn pods_left_out_of_a_family_view_are_counted_by_family() {
+    let mixed = temp_file(
+        "mixed.yaml",
+        r#"apiVersion: v1
+kind: Pod
+metadata: {name: v4, namespace: default, labels: {app: v4}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: 192.0.2.10, podIPs: [{ip: 192.0.2.10}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: v6, namespace: default, labels: {app: v6}}
+spec: {containers: [{name: c, image: x}]}
+status: {podIP: "2001:db8::10", podIPs: [{ip: "2001:db8::10"}]}
+"#,
+    );
+    for (family, lacked, shown) in [
+        ("ipv4", "IPv4", "default/v4"),
+        ("ipv6", "IPv6", "default/v6"),
+    ] {
+        let out = run(&[
+            "graph",
+            "-f",
+            mixed.path(),
+            "--ip-family",
+            family,
+            "-o",
+            "name",
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            out.stderr,
+            format!("warning: 1 pod(s) have no {lacked} address and are not shown\n"),
+            "{family}"
+        );
+        assert!(out.stdout.lines().any(|l| l == shown), "{}", out.stdout);
+    }
+    // Every pod of an IPv4 cluster lacks an IPv6 address; the dual-stack
+    // pods lack neither.
+    let out = run(&[
+        "graph",
+        "-f",
+        &fixture("redis-frontend"),
+        "--ip-family",
+        "ipv6",
+    ]);
+    assert!(
+        out.stderr
+            .contains("warning: 4 pod(s) have no IPv6 address and are not shown"),
+        "{}",
+        out.stderr
+    );
+    for family in ["ipv4", "ipv6"] {
+        let out = run(&[
+            "graph",
+            "-f",
+            "tests/node/dual-stack",
+            "--ip-family",
+            family,
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stderr.contains("have no"), "{}", out.stderr);
+    }
+}

@@ -42,6 +42,15 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
+/// What a pod left out of the reachability lacks: an address, or in a
+/// view of one family an address of that family (it may have the other).
+pub(super) fn address_lacked(cluster: &Cluster) -> String {
+    match cluster.family {
+        Some(family) => format!("{family} address"),
+        None => "address".to_string(),
+    }
+}
+
 /// Computes the graph of everything loaded.
 pub fn compute(
     ev: &Evaluator,
@@ -67,8 +76,9 @@ pub fn expansion(
     let mut notes = Vec::new();
     if partition.unaddressed > 0 {
         notes.push(format!(
-            "{} pod(s) have no address and are not shown",
-            partition.unaddressed
+            "{} pod(s) have no {} and are not shown",
+            partition.unaddressed,
+            address_lacked(cluster)
         ));
     }
     let (matrix, class_of) =

@@ -268,11 +268,12 @@ pub fn diff(old: &DiffSide, new: &DiffSide, opts: &Options, progress: &dyn Progr
     let b = &Computed::new(new, &new_scan, opts, progress);
 
     let mut out = ReachDiff::default();
-    for (side, c) in [("old", a), ("new", b)] {
+    for (side, c, cluster) in [("old", a, old.cluster), ("new", b, new.cluster)] {
         if c.unaddressed > 0 {
             out.notes.push(format!(
-                "{} pod(s) of the {side} side have no address and are not compared",
-                c.unaddressed
+                "{} pod(s) of the {side} side have no {} and are not compared",
+                c.unaddressed,
+                super::compute::address_lacked(cluster)
             ));
         }
     }
