@@ -87,14 +87,17 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub dataplane: DataplaneArgs,
     /// Compare the live cluster with the live cluster plus the manifests of -f
-    #[arg(long, requires = "filename", conflicts_with_all = ["old_path", "old", "new", "from_cluster"])]
+    // The heading is named: after a flattened group, clap would list this
+    // under that group's heading (Dataplane).
+    #[arg(long, requires = "filename", conflicts_with_all = ["old_path", "old", "new", "from_cluster"], help_heading = "Cluster")]
     pub cluster: bool,
     /// With --cluster: the manifests layered over the live cluster on the new side (repeatable)
     #[arg(
         short = 'f',
         long = "filename",
         value_name = "PATH",
-        requires = "cluster"
+        requires = "cluster",
+        help_heading = "Cluster"
     )]
     pub filename: Vec<PathBuf>,
     #[command(flatten)]
