@@ -1275,13 +1275,21 @@ fn pages_at_13_and_60_workloads_read_cleanly_in_a_browser() {
     // Each SVG too, as a picture.
     for name in ["cilium-deny", "shop-60"] {
         let svg = shots.join(format!("{name}.svg"));
-        std::fs::write(&svg, svg_of(name)).expect("write svg");
+        let text = svg_of(name);
+        std::fs::write(&svg, &text).expect("write svg");
+        // The picture at the drawing's own size: a fixed window would crop
+        // a wide layout and keep what no reader sees.
+        let size = |attr: &str| -> u32 {
+            let at = text.find(&format!(" {attr}=\"")).expect(attr) + attr.len() + 3;
+            let end = text[at..].find('"').expect(attr);
+            text[at..at + end].parse().expect(attr)
+        };
         let shot = shots.join(format!("{name}-svg.png"));
         browse(
             &browser,
             &[
                 &format!("--screenshot={}", shot.display()),
-                "--window-size=1600,1200",
+                &format!("--window-size={},{}", size("width"), size("height")),
             ],
             &format!("file://{}", svg.display()),
         );
