@@ -120,19 +120,12 @@ pub enum IpFamilyArg {
 }
 
 impl IpFamilyArgs {
-    /// The family asked for; `None`: each pod at its first address.
-    pub(crate) fn family(&self) -> Option<IpFamily> {
-        self.ip_family.map(|f| match f {
-            IpFamilyArg::Ipv4 => IpFamily::V4,
-            IpFamilyArg::Ipv6 => IpFamily::V6,
-        })
-    }
-
     /// `cluster` as the family asked for sees it (as loaded without
     /// `--ip-family`).
     pub(crate) fn view(&self, cluster: Cluster) -> Cluster {
-        match self.family() {
-            Some(family) => cluster.family_view(family),
+        match self.ip_family {
+            Some(IpFamilyArg::Ipv4) => cluster.family_view(IpFamily::V4),
+            Some(IpFamilyArg::Ipv6) => cluster.family_view(IpFamily::V6),
             None => cluster,
         }
     }

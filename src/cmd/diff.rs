@@ -214,13 +214,12 @@ pub(crate) fn run(ctx: &Ctx, args: &DiffArgs) -> Result<ExitStatus> {
     for note in &diff.notes {
         ctx.printer.warn(note);
     }
-    if args.family.family().is_none() {
-        super::graph::warn_dual_stack(
-            ctx,
-            &new.inventory.cluster,
-            "`--ip-family ipv6` compares their IPv6 connections",
-        );
-    }
+    // In a view of one family no pod has both (nothing to warn of).
+    super::graph::warn_dual_stack(
+        ctx,
+        &new.inventory.cluster,
+        "`--ip-family ipv6` compares their IPv6 connections",
+    );
     let nodes: Vec<&GraphNode> = diff.nodes.iter().collect();
     super::graph::known_workloads(&filter, &nodes)?;
     let diff = diff.filtered(&filter);

@@ -101,13 +101,12 @@ pub(crate) fn run(ctx: &Ctx, args: &GraphArgs) -> Result<ExitStatus> {
     for note in &expansion.notes {
         ctx.printer.warn(note);
     }
-    if args.family.family().is_none() {
-        warn_dual_stack(
-            ctx,
-            &inventory.cluster,
-            "`--ip-family ipv6` shows their IPv6 connections",
-        );
-    }
+    // In a view of one family no pod has both (nothing to warn of).
+    warn_dual_stack(
+        ctx,
+        &inventory.cluster,
+        "`--ip-family ipv6` shows their IPv6 connections",
+    );
     known_workloads(&filter, &expansion.nodes().iter().collect::<Vec<_>>())?;
     let format = args.output.unwrap_or(GraphFormat::Table);
     // Tables and data are written as the edges come; a view of groups

@@ -714,35 +714,17 @@ fn in_a_pod_the_service_account_reaches_the_cluster() {
     assert!(!std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount/token").exists());
 }
 
-/// `tests/node/dual-stack`'s database policy with its IPv6 source range
-/// moved off the operators' /64: only IPv6 flows change.
-const DB_RANGE_MOVED: &str = "apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: db-ingress
-  namespace: shop
-spec:
-  podSelector:
-    matchLabels:
-      role: db
-  policyTypes:
-    - Ingress
-  ingress:
-    - from:
-        - podSelector:
-            matchLabels:
-              role: web
-        - ipBlock:
-            cidr: 2001:db8:0:3::/64
-      ports:
-        - protocol: TCP
-          port: 5432
-";
-
 #[test]
 fn diff_cluster_takes_both_sides_in_the_family_asked_for() {
     let d = double(&["tests/node/dual-stack"]).start().expect("double");
-    let moved = common::temp_file("db.yaml", DB_RANGE_MOVED);
+    // The fixture's policies with the database's IPv6 source range moved
+    // off the operators' /64: only IPv6 flows change.
+    let policies =
+        std::fs::read_to_string(common::repo().join("tests/node/dual-stack/policies.yaml"))
+            .expect("policies");
+    let moved = policies.replace("cidr: 2001:db8:0:2::/64", "cidr: 2001:db8:0:3::/64");
+    assert_ne!(moved, policies, "the range to move is in the fixture");
+    let moved = common::temp_file("policies.yaml", &moved);
     let config = kubeconfig(&d);
     let args = [
         "diff",
